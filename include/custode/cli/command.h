@@ -1,0 +1,39 @@
+#pragma once
+/// The command table: each command declares its options and a run function.
+/// main.cc parses global + command options together, so they may appear in
+/// any order (`custode --json validate` and `custode validate --json`).
+
+#include <boost/program_options.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace custode::cli {
+
+namespace po = boost::program_options;
+
+struct GlobalOptions {
+    std::string netconf_dir;           ///< --netconf, else $CUSTODE_NETCONF, else /etc/custode
+    std::optional<std::string> state;  ///< --state; else site.toml's, else the default
+    bool json = false;
+    int verbosity = 0;  ///< -v adds one, -q takes one away
+};
+
+struct CommandOptions {
+    po::options_description named{"Options"};
+    po::positional_options_description positional;
+};
+
+struct Command {
+    std::string_view name;
+    std::string_view usage;    ///< arguments after the name, as shown by --help
+    std::string_view summary;  ///< one line
+    void (*declare)(CommandOptions&) = nullptr;
+    /// Returns the process exit code; nullptr while the command is not built yet.
+    int (*run)(const GlobalOptions&, const po::variables_map&) = nullptr;
+};
+
+const std::vector<Command>& command_table();
+
+}  // namespace custode::cli

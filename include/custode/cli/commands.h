@@ -1,0 +1,10 @@
+#pragma once
+/// One factory per built command; each is defined in src/cli/<command>.cc.
+
+#include "custode/cli/command.h"
+
+namespace custode::cli {
+
+Command validate_command();
+
+}  // namespace custode::cli

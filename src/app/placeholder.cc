@@ -1,0 +1,2 @@
+// placeholder: use cases land here (validate first).
+namespace custode::app {}

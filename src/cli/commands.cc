@@ -1,0 +1,33 @@
+/// The command table. Each built command lives in its own file and exposes
+/// `<name>_command()`; commands not built yet are listed here so --help
+/// shows the whole tool.
+
+#include "custode/cli/command.h"
+#include "custode/cli/commands.h"
+
+namespace custode::cli {
+
+const std::vector<Command>& command_table() {
+    static const std::vector<Command> table = {
+        validate_command(),
+        {"plan", "[CLIENT...]", "show what apply would change, per client and attribute"},
+        {"apply", "[CLIENT...] [--dry-run] [--prune]", "make the live system match netconf"},
+        {"status", "[CLIENT...]", "per client: namespace, circuit, bridge, carrier, address, counters"},
+        {"remove", "CLIENT", "tear down a client's circuit, bridge and namespace"},
+        {"scan", "[CLIENT...|--all]", "ARP discovery on each client LAN; updates the inventory"},
+        {"hosts", "CLIENT", "the inventory: name, ip, mac, vendor, first/last seen"},
+        {"wake", "CLIENT HOST...|--all [--wait SECONDS]", "Wake-on-LAN, then confirm each host is up"},
+        {"enroll", "CLIENT", "record the SSH host keys of the client's PCs"},
+        {"maintain", "[CLIENT...|--all] [--tasks LIST] [--dry-run]", "the nightly run"},
+        {"runs", "[CLIENT]", "run history"},
+        {"report", "RUN [--html FILE]", "a run's report"},
+        {"disconnect", "CLIENT [--targets FILE]", "baseline, tear down, lab-side proof"},
+        {"isolation-check", "--interface IF (--targets FILE | --target IP[@MAC]...)",
+         "client side: prove the lab is unreachable, in a signed report"},
+        {"verify", "REPORT [--pubkey FILE]", "check a signed report"},
+        {"keygen", "[--out FILE]", "create the signing key pair"},
+    };
+    return table;
+}
+
+}  // namespace custode::cli
