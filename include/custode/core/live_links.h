@@ -1,0 +1,48 @@
+#pragma once
+/// What the kernel has, as plain data: filled by os/netlink from one dump per
+/// namespace, read by the planner. No system calls here.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "custode/core/address.h"
+
+namespace custode {
+
+/// One network interface as a netlink dump reports it.
+struct LiveLink {
+    int index = 0;
+    std::string name;
+    std::string kind;   ///< rtnl "kind": "bridge", "veth", "vxlan", "vlan", "macvlan"; empty for hardware
+    std::string alias;  ///< IFLA_IFALIAS; custode's marker is "custode:<client>"
+    std::optional<MacAddress> mac;
+    int mtu = 0;
+    bool admin_up = false;  ///< IFF_UP
+    bool carrier = false;   ///< IFF_LOWER_UP
+    int master_index = 0;   ///< the bridge it is enslaved to, 0 if none
+    int parent_index = 0;   ///< IFLA_LINK: a VLAN's trunk, a veth's peer (if in the same namespace)
+    std::optional<int> vlan_id;
+    std::optional<std::uint32_t> vxlan_vni;
+    std::optional<Ipv4Address> vxlan_local;
+    std::optional<Ipv4Address> vxlan_remote;
+    std::optional<std::uint16_t> vxlan_port;
+    std::vector<Ipv4Prefix> addresses;
+    std::uint64_t rx_packets = 0, tx_packets = 0, rx_bytes = 0, tx_bytes = 0;
+};
+
+/// The links of one network namespace.
+struct LiveNamespace {
+    std::string name;  ///< "" for the gateway's own (the one custode runs in)
+    bool exists = false;
+    std::vector<LiveLink> links;
+
+    const LiveLink* find(std::string_view link_name) const;
+    const LiveLink* find(int index) const;
+};
+
+/// The alias that marks a link as created by custode for `client`.
+std::string ownership_marker(std::string_view client);
+
+}  // namespace custode
