@@ -1,0 +1,142 @@
+#pragma once
+/// The link planner: compares what a client's netconf wants with what one
+/// netlink dump of the gateway and of the client's namespace shows, and
+/// returns the steps that make them match. Pure: no system calls.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "custode/core/address.h"
+#include "custode/core/live_links.h"
+
+namespace custode {
+
+/// Names custode gives links inside a client's namespace.
+inline constexpr std::string_view circuit_link = "circuit";
+inline constexpr std::string_view bridge_link = "br0";
+
+struct VlanCircuit {
+    std::string trunk;
+    int vlan = 0;
+};
+struct PortCircuit {
+    std::string interface;
+};
+struct VxlanCircuit {
+    std::uint32_t vni = 0;
+    Ipv4Address local, remote;
+    std::string underlay;
+    std::uint16_t port = 4789;
+};
+using CircuitSpec = std::variant<VlanCircuit, PortCircuit, VxlanCircuit>;
+
+std::string_view circuit_kind(const CircuitSpec& circuit);
+
+/// What one client's links should be: the part of netconf the planner needs.
+struct ClientLinks {
+    std::string client;
+    std::string namespace_name;
+    CircuitSpec circuit;
+    std::vector<std::string> lab_ports;
+    int mtu = 1500;
+    Ipv4Prefix address;  ///< the gateway's address on the client LAN, on br0
+    bool adopt = false;  ///< take over ports that have addresses or a master
+};
+
+// ---- steps -------------------------------------------------------------
+
+struct CreateNamespace {};
+struct DeleteNamespace {};
+/// Creates the circuit in the gateway's namespace, marks it, moves it into
+/// the client's namespace and renames it `circuit`.
+struct CreateCircuit {
+    CircuitSpec spec;
+};
+/// Marks a gateway interface as the client's, moves it into the client's
+/// namespace, renamed to `new_name` (`circuit` for a port circuit, the same
+/// name for a lab port).
+struct AdoptPort {
+    std::string gateway_name;
+    std::string new_name;
+    bool lab_port = false;
+};
+/// The inverse of AdoptPort: back to the gateway under its own name, unmarked, down.
+struct ReleasePort {
+    std::string link;
+    std::string gateway_name;
+};
+struct CreateBridge {};
+/// Deletes a link custode made. For a recreate, `attribute`, `from` and `to`
+/// say which unchangeable attribute forced it.
+struct DeleteLink {
+    std::string link;
+    std::string attribute, from, to;
+};
+struct SetMtu {
+    std::string link;
+    int from = 0, to = 0;
+};
+struct SetUp {
+    std::string link;
+    bool to = true;
+};
+struct SetMaster {
+    std::string link;
+    std::string from, to;  ///< "" means no master
+};
+struct AddAddress {
+    std::string link;
+    Ipv4Prefix address;
+};
+struct DeleteAddress {
+    std::string link;
+    Ipv4Prefix address;
+};
+
+using Step = std::variant<CreateNamespace, DeleteNamespace, CreateCircuit, AdoptPort, ReleasePort, CreateBridge,
+                          DeleteLink, SetMtu, SetUp, SetMaster, AddAddress, DeleteAddress>;
+
+/// A step as the user sees it (CONTRACT.md plan/apply JSON).
+struct ActionView {
+    std::string op;  ///< create | change | delete
+    std::string object;
+    std::string attribute;
+    std::string from, to;
+    bool interrupts = false;  ///< traffic on the client LAN stops while it runs
+};
+
+ActionView describe(const Step& step);
+
+/// The step that undoes `step` once it has been done, when there is one.
+std::optional<Step> inverse(const Step& step);
+
+/// A client's plan: steps in execution order, or the reasons it is refused.
+struct ClientPlan {
+    std::string client;
+    std::vector<Step> steps;
+    std::vector<std::string> refusals;  ///< non-empty: nothing may be done for this client
+
+    bool in_sync() const { return steps.empty() && refusals.empty(); }
+};
+
+/// `gateway` is the namespace custode runs in; `client_ns` the client's own
+/// (exists == false when it is not there yet).
+ClientPlan plan_client(const ClientLinks& want, const LiveNamespace& gateway, const LiveNamespace& client_ns);
+
+/// Steps that tear a client down: ports back to the gateway, then the namespace.
+ClientPlan plan_removal(const std::string& client, const LiveNamespace& client_ns);
+
+/// True when `alias` marks a link custode made or adopted for `client`.
+bool is_marked_for(std::string_view alias, std::string_view client);
+/// The client named in a custode marker, or "" when the link is not custode's.
+std::string marked_client(std::string_view alias);
+/// The marker for an adopted port; it keeps the port's gateway name so the
+/// port can be given back even when its netconf file is gone.
+std::string port_marker(std::string_view client, std::string_view gateway_name);
+/// The gateway name kept in a port marker, or "" when there is none.
+std::string marked_port_name(std::string_view alias);
+
+}  // namespace custode

@@ -1,0 +1,107 @@
+/// How plan steps look to the user, their inverses, and ownership markers.
+
+#include <fmt/format.h>
+
+#include "custode/core/link_plan.h"
+
+namespace custode {
+namespace {
+
+constexpr std::string_view marker_prefix = "custode:";
+constexpr std::string_view port_tag = " port=";
+
+bool interrupts_traffic(std::string_view link) { return link == circuit_link || link == bridge_link; }
+
+std::string describe_circuit(const CircuitSpec& circuit) {
+    struct Describe {
+        std::string operator()(const VlanCircuit& c) const { return fmt::format("vlan {} on {}", c.vlan, c.trunk); }
+        std::string operator()(const PortCircuit& c) const { return fmt::format("port {}", c.interface); }
+        std::string operator()(const VxlanCircuit& c) const {
+            return fmt::format("vxlan {} {}->{}:{} via {}", c.vni, c.local.to_string(), c.remote.to_string(), c.port,
+                               c.underlay);
+        }
+    };
+    return std::visit(Describe{}, circuit);
+}
+
+struct Describe {
+    ActionView operator()(const CreateNamespace&) const { return {"create", "namespace", "", "", "", false}; }
+    ActionView operator()(const DeleteNamespace&) const { return {"delete", "namespace", "", "", "", true}; }
+    ActionView operator()(const CreateCircuit& s) const {
+        return {"create", std::string(circuit_link), "kind", "", describe_circuit(s.spec), false};
+    }
+    ActionView operator()(const AdoptPort& s) const {
+        return {"create", s.new_name, "port", "", s.gateway_name, false};
+    }
+    ActionView operator()(const ReleasePort& s) const {
+        return {"delete", s.link, "port", s.gateway_name, "", interrupts_traffic(s.link)};
+    }
+    ActionView operator()(const CreateBridge&) const { return {"create", std::string(bridge_link), "kind", "", "bridge", false}; }
+    ActionView operator()(const DeleteLink& s) const {
+        return {"delete", s.link, s.attribute, s.from, s.to, interrupts_traffic(s.link)};
+    }
+    ActionView operator()(const SetMtu& s) const {
+        return {"change", s.link, "mtu", s.from ? std::to_string(s.from) : "", std::to_string(s.to), false};
+    }
+    ActionView operator()(const SetUp& s) const {
+        return {"change", s.link, "state", s.to ? "down" : "up", s.to ? "up" : "down", !s.to};
+    }
+    ActionView operator()(const SetMaster& s) const { return {"change", s.link, "master", s.from, s.to, false}; }
+    ActionView operator()(const AddAddress& s) const {
+        return {"create", s.link, "address", "", s.address.to_string(), false};
+    }
+    ActionView operator()(const DeleteAddress& s) const {
+        return {"delete", s.link, "address", s.address.to_string(), "", false};
+    }
+};
+
+struct Inverse {
+    std::optional<Step> operator()(const CreateNamespace&) const { return DeleteNamespace{}; }
+    std::optional<Step> operator()(const DeleteNamespace&) const { return std::nullopt; }
+    std::optional<Step> operator()(const CreateCircuit&) const { return DeleteLink{std::string(circuit_link), "", "", ""}; }
+    std::optional<Step> operator()(const AdoptPort& s) const { return ReleasePort{s.new_name, s.gateway_name}; }
+    std::optional<Step> operator()(const ReleasePort&) const { return std::nullopt; }
+    std::optional<Step> operator()(const CreateBridge&) const { return DeleteLink{std::string(bridge_link), "", "", ""}; }
+    std::optional<Step> operator()(const DeleteLink&) const { return std::nullopt; }
+    std::optional<Step> operator()(const SetMtu& s) const {
+        if (!s.from) return std::nullopt;
+        return SetMtu{s.link, s.to, s.from};
+    }
+    std::optional<Step> operator()(const SetUp& s) const { return SetUp{s.link, !s.to}; }
+    std::optional<Step> operator()(const SetMaster& s) const { return SetMaster{s.link, s.to, s.from}; }
+    std::optional<Step> operator()(const AddAddress& s) const { return DeleteAddress{s.link, s.address}; }
+    std::optional<Step> operator()(const DeleteAddress& s) const { return AddAddress{s.link, s.address}; }
+};
+
+}  // namespace
+
+std::string_view circuit_kind(const CircuitSpec& circuit) {
+    static constexpr std::string_view kinds[] = {"vlan", "port", "vxlan"};
+    return kinds[circuit.index()];
+}
+
+ActionView describe(const Step& step) { return std::visit(Describe{}, step); }
+
+std::optional<Step> inverse(const Step& step) { return std::visit(Inverse{}, step); }
+
+std::string marked_client(std::string_view alias) {
+    if (!alias.starts_with(marker_prefix)) return "";
+    alias.remove_prefix(marker_prefix.size());
+    return std::string(alias.substr(0, alias.find(' ')));
+}
+
+bool is_marked_for(std::string_view alias, std::string_view client) {
+    return !client.empty() && marked_client(alias) == client;
+}
+
+std::string port_marker(std::string_view client, std::string_view gateway_name) {
+    return fmt::format("{}{}{}", ownership_marker(client), port_tag, gateway_name);
+}
+
+std::string marked_port_name(std::string_view alias) {
+    const auto at = alias.find(port_tag);
+    if (marked_client(alias).empty() || at == std::string_view::npos) return "";
+    return std::string(alias.substr(at + port_tag.size()));
+}
+
+}  // namespace custode

@@ -1,0 +1,284 @@
+#include <catch2/catch.hpp>
+
+#include "custode/core/link_plan.h"
+
+using namespace custode;
+
+namespace {
+
+/// A fake kernel link table, built link by link.
+struct FakeNamespace {
+    LiveNamespace ns;
+
+    explicit FakeNamespace(std::string name, bool exists = true) {
+        ns.name = std::move(name);
+        ns.exists = exists;
+        ns.links.reserve(64);  // references from add() stay valid
+        if (exists) add("lo", "", "");
+    }
+    LiveLink& add(std::string name, std::string kind, std::string alias) {
+        LiveLink link;
+        link.index = static_cast<int>(ns.links.size()) + 1;
+        link.name = std::move(name);
+        link.kind = std::move(kind);
+        link.alias = std::move(alias);
+        link.mtu = 1500;
+        link.admin_up = true;
+        ns.links.push_back(link);
+        return ns.links.back();
+    }
+    LiveLink& operator[](std::string_view name) { return const_cast<LiveLink&>(*ns.find(name)); }
+};
+
+ClientLinks port_client() {
+    ClientLinks want;
+    want.client = "acme";
+    want.namespace_name = "cu-acme";
+    want.circuit = PortCircuit{"p-acme"};
+    want.mtu = 1500;
+    want.address = *Ipv4Prefix::parse("192.168.1.250/24");
+    return want;
+}
+
+/// The client's namespace exactly as apply leaves it for `port_client()`.
+FakeNamespace in_sync_namespace() {
+    FakeNamespace ns("cu-acme");
+    auto& bridge = ns.add("br0", "bridge", "custode:acme");
+    bridge.addresses.push_back(*Ipv4Prefix::parse("192.168.1.250/24"));
+    auto& circuit = ns.add("circuit", "veth", port_marker("acme", "p-acme"));
+    circuit.master_index = bridge.index;
+    return ns;
+}
+
+std::vector<std::string> rendered(const ClientPlan& plan) {
+    std::vector<std::string> lines;
+    for (const auto& step : plan.steps) {
+        auto view = describe(step);
+        lines.push_back(view.op + " " + view.object + " " + view.attribute + " " + view.from + "->" + view.to);
+    }
+    return lines;
+}
+
+}  // namespace
+
+TEST_CASE("a new port client is created step by step", "[plan]") {
+    FakeNamespace gateway("");
+    gateway.add("p-acme", "veth", "").admin_up = false;
+    auto plan = plan_client(port_client(), gateway.ns, FakeNamespace("cu-acme", false).ns);
+    CAPTURE(plan.refusals);
+    REQUIRE(plan.refusals.empty());
+    CHECK(rendered(plan) == std::vector<std::string>{
+                                "create namespace  ->",
+                                "create br0 kind ->bridge",
+                                "change br0 mtu ->1500",
+                                "create br0 address ->192.168.1.250/24",
+                                "create circuit port ->p-acme",
+                                "change circuit mtu ->1500",
+                                "change circuit master ->br0",
+                                "change circuit state down->up",
+                                "change br0 state down->up",
+                            });
+}
+
+TEST_CASE("an in-sync client plans nothing", "[plan]") {
+    FakeNamespace gateway("");
+    auto plan = plan_client(port_client(), gateway.ns, in_sync_namespace().ns);
+    CHECK(plan.in_sync());
+}
+
+TEST_CASE("drift is planned per attribute", "[plan]") {
+    FakeNamespace gateway("");
+    auto ns = in_sync_namespace();
+    ns["br0"].admin_up = false;
+    ns["br0"].addresses.push_back(*Ipv4Prefix::parse("10.0.0.1/8"));
+    ns["circuit"].mtu = 9000;
+    ns["circuit"].master_index = 0;
+    auto plan = plan_client(port_client(), gateway.ns, ns.ns);
+    CHECK(rendered(plan) == std::vector<std::string>{
+                                "delete br0 address 10.0.0.1/8->",
+                                "change circuit mtu 9000->1500",
+                                "change circuit master ->br0",
+                                "change br0 state down->up",
+                            });
+}
+
+TEST_CASE("a deleted bridge is recreated with its address", "[plan]") {
+    FakeNamespace gateway("");
+    auto ns = in_sync_namespace();
+    ns.ns.links.erase(ns.ns.links.begin() + 1);  // br0
+    ns["circuit"].master_index = 0;
+    auto plan = plan_client(port_client(), gateway.ns, ns.ns);
+    CHECK(rendered(plan) == std::vector<std::string>{
+                                "create br0 kind ->bridge",
+                                "change br0 mtu ->1500",
+                                "create br0 address ->192.168.1.250/24",
+                                "change circuit master ->br0",
+                                "change br0 state down->up",
+                            });
+}
+
+TEST_CASE("a changed VLAN id is an explicit, interrupting recreate", "[plan]") {
+    FakeNamespace gateway("");
+    auto& trunk = gateway.add("eth1", "", "");
+    auto want = port_client();
+    want.circuit = VlanCircuit{"eth1", 102};
+    auto ns = in_sync_namespace();
+    ns["circuit"].kind = "vlan";
+    ns["circuit"].alias = "custode:acme";
+    ns["circuit"].vlan_id = 101;
+    ns["circuit"].parent_index = trunk.index;
+    auto plan = plan_client(want, gateway.ns, ns.ns);
+    REQUIRE(plan.steps.size() >= 2);
+    auto removal = describe(plan.steps[0]);
+    CHECK(removal.op == "delete");
+    CHECK(removal.attribute == "vlan");
+    CHECK(removal.from == "101");
+    CHECK(removal.to == "102");
+    CHECK(removal.interrupts);
+    CHECK(describe(plan.steps[1]).to == "vlan 102 on eth1");
+}
+
+TEST_CASE("a changed VNI is recreated; unchanged vxlan is in sync", "[plan]") {
+    FakeNamespace gateway("");
+    gateway.add("under0", "veth", "");
+    auto want = port_client();
+    VxlanCircuit vxlan{5001, *Ipv4Address::parse("10.9.0.1"), *Ipv4Address::parse("10.9.0.2"), "under0", 4789};
+    want.circuit = vxlan;
+    auto ns = in_sync_namespace();
+    auto& circuit = ns["circuit"];
+    circuit.kind = "vxlan";
+    circuit.alias = "custode:acme";
+    circuit.vxlan_vni = 5001;
+    circuit.vxlan_local = vxlan.local;
+    circuit.vxlan_remote = vxlan.remote;
+    circuit.vxlan_port = 4789;
+    CHECK(plan_client(want, gateway.ns, ns.ns).in_sync());
+    circuit.vxlan_vni = 5002;
+    auto plan = plan_client(want, gateway.ns, ns.ns);
+    REQUIRE_FALSE(plan.steps.empty());
+    CHECK(describe(plan.steps[0]).attribute == "vni");
+}
+
+TEST_CASE("a changed port interface gives the old port back", "[plan]") {
+    FakeNamespace gateway("");
+    gateway.add("p-new", "veth", "");
+    auto want = port_client();
+    want.circuit = PortCircuit{"p-new"};
+    auto plan = plan_client(want, gateway.ns, in_sync_namespace().ns);
+    REQUIRE(plan.refusals.empty());
+    REQUIRE(std::holds_alternative<ReleasePort>(plan.steps.at(0)));
+    CHECK(std::get<ReleasePort>(plan.steps[0]).gateway_name == "p-acme");
+    CHECK(std::get<AdoptPort>(plan.steps.at(1)).gateway_name == "p-new");
+}
+
+TEST_CASE("unmarked links are refused, never changed", "[plan]") {
+    FakeNamespace gateway("");
+    auto ns = in_sync_namespace();
+    ns["br0"].alias = "";
+    ns["br0"].admin_up = false;
+    auto plan = plan_client(port_client(), gateway.ns, ns.ns);
+    CHECK(plan.steps.empty());
+    REQUIRE(plan.refusals.size() == 1);
+    CHECK_THAT(plan.refusals[0], Catch::Contains("'br0'") && Catch::Contains("did not create"));
+}
+
+TEST_CASE("ports in use are refused unless adopt is set", "[plan]") {
+    FakeNamespace gateway("");
+    auto& port = gateway.add("p-acme", "veth", "");
+    port.addresses.push_back(*Ipv4Prefix::parse("10.1.1.1/24"));
+    auto want = port_client();
+    auto plan = plan_client(want, gateway.ns, FakeNamespace("cu-acme", false).ns);
+    CHECK(plan.steps.empty());
+    REQUIRE(plan.refusals.size() == 1);
+    CHECK_THAT(plan.refusals[0], Catch::Contains("adopt = true"));
+    want.adopt = true;
+    CHECK(plan_client(want, gateway.ns, FakeNamespace("cu-acme", false).ns).refusals.empty());
+}
+
+TEST_CASE("a port of another client is refused", "[plan]") {
+    FakeNamespace gateway("");
+    gateway.add("p-acme", "veth", port_marker("bianchi", "p-acme"));
+    auto plan = plan_client(port_client(), gateway.ns, FakeNamespace("cu-acme", false).ns);
+    REQUIRE(plan.refusals.size() == 1);
+    CHECK_THAT(plan.refusals[0], Catch::Contains("belongs to client 'bianchi'"));
+}
+
+TEST_CASE("a missing trunk, underlay or port is refused", "[plan]") {
+    FakeNamespace gateway("");
+    auto want = port_client();
+    auto absent = FakeNamespace("cu-acme", false).ns;
+    CHECK_THAT(plan_client(want, gateway.ns, absent).refusals.at(0), Catch::Contains("'p-acme' is not in"));
+    want.circuit = VlanCircuit{"eth1", 101};
+    CHECK_THAT(plan_client(want, gateway.ns, absent).refusals.at(0), Catch::Contains("trunk 'eth1'"));
+    want.circuit = VxlanCircuit{7, {}, {}, "under0", 4789};
+    CHECK_THAT(plan_client(want, gateway.ns, absent).refusals.at(0), Catch::Contains("underlay 'under0'"));
+}
+
+TEST_CASE("a VLAN already used on the trunk by an unmanaged link is refused", "[plan]") {
+    FakeNamespace gateway("");
+    auto& trunk = gateway.add("eth1", "", "");
+    auto& vlan = gateway.add("eth1.101", "vlan", "");
+    vlan.parent_index = trunk.index;
+    vlan.vlan_id = 101;
+    auto want = port_client();
+    want.circuit = VlanCircuit{"eth1", 101};
+    auto plan = plan_client(want, gateway.ns, FakeNamespace("cu-acme", false).ns);
+    REQUIRE(plan.refusals.size() == 1);
+    CHECK_THAT(plan.refusals[0], Catch::Contains("'eth1.101', which custode does not manage"));
+}
+
+TEST_CASE("lab ports are adopted, and released when dropped from netconf", "[plan]") {
+    FakeNamespace gateway("");
+    gateway.add("lab0", "veth", "");
+    auto want = port_client();
+    want.lab_ports = {"lab0"};
+    auto plan = plan_client(want, gateway.ns, in_sync_namespace().ns);
+    REQUIRE(plan.refusals.empty());
+    REQUIRE(std::holds_alternative<AdoptPort>(plan.steps.at(0)));
+    CHECK(std::get<AdoptPort>(plan.steps[0]).lab_port);
+
+    auto ns = in_sync_namespace();
+    ns.add("lab0", "veth", port_marker("acme", "lab0")).master_index = ns["br0"].index;
+    want.lab_ports.clear();
+    plan = plan_client(want, gateway.ns, ns.ns);
+    REQUIRE(plan.steps.size() == 1);
+    CHECK(std::get<ReleasePort>(plan.steps[0]).gateway_name == "lab0");
+}
+
+TEST_CASE("removal gives ports back, then deletes the namespace", "[plan]") {
+    auto plan = plan_removal("acme", in_sync_namespace().ns);
+    REQUIRE(plan.steps.size() == 2);
+    CHECK(std::get<ReleasePort>(plan.steps[0]).gateway_name == "p-acme");
+    CHECK(std::holds_alternative<DeleteNamespace>(plan.steps[1]));
+    CHECK(plan_removal("acme", FakeNamespace("cu-acme", false).ns).steps.empty());
+
+    auto foreign = in_sync_namespace();
+    foreign.add("eth9", "", "");
+    auto refused = plan_removal("acme", foreign.ns);
+    CHECK(refused.steps.empty());
+    CHECK_THAT(refused.refusals.at(0), Catch::Contains("'eth9'"));
+}
+
+TEST_CASE("every step that changes something has an inverse that restores it", "[plan]") {
+    const auto address = *Ipv4Prefix::parse("192.168.1.250/24");
+    CHECK(std::holds_alternative<DeleteNamespace>(*inverse(CreateNamespace{})));
+    CHECK(std::get<DeleteLink>(*inverse(CreateBridge{})).link == "br0");
+    CHECK(std::get<DeleteLink>(*inverse(CreateCircuit{PortCircuit{"x"}})).link == "circuit");
+    CHECK(std::get<ReleasePort>(*inverse(AdoptPort{"p", "circuit", false})).gateway_name == "p");
+    CHECK(std::get<SetMtu>(*inverse(SetMtu{"br0", 9000, 1500})).to == 9000);
+    CHECK_FALSE(inverse(SetMtu{"br0", 0, 1500}));
+    CHECK(std::get<SetMaster>(*inverse(SetMaster{"circuit", "", "br0"})).to.empty());
+    CHECK(std::get<DeleteAddress>(*inverse(AddAddress{"br0", address})).address == address);
+    CHECK_FALSE(std::get<SetUp>(*inverse(SetUp{"br0", true})).to);
+}
+
+TEST_CASE("markers name the client and keep an adopted port's name", "[plan]") {
+    CHECK(ownership_marker("acme") == "custode:acme");
+    CHECK(is_marked_for("custode:acme", "acme"));
+    CHECK_FALSE(is_marked_for("custode:acme2", "acme"));
+    CHECK_FALSE(is_marked_for("", ""));
+    CHECK(marked_client("custode:acme port=enp3s0") == "acme");
+    CHECK(marked_port_name(port_marker("acme", "enp3s0")) == "enp3s0");
+    CHECK(marked_port_name("custode:acme").empty());
+    CHECK(marked_port_name("someone port=eth0").empty());
+}
