@@ -1,0 +1,179 @@
+#include "custode/os/state_store.h"
+
+#include <array>
+#include <chrono>
+#include <fmt/format.h>
+#include <system_error>
+
+#include "custode/core/error.h"
+
+namespace custode::os {
+namespace {
+
+using namespace std::chrono_literals;
+
+/// APPEND-ONLY. Migration i brings the file from version i to i+1; a released
+/// entry is never edited, reordered or removed, because files in the field
+/// already ran it (docs/state.md). Statuses are plain TEXT without CHECK
+/// constraints: SQLite cannot alter a CHECK without rebuilding the table.
+constexpr std::array<std::string_view, 3> kMigrations = {
+    // 1: the audit trail, one record per client per `apply` / `remove`.
+    R"sql(
+CREATE TABLE audit (
+    id        INTEGER PRIMARY KEY,
+    at        TEXT NOT NULL,
+    user      TEXT NOT NULL,
+    command   TEXT NOT NULL,
+    client    TEXT NOT NULL,
+    plan_json TEXT NOT NULL DEFAULT '',
+    result    TEXT NOT NULL,
+    detail    TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX audit_by_client ON audit (client, id);
+)sql",
+    // 2: the inventory, filled by `scan`.
+    R"sql(
+CREATE TABLE hosts (
+    client     TEXT NOT NULL,
+    mac        TEXT NOT NULL,
+    ip         TEXT,
+    vendor     TEXT,
+    name       TEXT,
+    first_seen TEXT NOT NULL,
+    last_seen  TEXT NOT NULL,
+    PRIMARY KEY (client, mac)
+);
+CREATE TABLE host_macs (
+    client     TEXT NOT NULL,
+    ip         TEXT NOT NULL,
+    mac        TEXT NOT NULL,
+    first_seen TEXT NOT NULL,
+    last_seen  TEXT NOT NULL,
+    PRIMARY KEY (client, ip, mac)
+);
+CREATE TABLE scans (
+    id          INTEGER PRIMARY KEY,
+    client      TEXT NOT NULL,
+    at          TEXT NOT NULL,
+    elapsed_ms  INTEGER NOT NULL,
+    hosts_found INTEGER NOT NULL
+);
+CREATE INDEX scans_by_client ON scans (client, at);
+)sql",
+    // 3: the nightly runs of `maintain`.
+    R"sql(
+CREATE TABLE runs (
+    id       INTEGER PRIMARY KEY,
+    started  TEXT NOT NULL,
+    finished TEXT,
+    status   TEXT NOT NULL
+);
+CREATE TABLE run_tasks (
+    run_id    INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    client    TEXT NOT NULL,
+    host      TEXT NOT NULL,
+    task      TEXT NOT NULL,
+    status    TEXT NOT NULL,
+    exit_code INTEGER,
+    seconds   REAL,
+    output    TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (run_id, client, host, task)
+);
+CREATE INDEX run_tasks_by_client ON run_tasks (client, run_id);
+)sql",
+};
+
+constexpr auto kBusyTimeout = 5000ms;
+constexpr std::string_view kInMemory = ":memory:";
+
+void create_parent_directory(const std::filesystem::path& path) {
+    const auto parent = path.parent_path();
+    if (parent.empty() || path == kInMemory) return;
+    std::error_code error;
+    std::filesystem::create_directories(parent, error);
+    if (error) throw SystemError("mkdir " + parent.string(), error.value(), "");
+}
+
+}  // namespace
+
+StateStore StateStore::open(const std::filesystem::path& path) { return open_with_migrations(path, migrations()); }
+
+StateStore StateStore::open_with_migrations(const std::filesystem::path& path,
+                                            std::span<const std::string_view> migrations) {
+    create_parent_directory(path);
+    StateStore store(Database::open(path));
+    store.configure();
+    store.migrate(migrations);
+    return store;
+}
+
+std::span<const std::string_view> StateStore::migrations() { return kMigrations; }
+
+int StateStore::latest_schema_version() { return static_cast<int>(kMigrations.size()); }
+
+/// No `PRAGMA quick_check` here: it reads every page, so its cost grows with
+/// the file (run outputs, scan history) and every command opens the store.
+/// A bad header already fails below ("file is not a database"), and SQLite
+/// reports damaged pages as SQLITE_CORRUPT when it touches them.
+void StateStore::configure() {
+    db_.set_busy_timeout(kBusyTimeout);
+    auto journal = db_.prepare("PRAGMA journal_mode=WAL");
+    journal.step();
+    const auto mode = journal.column_text(0);
+    const bool in_memory = path() == kInMemory && mode == "memory";
+    if (mode != "wal" && !in_memory)
+        throw SystemError("PRAGMA journal_mode=WAL", 0,
+                          fmt::format("{}: journal mode stays '{}' (WAL needs a local file system)", path().string(), mode));
+    db_.execute("PRAGMA foreign_keys=ON");
+}
+
+int StateStore::schema_version() const {
+    auto statement = db_.prepare("PRAGMA user_version");
+    statement.step();
+    return static_cast<int>(statement.column_int64(0));
+}
+
+void StateStore::migrate(std::span<const std::string_view> migrations) {
+    const int known = static_cast<int>(migrations.size());
+    const int found = schema_version();
+    if (found > known)
+        throw SystemError("schema check", 0,
+                          fmt::format("state file {} has schema version {}; this custode knows up to {}",
+                                      path().string(), found, known));
+    for (int version = found + 1; version <= known; ++version) {
+        try {
+            db_.transaction([&] {
+                // Another custode may have migrated while we waited for the lock.
+                if (schema_version() >= version) return;
+                db_.execute(migrations[static_cast<std::size_t>(version - 1)]);
+                db_.execute(fmt::format("PRAGMA user_version = {}", version));
+            });
+        } catch (const SystemError& error) {
+            throw SystemError(fmt::format("migrate to schema version {}", version), 0, error.what());
+        }
+    }
+}
+
+std::int64_t StateStore::append_audit(const AuditRecord& record) {
+    auto insert = db_.prepare(
+        "INSERT INTO audit (at, user, command, client, plan_json, result, detail) "
+        "VALUES (COALESCE(NULLIF(?1, ''), strftime('%Y-%m-%dT%H:%M:%SZ', 'now')), ?2, ?3, ?4, ?5, ?6, ?7)");
+    insert.bind_all(record.at, record.user, record.command, record.client, record.plan_json, record.result,
+                    record.detail);
+    insert.run();
+    return db_.last_insert_rowid();
+}
+
+std::vector<AuditRecord> StateStore::audit_records(std::size_t limit) const {
+    auto select = db_.prepare(
+        "SELECT id, at, user, command, client, plan_json, result, detail FROM audit ORDER BY id DESC LIMIT ?1");
+    select.bind(1, limit);
+    std::vector<AuditRecord> records;
+    while (select.step())
+        records.push_back({select.column_int64(0), select.column_text(1), select.column_text(2),
+                           select.column_text(3), select.column_text(4), select.column_text(5),
+                           select.column_text(6), select.column_text(7)});
+    return records;
+}
+
+}  // namespace custode::os
