@@ -1,0 +1,210 @@
+#pragma once
+/// The netconf model (site.toml + clients/*.toml) and its loader. Pure: the
+/// caller reads the files; the loader parses and validates them all, within
+/// and across files, and reports every problem with file:line:column.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "custode/core/address.h"
+#include "custode/core/names.h"
+
+namespace custode {
+
+/// One netconf file: the path as messages should show it, and its text.
+struct SourceFile {
+    std::string path;
+    std::string text;
+};
+
+/// A problem in a netconf file. Line and column are 1-based; both 0 when the
+/// problem has no position in the file (the file itself is missing).
+struct Diagnostic {
+    std::string file;
+    int line = 0;
+    int column = 0;
+    std::string message;
+
+    /// `file:line:column: message`, or `file: message` without a position.
+    std::string to_string() const;
+
+    /// Orders by file, line, column, then message: the order diagnostics are reported in.
+    auto operator<=>(const Diagnostic&) const = default;
+};
+
+// ---- [link] ---------------------------------------------------------------
+
+/// An 802.1Q VLAN on a trunk from the carrier.
+struct VlanLink {
+    std::string trunk;  ///< parent interface in the gateway's namespace
+    VlanId vlan;        ///< unique per trunk across the site
+};
+
+/// A dedicated physical port, moved into the client's namespace.
+struct PortLink {
+    std::string interface;
+    /// Take over a port that already has addresses or a master; without it
+    /// custode refuses a port that looks in use.
+    bool adopt = false;
+};
+
+/// A VXLAN tunnel whose underlay stays in the gateway's namespace.
+struct VxlanLink {
+    static constexpr std::uint32_t max_vni = 16777215;
+    static constexpr std::uint16_t default_port = 4789;
+
+    std::uint32_t vni = 0;  ///< 1..16777215, unique across the site
+    Ipv4Address local;
+    Ipv4Address remote;
+    std::string underlay;  ///< interface carrying the tunnel; may be shared
+    std::uint16_t port = default_port;
+};
+
+/// How the client's LAN reaches the gateway.
+using LinkSpec = std::variant<VlanLink, PortLink, VxlanLink>;
+
+/// "vlan", "port" or "vxlan": the `kind` key's value.
+std::string_view link_kind(const LinkSpec& link);
+
+// ---- [lan] ----------------------------------------------------------------
+
+struct LanSpec {
+    Ipv4Prefix subnet;                    ///< a network address, no host bits
+    Ipv4Prefix address;                   ///< the gateway's own address inside subnet
+    std::optional<Ipv4Address> control;   ///< a client host that always answers
+};
+
+// ---- [maintenance] --------------------------------------------------------
+
+enum class MaintenanceTask { antivirus, disk_health, disk_optimize, backup, empty_trash };
+
+/// The netconf spelling: "antivirus", "disk-health", ...
+std::string_view to_string(MaintenanceTask task);
+std::optional<MaintenanceTask> parse_maintenance_task(std::string_view text);
+
+/// Which hosts the nightly run shuts down afterwards.
+enum class ShutdownPolicy { woken, all, never };
+
+std::string_view to_string(ShutdownPolicy policy);
+std::optional<ShutdownPolicy> parse_shutdown_policy(std::string_view text);
+
+/// A daily time window "HH:MM-HH:MM"; it may cross midnight ("20:30-06:30").
+class MaintenanceWindow {
+public:
+    static std::optional<MaintenanceWindow> parse(std::string_view text);
+
+    int start_minute() const { return start_; }  ///< minutes after midnight
+    int end_minute() const { return end_; }
+    /// True when `minute_of_day` (0..1439) falls in [start, end).
+    bool contains(int minute_of_day) const;
+    std::string to_string() const;
+
+    auto operator<=>(const MaintenanceWindow&) const = default;
+
+private:
+    MaintenanceWindow(int start, int end) : start_(start), end_(end) {}
+    int start_;
+    int end_;
+};
+
+struct MaintenanceSpec {
+    std::optional<MaintenanceWindow> window;  ///< none: whenever `maintain` is run
+    std::vector<MaintenanceTask> tasks;       ///< in the order given; none by default
+    ShutdownPolicy shutdown = ShutdownPolicy::woken;
+};
+
+// ---- [[host]] -------------------------------------------------------------
+
+/// The trailing underscore: `linux` is a predefined macro in GNU modes.
+enum class HostOs { windows, linux_ };
+
+std::string_view to_string(HostOs os);
+std::optional<HostOs> parse_host_os(std::string_view text);
+
+/// A client PC that maintenance wakes and works on.
+struct HostSpec {
+    std::string name;  ///< `[a-z0-9][a-z0-9-]*`, up to 63 characters
+    MacAddress mac;    ///< unicast
+    std::optional<Ipv4Address> ip;
+    HostOs os = HostOs::windows;
+};
+
+/// A valid host name: `[a-z0-9][a-z0-9-]*`, 1..63 characters (a DNS label).
+bool is_valid_host_name(std::string_view name);
+
+// ---- a client -------------------------------------------------------------
+
+struct Client {
+    ClientName name;   ///< from the file name
+    std::string file;  ///< the file it came from, for messages
+    std::string description;
+    LinkSpec link;
+    std::vector<std::string> lab_ports;  ///< extra interfaces joined to the client's bridge
+    int mtu = 1500;
+    LanSpec lan;
+    MaintenanceSpec maintenance;
+    std::vector<HostSpec> hosts;
+};
+
+// ---- site.toml ------------------------------------------------------------
+
+struct SshSettings {
+    std::string user = "custode";
+    std::string identity = "/etc/custode/id_ed25519";
+    std::string known_hosts = "/etc/custode/known_hosts";
+};
+
+/// A lab machine the isolation check must prove unreachable.
+struct LabHost {
+    std::string name;
+    Ipv4Address ip;
+    std::optional<MacAddress> mac;
+};
+
+struct Site {
+    std::string name;
+    std::string namespace_prefix = "cu-";  ///< `[a-z][a-z0-9-]{0,7}`
+    std::string state = "/var/lib/custode/state.db";
+    SshSettings ssh;
+    std::vector<LabHost> lab_hosts;
+};
+
+/// True when `prefix` follows `[a-z][a-z0-9-]{0,7}`.
+bool is_valid_namespace_prefix(std::string_view prefix);
+
+// ---- the whole configuration ----------------------------------------------
+
+struct Netconf {
+    Site site;
+    std::vector<Client> clients;  ///< sorted by name
+
+    const Client* find(std::string_view client_name) const;
+    /// The client's network namespace: prefix + name.
+    std::string namespace_of(const Client& client) const;
+};
+
+/// The files of one netconf directory. No site means site.toml is missing
+/// (the caller reports that); the client files are still checked.
+struct NetconfSources {
+    std::optional<SourceFile> site;
+    std::vector<SourceFile> clients;  ///< clients/<name>.toml
+};
+
+struct NetconfLoad {
+    /// Complete only when `diagnostics` is empty; otherwise holds whatever parsed.
+    Netconf netconf;
+    std::vector<Diagnostic> diagnostics;  ///< sorted by file, line, column
+
+    bool ok() const { return diagnostics.empty(); }
+};
+
+/// Parses and validates every file, then checks across files (VLAN ids per
+/// trunk, VNIs, interfaces claimed twice). Reports all problems, never throws
+/// on bad input.
+NetconfLoad load_netconf(const NetconfSources& sources);
+
+}  // namespace custode

@@ -1,2 +1,0 @@
-// placeholder: use cases land here (validate first).
-namespace custode::app {}

@@ -1,0 +1,114 @@
+/// The netconf model's small helpers: names of enum values, time windows,
+/// name patterns.
+
+#include <algorithm>
+#include <array>
+#include <fmt/format.h>
+#include <utility>
+
+#include "custode/core/netconf.h"
+
+namespace custode {
+namespace {
+
+template <typename Enum, std::size_t N>
+std::optional<Enum> lookup(const std::array<std::pair<Enum, std::string_view>, N>& names, std::string_view text) {
+    for (const auto& [value, name] : names)
+        if (name == text) return value;
+    return std::nullopt;
+}
+
+template <typename Enum, std::size_t N>
+std::string_view name_of(const std::array<std::pair<Enum, std::string_view>, N>& names, Enum value) {
+    for (const auto& [candidate, name] : names)
+        if (candidate == value) return name;
+    return "?";
+}
+
+constexpr std::array<std::pair<MaintenanceTask, std::string_view>, 5> task_names{{
+    {MaintenanceTask::antivirus, "antivirus"},
+    {MaintenanceTask::disk_health, "disk-health"},
+    {MaintenanceTask::disk_optimize, "disk-optimize"},
+    {MaintenanceTask::backup, "backup"},
+    {MaintenanceTask::empty_trash, "empty-trash"},
+}};
+
+constexpr std::array<std::pair<ShutdownPolicy, std::string_view>, 3> shutdown_names{{
+    {ShutdownPolicy::woken, "woken"},
+    {ShutdownPolicy::all, "all"},
+    {ShutdownPolicy::never, "never"},
+}};
+
+constexpr std::array<std::pair<HostOs, std::string_view>, 2> os_names{{
+    {HostOs::windows, "windows"},
+    {HostOs::linux_, "linux"},
+}};
+
+bool is_lower_or_digit(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+
+/// "HH:MM" with 00..23 and 00..59, as minutes after midnight.
+std::optional<int> parse_time_of_day(std::string_view text) {
+    if (text.size() != 5 || text[2] != ':') return std::nullopt;
+    for (std::size_t i : {0u, 1u, 3u, 4u})
+        if (text[i] < '0' || text[i] > '9') return std::nullopt;
+    const int hours = (text[0] - '0') * 10 + (text[1] - '0');
+    const int minutes = (text[3] - '0') * 10 + (text[4] - '0');
+    if (hours > 23 || minutes > 59) return std::nullopt;
+    return hours * 60 + minutes;
+}
+
+}  // namespace
+
+std::string Diagnostic::to_string() const {
+    if (line == 0) return fmt::format("{}: {}", file, message);
+    return fmt::format("{}:{}:{}: {}", file, line, column, message);
+}
+
+std::string_view link_kind(const LinkSpec& link) {
+    static constexpr std::array<std::string_view, 3> kinds{"vlan", "port", "vxlan"};
+    return kinds[link.index()];
+}
+
+std::string_view to_string(MaintenanceTask task) { return name_of(task_names, task); }
+std::optional<MaintenanceTask> parse_maintenance_task(std::string_view text) { return lookup(task_names, text); }
+std::string_view to_string(ShutdownPolicy policy) { return name_of(shutdown_names, policy); }
+std::optional<ShutdownPolicy> parse_shutdown_policy(std::string_view text) { return lookup(shutdown_names, text); }
+std::string_view to_string(HostOs os) { return name_of(os_names, os); }
+std::optional<HostOs> parse_host_os(std::string_view text) { return lookup(os_names, text); }
+
+std::optional<MaintenanceWindow> MaintenanceWindow::parse(std::string_view text) {
+    if (text.size() != 11 || text[5] != '-') return std::nullopt;
+    const auto start = parse_time_of_day(text.substr(0, 5));
+    const auto end = parse_time_of_day(text.substr(6));
+    if (!start || !end || *start == *end) return std::nullopt;
+    return MaintenanceWindow(*start, *end);
+}
+
+bool MaintenanceWindow::contains(int minute_of_day) const {
+    if (start_ < end_) return minute_of_day >= start_ && minute_of_day < end_;
+    return minute_of_day >= start_ || minute_of_day < end_;  // crosses midnight
+}
+
+std::string MaintenanceWindow::to_string() const {
+    return fmt::format("{:02}:{:02}-{:02}:{:02}", start_ / 60, start_ % 60, end_ / 60, end_ % 60);
+}
+
+bool is_valid_host_name(std::string_view name) {
+    if (name.empty() || name.size() > 63 || name[0] == '-') return false;
+    return std::all_of(name.begin(), name.end(), [](char c) { return is_lower_or_digit(c) || c == '-'; });
+}
+
+bool is_valid_namespace_prefix(std::string_view prefix) {
+    if (prefix.empty() || prefix.size() > 8 || prefix[0] < 'a' || prefix[0] > 'z') return false;
+    return std::all_of(prefix.begin(), prefix.end(), [](char c) { return is_lower_or_digit(c) || c == '-'; });
+}
+
+const Client* Netconf::find(std::string_view client_name) const {
+    for (const auto& client : clients)
+        if (client.name.str() == client_name) return &client;
+    return nullptr;
+}
+
+std::string Netconf::namespace_of(const Client& client) const { return site.namespace_prefix + client.name.str(); }
+
+}  // namespace custode
