@@ -10,10 +10,10 @@ namespace custode::cli {
 const std::vector<Command>& command_table() {
     static const std::vector<Command> table = {
         validate_command(),
-        {"plan", "[CLIENT...]", "show what apply would change, per client and attribute"},
-        {"apply", "[CLIENT...] [--dry-run] [--prune]", "make the live system match netconf"},
-        {"status", "[CLIENT...]", "per client: namespace, circuit, bridge, carrier, address, counters"},
-        {"remove", "CLIENT", "tear down a client's circuit, bridge and namespace"},
+        plan_command(),
+        apply_command(),
+        status_command(),
+        remove_command(),
         {"scan", "[CLIENT...|--all]", "ARP discovery on each client LAN; updates the inventory"},
         {"hosts", "CLIENT", "the inventory: name, ip, mac, vendor, first/last seen"},
         {"wake", "CLIENT HOST...|--all [--wait SECONDS]", "Wake-on-LAN, then confirm each host is up"},

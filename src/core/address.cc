@@ -76,6 +76,7 @@ std::optional<Ipv4Prefix> Ipv4Prefix::parse(std::string_view text) {
     auto address = Ipv4Address::parse(text.substr(0, slash));
     const auto length_text = text.substr(slash + 1);
     if (!address || length_text.empty() || length_text.size() > 2) return std::nullopt;
+    if (length_text.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
     if (length_text.size() > 1 && length_text[0] == '0') return std::nullopt;
     int length = 0;
     auto [end, error] = std::from_chars(length_text.data(), length_text.data() + length_text.size(), length);

@@ -60,7 +60,9 @@ struct Inverse {
     std::optional<Step> operator()(const DeleteNamespace&) const { return std::nullopt; }
     std::optional<Step> operator()(const CreateCircuit&) const { return DeleteLink{std::string(circuit_link), "", "", ""}; }
     std::optional<Step> operator()(const AdoptPort& s) const { return ReleasePort{s.new_name, s.gateway_name}; }
-    std::optional<Step> operator()(const ReleasePort&) const { return std::nullopt; }
+    std::optional<Step> operator()(const ReleasePort& s) const {
+        return AdoptPort{s.gateway_name, s.link, s.link != circuit_link};
+    }
     std::optional<Step> operator()(const CreateBridge&) const { return DeleteLink{std::string(bridge_link), "", "", ""}; }
     std::optional<Step> operator()(const DeleteLink&) const { return std::nullopt; }
     std::optional<Step> operator()(const SetMtu& s) const {

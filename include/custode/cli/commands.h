@@ -6,5 +6,9 @@
 namespace custode::cli {
 
 Command validate_command();
+Command plan_command();
+Command apply_command();
+Command status_command();
+Command remove_command();
 
 }  // namespace custode::cli

@@ -1,0 +1,79 @@
+#pragma once
+/// Use cases for client links: plan, apply (a transaction per client),
+/// remove, status. They read the kernel through os::LinkSystem, plan with
+/// core's planner, and never touch a link custode did not mark.
+
+#include <string>
+#include <vector>
+
+#include "custode/core/link_plan.h"
+#include "custode/core/netconf.h"
+#include "custode/os/link_system.h"
+
+namespace custode::app {
+
+/// The part of a client's netconf the link planner needs.
+ClientLinks links_of(const Netconf& netconf, const Client& client);
+
+/// The clients named on the command line, or all when none is named.
+/// An unknown name is a UsageError.
+std::vector<const Client*> select_clients(const Netconf& netconf, const std::vector<std::string>& names);
+
+/// One client's plan and what became of it.
+struct ClientOutcome {
+    enum class Result {
+        in_sync,  ///< nothing to do
+        pending,  ///< planned, not carried out (plan, --dry-run)
+        applied,  ///< every step done
+        refused,  ///< the live system conflicts with netconf; nothing done
+        failed,   ///< a step failed; the completed steps were undone
+    };
+    std::string namespace_name;
+    ClientPlan plan;
+    Result result = Result::in_sync;
+    std::string error;                     ///< for failed: the step and the kernel's words
+    std::vector<std::string> undo_errors;  ///< steps that could not be undone (should stay empty)
+    bool removal = false;                  ///< a prune or remove, not a provision
+};
+
+std::string_view to_string(ClientOutcome::Result result);
+
+struct ApplyOptions {
+    bool dry_run = false;
+    bool prune = false;  ///< also remove managed clients whose netconf file is gone
+};
+
+/// Plans every selected client (and, with prune, the removals) without
+/// changing anything.
+std::vector<ClientOutcome> plan_links(const Netconf& netconf, os::LinkSystem& system,
+                                      const std::vector<const Client*>& clients, bool prune);
+
+/// Plans and carries out, client by client. A failing client is undone and
+/// does not stop the others.
+std::vector<ClientOutcome> apply_links(const Netconf& netconf, os::LinkSystem& system,
+                                       const std::vector<const Client*>& clients, const ApplyOptions& options);
+
+/// Tears a client down: ports back to the gateway, namespace deleted.
+/// Works from the live system alone, so it also removes a client whose
+/// netconf file is gone.
+ClientOutcome remove_client(const std::string& prefix, const std::string& client, os::LinkSystem& system,
+                            bool dry_run);
+
+/// Carries out a plan as one transaction: on failure, the steps already done
+/// are undone in reverse order.
+void carry_out_plan(os::LinkSystem& system, ClientOutcome& outcome);
+
+/// What `status` shows of a client.
+struct ClientStatus {
+    std::string client;
+    std::string namespace_name;
+    bool namespace_exists = false;
+    std::optional<LiveLink> circuit;
+    std::optional<LiveLink> bridge;
+    bool in_sync = false;
+};
+
+std::vector<ClientStatus> link_status(const Netconf& netconf, os::LinkSystem& system,
+                                      const std::vector<const Client*>& clients);
+
+}  // namespace custode::app

@@ -1,0 +1,30 @@
+#pragma once
+/// What several commands share: loading netconf, the state file, the run lock.
+
+#include <filesystem>
+#include <optional>
+
+#include "custode/cli/command.h"
+#include "custode/core/netconf.h"
+#include "custode/os/file_lock.h"
+
+namespace custode::cli {
+
+/// Loads and validates netconf; on any problem prints every diagnostic on
+/// stderr and throws UsageError (exit 2).
+Netconf require_netconf(const GlobalOptions& global);
+
+/// --state, else site.toml's `state`.
+std::filesystem::path state_path(const GlobalOptions& global, const Netconf& netconf);
+
+/// The lock that keeps changing runs from overlapping (beside the state
+/// file). Without `wait`, a busy lock is a SystemError naming the holder's file.
+os::FileLock lock_runs(const std::filesystem::path& state, bool wait);
+
+/// Who is running custode, for the audit trail: the sudo caller, else the login.
+std::string invoking_user();
+
+/// The positional CLIENT... arguments of a command (empty when none).
+std::vector<std::string> client_arguments(const po::variables_map& values);
+
+}  // namespace custode::cli

@@ -1,0 +1,38 @@
+#pragma once
+/// The kernel's link table as the link use cases see it: read a namespace,
+/// carry out one plan step. Abstract so the use cases run against a fake
+/// kernel table in unit tests; KernelLinkSystem is the real one (libnl).
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "custode/core/link_plan.h"
+#include "custode/core/live_links.h"
+
+namespace custode::os {
+
+/// Where a step is carried out: the client it is for and its namespace.
+struct StepTarget {
+    std::string client;
+    std::string namespace_name;
+};
+
+class LinkSystem {
+public:
+    virtual ~LinkSystem() = default;
+
+    /// The namespace custode runs in (the gateway's). Its `name` is "".
+    virtual LiveNamespace read_gateway() = 0;
+    /// A client namespace; `exists` is false when there is none by that name.
+    virtual LiveNamespace read_namespace(const std::string& name) = 0;
+    /// Names of the namespaces under /run/netns.
+    virtual std::vector<std::string> list_namespaces() = 0;
+    /// Carries out one step; throws SystemError when the kernel refuses.
+    virtual void carry_out(const StepTarget& target, const Step& step) = 0;
+};
+
+/// The real kernel, through libnl and /run/netns.
+std::unique_ptr<LinkSystem> make_kernel_link_system();
+
+}  // namespace custode::os

@@ -1,0 +1,41 @@
+/// `custode apply [CLIENT...] [--dry-run] [--prune] [--wait]`: make the live
+/// system match netconf, one transaction per client.
+
+#include "custode/cli/audit.h"
+#include "custode/cli/commands.h"
+#include "custode/cli/common.h"
+#include "custode/cli/link_output.h"
+
+namespace custode::cli {
+namespace {
+
+void declare(CommandOptions& options) {
+    options.named.add_options()
+        ("client", po::value<std::vector<std::string>>()->value_name("CLIENT"), "clients to apply (default: all)")
+        ("dry-run", po::bool_switch(), "show the plan, change nothing")
+        ("prune", po::bool_switch(), "also remove managed clients whose netconf file is gone")
+        ("wait", po::bool_switch(), "queue behind another running apply instead of failing");
+    options.positional.add("client", -1);
+}
+
+int run(const GlobalOptions& global, const po::variables_map& values) {
+    const auto netconf = require_netconf(global);
+    const auto clients = app::select_clients(netconf, client_arguments(values));
+    const app::ApplyOptions options{values["dry-run"].as<bool>(), values["prune"].as<bool>()};
+    const auto state = state_path(global, netconf);
+    auto lock = lock_runs(state, values["wait"].as<bool>());
+    auto store = os::StateStore::open(state);
+    auto system = os::make_kernel_link_system();
+    const auto outcomes = app::apply_links(netconf, *system, clients, options);
+    if (!options.dry_run) record_audit(store, "apply", outcomes);
+    print_outcomes(global, "apply", outcomes);
+    return to_int(exit_code_for(outcomes, false));
+}
+
+}  // namespace
+
+Command apply_command() {
+    return {"apply", "[CLIENT...] [--dry-run] [--prune] [--wait]", "make the live system match netconf", declare, run};
+}
+
+}  // namespace custode::cli

@@ -1,0 +1,26 @@
+#include "custode/cli/audit.h"
+
+#include "custode/cli/common.h"
+#include "custode/cli/link_output.h"
+
+namespace custode::cli {
+
+void record_audit(os::StateStore& store, std::string_view command, const std::vector<app::ClientOutcome>& outcomes) {
+    using Result = app::ClientOutcome::Result;
+    const auto user = invoking_user();
+    store.transaction([&] {
+        for (const auto& outcome : outcomes) {
+            if (outcome.result != Result::applied && outcome.result != Result::failed) continue;
+            os::AuditRecord record;
+            record.user = user;
+            record.command = std::string(command);
+            record.client = outcome.plan.client;
+            record.plan_json = outcome_json(outcome).dump();
+            record.result = outcome.result == Result::applied ? "ok" : "undone";
+            record.detail = outcome.error;
+            store.append_audit(record);
+        }
+    });
+}
+
+}  // namespace custode::cli

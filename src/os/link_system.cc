@@ -1,0 +1,243 @@
+/// KernelLinkSystem: plan steps carried out through libnl, one namespace at a time.
+
+#include "custode/os/link_system.h"
+
+#include <fmt/format.h>
+#include <filesystem>
+#include <optional>
+#include <sched.h>
+
+#include "custode/core/error.h"
+#include "custode/os/netlink.h"
+#include "custode/os/netns.h"
+
+namespace custode::os {
+namespace {
+
+/// Sysctls set in a new client namespace before any link comes up, so the
+/// bridge sends nothing of its own onto the client LAN (TESTBED.md).
+void silence_namespace() {
+    write_sysctl("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
+    write_sysctl("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
+    write_sysctl("/proc/sys/net/ipv4/igmp_link_local_mcast_reports", "0");
+}
+
+/// Opens a netlink socket inside `ns` by moving the calling thread there and
+/// straight back. Cheaper than a thread per namespace (which run_in_namespace
+/// uses) when a plan reads a thousand namespaces; the socket keeps `ns`.
+NetlinkSocket open_socket_in(const NamespaceFd& ns, const NamespaceFd& home) {
+    if (::setns(ns.fd(), CLONE_NEWNET) != 0) throw SystemError("setns", errno, "");
+    struct ReturnHome {
+        const NamespaceFd& home;
+        ~ReturnHome() {
+            // Going on in the wrong namespace would change the wrong links.
+            if (::setns(home.fd(), CLONE_NEWNET) != 0) std::terminate();
+        }
+    } return_home{home};
+    return NetlinkSocket();
+}
+
+/// Link indexes by name, from the last dump of one namespace. Indexes of
+/// links that stay put never change, so a name that is found is right; a
+/// name that is missing (just created, moved or renamed) triggers a fresh dump.
+class IndexCache {
+public:
+    void seed(const LiveNamespace& live) {
+        links_ = live.links;
+        fresh_ = true;
+    }
+    void invalidate() { fresh_ = false; }
+
+    int index_of(NetlinkSocket& socket, const std::string& link, const std::string& where) {
+        if (const int index = find(link)) return index;
+        if (!fresh_) {
+            seed(dump_namespace(socket));
+            if (const int index = find(link)) return index;
+        }
+        throw SystemError("find link " + link, ENODEV, "not in " + where);
+    }
+
+private:
+    int find(const std::string& link) const {
+        for (const auto& live : links_)
+            if (live.name == link) return live.index;
+        return 0;
+    }
+    std::vector<LiveLink> links_;
+    bool fresh_ = false;
+};
+
+/// An open client namespace: its fd and a netlink socket inside it.
+struct OpenNamespace {
+    std::string name;
+    NamespaceFd fd;
+    NetlinkSocket socket;
+    IndexCache indexes;
+};
+
+class KernelLinkSystem final : public LinkSystem {
+public:
+    KernelLinkSystem() : gateway_fd_(NamespaceFd::open_current()) {}
+
+    LiveNamespace read_gateway() override {
+        auto live = dump_namespace(gateway_);
+        gateway_indexes_.seed(live);
+        return live;
+    }
+
+    LiveNamespace read_namespace(const std::string& name) override {
+        LiveNamespace live;
+        if (std::filesystem::exists(std::filesystem::path(kNetnsRunDir) / name)) {
+            auto& ns = open(name);
+            live = dump_namespace(ns.socket);
+            ns.indexes.seed(live);
+            live.exists = true;
+        }
+        live.name = name;
+        return live;
+    }
+
+    std::vector<std::string> list_namespaces() override { return list_named_namespaces(); }
+
+    void carry_out(const StepTarget& target, const Step& step) override {
+        std::visit([&](const auto& concrete) { do_step(target, concrete); }, step);
+    }
+
+private:
+    OpenNamespace& open(const std::string& name) {
+        if (!current_ || current_->name != name) {
+            current_.reset();
+            auto fd = NamespaceFd::open_named(name);
+            auto socket = open_socket_in(fd, gateway_fd_);
+            current_.emplace(OpenNamespace{name, std::move(fd), std::move(socket)});
+        }
+        return *current_;
+    }
+
+    int gateway_index(const std::string& link) { return gateway_indexes_.index_of(gateway_, link, "the gateway"); }
+
+    int client_index(const StepTarget& target, const std::string& link) {
+        auto& ns = open(target.namespace_name);
+        return ns.indexes.index_of(ns.socket, link, target.namespace_name);
+    }
+
+    void do_step(const StepTarget& target, const CreateNamespace&) {
+        if (create_named_namespace(target.namespace_name) == Creation::already_exists)
+            throw SystemError("create namespace " + target.namespace_name, EEXIST, "");
+        auto& ns = open(target.namespace_name);
+        run_in_namespace(ns.fd, silence_namespace);
+        change_link(ns.socket, client_index(target, "lo"), LinkChange{.state = AdminState::up});
+    }
+
+    void do_step(const StepTarget& target, const DeleteNamespace&) {
+        if (current_ && current_->name == target.namespace_name) current_.reset();
+        delete_named_namespace(target.namespace_name);
+    }
+
+    void do_step(const StepTarget& target, const CreateBridge&) {
+        auto& ns = open(target.namespace_name);
+        BridgeSpec spec{std::string(bridge_link), ownership_marker(target.client), 0};
+        ns.indexes.invalidate();
+        if (create_link(ns.socket, spec) == Creation::already_exists)
+            throw SystemError("create bridge br0 in " + ns.name, EEXIST, "");
+    }
+
+    void do_step(const StepTarget& target, const CreateCircuit& step) {
+        // Made in the gateway under a temporary name, then moved in and
+        // renamed in one request: the VLAN's trunk and the VXLAN's underlay
+        // stay in the gateway's namespace.
+        const std::string temporary = "c-" + target.client;
+        const auto marker = ownership_marker(target.client);
+        Creation creation = Creation::created;
+        if (const auto* vlan = std::get_if<VlanCircuit>(&step.spec)) {
+            const int trunk = gateway_index(vlan->trunk);
+            creation = create_link(gateway_, VlanSpec{temporary, trunk, vlan->vlan, marker, 0});
+        } else if (const auto* vxlan = std::get_if<VxlanCircuit>(&step.spec)) {
+            const int underlay = gateway_index(vxlan->underlay);
+            creation = create_link(gateway_, VxlanSpec{temporary, vxlan->vni, vxlan->local, vxlan->remote,
+                                                       vxlan->port, underlay, marker, 0});
+        } else {
+            throw std::logic_error("a port circuit is adopted, not created");
+        }
+        if (creation == Creation::already_exists)
+            throw SystemError("create " + temporary, EEXIST, "a link with that name or id exists");
+        gateway_indexes_.invalidate();
+        const int index = gateway_index(temporary);
+        try {
+            auto& ns = open(target.namespace_name);
+            change_link(gateway_, index, LinkChange{.name = std::string(circuit_link), .move_to = &ns.fd});
+            ns.indexes.invalidate();
+        } catch (...) {
+            delete_link(gateway_, index);
+            throw;
+        }
+    }
+
+    void do_step(const StepTarget& target, const AdoptPort& step) {
+        auto& ns = open(target.namespace_name);
+        const int index = gateway_index(step.gateway_name);
+        ns.indexes.invalidate();
+        change_link(gateway_, index,
+                    LinkChange{.name = step.new_name,
+                               .alias = port_marker(target.client, step.gateway_name),
+                               .state = AdminState::down,
+                               .move_to = &ns.fd});
+    }
+
+    void do_step(const StepTarget& target, const ReleasePort& step) {
+        const int index = client_index(target, step.link);
+        change_link(open(target.namespace_name).socket, index,
+                    LinkChange{.name = step.gateway_name,
+                               .alias = std::string(),
+                               .state = AdminState::down,
+                               .master_index = 0,
+                               .move_to = &gateway_fd_});
+        gateway_indexes_.invalidate();
+    }
+
+    void do_step(const StepTarget& target, const DeleteLink& step) {
+        delete_link(open(target.namespace_name).socket, client_index(target, step.link));
+    }
+
+    void do_step(const StepTarget& target, const SetMtu& step) {
+        change_link(open(target.namespace_name).socket, client_index(target, step.link),
+                    LinkChange{.mtu = step.to});
+    }
+
+    void do_step(const StepTarget& target, const SetUp& step) {
+        change_link(open(target.namespace_name).socket, client_index(target, step.link),
+                    LinkChange{.state = step.to ? AdminState::up : AdminState::down});
+    }
+
+    void do_step(const StepTarget& target, const SetMaster& step) {
+        auto& socket = open(target.namespace_name).socket;
+        const int index = client_index(target, step.link);
+        const int master = step.to.empty() ? 0 : client_index(target, step.to);
+        change_link(socket, index, LinkChange{.master_index = master});
+        // Lab ports face machines of the lab: a BPDU from there must not
+        // take over the client's spanning tree.
+        if (master != 0 && step.link != circuit_link)
+            set_bridge_port_flags(socket, index, BridgePortFlags{.bpdu_guard = true, .root_block = true});
+    }
+
+    void do_step(const StepTarget& target, const AddAddress& step) {
+        if (add_address(open(target.namespace_name).socket, client_index(target, step.link), step.address) ==
+            Creation::already_exists)
+            throw SystemError("add address " + step.address.to_string(), EEXIST, "");
+    }
+
+    void do_step(const StepTarget& target, const DeleteAddress& step) {
+        delete_address(open(target.namespace_name).socket, client_index(target, step.link), step.address);
+    }
+
+    NetlinkSocket gateway_;
+    IndexCache gateway_indexes_;
+    NamespaceFd gateway_fd_;
+    std::optional<OpenNamespace> current_;
+};
+
+}  // namespace
+
+std::unique_ptr<LinkSystem> make_kernel_link_system() { return std::make_unique<KernelLinkSystem>(); }
+
+}  // namespace custode::os

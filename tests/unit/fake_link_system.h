@@ -1,0 +1,132 @@
+#pragma once
+/// A fake kernel link table: carries out plan steps on plain data, with a
+/// failure that can be injected at any step. Used to test the link use cases
+/// without root.
+
+#include <algorithm>
+#include <map>
+
+#include "custode/core/error.h"
+#include "custode/os/link_system.h"
+
+namespace custode::testing {
+
+class FakeLinkSystem : public os::LinkSystem {
+public:
+    LiveNamespace gateway;
+    std::map<std::string, LiveNamespace> namespaces;
+    int fail_at_call = -1;  ///< the carry_out call (0-based) that fails; -1: none
+    int calls = 0;
+
+    FakeLinkSystem() { add(gateway, "lo", ""); }
+
+    LiveLink& add(LiveNamespace& ns, std::string name, std::string kind) {
+        LiveLink link;
+        link.index = next_index_++;
+        link.name = std::move(name);
+        link.kind = std::move(kind);
+        link.mtu = 1500;
+        ns.links.push_back(link);
+        return ns.links.back();
+    }
+
+    LiveNamespace read_gateway() override { return gateway; }
+
+    LiveNamespace read_namespace(const std::string& name) override {
+        auto found = namespaces.find(name);
+        if (found != namespaces.end()) return found->second;
+        LiveNamespace absent;
+        absent.name = name;
+        return absent;
+    }
+
+    std::vector<std::string> list_namespaces() override {
+        std::vector<std::string> names;
+        for (const auto& [name, ns] : namespaces) names.push_back(name);
+        return names;
+    }
+
+    void carry_out(const os::StepTarget& target, const Step& step) override {
+        if (calls++ == fail_at_call) throw SystemError("injected failure", EIO, "");
+        std::visit([&](const auto& concrete) { apply(target, concrete); }, step);
+    }
+
+private:
+    LiveNamespace& ns(const os::StepTarget& target) { return namespaces.at(target.namespace_name); }
+
+    static LiveLink& link(LiveNamespace& ns, std::string_view name) {
+        for (auto& link : ns.links)
+            if (link.name == name) return link;
+        throw SystemError("find link " + std::string(name), ENODEV, "");
+    }
+
+    static LiveLink take(LiveNamespace& ns, std::string_view name) {
+        auto found = std::find_if(ns.links.begin(), ns.links.end(), [&](auto& l) { return l.name == name; });
+        if (found == ns.links.end()) throw SystemError("find link " + std::string(name), ENODEV, "");
+        LiveLink taken = *found;
+        ns.links.erase(found);
+        for (auto& other : ns.links)
+            if (other.master_index == taken.index) other.master_index = 0;
+        taken.master_index = 0;
+        taken.admin_up = false;
+        taken.addresses.clear();
+        return taken;
+    }
+
+    void apply(const os::StepTarget& target, const CreateNamespace&) {
+        LiveNamespace created;
+        created.name = target.namespace_name;
+        created.exists = true;
+        add(created, "lo", "");
+        namespaces[target.namespace_name] = created;
+    }
+    void apply(const os::StepTarget& target, const DeleteNamespace&) { namespaces.erase(target.namespace_name); }
+    void apply(const os::StepTarget& target, const CreateBridge&) {
+        add(ns(target), "br0", "bridge").alias = ownership_marker(target.client);
+    }
+    void apply(const os::StepTarget& target, const CreateCircuit& step) {
+        auto& circuit = add(ns(target), "circuit", std::string(circuit_kind(step.spec)));
+        circuit.alias = ownership_marker(target.client);
+        if (const auto* vlan = std::get_if<VlanCircuit>(&step.spec)) {
+            circuit.vlan_id = vlan->vlan;
+            circuit.parent_index = link(gateway, vlan->trunk).index;
+        } else if (const auto* vxlan = std::get_if<VxlanCircuit>(&step.spec)) {
+            circuit.vxlan_vni = vxlan->vni;
+            circuit.vxlan_local = vxlan->local;
+            circuit.vxlan_remote = vxlan->remote;
+            circuit.vxlan_port = vxlan->port;
+        }
+    }
+    void apply(const os::StepTarget& target, const AdoptPort& step) {
+        auto port = take(gateway, step.gateway_name);
+        port.name = step.new_name;
+        port.alias = port_marker(target.client, step.gateway_name);
+        ns(target).links.push_back(port);
+    }
+    void apply(const os::StepTarget& target, const ReleasePort& step) {
+        auto port = take(ns(target), step.link);
+        port.name = step.gateway_name;
+        port.alias.clear();
+        gateway.links.push_back(port);
+    }
+    void apply(const os::StepTarget& target, const DeleteLink& step) { take(ns(target), step.link); }
+    void apply(const os::StepTarget& target, const SetMtu& step) { link(ns(target), step.link).mtu = step.to; }
+    void apply(const os::StepTarget& target, const SetUp& step) {
+        link(ns(target), step.link).admin_up = step.to;
+    }
+    void apply(const os::StepTarget& target, const SetMaster& step) {
+        auto& space = ns(target);
+        link(space, step.link).master_index = step.to.empty() ? 0 : link(space, step.to).index;
+    }
+    void apply(const os::StepTarget& target, const AddAddress& step) {
+        link(ns(target), step.link).addresses.push_back(step.address);
+    }
+    void apply(const os::StepTarget& target, const DeleteAddress& step) {
+        auto& addresses = link(ns(target), step.link).addresses;
+        addresses.erase(std::remove(addresses.begin(), addresses.end(), step.address), addresses.end());
+    }
+
+    int next_index_ = 1;
+};
+
+}  // namespace custode::testing
