@@ -28,6 +28,10 @@ struct LiveLink {
     std::optional<Ipv4Address> vxlan_local;
     std::optional<Ipv4Address> vxlan_remote;
     std::optional<std::uint16_t> vxlan_port;
+    std::optional<int> vxlan_underlay_index{};  ///< IFLA_VXLAN_LINK, an index in the namespace the VXLAN was made in
+    std::optional<int> link_netnsid{};  ///< IFLA_LINK_NETNSID: parent_index is in another namespace (a moved veth's peer)
+    bool bpdu_guard = false;  ///< bridge port flag IFLA_BRPORT_GUARD (only on bridge ports)
+    bool root_block = false;  ///< bridge port flag IFLA_BRPORT_PROTECT (only on bridge ports)
     std::vector<Ipv4Prefix> addresses;
     std::uint64_t rx_packets = 0, tx_packets = 0, rx_bytes = 0, tx_bytes = 0;
 };

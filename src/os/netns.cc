@@ -1,0 +1,181 @@
+#include "custode/os/netns.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <exception>
+#include <fcntl.h>
+#include <filesystem>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <thread>
+#include <unistd.h>
+
+#include "custode/core/error.h"
+
+namespace custode::os {
+namespace {
+
+std::string namespace_path(std::string_view name) {
+    /// The name becomes a file name: refuse anything that could escape the directory.
+    if (name.empty() || name == "." || name == ".." || name.find('/') != std::string_view::npos)
+        throw SystemError("namespace name", EINVAL, "'" + std::string(name) + "' is not a file name");
+    return std::string(kNetnsRunDir) + "/" + std::string(name);
+}
+
+/// Makes /run/netns a mount point with shared propagation, as iproute2 does,
+/// so a namespace mounted there is seen by every mount namespace (and a
+/// later `umount` in one is seen by all).
+void prepare_run_dir() {
+    const std::string dir(kNetnsRunDir);
+    if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) throw SystemError("mkdir " + dir, errno, "");
+    for (bool bound = false;;) {
+        if (::mount("", dir.c_str(), "none", MS_SHARED | MS_REC, nullptr) == 0) return;
+        /// EINVAL: not a mount point yet. Bind it onto itself once, then retry.
+        if (errno != EINVAL || bound) throw SystemError("mount --make-rshared " + dir, errno, "");
+        if (::mount(dir.c_str(), dir.c_str(), "none", MS_BIND | MS_REC, nullptr) != 0)
+            throw SystemError("mount --bind " + dir, errno, "");
+        bound = true;
+    }
+}
+
+/// In a thread of its own, so the caller's namespace is untouched: a new
+/// network namespace, pinned by bind-mounting it onto `path`.
+void mount_new_namespace(const std::string& path) {
+    std::exception_ptr failure;
+    std::thread worker([&] {
+        try {
+            if (::unshare(CLONE_NEWNET) != 0) throw SystemError("unshare(CLONE_NEWNET)", errno, "");
+            if (::mount("/proc/thread-self/ns/net", path.c_str(), "none", MS_BIND, nullptr) != 0)
+                throw SystemError("mount --bind /proc/thread-self/ns/net " + path, errno, "");
+        } catch (...) {
+            failure = std::current_exception();
+        }
+    });
+    worker.join();
+    if (failure) std::rethrow_exception(failure);
+}
+
+}  // namespace
+
+Creation create_named_namespace(std::string_view name) {
+    const auto path = namespace_path(name);
+    prepare_run_dir();
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+    if (fd < 0) {
+        if (errno == EEXIST) return Creation::already_exists;
+        throw SystemError("create " + path, errno, "");
+    }
+    ::close(fd);
+    try {
+        mount_new_namespace(path);
+    } catch (...) {
+        ::unlink(path.c_str());
+        throw;
+    }
+    return Creation::created;
+}
+
+bool delete_named_namespace(std::string_view name) {
+    const auto path = namespace_path(name);
+    /// EINVAL: the file is there but not a mount point (a half-made namespace); still remove it.
+    if (::umount2(path.c_str(), MNT_DETACH) != 0 && errno != EINVAL) {
+        if (errno == ENOENT) return false;
+        throw SystemError("umount " + path, errno, "");
+    }
+    if (::unlink(path.c_str()) != 0) {
+        if (errno == ENOENT) return false;
+        throw SystemError("unlink " + path, errno, "");
+    }
+    return true;
+}
+
+std::vector<std::string> list_named_namespaces() {
+    std::vector<std::string> names;
+    std::error_code error;
+    std::filesystem::directory_iterator entries(kNetnsRunDir, error);
+    if (error == std::errc::no_such_file_or_directory) return names;
+    if (error) throw SystemError("list " + std::string(kNetnsRunDir), error.value(), "");
+    for (const auto& entry : entries) names.push_back(entry.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+NamespaceFd NamespaceFd::open_named(std::string_view name) {
+    const auto path = namespace_path(name);
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw SystemError("open " + path, errno, "");
+    return NamespaceFd(fd);
+}
+
+NamespaceFd NamespaceFd::open_current() {
+    const int fd = ::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw SystemError("open /proc/thread-self/ns/net", errno, "");
+    return NamespaceFd(fd);
+}
+
+NamespaceFd& NamespaceFd::operator=(NamespaceFd&& other) noexcept {
+    if (this != &other) {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = std::exchange(other.fd_, -1);
+    }
+    return *this;
+}
+
+NamespaceFd::~NamespaceFd() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+void run_in_each_namespace(const std::vector<const NamespaceFd*>& namespaces,
+                           const std::function<void(std::size_t)>& work) {
+    std::exception_ptr failure;
+    std::thread worker([&] {
+        try {
+            for (std::size_t i = 0; i < namespaces.size(); ++i) {
+                if (::setns(namespaces[i]->fd(), CLONE_NEWNET) != 0)
+                    throw SystemError("setns(CLONE_NEWNET)", errno, "");
+                work(i);
+            }
+        } catch (...) {
+            failure = std::current_exception();
+        }
+    });
+    worker.join();
+    if (failure) std::rethrow_exception(failure);
+}
+
+void run_in_namespace(const NamespaceFd& ns, const std::function<void()>& work) {
+    run_in_each_namespace({&ns}, [&](std::size_t) { work(); });
+}
+
+void write_sysctl(const std::string& path, std::string_view value) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) throw SystemError("open " + path, errno, "");
+    const auto written = ::write(fd, value.data(), value.size());
+    const int write_errno = errno;
+    ::close(fd);
+    if (written < 0) throw SystemError("write " + path, write_errno, std::string(value));
+    if (static_cast<std::size_t>(written) != value.size()) throw SystemError("write " + path, EIO, "short write");
+}
+
+std::string read_sysctl(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw SystemError("open " + path, errno, "");
+    std::string text;
+    char buffer[256];
+    for (;;) {
+        const auto got = ::read(fd, buffer, sizeof buffer);
+        if (got < 0) {
+            const int read_errno = errno;
+            ::close(fd);
+            throw SystemError("read " + path, read_errno, "");
+        }
+        if (got == 0) break;
+        text.append(buffer, static_cast<std::size_t>(got));
+    }
+    ::close(fd);
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    return text;
+}
+
+}  // namespace custode::os
