@@ -1,0 +1,214 @@
+/// custode-demo: builds a small fixed lab (a gateway namespace and two client
+/// offices with the same LAN subnet) to try custode by hand, and removes it.
+///
+///   custode-demo up [--netconf-out DIR]    (idempotent: an old demo is removed first)
+///   custode-demo down
+///
+/// `up` is a list of steps; later features (apply, scan, wake, ...) add theirs.
+
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+#include "custode/core/error.h"
+#include "testbed/testbed.h"
+
+namespace fs = std::filesystem;
+using namespace custode;
+using namespace custode::testbed;
+
+namespace {
+
+constexpr std::string_view tag = "demo";
+const fs::path run_dir = "/run/custode-demo";
+/// Where `up` notes the netconf directory, so `down` can remove what it wrote.
+const fs::path netconf_note = run_dir / "netconf-out";
+
+enum class Outcome { done, problem };
+
+struct Demo {
+    std::optional<Testbed> built;  ///< made by the gateway step, after the old demo is gone
+    fs::path netconf;
+    std::vector<std::string> lines;  ///< what the current step reports
+    Outcome outcome = Outcome::done;
+
+    void say(std::string line) { lines.push_back(std::move(line)); }
+    Testbed& testbed() { return *built; }
+};
+
+struct Step {
+    std::string title;
+    std::function<void(Demo&)> run;
+};
+
+Ipv4Prefix lan() { return *Ipv4Prefix::parse("192.168.1.0/24"); }
+
+/// One office: a control host at .1 that always answers, four light PCs, one
+/// full PC with its own namespace (ssh, files and sleeping come later).
+void build_office(Demo& demo, Site& site) {
+    auto& tb = demo.testbed();
+    site.control = host_address(site.subnet, 1);
+    tb.add_light_hosts(site, 1, *site.control);
+    tb.add_light_hosts(site, 4, host_address(site.subnet, 21));
+    const FullHost pc = tb.add_full_host(site, "pc1", host_address(site.subnet, 50));
+    demo.say(fmt::format("namespace {}: bridge br0, LAN {}", site.ns, site.subnet.to_string()));
+    for (const auto& host : site.light_hosts) {
+        demo.say(fmt::format("  light host {:<4} {:<14} {}{}", host.name, host.ip.to_string(), host.mac.to_string(),
+                             host.ip == *site.control ? "  (control)" : ""));
+    }
+    demo.say(fmt::format("  full host  {:<4} {:<14} {}  namespace {}", pc.name, pc.ip.to_string(),
+                         pc.mac.to_string(), pc.ns));
+    demo.say(fmt::format("  custode will use {} on the LAN", site.lan_address.to_string()));
+}
+
+void step_remove_old(Demo& demo) {
+    /// Before our Testbed exists: remove_all would also take its registration.
+    const auto removed = Testbed::remove_all(tag);
+    demo.say(removed.empty() ? "nothing to remove" : fmt::format("removed {} namespace(s)", removed.size()));
+}
+
+void step_gateway(Demo& demo) {
+    demo.built.emplace(tag, Naming::fixed);
+    demo.say(fmt::format("namespace {} (stands in for the lab gateway; custode runs in it)", demo.testbed().gateway()));
+}
+
+void step_acme(Demo& demo) {
+    Site& site = demo.testbed().site("acme", lan());
+    site.description = "Acme Srl (demo, dedicated port)";
+    const PortLink link = demo.testbed().connect_port(site);
+    demo.say(fmt::format("circuit: veth {} in {} (down, for custode to take)", link.interface, demo.testbed().gateway()));
+    build_office(demo, site);
+}
+
+void step_bianchi(Demo& demo) {
+    Site& site = demo.testbed().site("bianchi", lan());
+    site.description = "Studio Bianchi (demo, VXLAN)";
+    const VxlanLink link = demo.testbed().connect_vxlan(site, 5001);
+    demo.say(fmt::format("circuit: VXLAN vni {} port {}, underlay {} in {}: {} -> {}", link.vni, link.port,
+                         link.underlay, demo.testbed().gateway(), link.local.to_string(), link.remote.to_string()));
+    build_office(demo, site);
+}
+
+void step_netconf(Demo& demo) {
+    NetconfOptions options;
+    options.site_name = "demo";
+    options.state = run_dir / "state.db";
+    demo.testbed().write_netconf(demo.netconf, options);
+    fs::create_directories(run_dir);
+    std::ofstream(netconf_note) << demo.netconf.string() << '\n';
+    demo.say(fmt::format("{}/site.toml (custode namespaces: {}<client>)", demo.netconf.string(),
+                         demo.testbed().custode_prefix()));
+    for (const auto& site : demo.testbed().sites()) demo.say(fmt::format("{}/clients/{}.toml", demo.netconf.string(), site.name));
+}
+
+void step_validate(Demo& demo) {
+    const std::vector<std::string> argv{CUSTODE_BINARY, "--netconf", demo.netconf.string(), "validate"};
+    demo.say("$ " + join_argv(argv));
+    const CommandResult result = run_program(argv);
+    if (result.output.find("not built yet") != std::string::npos) {
+        demo.say("skipped: this custode has no 'validate' yet (exit " + std::to_string(result.exit_code) + ")");
+        return;
+    }
+    std::istringstream output(result.output);
+    for (std::string line; std::getline(output, line);) demo.say("  " + line);
+    demo.say(result.ok() ? "valid" : fmt::format("INVALID (exit {})", result.exit_code));
+    if (!result.ok()) demo.outcome = Outcome::problem;
+}
+
+std::vector<Step> up_steps() {
+    return {
+        {"Remove any previous demo", step_remove_old},
+        {"Create the gateway namespace", step_gateway},
+        {"Create client acme (port circuit)", step_acme},
+        {"Create client bianchi (VXLAN circuit, same LAN subnet)", step_bianchi},
+        {"Write the netconf", step_netconf},
+        {"Validate the netconf with custode", step_validate},
+    };
+}
+
+void print_epilogue(Demo& demo) {
+    const auto& tb = demo.testbed();
+    std::cout << fmt::format(
+        "\nThe demo is up. Try:\n"
+        "  ip netns list | grep {0}\n"
+        "  ip netns exec {0}acme-pc1 ip neigh        # a PC of acme\n"
+        "  nsenter --net=/run/netns/{0}gw {1} --netconf {2} plan\n"
+        "    (run custode in the gateway namespace with nsenter, not 'ip netns exec':\n"
+        "     the namespaces it creates must stay visible outside)\n"
+        "Tear it down with: custode-demo down\n",
+        tb.prefix(), CUSTODE_BINARY, demo.netconf.string());
+}
+
+int up(const fs::path& netconf) {
+    Demo demo{std::nullopt, fs::absolute(netconf), {}, Outcome::done};
+    const auto steps = up_steps();
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+        std::cout << fmt::format("[{}/{}] {}\n", i + 1, steps.size(), steps[i].title) << std::flush;
+        demo.lines.clear();
+        steps[i].run(demo);  // a throw tears the half-built demo down (Testbed's destructor)
+        for (const auto& line : demo.lines) std::cout << "      " << line << '\n';
+    }
+    demo.testbed().keep();
+    print_epilogue(demo);
+    return demo.outcome == Outcome::done ? 0 : 1;
+}
+
+/// Removes the files `up` wrote into a netconf directory, and the directory
+/// when nothing else is left in it (it may be the user's own).
+void remove_netconf(const fs::path& dir) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir / "clients", ec))
+        if (entry.path().extension() == ".toml") fs::remove(entry.path(), ec);
+    for (const char* name : {"site.toml", "state.db", "state.db-wal", "state.db-shm"}) fs::remove(dir / name, ec);
+    fs::remove(dir / "clients", ec);
+    fs::remove(dir, ec);
+}
+
+int down() {
+    const auto removed = Testbed::remove_all(tag);
+    std::cout << fmt::format("[1/2] Remove the demo namespaces\n      {}\n",
+                             removed.empty() ? "none found" : fmt::format("removed: {}", fmt::join(removed, " ")));
+    std::string netconf;
+    std::ifstream(netconf_note) >> netconf;
+    if (!netconf.empty()) remove_netconf(netconf);
+    std::error_code ec;
+    fs::remove_all(run_dir, ec);
+    std::cout << fmt::format("[2/2] Remove the netconf and {}\n      {}\n", run_dir.string(),
+                             netconf.empty() ? "none recorded" : "removed " + netconf);
+    return 0;
+}
+
+int usage() {
+    std::cerr << "usage: custode-demo up [--netconf-out DIR] | down\n";
+    return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty()) return usage();
+    if (::geteuid() != 0) {
+        std::cerr << "custode-demo: must run as root (it creates network namespaces)\n";
+        return 3;
+    }
+    try {
+        if (args[0] == "down" && args.size() == 1) return down();
+        if (args[0] == "up" && args.size() == 1) return up(run_dir / "netconf");
+        if (args[0] == "up" && args.size() == 3 && args[1] == "--netconf-out") return up(args[2]);
+        return usage();
+    } catch (const UsageError& error) {
+        std::cerr << "custode-demo: " << error.what() << '\n';
+        return 2;
+    } catch (const std::exception& error) {
+        std::cerr << "custode-demo: " << error.what() << "\n(the half-built demo was removed)\n";
+        return 3;
+    }
+}

@@ -1,0 +1,52 @@
+#pragma once
+/// Network namespaces by name (the files under /run/netns that `ip netns`
+/// manages): entering one from a worker thread, listing, removing.
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "testbed/process.h"
+
+namespace custode::testbed {
+
+inline constexpr std::string_view netns_dir = "/run/netns";
+inline constexpr std::string_view netns_etc_dir = "/etc/netns";
+
+/// Runs `body` on a new thread that has joined namespace `ns`, and waits.
+/// The calling thread never changes namespace. Exceptions from `body` (or
+/// from entering) are rethrown here.
+void in_namespace(const std::string& ns, const std::function<void()>& body);
+
+/// Writes sysctls inside `ns`, e.g. {"net.ipv4.conf.all.arp_ignore", "1"}.
+/// /proc/sys/net shows the namespace of the thread that opens it, so this
+/// costs a thread, not a process.
+void set_sysctls(const std::string& ns, const std::vector<std::pair<std::string, std::string>>& values);
+
+/// Runs `argv` in `ns` through `ip netns exec`: it also binds the files of
+/// /etc/netns/<ns>/ over /etc (the simulated PCs' own passwd, sshd config).
+CommandResult exec(const std::string& ns, const std::vector<std::string>& argv);
+
+/// Runs a shell command line in `ns` through `ip netns exec`.
+CommandResult run(const std::string& ns, const std::string& shell);
+
+/// Runs `argv` in `ns` entering the network namespace only (nsenter --net).
+/// Use it for custode itself: `ip netns exec` runs programs in a private
+/// mount namespace, so the namespaces custode creates there would not be
+/// visible to anyone else.
+CommandResult exec_net_only(const std::string& ns, const std::vector<std::string>& argv);
+
+/// Names in /run/netns that start with `prefix`, sorted.
+std::vector<std::string> list_namespaces(std::string_view prefix = {});
+
+bool namespace_exists(const std::string& ns);
+
+/// Removes the named namespaces: kills the processes still inside them (a
+/// process keeps a namespace and its links alive), deletes the names in one
+/// `ip -force -batch`, and removes their /etc/netns/<ns> directories.
+/// Never throws; problems go to stderr.
+void remove_namespaces(const std::vector<std::string>& names);
+
+}  // namespace custode::testbed
