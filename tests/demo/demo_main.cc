@@ -6,6 +6,8 @@
 ///
 /// `up` is a list of steps; later features (apply, scan, wake, ...) add theirs.
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
@@ -18,6 +20,7 @@
 #include <vector>
 
 #include "custode/core/error.h"
+#include "testbed/ping.h"
 #include "testbed/testbed.h"
 
 namespace fs = std::filesystem;
@@ -108,18 +111,38 @@ void step_netconf(Demo& demo) {
     for (const auto& site : demo.testbed().sites()) demo.say(fmt::format("{}/clients/{}.toml", demo.netconf.string(), site.name));
 }
 
-void step_validate(Demo& demo) {
-    const std::vector<std::string> argv{CUSTODE_BINARY, "--netconf", demo.netconf.string(), "validate"};
-    demo.say("$ " + join_argv(argv));
-    const CommandResult result = run_program(argv);
-    if (result.output.find("not built yet") != std::string::npos) {
-        demo.say("skipped: this custode has no 'validate' yet (exit " + std::to_string(result.exit_code) + ")");
-        return;
-    }
+/// Runs custode in the gateway namespace (nsenter --net: the namespaces it
+/// creates must stay visible outside), reports its output and exit code.
+CommandResult run_custode(Demo& demo, const std::vector<std::string>& arguments, std::initializer_list<int> expected) {
+    std::vector<std::string> argv{CUSTODE_BINARY, "--netconf", demo.netconf.string()};
+    argv.insert(argv.end(), arguments.begin(), arguments.end());
+    demo.say("$ custode " + join_argv(arguments));
+    const CommandResult result = demo.testbed().in_gateway(argv);
     std::istringstream output(result.output);
     for (std::string line; std::getline(output, line);) demo.say("  " + line);
-    demo.say(result.ok() ? "valid" : fmt::format("INVALID (exit {})", result.exit_code));
-    if (!result.ok()) demo.outcome = Outcome::problem;
+    if (std::find(expected.begin(), expected.end(), result.exit_code) == expected.end()) {
+        demo.say(fmt::format("UNEXPECTED exit {}", result.exit_code));
+        demo.outcome = Outcome::problem;
+    }
+    return result;
+}
+
+void step_validate(Demo& demo) { run_custode(demo, {"validate"}, {0}); }
+
+void step_apply(Demo& demo) {
+    run_custode(demo, {"plan"}, {1});
+    run_custode(demo, {"apply"}, {0});
+}
+
+void step_check(Demo& demo) {
+    run_custode(demo, {"status"}, {0});
+    for (const auto& site : demo.testbed().sites()) {
+        const auto ns = demo.testbed().custode_prefix() + site.name;
+        const auto pc = site.full_hosts.front().ip;
+        const bool answered = ping(ns, pc, std::chrono::milliseconds(2000));
+        demo.say(fmt::format("ping {} from {}: {}", pc.to_string(), ns, answered ? "answered" : "NO ANSWER"));
+        if (!answered) demo.outcome = Outcome::problem;
+    }
 }
 
 std::vector<Step> up_steps() {
@@ -130,6 +153,8 @@ std::vector<Step> up_steps() {
         {"Create client bianchi (VXLAN circuit, same LAN subnet)", step_bianchi},
         {"Write the netconf", step_netconf},
         {"Validate the netconf with custode", step_validate},
+        {"Provision both clients: plan, then apply", step_apply},
+        {"Check: status, and each client's PC answers from its namespace", step_check},
     };
 }
 
