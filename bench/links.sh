@@ -51,20 +51,31 @@ iproute2_remove() {
   cleanup_namespaces_of bi-
 }
 
+cleanup_namespaces_of bl- 2>/dev/null || true   # a run killed before its trap
 ip netns add "$GW"; ip netns add "$CARRIER"
 write_netconf
 make_ports
 
+# Deleted namespaces are cleaned up by the kernel in the background, holding
+# locks the next phase needs: let that settle so neither tool pays for the other.
+settle() { sleep "${SETTLE:-5}"; }
+
 start=$(now); iproute2_apply; ip_apply=$(elapsed "$start")
 start=$(now); iproute2_remove; ip_remove=$(elapsed "$start")
+settle
 
 start=$(now); $GATEWAY_RUN "$CUSTODE" -q --netconf "$WORK/netconf" apply > /dev/null; cu_apply=$(elapsed "$start")
-start=$(now); $GATEWAY_RUN "$CUSTODE" -q --netconf "$WORK/netconf" plan > /dev/null; cu_plan=$(elapsed "$start")
+settle
+cu_plan=999
+for run in 1 2 3 4 5; do  # the best of five: the plan reads, it does not change anything
+  start=$(now); $GATEWAY_RUN "$CUSTODE" -q --netconf "$WORK/netconf" plan > /dev/null; t=$(elapsed "$start")
+  cu_plan=$(echo "if ($t < $cu_plan) $t else $cu_plan" | bc -l)
+done
 start=$(now); $GATEWAY_RUN "$CUSTODE" -q --netconf "$WORK/empty" apply --prune > /dev/null; cu_remove=$(elapsed "$start")
 
 ports_back=$(ip -n "$GW" -o link show | grep -c ' p[0-9]*[:@]' || true)
 printf '%-28s %10s %10s %8s\n' "clients: $N (kind port)" iproute2 custode ratio
 printf '%-28s %9.2fs %9.2fs %8.2f\n' "apply from empty" "$ip_apply" "$cu_apply" "$(echo "$cu_apply / $ip_apply" | bc -l)"
 printf '%-28s %9.2fs %9.2fs %8.2f\n' "remove all (ports back)" "$ip_remove" "$cu_remove" "$(echo "$cu_remove / $ip_remove" | bc -l)"
-printf '%-28s %10s %9.3fs\n' "plan, all in sync" "-" "$cu_plan"
+printf '%-28s %10s %9.3fs\n' "plan, all in sync (best of 5)" "-" "$cu_plan"
 echo "ports back in the gateway after custode's removal: $ports_back of $N"

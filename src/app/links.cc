@@ -124,12 +124,12 @@ void carry_out_plan(os::LinkSystem& system, ClientOutcome& outcome) {
         outcome.result = ClientOutcome::Result::failed;
         outcome.error = error.what();
         for (auto step = done.rbegin(); step != done.rend(); ++step) {
-            const auto undo = inverse(*step);
-            if (!undo) continue;
-            try {
-                system.carry_out(target, *undo);
-            } catch (const std::exception& undo_error) {
-                outcome.undo_errors.push_back(step_error(*undo, undo_error));
+            for (const auto& undo : inverse(*step)) {
+                try {
+                    system.carry_out(target, undo);
+                } catch (const std::exception& undo_error) {
+                    outcome.undo_errors.push_back(step_error(undo, undo_error));
+                }
             }
         }
     }

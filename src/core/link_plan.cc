@@ -101,12 +101,26 @@ private:
         return std::nullopt;
     }
 
+    /// What the live circuit is, as a spec to recreate it from if undone.
+    std::optional<CircuitSpec> live_spec(const LiveLink& link) const {
+        const int parent_index = link.kind == "vxlan" ? link.vxlan_underlay_index.value_or(0) : link.parent_index;
+        const LiveLink* parent = parent_index ? gateway_.find(parent_index) : nullptr;
+        if (link.kind == "vlan" && parent && link.vlan_id) return VlanCircuit{parent->name, *link.vlan_id};
+        if (link.kind == "vxlan" && parent && link.vxlan_vni && link.vxlan_local && link.vxlan_remote)
+            return VxlanCircuit{*link.vxlan_vni, *link.vxlan_local, *link.vxlan_remote, parent->name,
+                                link.vxlan_port.value_or(4789)};
+        return std::nullopt;
+    }
+
     void remove_circuit(const LiveLink& link, DeleteLink reason) {
+        const LinkRestore was{link.mtu, master_of(link), link.admin_up};
         const auto port_name = marked_port_name(link.alias);
         if (port_name.empty()) {
+            reason.recreate_as = live_spec(link);
+            reason.restore = was;
             add(std::move(reason));
         } else {
-            add(ReleasePort{link.name, port_name});
+            add(ReleasePort{link.name, port_name, was});
         }
     }
 

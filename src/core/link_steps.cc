@@ -55,24 +55,40 @@ struct Describe {
     }
 };
 
+/// Puts a link that was taken away back the way it was.
+void restore(std::vector<Step>& steps, const std::string& link, const std::optional<LinkRestore>& was) {
+    if (!was) return;
+    if (was->mtu) steps.push_back(SetMtu{link, 0, was->mtu});
+    if (!was->master.empty()) steps.push_back(SetMaster{link, "", was->master});
+    if (was->up) steps.push_back(SetUp{link, true});
+}
+
 struct Inverse {
-    std::optional<Step> operator()(const CreateNamespace&) const { return DeleteNamespace{}; }
-    std::optional<Step> operator()(const DeleteNamespace&) const { return std::nullopt; }
-    std::optional<Step> operator()(const CreateCircuit&) const { return DeleteLink{std::string(circuit_link), "", "", ""}; }
-    std::optional<Step> operator()(const AdoptPort& s) const { return ReleasePort{s.new_name, s.gateway_name}; }
-    std::optional<Step> operator()(const ReleasePort& s) const {
-        return AdoptPort{s.gateway_name, s.link, s.link != circuit_link};
+    using Steps = std::vector<Step>;
+    Steps operator()(const CreateNamespace&) const { return {DeleteNamespace{}}; }
+    Steps operator()(const DeleteNamespace&) const { return {}; }
+    Steps operator()(const CreateCircuit&) const { return {DeleteLink{std::string(circuit_link)}}; }
+    Steps operator()(const AdoptPort& s) const { return {ReleasePort{s.new_name, s.gateway_name}}; }
+    Steps operator()(const ReleasePort& s) const {
+        Steps steps{AdoptPort{s.gateway_name, s.link, s.link != circuit_link}};
+        restore(steps, s.link, s.restore);
+        return steps;
     }
-    std::optional<Step> operator()(const CreateBridge&) const { return DeleteLink{std::string(bridge_link), "", "", ""}; }
-    std::optional<Step> operator()(const DeleteLink&) const { return std::nullopt; }
-    std::optional<Step> operator()(const SetMtu& s) const {
-        if (!s.from) return std::nullopt;
-        return SetMtu{s.link, s.to, s.from};
+    Steps operator()(const CreateBridge&) const { return {DeleteLink{std::string(bridge_link)}}; }
+    Steps operator()(const DeleteLink& s) const {
+        if (!s.recreate_as) return {};
+        Steps steps{CreateCircuit{*s.recreate_as}};
+        restore(steps, s.link, s.restore);
+        return steps;
     }
-    std::optional<Step> operator()(const SetUp& s) const { return SetUp{s.link, !s.to}; }
-    std::optional<Step> operator()(const SetMaster& s) const { return SetMaster{s.link, s.to, s.from}; }
-    std::optional<Step> operator()(const AddAddress& s) const { return DeleteAddress{s.link, s.address}; }
-    std::optional<Step> operator()(const DeleteAddress& s) const { return AddAddress{s.link, s.address}; }
+    Steps operator()(const SetMtu& s) const {
+        if (!s.from) return {};
+        return {SetMtu{s.link, s.to, s.from}};
+    }
+    Steps operator()(const SetUp& s) const { return {SetUp{s.link, !s.to}}; }
+    Steps operator()(const SetMaster& s) const { return {SetMaster{s.link, s.to, s.from}}; }
+    Steps operator()(const AddAddress& s) const { return {DeleteAddress{s.link, s.address}}; }
+    Steps operator()(const DeleteAddress& s) const { return {AddAddress{s.link, s.address}}; }
 };
 
 }  // namespace
@@ -84,7 +100,7 @@ std::string_view circuit_kind(const CircuitSpec& circuit) {
 
 ActionView describe(const Step& step) { return std::visit(Describe{}, step); }
 
-std::optional<Step> inverse(const Step& step) { return std::visit(Inverse{}, step); }
+std::vector<Step> inverse(const Step& step) { return std::visit(Inverse{}, step); }
 
 std::string marked_client(std::string_view alias) {
     if (!alias.starts_with(marker_prefix)) return "";

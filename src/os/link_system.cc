@@ -46,7 +46,11 @@ public:
         links_ = live.links;
         fresh_ = true;
     }
-    void invalidate() { fresh_ = false; }
+    /// After a link was created, deleted, moved or renamed: the next lookup dumps.
+    void invalidate() {
+        links_.clear();
+        fresh_ = false;
+    }
 
     int index_of(NetlinkSocket& socket, const std::string& link, const std::string& where) {
         if (const int index = find(link)) return index;
@@ -186,6 +190,7 @@ private:
 
     void do_step(const StepTarget& target, const ReleasePort& step) {
         const int index = client_index(target, step.link);
+        open(target.namespace_name).indexes.invalidate();
         change_link(open(target.namespace_name).socket, index,
                     LinkChange{.name = step.gateway_name,
                                .alias = std::string(),
@@ -196,7 +201,10 @@ private:
     }
 
     void do_step(const StepTarget& target, const DeleteLink& step) {
-        delete_link(open(target.namespace_name).socket, client_index(target, step.link));
+        auto& ns = open(target.namespace_name);
+        const int index = client_index(target, step.link);
+        ns.indexes.invalidate();
+        if (!delete_link(ns.socket, index)) throw SystemError("delete " + step.link, ENODEV, "");
     }
 
     void do_step(const StepTarget& target, const SetMtu& step) {

@@ -261,15 +261,47 @@ TEST_CASE("removal gives ports back, then deletes the namespace", "[plan]") {
 
 TEST_CASE("every step that changes something has an inverse that restores it", "[plan]") {
     const auto address = *Ipv4Prefix::parse("192.168.1.250/24");
-    CHECK(std::holds_alternative<DeleteNamespace>(*inverse(CreateNamespace{})));
-    CHECK(std::get<DeleteLink>(*inverse(CreateBridge{})).link == "br0");
-    CHECK(std::get<DeleteLink>(*inverse(CreateCircuit{PortCircuit{"x"}})).link == "circuit");
-    CHECK(std::get<ReleasePort>(*inverse(AdoptPort{"p", "circuit", false})).gateway_name == "p");
-    CHECK(std::get<SetMtu>(*inverse(SetMtu{"br0", 9000, 1500})).to == 9000);
-    CHECK_FALSE(inverse(SetMtu{"br0", 0, 1500}));
-    CHECK(std::get<SetMaster>(*inverse(SetMaster{"circuit", "", "br0"})).to.empty());
-    CHECK(std::get<DeleteAddress>(*inverse(AddAddress{"br0", address})).address == address);
-    CHECK_FALSE(std::get<SetUp>(*inverse(SetUp{"br0", true})).to);
+    const auto only = [](std::vector<Step> steps) {
+        REQUIRE(steps.size() == 1);
+        return steps[0];
+    };
+    CHECK(std::holds_alternative<DeleteNamespace>(only(inverse(CreateNamespace{}))));
+    CHECK(std::get<DeleteLink>(only(inverse(CreateBridge{}))).link == "br0");
+    CHECK(std::get<DeleteLink>(only(inverse(CreateCircuit{PortCircuit{"x"}}))).link == "circuit");
+    CHECK(std::get<ReleasePort>(only(inverse(AdoptPort{"p", "circuit", false}))).gateway_name == "p");
+    CHECK(std::get<SetMtu>(only(inverse(SetMtu{"br0", 9000, 1500}))).to == 9000);
+    CHECK(inverse(SetMtu{"br0", 0, 1500}).empty());
+    CHECK(std::get<SetMaster>(only(inverse(SetMaster{"circuit", "", "br0"}))).to.empty());
+    CHECK(std::get<DeleteAddress>(only(inverse(AddAddress{"br0", address}))).address == address);
+    CHECK_FALSE(std::get<SetUp>(only(inverse(SetUp{"br0", true}))).to);
+    CHECK(inverse(DeleteNamespace{}).empty());
+    CHECK(inverse(DeleteLink{"x"}).empty());
+}
+
+TEST_CASE("undoing a recreate puts the old circuit back as it was", "[plan]") {
+    FakeNamespace gateway("");
+    const int trunk = gateway.add("eth1", "", "").index;
+    auto want = port_client();
+    want.circuit = VlanCircuit{"eth1", 102};
+    auto ns = in_sync_namespace();
+    auto& circuit = ns["circuit"];
+    circuit.kind = "vlan";
+    circuit.alias = "custode:acme";
+    circuit.vlan_id = 101;
+    circuit.parent_index = trunk;
+    auto plan = plan_client(want, gateway.ns, ns.ns);
+    auto undo = inverse(plan.steps.at(0));
+    REQUIRE(undo.size() == 4);
+    const auto& spec = std::get<CreateCircuit>(undo[0]).spec;
+    CHECK(std::get<VlanCircuit>(spec).vlan == 101);
+    CHECK(std::get<VlanCircuit>(spec).trunk == "eth1");
+    CHECK(std::get<SetMtu>(undo[1]).to == 1500);
+    CHECK(std::get<SetMaster>(undo[2]).to == "br0");
+    CHECK(std::get<SetUp>(undo[3]).to);
+
+    auto released = inverse(ReleasePort{"circuit", "p-acme", LinkRestore{1500, "br0", true}});
+    REQUIRE(released.size() == 4);
+    CHECK(std::get<AdoptPort>(released[0]).gateway_name == "p-acme");
 }
 
 TEST_CASE("markers name the client and keep an adopted port's name", "[plan]") {

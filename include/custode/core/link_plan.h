@@ -48,6 +48,14 @@ struct ClientLinks {
 
 // ---- steps -------------------------------------------------------------
 
+/// How a link was before a step removed it, so that undoing the removal puts
+/// it back as it was: its MTU, its bridge ("" for none), up or down.
+struct LinkRestore {
+    int mtu = 0;
+    std::string master;
+    bool up = false;
+};
+
 struct CreateNamespace {};
 struct DeleteNamespace {};
 /// Creates the circuit in the gateway's namespace, marks it, moves it into
@@ -67,6 +75,7 @@ struct AdoptPort {
 struct ReleasePort {
     std::string link;
     std::string gateway_name;
+    std::optional<LinkRestore> restore;  ///< for undo: how it was in the client's namespace
 };
 struct CreateBridge {};
 /// Deletes a link custode made. For a recreate, `attribute`, `from` and `to`
@@ -74,6 +83,8 @@ struct CreateBridge {};
 struct DeleteLink {
     std::string link;
     std::string attribute, from, to;
+    std::optional<CircuitSpec> recreate_as;  ///< for undo of a circuit's recreate: what it was
+    std::optional<LinkRestore> restore;
 };
 struct SetMtu {
     std::string link;
@@ -110,8 +121,9 @@ struct ActionView {
 
 ActionView describe(const Step& step);
 
-/// The step that undoes `step` once it has been done, when there is one.
-std::optional<Step> inverse(const Step& step);
+/// The steps that undo `step` once it has been done, in order; none when
+/// nothing needs undoing (a deleted namespace is not brought back).
+std::vector<Step> inverse(const Step& step);
 
 /// A client's plan: steps in execution order, or the reasons it is refused.
 struct ClientPlan {
