@@ -19,8 +19,8 @@ po::options_description global_options() {
          "configuration directory (default $CUSTODE_NETCONF, else /etc/custode)")
         ("state", po::value<std::string>()->value_name("FILE"), "SQLite state file")
         ("json", po::bool_switch(), "print one JSON object on stdout")
-        ("verbose,v", po::value<int>()->zero_tokens()->composing(), "more on stderr")
-        ("quiet,q", "less on stderr")
+        ("verbose,v", po::value<std::vector<bool>>()->zero_tokens()->implicit_value({true}, ""), "more on stderr (repeatable)")
+        ("quiet,q", po::value<std::vector<bool>>()->zero_tokens()->implicit_value({true}, ""), "less on stderr (repeatable)")
         ("help,h", "show help");
     return options;
 }
@@ -73,7 +73,10 @@ GlobalOptions read_global(const po::variables_map& values) {
     }
     if (values.count("state")) global.state = values["state"].as<std::string>();
     global.json = values["json"].as<bool>();
-    global.verbosity = static_cast<int>(values.count("verbose")) - static_cast<int>(values.count("quiet"));
+    const auto times = [&](const char* name) {
+        return values.count(name) ? static_cast<int>(values[name].as<std::vector<bool>>().size()) : 0;
+    };
+    global.verbosity = times("verbose") - times("quiet");
     return global;
 }
 

@@ -142,8 +142,12 @@ private:
         auto& ns = open(target.namespace_name);
         BridgeSpec spec{std::string(bridge_link), ownership_marker(target.client), 0};
         ns.indexes.invalidate();
-        if (create_link(ns.socket, spec) == Creation::already_exists)
-            throw SystemError("create bridge br0 in " + ns.name, EEXIST, "");
+        if (create_link(ns.socket, spec) == Creation::created) return;
+        // Made by someone else since the plan read the namespace: ours only if marked so.
+        const auto live = dump_namespace(ns.socket);
+        const LiveLink* bridge = live.find(bridge_link);
+        if (!bridge || bridge->kind != "bridge" || !is_marked_for(bridge->alias, target.client))
+            throw SystemError("create bridge br0 in " + ns.name, EEXIST, "a link of that name appeared meanwhile");
     }
 
     void do_step(const StepTarget& target, const CreateCircuit& step) {
