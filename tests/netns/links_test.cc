@@ -577,3 +577,42 @@ TEST_CASE("links: apply writes an audit record per client", "[links]") {
     CHECK(plan.value("client", "") == "acme");
     CHECK_FALSE(plan.at("actions").empty());
 }
+
+TEST_CASE("links: a lab port joins the client's bridge with BPDU guard and root block", "[links]") {
+    REQUIRE(::geteuid() == 0);
+    Testbed tb("links-lab");
+    Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
+    tb.add_light_hosts(acme, 1, ip("192.168.1.10"));
+    tb.connect_port(acme);
+    /// A lab machine (a NAS at .5) behind the gateway's interface lab0.
+    Site& lab = tb.site("lab", prefix("192.168.1.0/24"));
+    tb.add_light_hosts(lab, 1, ip("192.168.1.5"));
+    tb.connect_port(lab, "lab0");
+    TempDir dir;
+    const Custode custode{tb, tb.write_netconf(dir.path)};
+    fs::remove(dir.path / "clients" / "lab.toml");
+    edit_file(dir.path / "clients" / "acme.toml", "kind = \"port\"", "kind = \"port\"\nlab_ports = [\"lab0\"]");
+
+    const auto applied = custode({"apply"});
+    INFO("custode output:\n" << applied.output);
+    REQUIRE(applied.exit_code == 0);
+    const auto ns = client_ns(tb, acme);
+    const json port = link(ns, "lab0");
+    REQUIRE_FALSE(port.is_null());
+    CHECK(master_of(port) == "br0");
+    CHECK(alias_of(port) == "custode:acme port=lab0");
+    const auto& slave = port["linkinfo"]["info_slave_data"];
+    CHECK(slave.value("guard", false));
+    CHECK(slave.value("root_block", false));
+    /// The lab machine is on the client's LAN now, and so is the client's PC.
+    CHECK(ping_sweep(ns, {ip("192.168.1.5"), ip("192.168.1.10")}, 3s).size() == 2);
+    CHECK(custode({"plan"}).exit_code == 0);
+
+    /// Dropped from netconf: the lab port goes back to the gateway, unmarked.
+    edit_file(dir.path / "clients" / "acme.toml", "lab_ports = [\"lab0\"]", "lab_ports = []");
+    CHECK(custode({"apply"}).exit_code == 0);
+    CHECK(link(ns, "lab0").is_null());
+    const json back = link(tb.gateway(), "lab0");
+    REQUIRE_FALSE(back.is_null());
+    CHECK(alias_of(back).empty());
+}
