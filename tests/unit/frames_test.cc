@@ -1,0 +1,217 @@
+#include <catch2/catch.hpp>
+
+#include <cctype>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+
+#include "custode/core/frames.h"
+
+using namespace custode;
+
+namespace {
+
+/// A golden frame from tests/fixtures/frames: hex byte pairs separated by
+/// blanks, `#` starts a comment. Written by hand from RFC 826 and the WoL
+/// layout, not produced by the code under test.
+Frame golden(const std::string& name) {
+    std::ifstream file(std::string(CUSTODE_FIXTURES) + "/frames/" + name);
+    REQUIRE(file);
+    Frame bytes;
+    std::string line;
+    while (std::getline(file, line)) {
+        std::istringstream words(line.substr(0, line.find('#')));
+        std::string word;
+        while (words >> word) {
+            REQUIRE(word.size() == 2);
+            bytes.push_back(static_cast<std::uint8_t>(std::stoul(word, nullptr, 16)));
+        }
+    }
+    return bytes;
+}
+
+MacAddress mac(const char* text) { return *MacAddress::parse(text); }
+Ipv4Address ip(const char* text) { return *Ipv4Address::parse(text); }
+
+const MacAddress gateway_mac = mac("02:00:00:00:00:fa");
+const Ipv4Address gateway_ip = ip("192.168.1.250");
+const MacAddress pc_mac = mac("52:54:00:12:34:56");
+const Ipv4Address pc_ip = ip("192.168.1.21");
+
+ArpPacket expected_reply() {
+    ArpPacket reply;
+    reply.op = ArpPacket::Op::reply;
+    reply.ethernet_source = pc_mac;
+    reply.sender_mac = pc_mac;
+    reply.sender_ip = pc_ip;
+    reply.target_mac = gateway_mac;
+    reply.target_ip = gateway_ip;
+    return reply;
+}
+
+/// The golden reply with one byte changed.
+Frame reply_with(std::size_t at, std::uint8_t value) {
+    auto frame = golden("arp_reply.hex");
+    frame.at(at) = value;
+    return frame;
+}
+
+}  // namespace
+
+TEST_CASE("ARP request builds the golden bytes, broadcast and unicast", "[frames]") {
+    CHECK(build_arp_request(gateway_mac, gateway_ip, pc_ip) == golden("arp_request_broadcast.hex"));
+    CHECK(build_arp_request(gateway_mac, gateway_ip, pc_ip, pc_mac) == golden("arp_request_unicast.hex"));
+    CHECK(golden("arp_request_broadcast.hex").size() == 60);
+}
+
+TEST_CASE("ARP reply builds the golden bytes", "[frames]") {
+    CHECK(build_arp_reply(pc_mac, pc_ip, gateway_mac, gateway_ip) == golden("arp_reply.hex"));
+}
+
+TEST_CASE("ARP golden frames parse back to their fields", "[frames]") {
+    auto request = parse_arp(golden("arp_request_broadcast.hex"));
+    REQUIRE(request);
+    CHECK(request->op == ArpPacket::Op::request);
+    CHECK(request->ethernet_source == gateway_mac);
+    CHECK(request->sender_mac == gateway_mac);
+    CHECK(request->sender_ip == gateway_ip);
+    CHECK(request->target_mac.is_zero());
+    CHECK(request->target_ip == pc_ip);
+
+    CHECK(parse_arp(golden("arp_reply.hex")) == expected_reply());
+}
+
+TEST_CASE("ARP parser accepts an unpadded 42-byte frame and a trailing FCS", "[frames]") {
+    CHECK(golden("arp_reply_unpadded.hex").size() == 42);
+    CHECK(parse_arp(golden("arp_reply_unpadded.hex")) == expected_reply());
+    CHECK(golden("arp_reply_fcs.hex").size() == 64);
+    CHECK(parse_arp(golden("arp_reply_fcs.hex")) == expected_reply());
+}
+
+TEST_CASE("ARP parser rejects every truncation of a frame, accepts from 42 bytes on", "[frames]") {
+    const auto frame = golden("arp_reply.hex");
+    for (std::size_t length = 0; length <= frame.size(); ++length) {
+        INFO(length);
+        const auto parsed = parse_arp(std::span(frame.data(), length));
+        CHECK(parsed.has_value() == (length >= 42));
+    }
+}
+
+TEST_CASE("ARP parser rejects oversized frames", "[frames]") {
+    auto frame = golden("arp_reply.hex");
+    frame.resize(1522, 0);
+    CHECK(parse_arp(frame));
+    frame.resize(1523, 0);
+    CHECK_FALSE(parse_arp(frame));
+    frame.resize(65536, 0);
+    CHECK_FALSE(parse_arp(frame));
+}
+
+TEST_CASE("ARP parser rejects other hardware, protocols, lengths and ops", "[frames]") {
+    CHECK_FALSE(parse_arp(reply_with(13, 0x00)));  // EtherType 0x0800
+    CHECK_FALSE(parse_arp(reply_with(15, 0x06)));  // htype 6 (IEEE 802)
+    CHECK_FALSE(parse_arp(reply_with(14, 0x01)));  // htype 0x0101
+    CHECK_FALSE(parse_arp(reply_with(16, 0x86)));  // ptype 0x8600
+    CHECK_FALSE(parse_arp(reply_with(18, 8)));     // hlen 8
+    CHECK_FALSE(parse_arp(reply_with(19, 16)));    // plen 16
+    CHECK_FALSE(parse_arp(reply_with(21, 0)));     // op 0
+    CHECK_FALSE(parse_arp(reply_with(21, 3)));     // op 3 (RARP request)
+    CHECK_FALSE(parse_arp(reply_with(20, 1)));     // op 0x0102
+}
+
+TEST_CASE("ARP parser ignores 802.1Q-tagged frames", "[frames]") {
+    CHECK_FALSE(parse_arp(golden("arp_request_vlan.hex")));
+}
+
+TEST_CASE("ARP parser ignores multicast or zero sender addresses", "[frames]") {
+    CHECK_FALSE(parse_arp(reply_with(22, 0x01)));  // ARP sender 01:54:00:...: a group address
+    CHECK_FALSE(parse_arp(reply_with(6, 0x53)));   // Ethernet source 53:54:00:...: a group address
+    auto zero_sender = golden("arp_reply.hex");
+    std::fill(zero_sender.begin() + 22, zero_sender.begin() + 28, 0);
+    CHECK_FALSE(parse_arp(zero_sender));
+}
+
+TEST_CASE("ARP parser keeps an Ethernet source that differs from the ARP sender", "[frames]") {
+    const auto parsed = parse_arp(reply_with(11, 0x99));
+    REQUIRE(parsed);
+    CHECK(parsed->ethernet_source == mac("52:54:00:12:34:99"));
+    CHECK(parsed->sender_mac == pc_mac);
+}
+
+TEST_CASE("ARP and magic parsers survive random bytes", "[frames]") {
+    std::mt19937 random(4);
+    std::uniform_int_distribution<int> byte(0, 255);
+    std::uniform_int_distribution<std::size_t> length(0, 200);
+    const auto base = golden("arp_reply.hex");
+    for (int round = 0; round < 20000; ++round) {
+        Frame frame = round % 2 ? base : Frame(length(random));
+        for (auto& b : frame)
+            if (round % 2 == 0 || byte(random) < 8) b = static_cast<std::uint8_t>(byte(random));
+        (void)parse_arp(frame);
+        (void)parse_magic_packet(frame);
+    }
+    SUCCEED();
+}
+
+TEST_CASE("magic payload: sync, 16 copies of the MAC, optional SecureOn password", "[frames]") {
+    const auto target = mac("00:11:22:33:44:55");
+    CHECK(magic_payload(target).size() == 102);
+    CHECK(magic_payload(target, {1, 2, 3, 4}).size() == 106);
+    CHECK(magic_payload(target, {1, 2, 3, 4, 5, 6}).size() == 108);
+    CHECK_THROWS_AS(magic_payload(target, {1, 2, 3}), std::invalid_argument);
+}
+
+TEST_CASE("WoL frames build the golden bytes", "[frames]") {
+    const auto target = mac("00:11:22:33:44:55");
+    CHECK(build_wol_frame(gateway_mac, target) == golden("wol_raw.hex"));
+    CHECK(build_wol_frame(gateway_mac, target, {1, 2, 3, 4, 5, 6}) == golden("wol_raw_password.hex"));
+}
+
+TEST_CASE("magic packets parse from 0x0842 frames and from UDP datagrams", "[frames]") {
+    const auto target = mac("00:11:22:33:44:55");
+    CHECK(parse_magic_packet(golden("wol_raw.hex")) == target);
+    CHECK(parse_magic_packet(golden("wol_raw_password.hex")) == target);
+    CHECK(parse_magic_packet(golden("wol_udp.hex")) == target);
+    CHECK_FALSE(parse_magic_packet(golden("arp_reply.hex")));
+}
+
+TEST_CASE("magic parser finds the sequence after other bytes, as a NIC does", "[frames]") {
+    Frame frame = golden("wol_raw.hex");
+    frame.insert(frame.begin() + 14, {0xff, 0xff, 0x00, 0xff});
+    CHECK(parse_magic_packet(frame) == mac("00:11:22:33:44:55"));
+}
+
+TEST_CASE("magic parser rejects broken sequences and datagrams", "[frames]") {
+    auto short_raw = golden("wol_raw.hex");
+    short_raw.resize(short_raw.size() - 1);  // 15 and 5/6 copies
+    CHECK_FALSE(parse_magic_packet(short_raw));
+
+    auto wrong_copy = golden("wol_raw.hex");
+    wrong_copy[14 + 6 + 6 * 9] ^= 0x01;
+    CHECK_FALSE(parse_magic_packet(wrong_copy));
+
+    auto broadcast_target = build_wol_frame(gateway_mac, MacAddress::broadcast());
+    CHECK_FALSE(parse_magic_packet(broadcast_target));
+
+    const auto udp = golden("wol_udp.hex");
+    auto fragment = udp;
+    fragment[14 + 6] = 0x20;  // more fragments
+    CHECK_FALSE(parse_magic_packet(fragment));
+    auto tcp = udp;
+    tcp[14 + 9] = 6;
+    CHECK_FALSE(parse_magic_packet(tcp));
+    auto long_total = udp;
+    long_total[14 + 3] = 0xff;  // IP total length beyond the frame
+    CHECK_FALSE(parse_magic_packet(long_total));
+    auto long_udp = udp;
+    long_udp[14 + 20 + 5] = 0xff;  // UDP length beyond the datagram
+    CHECK_FALSE(parse_magic_packet(long_udp));
+    auto ipv6 = udp;
+    ipv6[14] = 0x65;
+    CHECK_FALSE(parse_magic_packet(ipv6));
+    for (std::size_t length = 0; length < udp.size(); ++length) {
+        INFO(length);
+        CHECK_FALSE(parse_magic_packet(std::span(udp.data(), length)));
+    }
+}
