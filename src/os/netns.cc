@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <mutex>
 #include <thread>
 #include <unistd.h>
 
@@ -60,7 +61,10 @@ void mount_new_namespace(const std::string& path) {
 
 Creation create_named_namespace(std::string_view name) {
     const auto path = namespace_path(name);
-    prepare_run_dir();
+    // Once per process: a recursive propagation change walks every namespace
+    // already mounted there, so doing it per namespace grows with their number.
+    static std::once_flag run_dir_prepared;
+    std::call_once(run_dir_prepared, prepare_run_dir);
     const int fd = ::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
     if (fd < 0) {
         if (errno == EEXIST) return Creation::already_exists;
