@@ -23,7 +23,7 @@ using Clock = std::chrono::steady_clock;
 /// One received frame, from the Ethernet header on.
 struct ReceivedFrame {
     std::vector<std::uint8_t> bytes;
-    Clock::time_point at;
+    Clock::time_point at;  ///< when it arrived (the capture's stamp), not when it was read
 };
 
 class PacketIo {
@@ -44,5 +44,24 @@ public:
 /// `namespace_name` when given), with a BPF filter such as "arp".
 std::unique_ptr<PacketIo> open_pcap(const std::string& interface, const std::string& filter,
                                     const std::optional<std::string>& namespace_name = std::nullopt);
+
+/// Whether the capture also sees unicast frames for other MACs. custode only
+/// needs frames to itself and broadcasts; the LAN simulator answers for MACs
+/// that are not the interface's and needs it on.
+enum class Promiscuous { off, on };
+
+/// Capture settings beyond the filter; the defaults suit ARP scans and WoL.
+struct PcapOptions {
+    Promiscuous promiscuous = Promiscuous::off;
+    /// Bytes kept per frame: headers only, but a UDP magic packet (142 bytes
+    /// plus a SecureOn password) must fit whole.
+    int snaplen = 256;
+    /// Kernel ring size: room for a /22's worth of replies arriving at once.
+    int buffer_bytes = 4 << 20;
+};
+
+/// open_pcap with explicit settings.
+std::unique_ptr<PacketIo> open_pcap(const std::string& interface, const std::string& filter,
+                                    const std::optional<std::string>& namespace_name, const PcapOptions& options);
 
 }  // namespace custode::os
