@@ -24,8 +24,8 @@ const std::vector<Command>& command_table() {
         {"disconnect", "CLIENT [--targets FILE]", "baseline, tear down, lab-side proof"},
         {"isolation-check", "--interface IF (--targets FILE | --target IP[@MAC]...)",
          "client side: prove the lab is unreachable, in a signed report"},
-        {"verify", "REPORT [--pubkey FILE]", "check a signed report"},
-        {"keygen", "[--out FILE]", "create the signing key pair"},
+        verify_command(),
+        keygen_command(),
     };
     return table;
 }

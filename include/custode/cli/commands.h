@@ -10,5 +10,7 @@ Command plan_command();
 Command apply_command();
 Command status_command();
 Command remove_command();
+Command keygen_command();
+Command verify_command();
 
 }  // namespace custode::cli
