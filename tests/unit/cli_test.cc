@@ -36,9 +36,9 @@ TEST_CASE("unknown commands and options, and commands not built, exit 2", "[cli]
     auto option = run_custode("validate --frobnicate", true);
     CHECK(option.exit_code == 2);
     CHECK_THAT(option.output, Catch::Contains("frobnicate"));
-    auto not_built = run_custode("scan", true);
+    auto not_built = run_custode("maintain", true);
     CHECK(not_built.exit_code == 2);
-    CHECK_THAT(not_built.output, Catch::Contains("'scan' is not built yet"));
+    CHECK_THAT(not_built.output, Catch::Contains("'maintain' is not built yet"));
     auto missing_value = run_custode("validate --netconf", true);
     CHECK(missing_value.exit_code == 2);
 }

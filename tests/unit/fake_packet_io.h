@@ -18,6 +18,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "custode/app/discovery.h"
 #include "custode/core/arp_scan.h"
 #include "custode/core/frames.h"
 #include "custode/os/packet_io.h"
@@ -131,18 +132,9 @@ private:
     std::uint64_t dropped_ = 0;
 };
 
-/// The app layer's scan loop, on the fake: sends what the scheduler asks,
-/// feeds it every parsed frame, until it is finished.
+/// The app layer's scan loop, on the fake clock.
 inline ScanResult run_scan(ArpScan& scan, os::PacketIo& io, FakeClock& clock) {
-    for (int step = 0; !scan.finished(clock.now()); ++step) {
-        if (step > 10'000'000) throw std::logic_error("the scan never finished");
-        for (auto ip : scan.next_requests(clock.now())) io.send(scan.request_frame(ip));
-        const auto wakeup = scan.next_wakeup();
-        if (!wakeup) break;
-        if (auto frame = io.receive(*wakeup))
-            if (auto arp = parse_arp(frame->bytes)) scan.on_frame(*arp, frame->at);
-    }
-    return scan.result();
+    return app::run_scan(scan, io, {}, [&clock] { return clock.now(); });
 }
 
 }  // namespace custode::testing

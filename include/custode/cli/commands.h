@@ -10,6 +10,9 @@ Command plan_command();
 Command apply_command();
 Command status_command();
 Command remove_command();
+Command scan_command();
+Command hosts_command();
+Command wake_command();
 Command keygen_command();
 Command verify_command();
 

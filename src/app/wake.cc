@@ -1,0 +1,118 @@
+#include "custode/app/wake.h"
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <thread>
+
+#include "custode/core/error.h"
+
+namespace custode::app {
+namespace {
+
+constexpr std::uint16_t discard_port = 9;
+
+void send_magic_packets(os::PacketIo& io, os::UdpBroadcast& udp, Ipv4Prefix own,
+                        const std::vector<WakeTarget>& targets, const WakeSettings& settings) {
+    for (int round = 0; round < settings.repeats; ++round) {
+        if (round > 0) std::this_thread::sleep_for(settings.repeat_gap);
+        for (const auto& target : targets) {
+            io.send(build_wol_frame(io.mac(), target.mac, settings.password));
+            udp.send(own.broadcast(), discard_port, magic_payload(target.mac, settings.password));
+        }
+    }
+}
+
+/// The addresses to ask this round: each sleeper's known IP, or the whole
+/// subnet when one of them has none.
+std::vector<Ipv4Address> poll_addresses(const std::vector<WakeResult>& results, Ipv4Prefix own) {
+    std::vector<Ipv4Address> addresses;
+    bool sweep = false;
+    for (const auto& result : results) {
+        if (result.woke) continue;
+        if (result.target.ip) {
+            addresses.push_back(*result.target.ip);
+        } else {
+            sweep = true;
+        }
+    }
+    if (!sweep) return addresses;
+    addresses.clear();
+    const auto first = own.network().value() + 1, last = own.broadcast().value();
+    for (auto value = first; value < last; ++value)
+        if (value != own.address().value()) addresses.emplace_back(value);
+    return addresses;
+}
+
+/// Marks the sleeper whose MAC (and IP, when known) this reply carries.
+void record_reply(std::vector<WakeResult>& results, const ArpPacket& reply, os::Clock::time_point started,
+                  os::Clock::time_point at) {
+    if (reply.op != ArpPacket::Op::reply) return;
+    for (auto& result : results) {
+        if (result.woke || reply.sender_mac != result.target.mac) continue;
+        if (result.target.ip && reply.sender_ip != *result.target.ip) continue;
+        result.woke = true;
+        result.ip = reply.sender_ip;
+        result.seconds = std::chrono::duration<double>(at - started).count();
+    }
+}
+
+bool all_woke(const std::vector<WakeResult>& results) {
+    return std::all_of(results.begin(), results.end(), [](const WakeResult& r) { return r.woke; });
+}
+
+}  // namespace
+
+std::vector<WakeResult> wake_hosts(os::PacketIo& io, os::UdpBroadcast& udp, Ipv4Prefix own,
+                                   const std::vector<WakeTarget>& targets, const WakeSettings& settings,
+                                   const Now& now) {
+    std::vector<WakeResult> results;
+    for (const auto& target : targets) results.push_back({target, false, 0, std::nullopt});
+    const auto started = now();
+    send_magic_packets(io, udp, own, targets, settings);
+    const auto deadline = started + settings.wait;
+    while (!all_woke(results) && now() < deadline) {
+        for (const auto ip : poll_addresses(results, own)) io.send(build_arp_request(io.mac(), own.address(), ip));
+        const auto round_end = std::min(deadline, now() + settings.poll_interval);
+        while (auto frame = io.receive(round_end)) {
+            if (auto arp = parse_arp(frame->bytes)) record_reply(results, *arp, started, frame->at);
+            if (all_woke(results)) break;
+        }
+    }
+    return results;
+}
+
+std::vector<WakeTarget> wake_targets(const Client& client, const Inventory& inventory,
+                                     const std::vector<std::string>& names, bool all) {
+    std::vector<WakeTarget> targets;
+    const auto from_inventory_ip = [&](MacAddress mac) -> std::optional<Ipv4Address> {
+        for (const auto& host : inventory.hosts)
+            if (host.mac == mac) return host.ip;
+        return std::nullopt;
+    };
+    if (all) {
+        for (const auto& host : client.hosts)
+            targets.push_back({host.name, host.mac, host.ip ? host.ip : from_inventory_ip(host.mac)});
+        if (targets.empty()) throw UsageError(fmt::format("client '{}' declares no [[host]] to wake", client.name.str()));
+        return targets;
+    }
+    for (const auto& name : names) {
+        if (const auto mac = MacAddress::parse(name)) {  // a PC not declared anywhere yet
+            targets.push_back({name, *mac, from_inventory_ip(*mac)});
+            continue;
+        }
+        const auto declared = std::find_if(client.hosts.begin(), client.hosts.end(),
+                                           [&](const HostSpec& host) { return host.name == name; });
+        if (declared != client.hosts.end()) {
+            targets.push_back({name, declared->mac, declared->ip ? declared->ip : from_inventory_ip(declared->mac)});
+            continue;
+        }
+        const auto seen = std::find_if(inventory.hosts.begin(), inventory.hosts.end(),
+                                       [&](const InventoryHost& host) { return host.name == name; });
+        if (seen == inventory.hosts.end())
+            throw UsageError(fmt::format("client '{}' has no host named '{}'", client.name.str(), name));
+        targets.push_back({name, seen->mac, seen->ip});
+    }
+    return targets;
+}
+
+}  // namespace custode::app
