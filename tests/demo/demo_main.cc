@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
+#include <sys/wait.h>
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
@@ -134,6 +136,51 @@ void step_apply(Demo& demo) {
     run_custode(demo, {"apply"}, {0});
 }
 
+void step_scan(Demo& demo) { run_custode(demo, {"scan"}, {0}); }
+
+/// The LAN simulator playing a sleeping PC on acme's LAN, stopped at scope exit.
+class SleepingPc {
+public:
+    SleepingPc(const std::string& site_ns, const std::string& spec) {
+        int ready[2];
+        if (::pipe(ready) != 0) throw SystemError("pipe", errno, "");
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            ::dup2(ready[1], STDOUT_FILENO);
+            ::close(ready[0]);
+            ::execl(CUSTODE_LANSIM, CUSTODE_LANSIM, "--interface", "br0", "--namespace", site_ns.c_str(), "--host",
+                    spec.c_str(), static_cast<char*>(nullptr));
+            ::_exit(127);
+        }
+        ::close(ready[1]);
+        char line[6] = {};
+        const auto got = ::read(ready[0], line, 5);  // "ready" once it captures
+        ::close(ready[0]);
+        if (pid_ < 0 || got != 5 || std::string_view(line) != "ready")
+            throw SystemError("custode-lansim", 0, "did not start");
+    }
+    ~SleepingPc() {
+        if (pid_ <= 0) return;
+        ::kill(pid_, SIGTERM);
+        ::waitpid(pid_, nullptr, 0);
+    }
+    SleepingPc(const SleepingPc&) = delete;
+    SleepingPc& operator=(const SleepingPc&) = delete;
+
+private:
+    pid_t pid_ = -1;
+};
+
+void step_wake(Demo& demo) {
+    const Site& acme = demo.testbed().find_site("acme");
+    const std::string mac = "02:c7:01:00:01:00", ip = "192.168.1.60";
+    std::ofstream(demo.netconf / "clients" / "acme.toml", std::ios::app)
+        << fmt::format("\n[[host]]\nname = \"sleepy\"\nmac = \"{}\"\nip = \"{}\"\nos = \"linux\"\n", mac, ip);
+    demo.say(fmt::format("acme.toml: [[host]] sleepy {} {} (asleep; boots 1.5 s after a magic packet)", ip, mac));
+    SleepingPc pc(acme.ns, fmt::format("{} {} sleeping boot_ms=1500", ip, mac));
+    run_custode(demo, {"wake", "acme", "sleepy", "--wait", "15"}, {0});
+}
+
 void step_check(Demo& demo) {
     run_custode(demo, {"status"}, {0});
     for (const auto& site : demo.testbed().sites()) {
@@ -155,6 +202,8 @@ std::vector<Step> up_steps() {
         {"Validate the netconf with custode", step_validate},
         {"Provision both clients: plan, then apply", step_apply},
         {"Check: status, and each client's PC answers from its namespace", step_check},
+        {"Discover both LANs by ARP (inventory in the state file)", step_scan},
+        {"Wake a sleeping PC of acme and confirm it came up", step_wake},
     };
 }
 
