@@ -1,7 +1,9 @@
 /// `custode status [CLIENT...]`: per client, the namespace, circuit and bridge
 /// as the kernel has them. Exit 1 when any client has drifted from netconf.
 
+#include <filesystem>
 #include <fmt/format.h>
+#include <memory>
 #include <iostream>
 
 #include "custode/app/links.h"
@@ -9,6 +11,7 @@
 #include "custode/cli/common.h"
 #include "custode/cli/output.h"
 #include "custode/core/exit_code.h"
+#include "custode/os/inventory_store.h"
 
 namespace custode::cli {
 namespace {
@@ -43,11 +46,23 @@ std::string link_text(const std::optional<LiveLink>& link) {
     return text + fmt::format(" rx {} tx {} packets", link->rx_packets, link->tx_packets);
 }
 
+/// The newest scan of each client, when a state file exists (status never creates one).
+std::function<std::string(const std::string&)> last_scans(const GlobalOptions& global, const Netconf& netconf) {
+    const auto path = state_path(global, netconf);
+    if (!std::filesystem::exists(path)) return [](const std::string&) { return std::string(); };
+    auto store = std::make_shared<os::StateStore>(os::StateStore::open(path));
+    return [store](const std::string& client) {
+        const auto scan = os::last_scan(*store, client);
+        return scan ? fmt::format("{} ({} hosts)", scan->at, scan->hosts_found) : std::string();
+    };
+}
+
 int run(const GlobalOptions& global, const po::variables_map& values) {
     const auto netconf = require_netconf(global);
     const auto clients = app::select_clients(netconf, client_arguments(values));
     auto system = os::make_kernel_link_system();
     const auto statuses = app::link_status(netconf, *system, clients);
+    const auto last_scan_of = last_scans(global, netconf);
     bool all_in_sync = true;
     nlohmann::json json = nlohmann::json::array();
     for (const auto& status : statuses) {
@@ -57,7 +72,8 @@ int run(const GlobalOptions& global, const po::variables_map& values) {
                         {"namespace_exists", status.namespace_exists},
                         {"in_sync", status.in_sync},
                         {"circuit", link_json(status.circuit)},
-                        {"bridge", link_json(status.bridge)}});
+                        {"bridge", link_json(status.bridge)},
+                        {"last_scan", last_scan_of(status.client)}});
         if (global.json) continue;
         std::cout << fmt::format("{} ({}): {}\n", status.client, status.namespace_name,
                                  !status.namespace_exists ? "not provisioned"
@@ -65,6 +81,8 @@ int run(const GlobalOptions& global, const po::variables_map& values) {
                                                          : "DRIFT (see custode plan)");
         if (!status.namespace_exists) continue;
         std::cout << fmt::format("  circuit: {}\n  br0:     {}\n", link_text(status.circuit), link_text(status.bridge));
+        const auto scan = last_scan_of(status.client);
+        std::cout << fmt::format("  last scan: {}\n", scan.empty() ? "never" : scan);
     }
     if (global.json) print_json("status", all_in_sync, {{"clients", json}});
     return to_int(all_in_sync ? ExitCode::ok : ExitCode::problem);
