@@ -22,8 +22,7 @@ const std::vector<Command>& command_table() {
         {"runs", "[CLIENT]", "run history"},
         {"report", "RUN [--html FILE]", "a run's report"},
         {"disconnect", "CLIENT [--targets FILE]", "baseline, tear down, lab-side proof"},
-        {"isolation-check", "--interface IF (--targets FILE | --target IP[@MAC]...)",
-         "client side: prove the lab is unreachable, in a signed report"},
+        isolation_check_command(),
         verify_command(),
         keygen_command(),
     };
