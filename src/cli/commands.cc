@@ -21,7 +21,7 @@ const std::vector<Command>& command_table() {
         {"maintain", "[CLIENT...|--all] [--tasks LIST] [--dry-run]", "the nightly run"},
         {"runs", "[CLIENT]", "run history"},
         {"report", "RUN [--html FILE]", "a run's report"},
-        {"disconnect", "CLIENT [--targets FILE]", "baseline, tear down, lab-side proof"},
+        disconnect_command(),
         isolation_check_command(),
         verify_command(),
         keygen_command(),

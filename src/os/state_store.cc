@@ -16,7 +16,7 @@ using namespace std::chrono_literals;
 /// entry is never edited, reordered or removed, because files in the field
 /// already ran it (docs/state.md). Statuses are plain TEXT without CHECK
 /// constraints: SQLite cannot alter a CHECK without rebuilding the table.
-constexpr std::array<std::string_view, 3> kMigrations = {
+constexpr std::array<std::string_view, 4> kMigrations = {
     // 1: the audit trail, one record per client per `apply` / `remove`.
     R"sql(
 CREATE TABLE audit (
@@ -80,6 +80,23 @@ CREATE TABLE run_tasks (
     PRIMARY KEY (run_id, client, host, task)
 );
 CREATE INDEX run_tasks_by_client ON run_tasks (client, run_id);
+)sql",
+    // 4: the lab-side disconnection records of `disconnect`. Proofs: rows are
+    // never changed or deleted, and the triggers say so to anyone who tries.
+    R"sql(
+CREATE TABLE disconnections (
+    id          INTEGER PRIMARY KEY,
+    client      TEXT NOT NULL,
+    at          TEXT NOT NULL,
+    user        TEXT NOT NULL,
+    record_json TEXT NOT NULL,
+    signature   TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX disconnections_by_client ON disconnections (client, id);
+CREATE TRIGGER disconnections_no_update BEFORE UPDATE ON disconnections
+BEGIN SELECT RAISE(ABORT, 'disconnection records are append-only'); END;
+CREATE TRIGGER disconnections_no_delete BEFORE DELETE ON disconnections
+BEGIN SELECT RAISE(ABORT, 'disconnection records are append-only'); END;
 )sql",
 };
 

@@ -93,7 +93,7 @@ TEST_CASE("A fresh state file gets the latest schema, WAL and foreign keys", "[s
     auto store = StateStore::open(path);
 
     CHECK(fs::is_regular_file(path));
-    CHECK(StateStore::latest_schema_version() == 3);
+    CHECK(StateStore::latest_schema_version() == 4);
     CHECK(store.schema_version() == StateStore::latest_schema_version());
     CHECK(query_text(store, "PRAGMA journal_mode") == "wal");
     CHECK(query_text(store, "PRAGMA foreign_keys") == "1");
@@ -189,7 +189,8 @@ TEST_CASE("A file from a newer custode is refused and left alone", "[state]") {
     } catch (const SystemError& error) {
         const std::string message = error.what();
         INFO(message);
-        CHECK(message.find("state file " + path.string() + " has schema version 99; this custode knows up to 3") !=
+        CHECK(message.find("state file " + path.string() + " has schema version 99; this custode knows up to " +
+                       std::to_string(StateStore::latest_schema_version())) !=
               std::string::npos);
     }
     auto check = Database::open(path).prepare("PRAGMA user_version");

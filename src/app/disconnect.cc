@@ -1,0 +1,406 @@
+#include "custode/app/disconnect.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <fmt/format.h>
+#include <thread>
+
+#include "custode/core/error.h"
+#include "custode/core/frames.h"
+#include "custode/os/netlink.h"
+#include "custode/os/netns.h"
+
+namespace custode::app {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view probe_link = "cdprobe";
+constexpr std::string_view probe_peer = "cdprobe-br";
+/// The probe's bridge port MAC: above any real port's, so adding it never
+/// changes the MAC of a bridge that took its address from its lowest port.
+constexpr MacAddress probe_peer_mac(MacAddress::Bytes{0xfe, 0xff, 0xff, 0xff, 0xff, 0xfe});
+constexpr auto poll_interval = std::chrono::milliseconds(100);
+
+void record_reply(std::vector<BaselineResult>& results, const ArpPacket& arp, os::Clock::time_point started,
+                  os::Clock::time_point at) {
+    if (arp.op != ArpPacket::Op::reply) return;
+    for (auto& result : results) {
+        if (!result.probed || result.target.ip != arp.sender_ip) continue;
+        if (result.answered) {
+            // The first reply counts, unless a later one comes from the expected MAC.
+            const bool first_expected = result.target.mac && result.answered_mac == result.target.mac;
+            const bool this_expected = result.target.mac && *result.target.mac == arp.sender_mac;
+            if (first_expected || !this_expected) continue;
+        }
+        result.answered = true;
+        result.answered_mac = arp.sender_mac;
+        result.answer_ms = std::chrono::duration_cast<std::chrono::milliseconds>(at - started).count();
+    }
+}
+
+bool all_answered(const std::vector<BaselineResult>& results) {
+    return std::all_of(results.begin(), results.end(),
+                       [](const BaselineResult& r) { return !r.probed || r.answered; });
+}
+
+/// "cu-acme/br0", "gateway/eth1".
+std::string where(const NamespaceObservation& ns, const LiveLink& link) {
+    return fmt::format("{}/{}", ns.name.empty() ? "gateway" : ns.name, link.name);
+}
+
+std::string link_name(const NamespaceObservation& ns, int index) {
+    if (const LiveLink* link = ns.live.find(index)) return link->name;
+    return fmt::format("#{}", index);
+}
+
+std::string joined(const std::vector<std::string>& parts) { return fmt::format("{}", fmt::join(parts, "; ")); }
+
+Check check_of(std::string name, const std::vector<std::string>& problems, std::string fine) {
+    return {std::move(name), problems.empty(), problems.empty() ? std::move(fine) : joined(problems)};
+}
+
+/// Links anywhere matching `match`, as "ns/link" texts.
+template <class Match>
+std::vector<std::string> find_links(const LabObservation& observation, Match match) {
+    std::vector<std::string> found;
+    for (const auto& ns : observation.namespaces)
+        for (const auto& link : ns.live.links)
+            if (match(ns, link)) found.push_back(where(ns, link));
+    return found;
+}
+
+std::vector<std::string> ports_of(const DisconnectSubject& subject) {
+    std::vector<std::string> ports;
+    if (const auto* port = std::get_if<PortCircuit>(&subject.circuit)) ports.push_back(port->interface);
+    for (const auto& lab_port : subject.lab_ports) ports.push_back(lab_port);
+    return ports;
+}
+
+Check ports_returned(const DisconnectSubject& subject, const LabObservation& observation) {
+    const auto ports = ports_of(subject);
+    if (ports.empty()) return {"ports_returned", true, "no ports to give back"};
+    std::vector<std::string> problems;
+    const NamespaceObservation* gateway = observation.namespaces.empty() ? nullptr : &observation.namespaces.front();
+    for (const auto& port : ports) {
+        const LiveLink* link = gateway ? gateway->live.find(port) : nullptr;
+        if (!link) {
+            problems.push_back(fmt::format("{} is not in the gateway", port));
+            continue;
+        }
+        if (!marked_client(link->alias).empty())
+            problems.push_back(fmt::format("{} still carries the marker '{}'", port, link->alias));
+        if (link->master_index != 0)
+            problems.push_back(fmt::format("{} is still enslaved to {}", port, link_name(*gateway, link->master_index)));
+    }
+    return check_of("ports_returned", problems,
+                    fmt::format("{} back in the gateway, unmarked, on no bridge", fmt::join(ports, ", ")));
+}
+
+Check vlan_gone(const VlanCircuit& vlan, const LabObservation& observation) {
+    if (observation.namespaces.empty()) return {"vlan_gone", false, "the gateway was not read"};
+    const auto& gateway = observation.namespaces.front();
+    const LiveLink* trunk = gateway.live.find(vlan.trunk);
+    std::vector<std::string> problems;
+    for (const auto& link : gateway.live.links) {
+        if (link.kind != "vlan" || link.vlan_id != vlan.vlan) continue;
+        if (trunk && link.parent_index != trunk->index) continue;
+        problems.push_back(fmt::format("{} is VLAN {} on {}", where(gateway, link), vlan.vlan, vlan.trunk));
+    }
+    return check_of("vlan_gone", problems,
+                    trunk ? fmt::format("no VLAN {} on {}", vlan.vlan, vlan.trunk)
+                          : fmt::format("no VLAN {} (trunk {} not present)", vlan.vlan, vlan.trunk));
+}
+
+Check vni_gone(const VxlanCircuit& vxlan, const LabObservation& observation) {
+    const auto found = find_links(observation, [&](const NamespaceObservation&, const LiveLink& link) {
+        return link.vxlan_vni && *link.vxlan_vni == vxlan.vni;
+    });
+    std::vector<std::string> problems;
+    for (const auto& link : found) problems.push_back(fmt::format("{} has VNI {}", link, vxlan.vni));
+    return check_of("vni_gone", problems, fmt::format("no VXLAN with VNI {}", vxlan.vni));
+}
+
+Check fdb_clean(const DisconnectSubject& subject, const LabObservation& observation) {
+    std::vector<std::string> problems;
+    std::size_t entries = 0;
+    for (const auto& ns : observation.namespaces) {
+        entries += ns.fdb.size();
+        for (const auto& entry : ns.fdb) {
+            if (std::find(subject.client_macs.begin(), subject.client_macs.end(), entry.mac) ==
+                subject.client_macs.end())
+                continue;
+            problems.push_back(fmt::format("{} on {}/{}{}", entry.mac.to_string(),
+                                           ns.name.empty() ? "gateway" : ns.name, link_name(ns, entry.port_index),
+                                           entry.master_index ? " (bridge " + link_name(ns, entry.master_index) + ")"
+                                                              : std::string()));
+        }
+    }
+    return check_of("fdb_clean", problems,
+                    fmt::format("none of the client's {} MAC(s) among {} forwarding entries", subject.client_macs.size(),
+                                entries));
+}
+
+/// Deletes the probe pair (one end takes the other with it) when the baseline is done.
+struct ProbeGuard {
+    os::NetlinkSocket& socket;
+    int index = 0;
+    ~ProbeGuard() {
+        if (index == 0) return;
+        try {
+            os::delete_link(socket, index);
+        } catch (...) {
+            // The namespace goes next, and the pair with it.
+        }
+    }
+};
+
+}  // namespace
+
+std::vector<LabTarget> lab_targets(const Netconf& netconf, const Client& client,
+                                   std::optional<MacAddress> bridge_mac) {
+    std::vector<LabTarget> targets;
+    targets.push_back({"gateway", client.lan.address.address(), bridge_mac, true});
+    for (const auto& host : netconf.site.lab_hosts)
+        targets.push_back({host.name, host.ip, host.mac, client.lan.subnet.contains(host.ip)});
+    return targets;
+}
+
+std::vector<BaselineResult> probe_baseline(os::PacketIo& io, const std::vector<LabTarget>& targets,
+                                           const BaselineSettings& settings, const Now& now) {
+    std::vector<BaselineResult> results;
+    for (const auto& target : targets) results.push_back({target, target.on_client_lan, false, std::nullopt, 0});
+    const auto started = now();
+    for (int round = 0; round < settings.tries && !all_answered(results); ++round) {
+        for (const auto& result : results)
+            if (result.probed && !result.answered)
+                io.send(build_arp_request(io.mac(), Ipv4Address(), result.target.ip));
+        const auto round_end = now() + settings.interval;
+        while (auto frame = io.receive(round_end)) {
+            if (auto arp = parse_arp(frame->bytes)) record_reply(results, *arp, started, frame->at);
+            if (all_answered(results)) break;
+        }
+    }
+    return results;
+}
+
+std::vector<BaselineResult> run_baseline(const std::string& namespace_name, const std::string& client,
+                                         const std::vector<LabTarget>& targets, const BaselineSettings& settings) {
+    const bool any = std::any_of(targets.begin(), targets.end(), [](const LabTarget& t) { return t.on_client_lan; });
+    if (!any) {
+        std::vector<BaselineResult> results;
+        for (const auto& target : targets) results.push_back({target, false, false, std::nullopt, 0});
+        return results;
+    }
+    const auto ns = os::NamespaceFd::open_named(namespace_name);
+    auto socket = os::in_namespace(ns, [] { return os::NetlinkSocket(); });
+    auto find = [&](std::string_view name) -> std::optional<LiveLink> {
+        const auto live = os::dump_namespace(socket);
+        if (const LiveLink* link = live.find(name)) return *link;
+        return std::nullopt;
+    };
+    // A pair left by an interrupted run goes first.
+    if (const auto stale = find(probe_link)) os::delete_link(socket, stale->index);
+    os::create_link(socket, os::VethSpec{std::string(probe_link), std::string(probe_peer), ownership_marker(client),
+                                         0, nullptr});
+    const auto probe = find(probe_link);
+    const auto peer = find(probe_peer);
+    const auto bridge = find(bridge_link);
+    if (!probe || !peer) throw SystemError("create probe pair in " + namespace_name, ENODEV, "not found after creation");
+    ProbeGuard guard{socket, probe->index};
+    if (!bridge) throw SystemError("find br0 in " + namespace_name, ENODEV, "");
+    os::set_link_address(socket, peer->index, probe_peer_mac);
+    os::change_link(socket, peer->index, os::LinkChange{.state = os::AdminState::up, .master_index = bridge->index});
+    os::change_link(socket, probe->index, os::LinkChange{.state = os::AdminState::up});
+    auto io = os::open_pcap(std::string(probe_link), "arp", namespace_name);
+    return probe_baseline(*io, targets, settings);
+}
+
+json targets_file_json(const std::string& client, const std::string& created,
+                       const std::vector<BaselineResult>& baseline, std::optional<Ipv4Address> control) {
+    json targets = json::array();
+    for (const auto& result : baseline) {
+        json target = {{"name", result.target.name}, {"ip", result.target.ip.to_string()}};
+        if (const auto mac = result.mac()) target["mac"] = mac->to_string();
+        targets.push_back(std::move(target));
+    }
+    json file = {{"client", client}, {"created", created}, {"targets", std::move(targets)}};
+    if (control) file["control"] = control->to_string();
+    return file;
+}
+
+DisconnectSubject subject_of(const Netconf& netconf, const Client& client, std::vector<MacAddress> client_macs) {
+    const auto links = links_of(netconf, client);
+    for (const auto& host : client.hosts) client_macs.push_back(host.mac);
+    std::sort(client_macs.begin(), client_macs.end(),
+              [](const MacAddress& a, const MacAddress& b) { return a.bytes() < b.bytes(); });
+    client_macs.erase(std::unique(client_macs.begin(), client_macs.end()), client_macs.end());
+    return {links.client, links.namespace_name, netconf.site.namespace_prefix, links.circuit, links.lab_ports,
+            std::move(client_macs)};
+}
+
+std::vector<Check> evaluate_checks(const DisconnectSubject& subject, const LabObservation& observation) {
+    std::vector<Check> checks;
+    const bool still_read = std::any_of(observation.namespaces.begin(), observation.namespaces.end(),
+                                        [&](const NamespaceObservation& ns) { return ns.name == subject.namespace_name; });
+    checks.push_back({"namespace_gone", !observation.namespace_listed && !still_read,
+                      observation.namespace_listed || still_read
+                          ? fmt::format("/run/netns/{} still exists", subject.namespace_name)
+                          : fmt::format("/run/netns/{} is gone", subject.namespace_name)});
+    checks.push_back(check_of("namespace_released", observation.holders,
+                              "no process, open namespace file or mount holds it"));
+    const auto temporary = "c-" + subject.client;
+    checks.push_back(check_of("circuit_gone",
+                              find_links(observation,
+                                         [&](const NamespaceObservation&, const LiveLink& link) {
+                                             return (link.name == circuit_link || link.name == temporary) &&
+                                                    is_marked_for(link.alias, subject.client);
+                                         }),
+                              fmt::format("no {} circuit of {} anywhere", circuit_kind(subject.circuit), subject.client)));
+    checks.push_back(check_of("bridge_gone",
+                              find_links(observation,
+                                         [&](const NamespaceObservation&, const LiveLink& link) {
+                                             return link.kind == "bridge" && is_marked_for(link.alias, subject.client);
+                                         }),
+                              fmt::format("no bridge of {} anywhere", subject.client)));
+    checks.push_back(ports_returned(subject, observation));
+    checks.push_back(check_of("no_marked_links",
+                              find_links(observation,
+                                         [&](const NamespaceObservation&, const LiveLink& link) {
+                                             return is_marked_for(link.alias, subject.client);
+                                         }),
+                              fmt::format("no link marked custode:{} in {} namespace(s)", subject.client,
+                                          observation.namespaces.size())));
+    if (const auto* vlan = std::get_if<VlanCircuit>(&subject.circuit)) checks.push_back(vlan_gone(*vlan, observation));
+    if (const auto* vxlan = std::get_if<VxlanCircuit>(&subject.circuit)) checks.push_back(vni_gone(*vxlan, observation));
+    checks.push_back(fdb_clean(subject, observation));
+    return checks;
+}
+
+bool all_ok(const std::vector<Check>& checks) {
+    return std::all_of(checks.begin(), checks.end(), [](const Check& check) { return check.ok; });
+}
+
+LabObservation observe_lab(const DisconnectSubject& subject, const std::optional<os::NamespaceId>& old_namespace) {
+    LabObservation observation;
+    observation.namespace_listed = os::named_namespace_id(subject.namespace_name).has_value();
+    if (old_namespace) observation.holders = os::namespace_holders(*old_namespace);
+    {
+        os::NetlinkSocket gateway;
+        observation.namespaces.push_back({"", os::dump_namespace(gateway), os::dump_bridge_fdb(gateway)});
+    }
+    for (const auto& name : os::list_named_namespaces()) {
+        if (!name.starts_with(subject.namespace_prefix)) continue;
+        try {
+            const auto ns = os::NamespaceFd::open_named(name);
+            auto socket = os::in_namespace(ns, [] { return os::NetlinkSocket(); });
+            auto live = os::dump_namespace(socket);
+            live.name = name;
+            live.exists = true;
+            observation.namespaces.push_back({name, std::move(live), os::dump_bridge_fdb(socket)});
+        } catch (const SystemError&) {
+            // Removed while we looked (another client's teardown): nothing of ours in it.
+        }
+    }
+    return observation;
+}
+
+std::vector<Check> run_checks(const DisconnectSubject& subject, const std::optional<os::NamespaceId>& old_namespace,
+                              std::chrono::milliseconds settle) {
+    const auto deadline = os::Clock::now() + settle;
+    while (true) {
+        auto checks = evaluate_checks(subject, observe_lab(subject, old_namespace));
+        if (all_ok(checks) || os::Clock::now() >= deadline) return checks;
+        std::this_thread::sleep_for(poll_interval);
+    }
+}
+
+std::string verdict_of(const Disconnection& disconnection) {
+    if (disconnection.removal.result == ClientOutcome::Result::failed) return "teardown_failed";
+    return all_ok(disconnection.checks) ? "disconnected" : "leftovers";
+}
+
+json baseline_json(const std::vector<BaselineResult>& baseline) {
+    json out = json::array();
+    for (const auto& result : baseline) {
+        json entry = {{"name", result.target.name},
+                      {"ip", result.target.ip.to_string()},
+                      {"mac", result.mac() ? json(result.mac()->to_string()) : json(nullptr)},
+                      {"on_client_lan", result.target.on_client_lan},
+                      {"probe", result.probed ? "arp" : "not_probed"},
+                      {"answered", result.probed ? json(result.answered) : json(nullptr)}};
+        if (result.answered) {
+            entry["answered_mac"] = result.answered_mac->to_string();
+            entry["answer_ms"] = result.answer_ms;
+        }
+        if (!result.probed) entry["detail"] = "not on the client LAN, not probed";
+        out.push_back(std::move(entry));
+    }
+    return out;
+}
+
+json checks_json(const std::vector<Check>& checks) {
+    json out = json::array();
+    for (const auto& check : checks) out.push_back({{"name", check.name}, {"ok", check.ok}, {"detail", check.detail}});
+    return out;
+}
+
+ActionView action_view(const ClientOutcome& removal, const Step& step) {
+    auto view = describe(step);
+    // As plan and remove show it: the namespace step names the namespace.
+    if (view.object == "namespace") (view.op == "create" ? view.to : view.from) = removal.namespace_name;
+    return view;
+}
+
+json removal_json(const ClientOutcome& removal) {
+    json actions = json::array();
+    for (const auto& step : removal.plan.steps) {
+        const auto view = action_view(removal, step);
+        actions.push_back({{"op", view.op},
+                           {"object", view.object},
+                           {"attribute", view.attribute},
+                           {"from", view.from},
+                           {"to", view.to}});
+    }
+    json out = {{"namespace", removal.namespace_name},
+                {"result", to_string(removal.result)},
+                {"actions", std::move(actions)}};
+    if (!removal.error.empty()) out["error"] = removal.error;
+    if (!removal.undo_errors.empty()) out["undo_errors"] = removal.undo_errors;
+    return out;
+}
+
+json record_json(const Disconnection& d) {
+    json link = {{"kind", circuit_kind(d.subject.circuit)}, {"lab_ports", d.subject.lab_ports}};
+    if (const auto* port = std::get_if<PortCircuit>(&d.subject.circuit)) link["interface"] = port->interface;
+    if (const auto* vlan = std::get_if<VlanCircuit>(&d.subject.circuit)) {
+        link["trunk"] = vlan->trunk;
+        link["vlan"] = vlan->vlan;
+    }
+    if (const auto* vxlan = std::get_if<VxlanCircuit>(&d.subject.circuit)) {
+        link["vni"] = vxlan->vni;
+        link["local"] = vxlan->local.to_string();
+        link["remote"] = vxlan->remote.to_string();
+        link["underlay"] = vxlan->underlay;
+        link["port"] = vxlan->port;
+    }
+    json macs = json::array();
+    for (const auto& mac : d.subject.client_macs) macs.push_back(mac.to_string());
+    return {{"type", "custode-disconnect"},
+            {"format", 1},
+            {"id", d.id},
+            {"site", d.site},
+            {"client", d.subject.client},
+            {"namespace", d.subject.namespace_name},
+            {"user", d.user},
+            {"started", d.started},
+            {"finished", d.finished},
+            {"link", std::move(link)},
+            {"client_macs", std::move(macs)},
+            {"baseline", baseline_json(d.baseline)},
+            {"removed", removal_json(d.removal)},
+            {"checks", checks_json(d.checks)},
+            {"verdict", verdict_of(d)}};
+}
+
+}  // namespace custode::app
