@@ -181,6 +181,35 @@ void step_wake(Demo& demo) {
     run_custode(demo, {"wake", "acme", "sleepy", "--wait", "15"}, {0});
 }
 
+/// The end of a contract: the lab side tears acme down and writes the
+/// targets; a PC of acme proves, in a signed report, that the lab is gone.
+void step_disconnect(Demo& demo) {
+    const auto lab_key = (demo.netconf / "proof.key").string();
+    run_custode(demo, {"keygen", "--out", lab_key}, {0});
+    const auto targets = (run_dir / "acme-targets.json").string();
+    run_custode(demo, {"disconnect", "acme", "--targets", targets}, {0});
+}
+
+void step_isolation(Demo& demo) {
+    const Site& acme = demo.testbed().find_site("acme");
+    const auto& pc = acme.full_hosts.front();
+    const auto client_key = (run_dir / "client.key").string();
+    const auto report = (run_dir / "acme-isolation.json").string();
+    run_custode(demo, {"keygen", "--out", client_key}, {0});
+    const std::vector<std::string> argv{CUSTODE_BINARY, "isolation-check", "--interface", "eth0", "--namespace",
+                                        pc.ns, "--targets", (run_dir / "acme-targets.json").string(), "--control",
+                                        acme.control->to_string(), "--key", client_key, "--out", report};
+    demo.say("$ (on " + pc.name + " of acme) custode isolation-check --interface eth0 --targets acme-targets.json ...");
+    const CommandResult result = run_program(argv);
+    std::istringstream output(result.output);
+    for (std::string line; std::getline(output, line);) demo.say("  " + line);
+    if (result.exit_code != 0) {
+        demo.say(fmt::format("UNEXPECTED exit {} (0 = isolated)", result.exit_code));
+        demo.outcome = Outcome::problem;
+    }
+    run_custode(demo, {"verify", report, "--pubkey", client_key + ".pub"}, {0});
+}
+
 void step_check(Demo& demo) {
     run_custode(demo, {"status"}, {0});
     for (const auto& site : demo.testbed().sites()) {
@@ -204,6 +233,8 @@ std::vector<Step> up_steps() {
         {"Check: status, and each client's PC answers from its namespace", step_check},
         {"Discover both LANs by ARP (inventory in the state file)", step_scan},
         {"Wake a sleeping PC of acme and confirm it came up", step_wake},
+        {"Disconnect acme: baseline, tear down, lab-side checks, signed record", step_disconnect},
+        {"From a PC of acme: prove the lab is gone (signed isolation report)", step_isolation},
     };
 }
 
