@@ -5,6 +5,7 @@
 #include <mutex>
 #include <thread>
 
+#include "custode/app/links.h"
 #include "custode/core/frames.h"
 #include "custode/core/link_plan.h"
 #include "custode/os/files.h"
@@ -46,6 +47,7 @@ private:
 void scan_one(const Netconf& netconf, const Client& client, const Inventory& inventory, const PacketIoOpener& open,
               const ScanSettings& settings, ClientScan& out, TotalsBoard& board, std::size_t slot) {
     try {
+        require_provisioned(netconf, client);
         auto io = open(netconf.namespace_of(client));
         const auto declared = declared_hosts(client);
         const auto known = known_addresses(inventory, declared);

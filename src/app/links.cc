@@ -1,9 +1,11 @@
 #include "custode/app/links.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <fmt/format.h>
 
 #include "custode/core/error.h"
+#include "custode/os/netns.h"
 
 namespace custode::app {
 namespace {
@@ -151,6 +153,13 @@ ClientOutcome remove_client(const std::string& prefix, const std::string& client
     auto outcome = planned(name, plan_removal(client, system.read_namespace(name)), true);
     if (!dry_run && outcome.result == ClientOutcome::Result::pending) carry_out_plan(system, outcome);
     return outcome;
+}
+
+void require_provisioned(const Netconf& netconf, const Client& client) {
+    const auto ns = netconf.namespace_of(client);
+    if (!std::filesystem::exists(std::filesystem::path(os::kNetnsRunDir) / ns))
+        throw UsageError(fmt::format("client '{}' is not provisioned: no namespace {} (run custode apply)",
+                                     client.name.str(), ns));
 }
 
 std::vector<ClientStatus> link_status(const Netconf& netconf, os::LinkSystem& system,

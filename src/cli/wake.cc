@@ -54,6 +54,7 @@ int run(const GlobalOptions& global, const po::variables_map& values) {
     const int wait = values["wait"].as<int>();
     if (wait < 1 || wait > 3600) throw UsageError("--wait: 1 to 3600 seconds");
 
+    app::require_provisioned(netconf, *client);
     const auto store = os::StateStore::open(state_path(global, netconf));
     const auto targets = app::wake_targets(*client, os::load_inventory(store, client->name.str()), names, all);
     const auto ns = netconf.namespace_of(*client);

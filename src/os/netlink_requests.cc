@@ -250,9 +250,7 @@ Creation add_address(NetlinkSocket& socket, int index, const Ipv4Prefix& address
     NlMsg request(msg);
     std::string kernel_message;
     const int error = socket.transact(request.get(), kernel_message);
-    // A plain name clash comes back without words; when the kernel explains
-    // an EEXIST (a VXLAN VNI already in use, ...) it is a refusal to report.
-    if (error == EEXIST && kernel_message.empty()) return Creation::already_exists;
+    if (error == EEXIST) return Creation::already_exists;
     if (error != 0)
         throw SystemError("add address " + address.to_string() + " to link " + std::to_string(index), error,
                           kernel_message);

@@ -63,6 +63,10 @@ ClientOutcome remove_client(const std::string& prefix, const std::string& client
 /// are undone in reverse order.
 void carry_out_plan(os::LinkSystem& system, ClientOutcome& outcome);
 
+/// Throws UsageError naming the client when its namespace does not exist:
+/// scan, wake and disconnect work inside it.
+void require_provisioned(const Netconf& netconf, const Client& client);
+
 /// What `status` shows of a client.
 struct ClientStatus {
     std::string client;
