@@ -94,10 +94,14 @@ std::optional<std::size_t> ArpScan::find(Ipv4Address ip) const {
 
 ScanDuration ArpScan::timeout() const {
     const auto& s = plan_.settings;
-    if (!srtt_) return s.initial_timeout;
+    if (!srtt_) return std::max(s.initial_timeout, late_latency_);
     const auto rto = *srtt_ + 4 * rttvar_;
-    return std::clamp<ScanDuration>(rto, s.min_timeout, s.max_timeout);
+    // A reply that came after its timeout shows the LAN can be that slow now:
+    // the estimator, fed by the prompt replies, would not know.
+    return std::clamp<ScanDuration>(std::max(rto, late_latency_), s.min_timeout, s.max_timeout);
 }
+
+ScanDuration ArpScan::linger() const { return std::min(late_latency_, plan_.settings.max_timeout); }
 
 ScanDuration ArpScan::try_timeout(const Target& target) const {
     const auto& s = plan_.settings;
@@ -204,7 +208,8 @@ std::vector<Ipv4Address> ArpScan::next_requests(ScanTime now) {
 }
 
 std::optional<ScanTime> ArpScan::next_wakeup() const {
-    if (finished_at_ || all_done()) return std::nullopt;
+    if (finished_at_) return std::nullopt;
+    if (all_done()) return linger_until();
     std::optional<ScanTime> wake = start_ + plan_.settings.max_duration;
     const auto earlier = [&](ScanTime t) { wake = std::min(*wake, t); };
     if (!deadlines_.empty()) earlier(deadlines_.top().at);
@@ -269,6 +274,7 @@ void ArpScan::on_prompt_reply(const Target& target, ScanTime now) {
 /// the window, at most once per timeout period so one burst of late replies
 /// counts as one signal.
 void ArpScan::on_late_reply(const Target& target, ScanTime now) {
+    late_latency_ = std::max(late_latency_, now - target.last_sent);
     if (target.tries_sent == 1) sample_rtt(now - target.last_sent);  ///< one request: the sample is exact
     if (decreased_at_ && now - *decreased_at_ < timeout()) return;
     threshold_ = std::max(plan_.settings.min_window, window_ / 2);
@@ -290,9 +296,18 @@ void ArpScan::sample_rtt(ScanDuration rtt) {
 
 bool ArpScan::all_done() const { return answered_ + gave_up_ == targets_.size(); }
 
+/// After the last try, replies may still be on their way: as long as the
+/// slowest late reply took, they are still counted.
+std::optional<ScanTime> ArpScan::linger_until() const {
+    if (!all_done()) return std::nullopt;
+    return last_send_ ? std::max(now_, *last_send_ + linger()) : now_;
+}
+
 bool ArpScan::finished(ScanTime now) {
     advance(now);
-    if (!finished_at_ && (all_done() || now_ - start_ >= plan_.settings.max_duration)) finished_at_ = now_;
+    if (finished_at_) return true;
+    const auto linger_end = linger_until();
+    if ((linger_end && now_ >= *linger_end) || now_ - start_ >= plan_.settings.max_duration) finished_at_ = now_;
     return finished_at_.has_value();
 }
 

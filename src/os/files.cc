@@ -11,12 +11,15 @@
 namespace custode::os {
 
 std::string read_text_file(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
+    std::ifstream in(path, std::ios::binary | std::ios::ate);
     if (!in) throw SystemError("open " + path.string(), errno, "");
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (in.bad()) throw SystemError("read " + path.string(), errno, "");
-    return text.str();
+    // One sized read: the 5 MB OUI list through a stringstream cost 50 ms.
+    std::string text(static_cast<std::size_t>(in.tellg()), '\0');
+    in.seekg(0);
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    if (in.bad() || in.gcount() != static_cast<std::streamsize>(text.size()))
+        throw SystemError("read " + path.string(), errno, "");
+    return text;
 }
 
 std::vector<std::filesystem::path> list_files(const std::filesystem::path& dir, std::string_view extension) {

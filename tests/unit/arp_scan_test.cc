@@ -272,3 +272,20 @@ TEST_CASE("scan: next_wakeup is nullopt once finished", "[arp_scan]") {
     CHECK_FALSE(lan_24.scan.next_wakeup());
     CHECK(lan_24.scan.next_requests(lan_24.clock.now()).empty());
 }
+
+TEST_CASE("scan: when the LAN turns slow, late replies stretch the timeout and the scan lingers for them",
+          "[arp_scan]") {
+    // The first hosts answer at once and set a short timeout; then the LAN
+    // slows down (one shared kernel, a busy switch): the next hosts answer
+    // only after 150 ms, later than the two tries of that short timeout.
+    Lan slow(plan_subnet_scan(own_mac, *Ipv4Prefix::parse("192.168.1.250/22"), {}));
+    for (std::uint32_t n = 1; n <= 20; ++n) slow.io.answer(host(n), pc_mac(n), 1ms);
+    for (std::uint32_t n = 100; n < 900; n += 10) slow.io.answer(host(n), pc_mac(n), 150ms);
+    const auto result = slow.run();
+    CHECK(result.hosts.size() == 100);
+    CHECK(result.late_replies > 0);
+    CHECK(result.complete);
+    CHECK(slow.scan.timeout() >= 100ms);  // learned from the late replies, not the 1 ms ones
+    WARN(fmt::format("slow LAN: {:.1f} ms, {} requests, {} late", ms(result.elapsed), result.requests_sent,
+                     result.late_replies));
+}

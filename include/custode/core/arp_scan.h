@@ -186,6 +186,8 @@ private:
     void on_late_reply(const Target& target, ScanTime now);
     void sample_rtt(ScanDuration rtt);
     bool all_done() const;
+    ScanDuration linger() const;
+    std::optional<ScanTime> linger_until() const;
 
     ScanPlan plan_;
     std::vector<Target> targets_;
@@ -205,6 +207,7 @@ private:
     double threshold_;  ///< slow start below, additive increase above
     std::optional<ScanTime> decreased_at_;
     std::optional<ScanDuration> srtt_;
+    ScanDuration late_latency_{};  ///< the slowest reply that came after its timeout
     ScanDuration rttvar_{};
 
     std::size_t requests_sent_ = 0;
