@@ -1,4 +1,5 @@
 #include "custode/core/frames.h"
+#include "custode/core/wire.h"
 
 #include <algorithm>
 #include <stdexcept>
@@ -34,33 +35,7 @@ constexpr std::uint16_t kHardwareEthernet = 1;
 constexpr std::uint8_t kIpProtocolUdp = 17;
 constexpr std::size_t kUdpHeader = 8;
 
-using Bytes = std::span<const std::uint8_t>;
-
-void put_u16(Frame& out, std::uint16_t value) {
-    out.push_back(static_cast<std::uint8_t>(value >> 8));
-    out.push_back(static_cast<std::uint8_t>(value & 0xff));
-}
-
-void put_u32(Frame& out, std::uint32_t value) {
-    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>((value >> shift) & 0xff));
-}
-
-void put_mac(Frame& out, MacAddress mac) { out.insert(out.end(), mac.bytes().begin(), mac.bytes().end()); }
-
-std::uint16_t get_u16(Bytes in, std::size_t at) {
-    return static_cast<std::uint16_t>((in[at] << 8) | in[at + 1]);
-}
-
-std::uint32_t get_u32(Bytes in, std::size_t at) {
-    return (std::uint32_t{in[at]} << 24) | (std::uint32_t{in[at + 1]} << 16) | (std::uint32_t{in[at + 2]} << 8) |
-           std::uint32_t{in[at + 3]};
-}
-
-MacAddress get_mac(Bytes in, std::size_t at) {
-    MacAddress::Bytes bytes{};
-    std::copy_n(in.begin() + static_cast<std::ptrdiff_t>(at), bytes.size(), bytes.begin());
-    return MacAddress(bytes);
-}
+using namespace wire;
 
 void put_ethernet_header(Frame& out, MacAddress destination, MacAddress source, std::uint16_t ethertype) {
     put_mac(out, destination);

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "custode/core/error.h"
+#include "custode/core/wire.h"
 
 /// Frame layouts (offsets from the Ethernet header): Ethernet 0..13, IPv4
 /// 14..33 (no options when we build; IHL honoured when we parse), then ICMP
@@ -14,7 +15,7 @@
 namespace custode {
 namespace {
 
-using Bytes = std::span<const std::uint8_t>;
+using namespace wire;
 namespace chr = std::chrono;
 
 constexpr std::size_t kEthernetHeader = 14;
@@ -22,29 +23,6 @@ constexpr std::size_t kIpHeader = 20;
 constexpr std::size_t kMinimumFrame = 60;
 constexpr std::uint8_t kDefaultTtl = 64;
 constexpr std::string_view kIcmpPayload = "custode-isolation!";  ///< 18 bytes: 60-byte frame
-
-void put_u16(Frame& out, std::uint16_t value) {
-    out.push_back(static_cast<std::uint8_t>(value >> 8));
-    out.push_back(static_cast<std::uint8_t>(value & 0xff));
-}
-void put_u32(Frame& out, std::uint32_t value) {
-    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>((value >> shift) & 0xff));
-}
-void put_mac(Frame& out, MacAddress mac) { out.insert(out.end(), mac.bytes().begin(), mac.bytes().end()); }
-void set_u16(Frame& out, std::size_t at, std::uint16_t value) {
-    out[at] = static_cast<std::uint8_t>(value >> 8);
-    out[at + 1] = static_cast<std::uint8_t>(value & 0xff);
-}
-std::uint16_t get_u16(Bytes in, std::size_t at) { return static_cast<std::uint16_t>((in[at] << 8) | in[at + 1]); }
-std::uint32_t get_u32(Bytes in, std::size_t at) {
-    return (std::uint32_t{in[at]} << 24) | (std::uint32_t{in[at + 1]} << 16) | (std::uint32_t{in[at + 2]} << 8) |
-           std::uint32_t{in[at + 3]};
-}
-MacAddress get_mac(Bytes in, std::size_t at) {
-    MacAddress::Bytes bytes{};
-    std::copy_n(in.begin() + static_cast<std::ptrdiff_t>(at), 6, bytes.begin());
-    return MacAddress(bytes);
-}
 
 /// RFC 1071 one's complement sum, folded; `initial` carries a pseudo header.
 std::uint16_t checksum(Bytes data, std::uint32_t initial = 0) {
