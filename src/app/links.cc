@@ -1,7 +1,6 @@
 #include "custode/app/links.h"
 
 #include <algorithm>
-#include <filesystem>
 #include <fmt/format.h>
 
 #include "custode/core/error.h"
@@ -157,7 +156,7 @@ ClientOutcome remove_client(const std::string& prefix, const std::string& client
 
 void require_provisioned(const Netconf& netconf, const Client& client) {
     const auto ns = netconf.namespace_of(client);
-    if (!std::filesystem::exists(std::filesystem::path(os::kNetnsRunDir) / ns))
+    if (!os::named_namespace_exists(ns))
         throw UsageError(fmt::format("client '{}' is not provisioned: no namespace {} (run custode apply)",
                                      client.name.str(), ns));
 }

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <thread>
 
+#include "custode/core/arp_scan.h"
 #include "custode/core/error.h"
 
 namespace custode::app {
@@ -22,24 +23,19 @@ void send_magic_packets(os::PacketIo& io, os::UdpBroadcast& udp, Ipv4Prefix own,
     }
 }
 
-/// The addresses to ask this round: each sleeper's known IP, or the whole
-/// subnet when one of them has none.
-std::vector<Ipv4Address> poll_addresses(const std::vector<WakeResult>& results, Ipv4Prefix own) {
+/// The addresses to ask this round: each sleeper's known IP, or every
+/// address of the subnet (`subnet`) when one of them has none.
+std::vector<Ipv4Address> poll_addresses(const std::vector<WakeResult>& results, const std::vector<ScanTarget>& subnet) {
     std::vector<Ipv4Address> addresses;
-    bool sweep = false;
     for (const auto& result : results) {
         if (result.woke) continue;
-        if (result.target.ip) {
-            addresses.push_back(*result.target.ip);
-        } else {
-            sweep = true;
+        if (!result.target.ip) {
+            addresses.clear();
+            for (const auto& target : subnet) addresses.push_back(target.ip);
+            return addresses;
         }
+        addresses.push_back(*result.target.ip);
     }
-    if (!sweep) return addresses;
-    addresses.clear();
-    const auto first = own.network().value() + 1, last = own.broadcast().value();
-    for (auto value = first; value < last; ++value)
-        if (value != own.address().value()) addresses.emplace_back(value);
     return addresses;
 }
 
@@ -70,8 +66,9 @@ std::vector<WakeResult> wake_hosts(os::PacketIo& io, os::UdpBroadcast& udp, Ipv4
     const auto started = now();
     send_magic_packets(io, udp, own, targets, settings);
     const auto deadline = started + settings.wait;
+    const auto subnet = plan_subnet_scan(io.mac(), own, {}).targets;  // every host address but ours
     while (!all_woke(results) && now() < deadline) {
-        for (const auto ip : poll_addresses(results, own)) io.send(build_arp_request(io.mac(), own.address(), ip));
+        for (const auto ip : poll_addresses(results, subnet)) io.send(build_arp_request(io.mac(), own.address(), ip));
         const auto round_end = std::min(deadline, now() + settings.poll_interval);
         while (auto frame = io.receive(round_end)) {
             if (auto arp = parse_arp(frame->bytes)) record_reply(results, *arp, started, frame->at);

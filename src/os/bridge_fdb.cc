@@ -1,4 +1,5 @@
 #include "custode/os/bridge_fdb.h"
+#include "custode/os/netns.h"
 
 #include <array>
 #include <cerrno>
@@ -81,7 +82,7 @@ void set_link_address(NetlinkSocket& socket, int index, MacAddress mac) {
 
 std::optional<NamespaceId> named_namespace_id(const std::string& name) {
     struct stat info {};
-    const auto path = fs::path("/run/netns") / name;
+    const auto path = fs::path(kNetnsRunDir) / name;
     if (::stat(path.c_str(), &info) != 0) {
         if (errno == ENOENT) return std::nullopt;
         throw SystemError("stat " + path.string(), errno, "");

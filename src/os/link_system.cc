@@ -3,7 +3,6 @@
 #include "custode/os/link_system.h"
 
 #include <fmt/format.h>
-#include <filesystem>
 #include <optional>
 #include <sched.h>
 
@@ -91,7 +90,7 @@ public:
 
     LiveNamespace read_namespace(const std::string& name) override {
         LiveNamespace live;
-        if (std::filesystem::exists(std::filesystem::path(kNetnsRunDir) / name)) {
+        if (named_namespace_exists(name)) {
             auto& ns = open(name);
             live = dump_namespace(ns.socket);
             ns.indexes.seed(live);

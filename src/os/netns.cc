@@ -80,6 +80,8 @@ Creation create_named_namespace(std::string_view name) {
     return Creation::created;
 }
 
+bool named_namespace_exists(std::string_view name) { return std::filesystem::exists(namespace_path(name)); }
+
 bool delete_named_namespace(std::string_view name) {
     const auto path = namespace_path(name);
     /// EINVAL: the file is there but not a mount point (a half-made namespace); still remove it.

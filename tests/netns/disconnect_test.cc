@@ -14,10 +14,12 @@
 #include "custode/core/address.h"
 #include "custode/os/disconnection_store.h"
 #include "custode/os/state_store.h"
+#include "netns/support.h"
 #include "testbed/testbed.h"
 
 using namespace custode;
 using namespace custode::testbed;
+using namespace custode::testing;
 namespace fs = std::filesystem;
 using nlohmann::json;
 
@@ -26,40 +28,6 @@ namespace {
 Ipv4Prefix prefix(const char* text) { return *Ipv4Prefix::parse(text); }
 Ipv4Address ip(const char* text) { return *Ipv4Address::parse(text); }
 MacAddress mac(const char* text) { return *MacAddress::parse(text); }
-
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "ctb-disconnect-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        path = pattern;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
-
-struct Custode {
-    Testbed& tb;
-    fs::path netconf;
-
-    CommandResult operator()(const std::vector<std::string>& args) const {
-        std::vector<std::string> argv{CUSTODE_BINARY, "--netconf", netconf.string()};
-        argv.insert(argv.end(), args.begin(), args.end());
-        const auto result = tb.in_gateway(argv);
-        UNSCOPED_INFO("$ custode " << join_argv(args) << "\n-> exit " << result.exit_code << "\n" << result.output);
-        return result;
-    }
-};
-
-json json_of(const std::string& output) {
-    const auto first = output.find('{');
-    const auto last = output.rfind('}');
-    REQUIRE(first != std::string::npos);
-    REQUIRE(last != std::string::npos);
-    return json::parse(output.substr(first, last - first + 1));
-}
 
 std::string read_file(const fs::path& path) {
     std::ifstream in(path);

@@ -26,12 +26,14 @@
 
 #include "custode/core/address.h"
 #include "custode/core/error.h"
+#include "netns/support.h"
 #include "testbed/testbed.h"
 
 extern char** environ;
 
 using namespace custode;
 using namespace custode::testbed;
+using namespace custode::testing;
 namespace fs = std::filesystem;
 using nlohmann::json;
 using namespace std::chrono_literals;
@@ -49,45 +51,6 @@ long long ms_since(SteadyClock::time_point start) {
 MacAddress sim_mac(std::uint32_t n) {
     return MacAddress({0x02, 0x51, 0x00, 0x00, static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)});
 }
-
-/// A scratch directory, removed at scope exit.
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "ctb-disc-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        path = pattern;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
-
-/// The real custode binary, in the testbed's gateway namespace, on one netconf.
-struct Custode {
-    Testbed& tb;
-    fs::path netconf;
-
-    CommandResult operator()(const std::vector<std::string>& args) const {
-        std::vector<std::string> argv{CUSTODE_BINARY, "--netconf", netconf.string()};
-        argv.insert(argv.end(), args.begin(), args.end());
-        const auto result = tb.in_gateway(argv);
-        UNSCOPED_INFO("$ custode " << join_argv(args) << "\n-> exit " << result.exit_code << "\n" << result.output);
-        return result;
-    }
-};
-
-/// The JSON object in a command's output (stderr may be interleaved before it).
-json json_of(const std::string& output) {
-    const auto first = output.find('{');
-    const auto last = output.rfind('}');
-    REQUIRE(first != std::string::npos);
-    REQUIRE(last != std::string::npos);
-    return json::parse(output.substr(first, last - first + 1));
-}
-
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 /// Appends `text` to a netconf file (a [[host]] the harness did not write).
 void append_file(const fs::path& file, const std::string& text) { std::ofstream(file, std::ios::app) << text; }

@@ -17,37 +17,18 @@
 #include <vector>
 
 #include "custode/core/address.h"
+#include "netns/support.h"
 #include "testbed/testbed.h"
 
 using namespace custode;
 using namespace custode::testbed;
+using namespace custode::testing;
 namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
 
 Ipv4Address ip(const char* text) { return *Ipv4Address::parse(text); }
-
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "ctb-isolation-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        path = pattern;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
-
-json json_of(const std::string& output) {
-    const auto first = output.find('{');
-    const auto last = output.rfind('}');
-    REQUIRE(first != std::string::npos);
-    REQUIRE(last != std::string::npos);
-    return json::parse(output.substr(first, last - first + 1));
-}
 
 json read_json(const fs::path& path) {
     std::ifstream in(path);

@@ -24,12 +24,14 @@
 #include "custode/core/frames.h"
 #include "custode/os/packet_io.h"
 #include "custode/os/udp_broadcast.h"
+#include "netns/support.h"
 #include "testbed/testbed.h"
 
 extern char** environ;
 
 using namespace custode;
 using namespace custode::testbed;
+using namespace custode::testing;
 using custode::os::Clock;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
@@ -44,20 +46,6 @@ long long ms(Clock::duration d) { return std::chrono::duration_cast<std::chrono:
 
 /// The gateway's source address for the requests (custode's .250).
 const Ipv4Address kGatewayIp = ip("192.168.1.250");
-
-/// A scratch directory, removed at scope exit.
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "lansim-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        path = pattern;
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        fs::remove_all(path, ignored);
-    }
-};
 
 /// A running custode-lansim. The destructor kills it (SIGKILL) if a test
 /// left it running, so a failed REQUIRE never leaves a simulator behind.

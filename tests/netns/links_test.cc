@@ -20,10 +20,12 @@
 
 #include "custode/core/address.h"
 #include "custode/os/state_store.h"
+#include "netns/support.h"
 #include "testbed/testbed.h"
 
 using namespace custode;
 using namespace custode::testbed;
+using namespace custode::testing;
 namespace fs = std::filesystem;
 using nlohmann::json;
 using namespace std::chrono_literals;
@@ -32,43 +34,6 @@ namespace {
 
 Ipv4Prefix prefix(const char* text) { return *Ipv4Prefix::parse(text); }
 Ipv4Address ip(const char* text) { return *Ipv4Address::parse(text); }
-
-/// A scratch directory, removed at scope exit.
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "ctb-links-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        path = pattern;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
-
-/// The real custode binary, in the testbed's gateway namespace, on one netconf.
-struct Custode {
-    Testbed& tb;
-    fs::path netconf;
-
-    CommandResult operator()(const std::vector<std::string>& args) const {
-        std::vector<std::string> argv{CUSTODE_BINARY, "--netconf", netconf.string()};
-        argv.insert(argv.end(), args.begin(), args.end());
-        const auto result = tb.in_gateway(argv);
-        UNSCOPED_INFO("$ custode " << join_argv(args) << "\n-> exit " << result.exit_code << "\n" << result.output);
-        return result;
-    }
-};
-
-/// The JSON object in a command's output (stderr may be interleaved before it).
-json json_of(const std::string& output) {
-    const auto first = output.find('{');
-    const auto last = output.rfind('}');
-    REQUIRE(first != std::string::npos);
-    REQUIRE(last != std::string::npos);
-    return json::parse(output.substr(first, last - first + 1));
-}
 
 std::string client_ns(const Testbed& tb, const Site& site) { return tb.custode_prefix() + site.name; }
 
@@ -127,8 +92,6 @@ std::string read_sysctl_in(const std::string& ns, const std::string& path) {
     });
     return value;
 }
-
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 /// Every action of every client in a `--json plan|apply` output.
 std::vector<json> actions_of(const json& document) {

@@ -9,22 +9,15 @@
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
+#include "netns/support.h"
 #include "testbed/testbed.h"
 
 using namespace custode;
 using namespace custode::testbed;
+using namespace custode::testing;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct ScratchDir {
-    fs::path path = fs::temp_directory_path() / ("ctb-proof-" + std::to_string(::getpid()));
-    ScratchDir() { fs::create_directories(path); }
-    ~ScratchDir() {
-        std::error_code ignored;
-        fs::remove_all(path, ignored);
-    }
-};
 
 /// The client's PC runs the check: its own namespace, its own key.
 CommandResult check_from(const FullHost& pc, const fs::path& targets, const fs::path& key, const fs::path& report,
@@ -44,14 +37,9 @@ TEST_CASE("proof: linked the lab answers; after custode disconnect a client PC p
     tb.add_light_hosts(acme, 1, *acme.control);
     tb.connect_port(acme);
     const FullHost pc = tb.add_full_host(acme, "pc1", *Ipv4Address::parse("192.168.1.50"));
-    ScratchDir dir;
+    TempDir dir("ctb-proof");
     const auto netconf = tb.write_netconf(dir.path / "netconf");
-    const auto custode = [&](std::vector<std::string> args) {
-        args.insert(args.begin(), {CUSTODE_BINARY, "--netconf", netconf.string()});
-        const auto result = tb.in_gateway(args);
-        UNSCOPED_INFO("$ custode ... -> exit " << result.exit_code << "\n" << result.output);
-        return result;
-    };
+    const Custode custode{tb, netconf};
     REQUIRE(custode({"apply"}).exit_code == 0);
     REQUIRE(custode({"keygen", "--out", (netconf / "proof.key").string()}).exit_code == 0);
     const auto client_key = dir.path / "client.key";

@@ -29,6 +29,9 @@ Creation create_named_namespace(std::string_view name);
 /// a process or socket still holds it. Returns false if there was no such name.
 bool delete_named_namespace(std::string_view name);
 
+/// True when /run/netns/NAME exists.
+bool named_namespace_exists(std::string_view name);
+
 /// The names under /run/netns, sorted. A missing directory gives an empty list.
 std::vector<std::string> list_named_namespaces();
 

@@ -1,0 +1,64 @@
+#pragma once
+/// What the netns tests share: a scratch directory, the real custode run in
+/// the testbed's gateway, and reading its JSON output.
+
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "testbed/testbed.h"
+
+namespace custode::testing {
+
+/// A scratch directory under /tmp, removed at scope exit (also when a test fails).
+struct TempDir {
+    std::filesystem::path path;
+
+    explicit TempDir(std::string_view tag = "ctb-test") {
+        std::string pattern = (std::filesystem::temp_directory_path() / (std::string(tag) + "-XXXXXX")).string();
+        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+        path = pattern;
+    }
+    ~TempDir() {
+        std::error_code ignored;
+        std::filesystem::remove_all(path, ignored);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+};
+
+/// The real custode binary, in the testbed's gateway namespace (nsenter, not
+/// `ip netns exec`), on one netconf; its output goes into the test's log.
+struct Custode {
+    testbed::Testbed& tb;
+    std::filesystem::path netconf;
+
+    testbed::CommandResult operator()(const std::vector<std::string>& args) const {
+        std::vector<std::string> argv{CUSTODE_BINARY, "--netconf", netconf.string()};
+        argv.insert(argv.end(), args.begin(), args.end());
+        const auto result = tb.in_gateway(argv);
+        UNSCOPED_INFO("$ custode " << testbed::join_argv(args) << "\n-> exit " << result.exit_code << "\n"
+                                   << result.output);
+        return result;
+    }
+};
+
+/// The JSON object in a command's output (stderr may be interleaved before it).
+inline nlohmann::json json_of(const std::string& output) {
+    const auto first = output.find('{');
+    const auto last = output.rfind('}');
+    REQUIRE(first != std::string::npos);
+    REQUIRE(last != std::string::npos);
+    return nlohmann::json::parse(output.substr(first, last - first + 1));
+}
+
+inline bool contains(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
+
+}  // namespace custode::testing
