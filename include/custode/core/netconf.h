@@ -4,6 +4,7 @@
 /// and across files, and reports every problem with file:line:column.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -111,10 +112,27 @@ private:
     int end_;
 };
 
+/// What the tasks run with. Unset fields take the task profile's defaults;
+/// a host's settings override its client's, field by field (commands key by key).
+struct TaskSettings {
+    std::optional<std::vector<std::string>> scan_paths;      ///< antivirus
+    std::optional<std::vector<std::string>> backup_sources;  ///< backup
+    std::optional<std::string> backup_repository;            ///< restic repository, on the lab side
+    std::optional<std::string> backup_password_file;         ///< on the PC
+    std::optional<int> task_timeout;                         ///< seconds, per task
+    /// A whole command in place of the profile's, by task name ("antivirus",
+    /// ...) or "shutdown". Its exit code is read the way the task's is.
+    std::map<std::string, std::string> commands;
+
+    /// `host` over `client`.
+    static TaskSettings merge(const TaskSettings& client, const TaskSettings& host);
+};
+
 struct MaintenanceSpec {
     std::optional<MaintenanceWindow> window;  ///< none: whenever `maintain` is run
     std::vector<MaintenanceTask> tasks;       ///< in the order given; none by default
     ShutdownPolicy shutdown = ShutdownPolicy::woken;
+    TaskSettings settings;                    ///< [maintenance] keys and [maintenance.commands]
 };
 
 // ---- [[host]] -------------------------------------------------------------
@@ -131,6 +149,7 @@ struct HostSpec {
     MacAddress mac;    ///< unicast
     std::optional<Ipv4Address> ip;
     HostOs os = HostOs::windows;
+    TaskSettings settings;  ///< [host.maintenance]: overrides the client's
 };
 
 /// A valid host name: `[a-z0-9][a-z0-9-]*`, 1..63 characters (a DNS label).

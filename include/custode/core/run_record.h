@@ -1,0 +1,98 @@
+#pragma once
+/// The record of one nightly run (`custode maintain`): per client, per PC,
+/// per task. It is stored whole in the state store, printed by `--json`, and
+/// rendered as the HTML report and the Prometheus metrics.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "custode/core/tasks.h"
+
+namespace custode {
+
+struct TaskResult {
+    std::string task;  ///< a MaintenanceTask name or "shutdown"
+    TaskStatus status = TaskStatus::error;
+    std::optional<int> exit_code;
+    double seconds = 0;
+    std::string summary;
+    std::vector<std::string> findings;
+    std::string output;  ///< the last few KiB of stdout and stderr, for the report
+};
+
+/// What became of a PC's power during the run.
+enum class PowerOutcome {
+    was_on,       ///< answered the scan before any wake
+    woken,        ///< custode woke it and it answered
+    did_not_wake, ///< woken, never answered within the wait
+    unknown,      ///< no MAC to wake, or not seen and not woken (dry run)
+};
+
+/// What became of the shutdown step.
+enum class ShutdownOutcome {
+    not_requested,  ///< the policy left it on
+    confirmed_off,  ///< shut down and no longer answering
+    still_on,       ///< shut down, but still answering after the wait
+    failed,         ///< the shutdown command failed or could not be sent
+};
+
+std::string_view to_string(PowerOutcome outcome);
+std::string_view to_string(ShutdownOutcome outcome);
+std::optional<PowerOutcome> parse_power_outcome(std::string_view text);
+std::optional<ShutdownOutcome> parse_shutdown_outcome(std::string_view text);
+
+struct HostRun {
+    std::string name;
+    std::string ip;   ///< empty when never learned
+    std::string mac;
+    HostOs os = HostOs::windows;
+    PowerOutcome power = PowerOutcome::unknown;
+    bool reached = false;  ///< an SSH session was established
+    std::string error;     ///< why it was not reached: host key changed, timeout...
+    std::vector<TaskResult> tasks;
+    ShutdownOutcome shutdown = ShutdownOutcome::not_requested;
+    double seconds = 0;
+
+    /// Reached, every task ok/warning/skipped, and shut down if asked.
+    bool ok() const;
+};
+
+struct ClientRun {
+    std::string client;
+    std::string error;  ///< why the client was not worked on at all (link down, no namespace)
+    double seconds = 0;
+    std::vector<HostRun> hosts;
+
+    bool ok() const;  ///< no error, and every host ok
+};
+
+struct RunRecord {
+    std::int64_t id = 0;    ///< assigned by the store
+    std::string site;
+    std::string started;    ///< ISO 8601 UTC, "2026-11-29T01:30:00Z"
+    std::string finished;
+    bool dry_run = false;
+    std::vector<std::string> tasks;  ///< the `--tasks` filter, empty for each client's own list
+    std::vector<ClientRun> clients;
+
+    bool ok() const;  ///< every client ok: exit 0, otherwise 1
+};
+
+/// The `--json` shape of CONTRACT.md (`run`, `clients[].hosts[].tasks[]` with
+/// `task`, `status`, `exit`, `seconds`) plus every other field above.
+nlohmann::json to_json(const RunRecord& record);
+/// Reads what to_json wrote; throws std::runtime_error naming the field on a bad shape.
+RunRecord run_record_from_json(const nlohmann::json& json);
+
+/// One self-contained HTML page (inline CSS, no script, no external
+/// resources), readable on a phone.
+std::string render_html_report(const RunRecord& record);
+
+/// Prometheus node_exporter textfile metrics for the run.
+std::string render_prometheus_metrics(const RunRecord& record);
+
+}  // namespace custode

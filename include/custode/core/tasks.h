@@ -1,0 +1,69 @@
+#pragma once
+/// Maintenance task profiles: what each task runs on a Linux or Windows PC,
+/// and how its exit code and output read as a status. Pure: the SSH adapter
+/// runs the commands, this decides what they are and what they meant.
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "custode/core/netconf.h"
+
+namespace custode {
+
+/// A task's outcome, as reports and `--json` show it.
+enum class TaskStatus { ok, warning, failed, error, timeout, skipped };
+
+std::string_view to_string(TaskStatus status);
+std::optional<TaskStatus> parse_task_status(std::string_view text);
+/// True for failed, error and timeout: the outcomes that make a run exit 1.
+bool is_problem(TaskStatus status);
+
+/// The default time a task may take when netconf sets no `task_timeout`.
+inline constexpr std::chrono::seconds default_task_timeout{2 * 3600};
+
+/// One command to run on a PC over SSH.
+struct RemoteCommand {
+    std::string task;     ///< "antivirus", ..., or "shutdown"
+    std::string command;  ///< the exact command line sent on the channel
+    std::chrono::seconds timeout = default_task_timeout;
+};
+
+/// The command for `task` on a PC of `os` with the merged `settings`
+/// (TaskSettings::merge of client and host). A `commands` override replaces
+/// the profile's command but is wrapped the same way. Every command first
+/// prints `custode-pid <pid>` on stderr so a timeout can kill its process
+/// tree (see kill_command).
+RemoteCommand task_command(HostOs os, MaintenanceTask task, const TaskSettings& settings);
+
+/// The command that shuts the PC down a few seconds later, so the SSH session
+/// ends cleanly first (or the `commands.shutdown` override).
+RemoteCommand shutdown_command(HostOs os, const TaskSettings& settings);
+
+/// The pid announced by a command's `custode-pid <pid>` line in `stderr`.
+std::optional<long> announced_pid(std::string_view stderr_text);
+
+/// The command that kills the whole process tree of `pid` on a PC of `os`
+/// (Linux: its session; Windows: `taskkill /T /F`).
+std::string kill_command(HostOs os, long pid);
+
+/// What a finished task's exit code and output mean.
+struct TaskReading {
+    TaskStatus status = TaskStatus::error;
+    std::string summary;                ///< one line: "clean", "2 infected files", "no SMART device"
+    std::vector<std::string> findings;  ///< details worth listing: infected files, failing disks
+};
+
+/// Reads a finished command of `task` (a MaintenanceTask name or "shutdown")
+/// on `os`. `exit_code` is empty when the command ended without one (killed
+/// by a signal). Timeouts never reach here: the caller records `timeout`.
+TaskReading read_task_result(HostOs os, std::string_view task, std::optional<int> exit_code,
+                             std::string_view stdout_text, std::string_view stderr_text);
+
+/// Windows: the `powershell ... -EncodedCommand <base64 of UTF-16LE>` line
+/// that runs `script`. Exposed for tests.
+std::string powershell_encoded(std::string_view script);
+
+}  // namespace custode
