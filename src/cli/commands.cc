@@ -17,7 +17,7 @@ const std::vector<Command>& command_table() {
         scan_command(),
         hosts_command(),
         wake_command(),
-        {"enroll", "CLIENT", "record the SSH host keys of the client's PCs"},
+        enroll_command(),
         {"maintain", "[CLIENT...|--all] [--tasks LIST] [--dry-run]", "the nightly run"},
         {"runs", "[CLIENT]", "run history"},
         {"report", "RUN [--html FILE]", "a run's report"},

@@ -13,6 +13,7 @@ Command remove_command();
 Command scan_command();
 Command hosts_command();
 Command wake_command();
+Command enroll_command();
 Command disconnect_command();
 Command isolation_check_command();
 Command keygen_command();

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "custode/core/address.h"
 
@@ -81,6 +82,16 @@ struct SshHostKey {
 /// namespace). An error when it cannot be reached.
 std::variant<SshHostKey, SshError> ssh_fetch_host_key(Ipv4Address ip, std::uint16_t port,
                                                       std::chrono::seconds timeout);
+
+/// A key recorded in a known_hosts file.
+struct KnownHostKey {
+    std::string type;
+    std::string base64;
+};
+
+/// The keys `known_hosts` records for `ip` (`[ip]:port` when port != 22);
+/// empty when none or when the file does not exist.
+std::vector<KnownHostKey> known_host_keys(const std::string& known_hosts, Ipv4Address ip, std::uint16_t port);
 
 /// Records `key` for `ip` in the known_hosts file (created 0600 if missing),
 /// replacing any line for that address; written atomically (temp + rename).
