@@ -78,6 +78,36 @@ std::vector<WakeResult> wake_hosts(os::PacketIo& io, os::UdpBroadcast& udp, Ipv4
     return results;
 }
 
+std::vector<bool> wait_hosts_off(os::PacketIo& io, Ipv4Prefix own, const std::vector<LanHost>& hosts,
+                                 std::chrono::milliseconds wait, std::chrono::milliseconds poll_interval,
+                                 int quiet_polls, const Now& now) {
+    std::vector<int> missed(hosts.size(), 0);
+    const auto is_off = [&](std::size_t i) { return missed[i] >= quiet_polls; };
+    const auto all_off = [&] {
+        for (std::size_t i = 0; i < hosts.size(); ++i)
+            if (!is_off(i)) return false;
+        return true;
+    };
+    const auto deadline = now() + wait;
+    while (!all_off() && now() < deadline) {
+        std::vector<bool> answered(hosts.size(), false);
+        for (std::size_t i = 0; i < hosts.size(); ++i)
+            if (!is_off(i)) io.send(build_arp_request(io.mac(), own.address(), hosts[i].ip));
+        const auto round_end = std::min(deadline, now() + poll_interval);
+        while (auto frame = io.receive(round_end)) {
+            const auto arp = parse_arp(frame->bytes);
+            if (!arp || arp->op != ArpPacket::Op::reply) continue;
+            for (std::size_t i = 0; i < hosts.size(); ++i)
+                if (arp->sender_ip == hosts[i].ip && arp->sender_mac == hosts[i].mac) answered[i] = true;
+        }
+        for (std::size_t i = 0; i < hosts.size(); ++i)
+            if (!is_off(i)) missed[i] = answered[i] ? 0 : missed[i] + 1;
+    }
+    std::vector<bool> off;
+    for (std::size_t i = 0; i < hosts.size(); ++i) off.push_back(is_off(i));
+    return off;
+}
+
 std::vector<WakeTarget> wake_targets(const Client& client, const Inventory& inventory,
                                      const std::vector<std::string>& names, bool all) {
     std::vector<WakeTarget> targets;

@@ -23,10 +23,14 @@ std::filesystem::path state_path(const GlobalOptions& global, const Netconf& net
     return global.state ? std::filesystem::path(*global.state) : std::filesystem::path(netconf.site.state);
 }
 
-os::FileLock lock_runs(const std::filesystem::path& state, bool wait) {
-    const auto path = state.string() + ".lock";
+os::FileLock lock_runs(const std::filesystem::path& state, bool wait, RunKind kind) {
+    const bool nightly = kind == RunKind::maintenance;
+    const auto path = state.string() + (nightly ? ".maintain.lock" : ".lock");
     auto lock = os::FileLock::acquire(path, wait);
-    if (!lock) throw SystemError("lock " + path, EWOULDBLOCK, "another custode run is changing the system; use --wait to queue");
+    if (!lock)
+        throw SystemError("lock " + path, EWOULDBLOCK,
+                          nightly ? "another maintain run is in progress; use --wait to queue"
+                                  : "another custode run is changing the system; use --wait to queue");
     return std::move(*lock);
 }
 

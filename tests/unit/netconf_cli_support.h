@@ -13,11 +13,8 @@ struct CustodeRun {
     std::string output;
 };
 
-/// Runs `[environment] custode <arguments>` through the shell; stdout, plus
-/// stderr when `merge_stderr`, is captured (stderr otherwise goes to /dev/null).
-inline CustodeRun run_custode(const std::string& arguments, bool merge_stderr, const std::string& environment = "") {
-    const std::string command = environment + " '" + CUSTODE_BINARY + "' " + arguments +
-                                (merge_stderr ? " 2>&1" : " 2>/dev/null");
+/// Runs `command` through the shell and captures its stdout.
+inline CustodeRun run_shell(const std::string& command) {
     CustodeRun run;
     FILE* pipe = ::popen(command.c_str(), "r");
     if (!pipe) return run;
@@ -27,6 +24,12 @@ inline CustodeRun run_custode(const std::string& arguments, bool merge_stderr, c
     const int status = ::pclose(pipe);
     if (WIFEXITED(status)) run.exit_code = WEXITSTATUS(status);
     return run;
+}
+
+/// Runs `[environment] custode <arguments>` through the shell; stdout, plus
+/// stderr when `merge_stderr`, is captured (stderr otherwise goes to /dev/null).
+inline CustodeRun run_custode(const std::string& arguments, bool merge_stderr, const std::string& environment = "") {
+    return run_shell(environment + " '" + CUSTODE_BINARY + "' " + arguments + (merge_stderr ? " 2>&1" : " 2>/dev/null"));
 }
 
 }  // namespace custode::testing

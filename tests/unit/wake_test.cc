@@ -133,3 +133,28 @@ TEST_CASE("wake targets come from netconf, the inventory, or a MAC", "[wake]") {
     CHECK(app::wake_targets(client, inventory, {}, true).size() == 1);
     CHECK_THROWS_AS(app::wake_targets(client, inventory, {"nobody"}, false), UsageError);
 }
+
+TEST_CASE("a PC that went quiet is off after three missed polls; one still answering is not", "[wake][power]") {
+    FakeClock clock;
+    FakePacketIo io(gateway_mac, clock);
+    const auto quiet_ip = *Ipv4Address::parse("192.168.1.21");
+    const auto busy_ip = *Ipv4Address::parse("192.168.1.22");
+    io.answer(busy_ip, other_mac);
+    const auto started = clock.now();
+    const auto off = app::wait_hosts_off(io, own, {{quiet_ip, pc_mac}, {busy_ip, other_mac}}, std::chrono::seconds(10),
+                                         std::chrono::milliseconds(1000), 3, [&] { return clock.now(); });
+    REQUIRE(off == std::vector<bool>{true, false});
+    CHECK(clock.now() - started >= std::chrono::seconds(10));  // waited the whole time for the busy one
+    const auto asked = io.requested_ips();
+    CHECK(std::count(asked.begin(), asked.end(), quiet_ip) == 3);  // not asked again once off
+}
+
+TEST_CASE("a reply from another MAC at the address does not keep a PC on", "[wake][power]") {
+    FakeClock clock;
+    FakePacketIo io(gateway_mac, clock);
+    const auto ip = *Ipv4Address::parse("192.168.1.21");
+    io.answer(ip, other_mac);  // the address was handed to someone else
+    const auto off = app::wait_hosts_off(io, own, {{ip, pc_mac}}, std::chrono::seconds(10),
+                                         std::chrono::milliseconds(1000), 3, [&] { return clock.now(); });
+    CHECK(off == std::vector<bool>{true});
+}

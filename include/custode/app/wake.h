@@ -46,6 +46,19 @@ std::vector<WakeResult> wake_hosts(os::PacketIo& io, os::UdpBroadcast& udp, Ipv4
                                    const std::vector<WakeTarget>& targets, const WakeSettings& settings,
                                    const Now& now = os::Clock::now);
 
+/// A host on the client LAN: where it answers ARP.
+struct LanHost {
+    Ipv4Address ip;
+    MacAddress mac;
+};
+
+/// ARP polls each host every `poll_interval` until it has missed
+/// `quiet_polls` polls in a row (a PC shutting down still answers for a
+/// while), or `wait` passes. One flag per host, true = off.
+std::vector<bool> wait_hosts_off(os::PacketIo& io, Ipv4Prefix own, const std::vector<LanHost>& hosts,
+                                 std::chrono::milliseconds wait, std::chrono::milliseconds poll_interval,
+                                 int quiet_polls = 3, const Now& now = os::Clock::now);
+
 /// The hosts to wake, by name: netconf's `[[host]]` first, then the
 /// inventory's named hosts; a MAC address stands for itself; `all` takes
 /// every netconf host. An unknown name is a UsageError.

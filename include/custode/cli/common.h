@@ -17,9 +17,13 @@ Netconf require_netconf(const GlobalOptions& global);
 /// --state, else site.toml's `state`.
 std::filesystem::path state_path(const GlobalOptions& global, const Netconf& netconf);
 
-/// The lock that keeps changing runs from overlapping (beside the state
-/// file). Without `wait`, a busy lock is a SystemError naming the holder's file.
-os::FileLock lock_runs(const std::filesystem::path& state, bool wait);
+/// Which runs must not overlap: link changes with each other, nightly runs
+/// with each other (a night's work must not hold up a provision).
+enum class RunKind { links, maintenance };
+
+/// The lock that keeps runs of one kind from overlapping (beside the state
+/// file). Without `wait`, a busy lock is a SystemError naming the lock file.
+os::FileLock lock_runs(const std::filesystem::path& state, bool wait, RunKind kind = RunKind::links);
 
 /// Who is running custode, for the audit trail: the sudo caller, else the login.
 std::string invoking_user();

@@ -1,0 +1,70 @@
+#pragma once
+/// The nightly run (`custode maintain`): per client, clients in parallel:
+/// link check → ARP scan → wake the sleeping PCs → wait for SSH → tasks →
+/// shut down per policy → confirm off → the run record. A PC that does not
+/// wake, cannot be reached or fails a task never stops the others.
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "custode/app/wake.h"
+#include "custode/core/netconf.h"
+#include "custode/core/run_record.h"
+#include "custode/os/packet_io.h"
+#include "custode/os/ssh.h"
+
+namespace custode::app {
+
+/// What the run needs from the system, for one client at a time. Abstract so
+/// the sequence is tested on a fake; the real one is kernel_maintenance_ports.
+/// Called from several threads at once (a client's thread and its hosts').
+class MaintenancePorts {
+public:
+    virtual ~MaintenancePorts() = default;
+
+    /// Empty when the client's namespace, circuit and bridge are there and up;
+    /// otherwise why the client cannot be worked on.
+    virtual std::string link_problem(const Client& client) = 0;
+    /// ARP scan of the client's LAN (the inventory is updated on the way).
+    virtual std::vector<LanHost> scan(const Client& client) = 0;
+    /// Magic packets, then ARP polling until each answers or `wait` passes.
+    virtual std::vector<WakeResult> wake(const Client& client, const std::vector<WakeTarget>& targets,
+                                         std::chrono::milliseconds wait) = 0;
+    /// An SSH session to `ip` from inside the client's namespace.
+    virtual os::SshConnectResult connect(const Client& client, Ipv4Address ip) = 0;
+    /// ARP polling until each host stops answering or `wait` passes; true = off.
+    virtual std::vector<bool> wait_off(const Client& client, const std::vector<LanHost>& hosts,
+                                       std::chrono::milliseconds wait) = 0;
+
+    virtual os::Clock::time_point now() = 0;
+    virtual void pause(std::chrono::milliseconds how_long) = 0;
+};
+
+struct MaintainOptions {
+    std::optional<std::vector<MaintenanceTask>> tasks;  ///< `--tasks`: instead of each client's list
+    bool dry_run = false;  ///< check keys, programs and the repository; wake nothing, change nothing
+    std::chrono::milliseconds wake_wait{std::chrono::minutes(5)};  ///< for a PC to answer ARP
+    std::chrono::milliseconds ssh_wait{std::chrono::minutes(3)};   ///< then for its sshd
+    std::chrono::milliseconds off_wait{std::chrono::minutes(3)};   ///< for a shut-down PC to go quiet
+    std::chrono::milliseconds ssh_retry{std::chrono::seconds(2)};
+    int concurrency = 32;  ///< SSH sessions at once, over all clients
+};
+
+/// One line per event ("acme/pc1: antivirus ok in 3.2 s"), from any thread.
+using MaintainProgress = std::function<void(const std::string&)>;
+
+/// Runs the clients in parallel and returns the record (id, site and times
+/// are the caller's to fill).
+std::vector<ClientRun> maintain_clients(const std::vector<const Client*>& clients, MaintenancePorts& ports,
+                                        const MaintainOptions& options, const MaintainProgress& progress = {});
+
+/// The real ports: libpcap scans and wake in the client's namespace, the
+/// inventory in the state file, libssh with the site's [ssh] settings.
+std::unique_ptr<MaintenancePorts> kernel_maintenance_ports(const Netconf& netconf, const std::string& state_path,
+                                                           const os::SshOptions& ssh);
+
+}  // namespace custode::app

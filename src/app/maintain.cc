@@ -1,0 +1,278 @@
+#include "custode/app/maintain.h"
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <semaphore>
+#include <thread>
+
+#include "custode/core/task_checks.h"
+
+namespace custode::app {
+namespace {
+
+namespace chr = std::chrono;
+using Semaphore = std::counting_semaphore<>;
+
+/// What the report keeps of a command's output: its end, where the verdict is.
+constexpr std::size_t kept_output = 4096;
+
+double seconds_between(os::Clock::time_point from, os::Clock::time_point to) {
+    return chr::duration<double>(to - from).count();
+}
+
+std::string output_tail(const os::SshCommandResult& result) {
+    std::string text = result.stdout_text;
+    if (!result.stderr_text.empty()) text += (text.empty() ? "" : "\n") + result.stderr_text;
+    return text.size() <= kept_output ? text : text.substr(text.size() - kept_output);
+}
+
+/// Holds one of the run's SSH slots for as long as it lives.
+class SessionSlot {
+public:
+    explicit SessionSlot(Semaphore& slots) : slots_(slots) { slots_.acquire(); }
+    ~SessionSlot() { slots_.release(); }
+    SessionSlot(const SessionSlot&) = delete;
+    SessionSlot& operator=(const SessionSlot&) = delete;
+
+private:
+    Semaphore& slots_;
+};
+
+/// A PC of the client and what became of it so far.
+struct HostState {
+    const HostSpec* spec = nullptr;
+    HostRun run;
+    std::optional<LanHost> live;  ///< where it answers, once it does
+    TaskSettings settings;         ///< client's and host's, merged
+};
+
+HostRun initial_run(const HostSpec& spec) {
+    HostRun run;
+    run.name = spec.name;
+    run.mac = spec.mac.to_string();
+    run.os = spec.os;
+    if (spec.ip) run.ip = spec.ip->to_string();
+    return run;
+}
+
+class ClientJob {
+public:
+    ClientJob(const Client& client, MaintenancePorts& ports, const MaintainOptions& options, Semaphore& slots,
+              const MaintainProgress& progress)
+        : client_(client), ports_(ports), options_(options), slots_(slots), progress_(progress) {}
+
+    ClientRun run();
+
+private:
+    void tell(const std::string& text) const {
+        if (progress_) progress_(fmt::format("{}: {}", client_.name.str(), text));
+    }
+    std::vector<HostState> hosts_from_scan(const std::vector<LanHost>& live) const;
+    void wake_sleepers(std::vector<HostState>& hosts);
+    void work_on(HostState& host);
+    void connect_and_work(HostState& host);
+    std::variant<std::unique_ptr<os::SshSession>, os::SshError> connect_when_up(const HostState& host);
+    TaskResult run_task(os::SshSession& session, const HostState& host, MaintenanceTask task);
+    TaskResult run_command(os::SshSession& session, const HostState& host, const RemoteCommand& command);
+    bool should_shut_down(const HostState& host) const;
+    void shut_down(os::SshSession& session, HostState& host);
+    void confirm_off(std::vector<HostState>& hosts);
+    std::vector<MaintenanceTask> tasks() const { return options_.tasks ? *options_.tasks : client_.maintenance.tasks; }
+
+    const Client& client_;
+    MaintenancePorts& ports_;
+    const MaintainOptions& options_;
+    Semaphore& slots_;
+    const MaintainProgress& progress_;
+};
+
+ClientRun ClientJob::run() {
+    const auto started = ports_.now();
+    ClientRun result;
+    result.client = client_.name.str();
+    result.error = ports_.link_problem(client_);
+    if (!result.error.empty()) {
+        tell("not worked on: " + result.error);
+        return result;
+    }
+    auto hosts = hosts_from_scan(ports_.scan(client_));
+    if (!options_.dry_run) wake_sleepers(hosts);
+    {
+        std::vector<std::jthread> workers;
+        for (auto& host : hosts)
+            if (host.live) workers.emplace_back([this, &host] { work_on(host); });
+    }
+    confirm_off(hosts);
+    for (auto& host : hosts) result.hosts.push_back(std::move(host.run));
+    result.seconds = seconds_between(started, ports_.now());
+    return result;
+}
+
+/// Every declared PC, marked on when the scan saw its MAC.
+std::vector<HostState> ClientJob::hosts_from_scan(const std::vector<LanHost>& live) const {
+    std::vector<HostState> hosts;
+    for (const auto& spec : client_.hosts) {
+        HostState host{&spec, initial_run(spec), std::nullopt,
+                       TaskSettings::merge(client_.maintenance.settings, spec.settings)};
+        const auto seen = std::find_if(live.begin(), live.end(), [&](const LanHost& h) { return h.mac == spec.mac; });
+        if (seen != live.end()) {
+            host.live = *seen;
+            host.run.ip = seen->ip.to_string();
+            host.run.power = PowerOutcome::was_on;
+        } else if (options_.dry_run) {
+            host.run.error = "asleep or off: a dry run wakes nothing";
+        }
+        hosts.push_back(std::move(host));
+    }
+    return hosts;
+}
+
+void ClientJob::wake_sleepers(std::vector<HostState>& hosts) {
+    std::vector<WakeTarget> targets;
+    for (const auto& host : hosts)
+        if (!host.live) targets.push_back({host.spec->name, host.spec->mac, host.spec->ip});
+    if (targets.empty()) return;
+    tell(fmt::format("waking {} PC(s)", targets.size()));
+    const auto woken = ports_.wake(client_, targets, options_.wake_wait);
+    for (auto& host : hosts) {
+        const auto result = std::find_if(woken.begin(), woken.end(),
+                                         [&](const WakeResult& r) { return r.target.mac == host.spec->mac; });
+        if (host.live || result == woken.end()) continue;
+        if (result->woke && result->ip) {
+            host.live = LanHost{*result->ip, host.spec->mac};
+            host.run.ip = result->ip->to_string();
+            host.run.power = PowerOutcome::woken;
+            tell(fmt::format("{} woke in {:.1f} s", host.spec->name, result->seconds));
+        } else {
+            host.run.power = PowerOutcome::did_not_wake;
+            host.run.error = fmt::format("did not wake within {} s",
+                                         chr::duration_cast<chr::seconds>(options_.wake_wait).count());
+            tell(host.spec->name + " did not wake");
+        }
+    }
+}
+
+/// A woken PC answers ARP before its sshd listens: retry while unreachable.
+std::variant<std::unique_ptr<os::SshSession>, os::SshError> ClientJob::connect_when_up(const HostState& host) {
+    const auto deadline = ports_.now() + options_.ssh_wait;
+    while (true) {
+        auto connected = ports_.connect(client_, host.live->ip);
+        auto* error = std::get_if<os::SshError>(&connected);
+        if (!error || error->failure != os::SshFailure::unreachable || ports_.now() >= deadline) return connected;
+        ports_.pause(options_.ssh_retry);
+    }
+}
+
+void ClientJob::work_on(HostState& host) {
+    const SessionSlot slot(slots_);
+    const auto started = ports_.now();
+    try {
+        connect_and_work(host);
+    } catch (const std::exception& error) {  // this PC only
+        host.run.error = error.what();
+    }
+    host.run.seconds = seconds_between(started, ports_.now());
+}
+
+void ClientJob::connect_and_work(HostState& host) {
+    auto connected = connect_when_up(host);
+    if (auto* error = std::get_if<os::SshError>(&connected)) {
+        host.run.error = fmt::format("{}: {}", to_string(error->failure), error->message);
+        tell(fmt::format("{} not reached: {}", host.spec->name, host.run.error));
+    } else {
+        auto& session = *std::get<std::unique_ptr<os::SshSession>>(connected);
+        host.run.reached = true;
+        for (const auto task : tasks()) host.run.tasks.push_back(run_task(session, host, task));
+        if (should_shut_down(host)) shut_down(session, host);
+    }
+}
+
+TaskResult ClientJob::run_task(os::SshSession& session, const HostState& host, MaintenanceTask task) {
+    const auto command = options_.dry_run ? task_check_command(host.spec->os, task, host.settings)
+                                          : task_command(host.spec->os, task, host.settings);
+    auto result = run_command(session, host, command);
+    tell(fmt::format("{} {} {} in {:.1f} s{}", host.spec->name, result.task, to_string(result.status), result.seconds,
+                     result.summary.empty() ? "" : ": " + result.summary));
+    return result;
+}
+
+TaskResult ClientJob::run_command(os::SshSession& session, const HostState& host, const RemoteCommand& command) {
+    const auto ran = session.run(command.command, command.timeout);
+    TaskResult result{command.task, TaskStatus::timeout, ran.exit_code, ran.seconds, "", {}, output_tail(ran)};
+    if (ran.timed_out) {
+        result.summary = fmt::format("killed after {} s", command.timeout.count());
+        if (const auto pid = announced_pid(ran.stderr_text))
+            session.run(kill_command(host.spec->os, *pid), chr::seconds(30));
+        else
+            result.summary += " (its pid was never announced: it may still run)";
+        return result;
+    }
+    const auto reading = options_.dry_run ? read_task_check(ran.exit_code, ran.stdout_text, ran.stderr_text)
+                                          : read_task_result(host.spec->os, command.task, ran.exit_code,
+                                                             ran.stdout_text, ran.stderr_text);
+    result.status = reading.status;
+    result.summary = reading.summary;
+    result.findings = reading.findings;
+    return result;
+}
+
+bool ClientJob::should_shut_down(const HostState& host) const {
+    if (options_.dry_run) return false;
+    switch (client_.maintenance.shutdown) {
+        case ShutdownPolicy::woken: return host.run.power == PowerOutcome::woken;
+        case ShutdownPolicy::all: return true;
+        case ShutdownPolicy::never: return false;
+    }
+    return false;
+}
+
+void ClientJob::shut_down(os::SshSession& session, HostState& host) {
+    const auto command = shutdown_command(host.spec->os, host.settings);
+    const auto ran = session.run(command.command, command.timeout);
+    // Still "failed" until confirm_off sees it go quiet.
+    host.run.shutdown = ShutdownOutcome::failed;
+    if (ran.timed_out || ran.exit_code != 0) {
+        host.run.error = fmt::format("shutdown command failed: {}", output_tail(ran));
+        return;
+    }
+    host.run.shutdown = ShutdownOutcome::still_on;
+}
+
+void ClientJob::confirm_off(std::vector<HostState>& hosts) {
+    std::vector<LanHost> pending;
+    std::vector<HostState*> owners;
+    for (auto& host : hosts) {
+        if (host.run.shutdown != ShutdownOutcome::still_on) continue;
+        pending.push_back(*host.live);
+        owners.push_back(&host);
+    }
+    if (pending.empty()) return;
+    const auto off = ports_.wait_off(client_, pending, options_.off_wait);
+    for (std::size_t i = 0; i < owners.size(); ++i) {
+        owners[i]->run.shutdown = i < off.size() && off[i] ? ShutdownOutcome::confirmed_off : ShutdownOutcome::still_on;
+        tell(fmt::format("{} {}", owners[i]->spec->name, to_string(owners[i]->run.shutdown)));
+    }
+}
+
+}  // namespace
+
+std::vector<ClientRun> maintain_clients(const std::vector<const Client*>& clients, MaintenancePorts& ports,
+                                        const MaintainOptions& options, const MaintainProgress& progress) {
+    Semaphore slots(std::max(1, options.concurrency));
+    std::vector<ClientRun> runs(clients.size());
+    {
+        std::vector<std::jthread> workers;
+        for (std::size_t i = 0; i < clients.size(); ++i)
+            workers.emplace_back([&, i] {
+                try {
+                    runs[i] = ClientJob(*clients[i], ports, options, slots, progress).run();
+                } catch (const std::exception& error) {  // a system error for this client; the others go on
+                    runs[i].client = clients[i]->name.str();
+                    runs[i].error = error.what();
+                }
+            });
+    }
+    return runs;
+}
+
+}  // namespace custode::app

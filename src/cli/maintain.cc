@@ -1,0 +1,206 @@
+/// `custode maintain [CLIENT...|--all|--scheduled] [--tasks LIST] [--dry-run]`:
+/// the nightly run. Exit 1 when a PC did not wake, was not reached, or a
+/// task failed; the record, the HTML report and the metrics say which.
+
+#include <filesystem>
+#include <fmt/format.h>
+#include <iostream>
+#include <mutex>
+#include <unistd.h>
+
+#include "custode/app/links.h"
+#include "custode/app/maintain.h"
+#include "custode/cli/commands.h"
+#include "custode/cli/common.h"
+#include "custode/cli/output.h"
+#include "custode/core/error.h"
+#include "custode/core/exit_code.h"
+#include "custode/core/schedule.h"
+#include "custode/os/files.h"
+#include "custode/os/inventory_store.h"
+#include "custode/os/local_time.h"
+#include "custode/os/run_store.h"
+
+namespace custode::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+void declare(CommandOptions& options) {
+    options.named.add_options()
+        ("client", po::value<std::vector<std::string>>()->value_name("CLIENT"), "clients to work on")
+        ("all", po::bool_switch(), "every client in netconf")
+        ("scheduled", po::bool_switch(), "the clients inside their window that have not run in it yet (the timer)")
+        ("tasks", po::value<std::string>()->value_name("LIST"), "comma-separated tasks instead of each client's list")
+        ("dry-run", po::bool_switch(), "check host keys, programs and the backup repository; wake and change nothing")
+        ("concurrency", po::value<int>()->default_value(32)->value_name("N"), "SSH sessions at once, over all clients")
+        ("wake-wait", po::value<int>()->default_value(300)->value_name("SECONDS"), "how long a PC may take to wake")
+        ("ssh-wait", po::value<int>()->default_value(180)->value_name("SECONDS"), "then how long for its SSH server")
+        ("off-wait", po::value<int>()->default_value(180)->value_name("SECONDS"), "how long a PC may take to power off")
+        ("report-dir", po::value<std::string>()->value_name("DIR"), "where run-ID.html goes (default: reports/ beside the state file)")
+        ("metrics", po::value<std::string>()->value_name("FILE"), "also write Prometheus textfile metrics to FILE")
+        ("calendar", po::bool_switch(), "print the systemd OnCalendar= values of the clients' windows, and exit")
+        ("wait", po::bool_switch(), "queue behind another maintain run instead of failing");
+    options.positional.add("client", -1);
+}
+
+std::vector<MaintenanceTask> parse_task_list(const std::string& text) {
+    std::vector<MaintenanceTask> tasks;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        const auto end = std::min(text.find(',', start), text.size());
+        const auto name = text.substr(start, end - start);
+        const auto task = parse_maintenance_task(name);
+        if (!task)
+            throw UsageError(fmt::format("--tasks: '{}' is not one of antivirus, disk-health, disk-optimize, backup, "
+                                         "empty-trash", name));
+        tasks.push_back(*task);
+        start = end + 1;
+    }
+    return tasks;
+}
+
+int bounded_option(const po::variables_map& values, const std::string& name, int most) {
+    const int value = values[name].as<int>();
+    if (value < 1 || value > most) throw UsageError(fmt::format("--{}: 1 to {}", name, most));
+    return value;
+}
+
+app::MaintainOptions maintain_options(const po::variables_map& values) {
+    app::MaintainOptions options;
+    if (values.count("tasks")) options.tasks = parse_task_list(values["tasks"].as<std::string>());
+    options.dry_run = values["dry-run"].as<bool>();
+    options.concurrency = bounded_option(values, "concurrency", 1024);
+    options.wake_wait = std::chrono::seconds(bounded_option(values, "wake-wait", 3600));
+    options.ssh_wait = std::chrono::seconds(bounded_option(values, "ssh-wait", 3600));
+    options.off_wait = std::chrono::seconds(bounded_option(values, "off-wait", 3600));
+    return options;
+}
+
+/// The clients whose window is open now and who have not started a run in it.
+std::vector<const Client*> due_clients(const Netconf& netconf, const os::StateStore& store) {
+    std::vector<const Client*> due;
+    const auto now = os::local_now();
+    for (const auto& client : netconf.clients) {
+        std::optional<std::chrono::local_seconds> last;
+        const auto runs = os::list_runs(store, client.name.str(), 1);
+        if (!runs.empty())
+            if (const auto started = parse_utc_seconds(runs.front().started))
+                last = os::to_local(std::chrono::sys_seconds(std::chrono::seconds(static_cast<long>(*started))));
+        if (is_due(client.maintenance, now, last)) due.push_back(&client);
+    }
+    return due;
+}
+
+std::vector<const Client*> chosen_clients(const Netconf& netconf, const po::variables_map& values,
+                                          const os::StateStore& store) {
+    const auto names = client_arguments(values);
+    const bool all = values["all"].as<bool>(), scheduled = values["scheduled"].as<bool>();
+    if (static_cast<int>(!names.empty()) + all + scheduled != 1)
+        throw UsageError("maintain: name the clients, or give --all or --scheduled");
+    if (scheduled) return due_clients(netconf, store);
+    return app::select_clients(netconf, names);
+}
+
+/// A missing key or known_hosts would fail every PC the same way: say it once.
+void require_ssh_files(const SshSettings& ssh) {
+    if (!fs::exists(ssh.identity))
+        throw UsageError(fmt::format("ssh.identity {}: no such file (create it with ssh-keygen -t ed25519 -f {} and "
+                                     "install its .pub on the PCs)", ssh.identity, ssh.identity));
+    if (!fs::exists(ssh.known_hosts))
+        throw UsageError(fmt::format("ssh.known_hosts {}: no such file (record the PCs' keys with custode enroll CLIENT)",
+                                     ssh.known_hosts));
+}
+
+os::SshOptions ssh_options(const SshSettings& ssh) {
+    os::SshOptions options;
+    options.user = ssh.user;
+    options.identity = ssh.identity;
+    options.known_hosts = ssh.known_hosts;
+    return options;
+}
+
+/// One line per event on stderr; they come from many threads at once.
+app::MaintainProgress progress_lines(const GlobalOptions& global) {
+    auto lock = std::make_shared<std::mutex>();
+    return [&global, lock](const std::string& line) {
+        const std::lock_guard hold(*lock);
+        print_info(global, 0, line);
+    };
+}
+
+void print_text(const RunRecord& record, const fs::path& report) {
+    for (const auto& client : record.clients) {
+        std::cout << fmt::format("{}: {}{}\n", client.client, client.ok() ? "ok" : "PROBLEMS",
+                                 client.error.empty() ? "" : " — " + client.error);
+        for (const auto& host : client.hosts) {
+            std::cout << fmt::format("  {:<16}{:<14}{:<14}{}\n", host.name, to_string(host.power),
+                                     to_string(host.shutdown), host.error);
+            for (const auto& task : host.tasks)
+                std::cout << fmt::format("    {:<15}{:<9}{:>8.1f} s  {}\n", task.task, to_string(task.status),
+                                         task.seconds, task.summary);
+        }
+    }
+    std::cout << fmt::format("run {}: {}; report {}\n", record.id, record.ok() ? "ok" : "PROBLEMS", report.string());
+}
+
+fs::path report_directory(const po::variables_map& values, const fs::path& state) {
+    if (values.count("report-dir")) return values["report-dir"].as<std::string>();
+    return state.parent_path() / "reports";
+}
+
+int run(const GlobalOptions& global, const po::variables_map& values) {
+    const auto netconf = require_netconf(global);
+    if (values["calendar"].as<bool>()) {
+        for (const auto& line : timer_calendar(netconf.clients)) std::cout << line << '\n';
+        return to_int(ExitCode::ok);
+    }
+    const auto options = maintain_options(values);
+    require_ssh_files(netconf.site.ssh);
+    const auto state = state_path(global, netconf);
+    const auto lock = lock_runs(state, values["wait"].as<bool>(), RunKind::maintenance);
+    auto store = os::StateStore::open(state);
+    const auto clients = chosen_clients(netconf, values, store);
+    if (clients.empty()) {  // the timer fired for another client's window
+        print_info(global, 0, "no client is due");
+        if (global.json) print_json("maintain", true, {{"run", nullptr}, {"clients", nlohmann::json::array()}});
+        return to_int(ExitCode::ok);
+    }
+
+    RunRecord record;
+    record.site = netconf.site.name;
+    record.started = os::utc_now();
+    record.dry_run = options.dry_run;
+    if (options.tasks)
+        for (const auto task : *options.tasks) record.tasks.emplace_back(to_string(task));
+    record.id = os::begin_run(store, record);
+    print_info(global, 0, fmt::format("run {}: {} client(s){}", record.id, clients.size(), options.dry_run ? ", dry run" : ""));
+
+    const auto ports = app::kernel_maintenance_ports(netconf, state.string(), ssh_options(netconf.site.ssh));
+    record.clients = app::maintain_clients(clients, *ports, options, progress_lines(global));
+    record.finished = os::utc_now();
+    os::finish_run(store, record);
+
+    const auto report = report_directory(values, state) / fmt::format("run-{}.html", record.id);
+    fs::create_directories(report.parent_path());
+    os::write_file_atomically(report, render_html_report(record));
+    if (values.count("metrics")) os::write_file_atomically(values["metrics"].as<std::string>(), render_prometheus_metrics(record));
+
+    if (global.json) {
+        auto body = to_json(record);
+        body["report"] = report.string();
+        print_json("maintain", record.ok(), body);
+    } else {
+        print_text(record, report);
+    }
+    return to_int(record.ok() ? ExitCode::ok : ExitCode::problem);
+}
+
+}  // namespace
+
+Command maintain_command() {
+    return {"maintain", "[CLIENT...|--all|--scheduled] [--tasks LIST] [--dry-run]",
+            "the nightly run: wake, maintain over SSH, shut down, report", declare, run};
+}
+
+}  // namespace custode::cli

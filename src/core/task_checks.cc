@@ -1,0 +1,95 @@
+#include "custode/core/task_checks.h"
+
+#include <fmt/format.h>
+
+#include "custode/core/command_text.h"
+
+namespace custode {
+namespace {
+
+/// A check only asks questions; a minute is plenty even for a slow repository.
+constexpr std::chrono::seconds check_timeout{60};
+
+/// Exit code of a check that found something missing (the shell's "not found").
+constexpr int missing_exit = 127;
+
+/// What the profile's command for `task` needs installed on the PC.
+std::vector<std::string> programs_of(HostOs os, MaintenanceTask task) {
+    const bool linux_pc = os == HostOs::linux_;
+    switch (task) {
+        case MaintenanceTask::antivirus:
+            return linux_pc ? std::vector<std::string>{"clamscan"}
+                            : std::vector<std::string>{"Update-MpSignature", "Start-MpScan", "Get-MpThreatDetection"};
+        case MaintenanceTask::disk_health:
+            return linux_pc ? std::vector<std::string>{"smartctl"}
+                            : std::vector<std::string>{"Get-PhysicalDisk", "Get-StorageReliabilityCounter", "Repair-Volume"};
+        case MaintenanceTask::disk_optimize:
+            return {linux_pc ? "fstrim" : "Optimize-Volume"};
+        case MaintenanceTask::backup: return {"restic"};
+        case MaintenanceTask::empty_trash: return {};
+    }
+    return {};
+}
+
+/// The program an override runs: its first word.
+std::string first_word(std::string_view command) {
+    const auto start = command.find_first_not_of(" \t");
+    if (start == std::string_view::npos) return "";
+    const auto end = command.find_first_of(" \t;|&", start);
+    return std::string(command.substr(start, end == std::string_view::npos ? end : end - start));
+}
+
+std::string linux_check(const std::vector<std::string>& programs, MaintenanceTask task, const TaskSettings& settings) {
+    std::string script;
+    for (const auto& program : programs)
+        script += fmt::format("command -v {0} >/dev/null 2>&1 || {{ echo \"missing program: \"{0} >&2; exit {1}; }}; ",
+                              shell_quote(program), missing_exit);
+    if (task == MaintenanceTask::backup) {
+        if (!settings.backup_repository) return fmt::format("echo 'no backup_repository in netconf' >&2; exit {}", missing_exit);
+        std::string password;
+        if (settings.backup_password_file) password = " --password-file " + shell_quote(*settings.backup_password_file);
+        script += fmt::format("restic --no-lock -r {}{} cat config >/dev/null", shell_quote(*settings.backup_repository),
+                              password);
+    }
+    return script.empty() ? "true" : script;
+}
+
+std::string windows_check(const std::vector<std::string>& programs, MaintenanceTask task, const TaskSettings& settings) {
+    std::string script = "$ErrorActionPreference = 'Stop'\n";
+    for (const auto& program : programs)
+        script += fmt::format("if (-not (Get-Command {0} -ErrorAction SilentlyContinue)) {{ "
+                              "[Console]::Error.WriteLine('missing program: ' + {0}); exit {1} }}\n",
+                              powershell_quote(program), missing_exit);
+    if (task == MaintenanceTask::backup) {
+        if (!settings.backup_repository)
+            return powershell_encoded(fmt::format("[Console]::Error.WriteLine('no backup_repository in netconf'); exit {}",
+                                                  missing_exit));
+        std::string password;
+        if (settings.backup_password_file) password = " --password-file " + powershell_quote(*settings.backup_password_file);
+        script += fmt::format("& restic --no-lock -r {}{} cat config | Out-Null\nexit $LASTEXITCODE\n",
+                              powershell_quote(*settings.backup_repository), password);
+    }
+    return powershell_encoded(script + "exit 0\n");
+}
+
+}  // namespace
+
+RemoteCommand task_check_command(HostOs os, MaintenanceTask task, const TaskSettings& settings) {
+    auto programs = programs_of(os, task);
+    const auto override_command = settings.commands.find(std::string(to_string(task)));
+    if (override_command != settings.commands.end()) programs = {first_word(override_command->second)};
+    const auto text = os == HostOs::linux_ ? linux_check(programs, task, settings) : windows_check(programs, task, settings);
+    return {std::string(to_string(task)), text, check_timeout};
+}
+
+TaskReading read_task_check(std::optional<int> exit_code, std::string_view stdout_text, std::string_view stderr_text) {
+    if (exit_code == 0) return {TaskStatus::ok, "ready", {}};
+    std::string said(stderr_text.empty() ? stdout_text : stderr_text);
+    while (!said.empty() && (said.back() == '\n' || said.back() == '\r')) said.pop_back();
+    const auto reason = said.substr(0, said.find('\n'));
+    if (!exit_code) return {TaskStatus::error, "the check ended without an exit code", {}};
+    return {TaskStatus::failed,
+            reason.empty() ? fmt::format("not ready (exit {})", *exit_code) : reason, {}};
+}
+
+}  // namespace custode

@@ -1,0 +1,358 @@
+/// The nightly sequence on a fake system: which PCs are woken, reached,
+/// worked on and shut down, and what the record says when things go wrong.
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "custode/app/maintain.h"
+
+using namespace custode;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// How one PC behaves on the fake LAN.
+struct FakePc {
+    Ipv4Address ip;
+    bool awake = false;        ///< answers the scan
+    bool wakes = true;         ///< a magic packet brings it up
+    bool powers_off = true;    ///< goes quiet after the shutdown command
+    int unreachable_tries = 0; ///< connects refused before sshd listens
+    std::optional<os::SshFailure> refuses;  ///< every connect fails so
+};
+
+struct Shared {
+    std::mutex mutex;
+    std::map<std::string, FakePc> pcs;            ///< by MAC
+    std::map<std::string, std::vector<std::string>> commands;  ///< by IP, in order
+    std::map<std::string, int> connects;          ///< by IP
+    std::vector<std::string> woken, scanned;
+    std::function<os::SshCommandResult(const std::string&)> answer;
+    std::atomic<int> open_sessions{0}, most_sessions{0};
+    os::Clock::time_point now = os::Clock::time_point{} + 1h;
+};
+
+class FakeSession final : public os::SshSession {
+public:
+    FakeSession(Shared& shared, std::string ip) : shared_(shared), ip_(std::move(ip)) {
+        const int open = ++shared_.open_sessions;
+        int most = shared_.most_sessions;
+        while (open > most && !shared_.most_sessions.compare_exchange_weak(most, open)) {}
+    }
+    ~FakeSession() override { --shared_.open_sessions; }
+
+    os::SshCommandResult run(const std::string& command, std::chrono::milliseconds) override {
+        {
+            const std::lock_guard lock(shared_.mutex);
+            shared_.commands[ip_].push_back(command);
+        }
+        return shared_.answer(command);
+    }
+
+private:
+    Shared& shared_;
+    std::string ip_;
+};
+
+class FakePorts final : public app::MaintenancePorts {
+public:
+    explicit FakePorts(Shared& shared) : shared_(shared) {}
+    std::string link_problem_text;
+
+    std::string link_problem(const Client&) override { return link_problem_text; }
+
+    std::vector<app::LanHost> scan(const Client& client) override {
+        const std::lock_guard lock(shared_.mutex);
+        shared_.scanned.push_back(client.name.str());
+        std::vector<app::LanHost> live;
+        for (const auto& [mac, pc] : shared_.pcs)
+            if (pc.awake) live.push_back({pc.ip, *MacAddress::parse(mac)});
+        return live;
+    }
+
+    std::vector<app::WakeResult> wake(const Client&, const std::vector<app::WakeTarget>& targets,
+                                      std::chrono::milliseconds) override {
+        const std::lock_guard lock(shared_.mutex);
+        std::vector<app::WakeResult> results;
+        for (const auto& target : targets) {
+            auto& pc = shared_.pcs.at(target.mac.to_string());
+            shared_.woken.push_back(target.name);
+            pc.awake = pc.wakes;
+            results.push_back({target, pc.wakes, 1.5, pc.wakes ? std::optional(pc.ip) : std::nullopt});
+        }
+        return results;
+    }
+
+    os::SshConnectResult connect(const Client&, Ipv4Address ip) override {
+        const std::lock_guard lock(shared_.mutex);
+        ++shared_.connects[ip.to_string()];
+        for (auto& [mac, pc] : shared_.pcs) {
+            if (pc.ip != ip) continue;
+            if (pc.refuses) return os::SshError{*pc.refuses, "refused by the fake"};
+            if (pc.unreachable_tries > 0) {
+                --pc.unreachable_tries;
+                return os::SshError{os::SshFailure::unreachable, "connection refused"};
+            }
+            return std::make_unique<FakeSession>(shared_, ip.to_string());
+        }
+        return os::SshError{os::SshFailure::unreachable, "no such PC"};
+    }
+
+    std::vector<bool> wait_off(const Client&, const std::vector<app::LanHost>& hosts, std::chrono::milliseconds) override {
+        const std::lock_guard lock(shared_.mutex);
+        std::vector<bool> off;
+        for (const auto& host : hosts) off.push_back(shared_.pcs.at(host.mac.to_string()).powers_off);
+        return off;
+    }
+
+    os::Clock::time_point now() override {
+        const std::lock_guard lock(shared_.mutex);
+        return shared_.now;
+    }
+    void pause(std::chrono::milliseconds how_long) override {
+        const std::lock_guard lock(shared_.mutex);
+        shared_.now += how_long;
+    }
+
+private:
+    Shared& shared_;
+};
+
+os::SshCommandResult exited(int code, std::string out = "", std::string err = "") {
+    return {code, std::move(out), std::move(err), false, 0.5};
+}
+
+bool contains(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }
+
+/// Overridden commands keep the fake's answers independent of the profiles.
+TaskSettings test_commands() {
+    TaskSettings settings;
+    settings.commands = {{"antivirus", "fake-antivirus"}, {"backup", "fake-backup"}, {"shutdown", "fake-poweroff"}};
+    return settings;
+}
+
+Client make_client(const std::vector<std::pair<std::string, std::string>>& hosts) {
+    Client client;
+    client.name = *ClientName::parse("acme");
+    client.maintenance.tasks = {MaintenanceTask::antivirus};
+    client.maintenance.settings = test_commands();
+    for (const auto& [name, mac] : hosts) {
+        HostSpec host;
+        host.name = name;
+        host.mac = *MacAddress::parse(mac);
+        host.os = HostOs::linux_;
+        client.hosts.push_back(host);
+    }
+    return client;
+}
+
+const std::string mac1 = "00:11:22:33:44:01", mac2 = "00:11:22:33:44:02", mac3 = "00:11:22:33:44:03";
+const auto ip1 = *Ipv4Address::parse("192.168.1.21"), ip2 = *Ipv4Address::parse("192.168.1.22"),
+           ip3 = *Ipv4Address::parse("192.168.1.23");
+
+const HostRun& host_named(const ClientRun& run, std::string_view name) {
+    const auto found = std::find_if(run.hosts.begin(), run.hosts.end(), [&](const HostRun& h) { return h.name == name; });
+    REQUIRE(found != run.hosts.end());
+    return *found;
+}
+
+struct Night {
+    Shared shared;
+    FakePorts ports{shared};
+    app::MaintainOptions options;
+
+    Night() {
+        options.ssh_wait = 10s;
+        options.ssh_retry = 2s;
+        shared.answer = [](const std::string&) { return exited(0); };
+    }
+    ClientRun run(const Client& client) { return app::maintain_clients({&client}, ports, options).front(); }
+};
+
+}  // namespace
+
+TEST_CASE("the night: the awake PC is worked on and left on, the woken one shut down, the dead one reported",
+          "[maintain]") {
+    Night night;
+    night.shared.pcs = {{mac1, {ip1, true}}, {mac2, {ip2, false}}, {mac3, {ip3, false, false}}};
+    const auto client = make_client({{"pc1", mac1}, {"pc2", mac2}, {"pc3", mac3}});
+    const auto run = night.run(client);
+
+    CHECK(night.shared.woken == std::vector<std::string>{"pc2", "pc3"});
+    const auto& pc1 = host_named(run, "pc1");
+    CHECK(pc1.power == PowerOutcome::was_on);
+    CHECK(pc1.reached);
+    REQUIRE(pc1.tasks.size() == 1);
+    CHECK(pc1.tasks[0].task == "antivirus");
+    CHECK(pc1.tasks[0].status == TaskStatus::ok);
+    CHECK(pc1.shutdown == ShutdownOutcome::not_requested);  // policy "woken": it was on before us
+
+    const auto& pc2 = host_named(run, "pc2");
+    CHECK(pc2.power == PowerOutcome::woken);
+    CHECK(pc2.ip == "192.168.1.22");
+    CHECK(pc2.shutdown == ShutdownOutcome::confirmed_off);
+    const auto& sent = night.shared.commands.at("192.168.1.22");
+    REQUIRE(sent.size() == 2);
+    CHECK(contains(sent[0], "fake-antivirus"));
+    CHECK(contains(sent[1], "fake-poweroff"));
+
+    const auto& pc3 = host_named(run, "pc3");
+    CHECK(pc3.power == PowerOutcome::did_not_wake);
+    CHECK_FALSE(pc3.reached);
+    CHECK(pc3.tasks.empty());
+    CHECK(night.shared.connects.count("192.168.1.23") == 0);
+    CHECK_FALSE(run.ok());
+}
+
+TEST_CASE("a task past its timeout is recorded as timeout and its announced process tree killed", "[maintain]") {
+    Night night;
+    night.shared.pcs = {{mac1, {ip1, true}}};
+    night.shared.answer = [](const std::string& command) {
+        if (contains(command, "fake-antivirus")) return os::SshCommandResult{{}, "", "custode-pid 4242\n", true, 2.0};
+        return exited(0);
+    };
+    const auto client = make_client({{"pc1", mac1}});
+    const auto run = night.run(client);
+    const auto& pc1 = host_named(run, "pc1");
+    REQUIRE(pc1.tasks.size() == 1);
+    CHECK(pc1.tasks[0].status == TaskStatus::timeout);
+    const auto& sent = night.shared.commands.at("192.168.1.21");
+    REQUIRE(sent.size() == 2);
+    CHECK(sent[1] == kill_command(HostOs::linux_, 4242));
+    CHECK_FALSE(run.ok());
+}
+
+TEST_CASE("task outcomes come from the task's exit codes: clamscan's 1 is a finding", "[maintain]") {
+    Night night;
+    night.shared.pcs = {{mac1, {ip1, true}}};
+    night.shared.answer = [](const std::string& command) {
+        if (contains(command, "fake-antivirus")) return exited(1, "/home/a/eicar.com: Eicar-Test-Signature FOUND\n");
+        return exited(0);
+    };
+    const auto client = make_client({{"pc1", mac1}});
+    const auto& pc1 = host_named(night.run(client), "pc1");
+    REQUIRE(pc1.tasks.size() == 1);
+    CHECK(pc1.tasks[0].status == TaskStatus::failed);
+    CHECK(pc1.tasks[0].exit_code == 1);
+    CHECK(contains(pc1.tasks[0].output, "eicar.com"));
+}
+
+TEST_CASE("a woken PC whose sshd is slow to start is retried until it answers", "[maintain]") {
+    Night night;
+    FakePc slow{ip1, false};
+    slow.unreachable_tries = 3;
+    night.shared.pcs = {{mac1, slow}};
+    const auto client = make_client({{"pc1", mac1}});
+    const auto& pc1 = host_named(night.run(client), "pc1");
+    CHECK(pc1.reached);
+    CHECK(night.shared.connects.at("192.168.1.21") == 4);
+}
+
+TEST_CASE("an unreachable PC is given up after the SSH wait; a changed host key is not retried", "[maintain]") {
+    Night night;
+    FakePc never{ip1, true};
+    never.unreachable_tries = 1000;
+    FakePc changed{ip2, true};
+    changed.refuses = os::SshFailure::host_key_changed;
+    night.shared.pcs = {{mac1, never}, {mac2, changed}};
+    const auto client = make_client({{"pc1", mac1}, {"pc2", mac2}});
+    const auto run = night.run(client);
+    CHECK(night.shared.connects.at("192.168.1.21") == 6);  // at 0, 2, ... 10 s of a 10 s wait
+    CHECK(night.shared.connects.at("192.168.1.22") == 1);
+    CHECK(contains(host_named(run, "pc2").error, "host_key_changed"));
+    CHECK_FALSE(host_named(run, "pc1").reached);
+    CHECK_FALSE(run.ok());
+}
+
+TEST_CASE("a client whose link is down is reported and not scanned", "[maintain]") {
+    Night night;
+    night.ports.link_problem_text = "the circuit has no carrier";
+    const auto client = make_client({{"pc1", mac1}});
+    const auto run = night.run(client);
+    CHECK(run.error == "the circuit has no carrier");
+    CHECK(night.shared.scanned.empty());
+    CHECK_FALSE(run.ok());
+}
+
+TEST_CASE("a dry run wakes nothing, shuts nothing down and only sends checks", "[maintain]") {
+    Night night;
+    night.options.dry_run = true;
+    night.shared.pcs = {{mac1, {ip1, true}}, {mac2, {ip2, false}}};
+    auto client = make_client({{"pc1", mac1}, {"pc2", mac2}});
+    client.maintenance.shutdown = ShutdownPolicy::all;
+    const auto run = night.run(client);
+    CHECK(night.shared.woken.empty());
+    const auto& sent = night.shared.commands.at("192.168.1.21");
+    REQUIRE(sent.size() == 1);
+    CHECK(contains(sent[0], "command -v"));
+    CHECK(host_named(run, "pc1").tasks.at(0).summary == "ready");
+    CHECK(host_named(run, "pc1").shutdown == ShutdownOutcome::not_requested);
+    CHECK(contains(host_named(run, "pc2").error, "dry run"));
+}
+
+TEST_CASE("shutdown policies: all shuts down what was on, never leaves the woken on", "[maintain]") {
+    SECTION("all") {
+        Night night;
+        night.shared.pcs = {{mac1, {ip1, true}}};
+        auto client = make_client({{"pc1", mac1}});
+        client.maintenance.shutdown = ShutdownPolicy::all;
+        CHECK(host_named(night.run(client), "pc1").shutdown == ShutdownOutcome::confirmed_off);
+    }
+    SECTION("never") {
+        Night night;
+        night.shared.pcs = {{mac1, {ip1, false}}};
+        auto client = make_client({{"pc1", mac1}});
+        client.maintenance.shutdown = ShutdownPolicy::never;
+        const auto& pc1 = host_named(night.run(client), "pc1");
+        CHECK(pc1.power == PowerOutcome::woken);
+        CHECK(pc1.shutdown == ShutdownOutcome::not_requested);
+    }
+    SECTION("a PC that stays on after the command is reported still on") {
+        Night night;
+        FakePc stubborn{ip1, false};
+        stubborn.powers_off = false;
+        night.shared.pcs = {{mac1, stubborn}};
+        const auto run = night.run(make_client({{"pc1", mac1}}));
+        CHECK(host_named(run, "pc1").shutdown == ShutdownOutcome::still_on);
+        CHECK_FALSE(run.ok());
+    }
+}
+
+TEST_CASE("--tasks replaces each client's list, in its order", "[maintain]") {
+    Night night;
+    night.options.tasks = std::vector{MaintenanceTask::backup, MaintenanceTask::antivirus};
+    night.shared.pcs = {{mac1, {ip1, true}}};
+    const auto& pc1 = host_named(night.run(make_client({{"pc1", mac1}})), "pc1");
+    REQUIRE(pc1.tasks.size() == 2);
+    CHECK(pc1.tasks[0].task == "backup");
+    CHECK(pc1.tasks[1].task == "antivirus");
+}
+
+TEST_CASE("the concurrency limit holds over all clients", "[maintain]") {
+    Night night;
+    night.options.concurrency = 2;
+    night.shared.answer = [](const std::string&) {
+        std::this_thread::sleep_for(5ms);  // long enough for the workers to overlap
+        return exited(0);
+    };
+    std::vector<std::pair<std::string, std::string>> hosts;
+    for (int i = 1; i <= 8; ++i) {
+        const auto mac = fmt::format("00:11:22:33:45:{:02x}", i);
+        night.shared.pcs[mac] = {*Ipv4Address::parse(fmt::format("192.168.1.{}", 30 + i)), true};
+        hosts.emplace_back(fmt::format("pc{}", i), mac);
+    }
+    const auto a = make_client(hosts);
+    auto b = make_client(hosts);
+    b.name = *ClientName::parse("bianchi");
+    const auto runs = app::maintain_clients({&a, &b}, night.ports, night.options);
+    CHECK(runs.size() == 2);
+    CHECK(night.shared.most_sessions == 2);
+    for (const auto& run : runs) CHECK(run.ok());
+}

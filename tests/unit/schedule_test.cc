@@ -1,0 +1,82 @@
+/// When a client is due for its nightly run, and the timer's calendar.
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+#include "custode/core/schedule.h"
+#include "netconf_cli_support.h"
+
+using namespace custode;
+namespace chr = std::chrono;
+
+namespace {
+
+/// 2026-11-28 at hh:mm, local time.
+chr::local_seconds at(int day, int hour, int minute) {
+    return chr::local_days(chr::year(2026) / chr::November / day) + chr::hours(hour) + chr::minutes(minute);
+}
+
+MaintenanceSpec nightly(std::string_view window) {
+    MaintenanceSpec spec;
+    spec.window = MaintenanceWindow::parse(window);
+    REQUIRE(spec.window);
+    return spec;
+}
+
+}  // namespace
+
+TEST_CASE("a window crossing midnight opened the evening before in its morning part", "[schedule]") {
+    const auto window = *MaintenanceWindow::parse("20:30-06:30");
+    CHECK(window_opening(window, at(28, 20, 30)) == at(28, 20, 30));
+    CHECK(window_opening(window, at(28, 23, 59)) == at(28, 20, 30));
+    CHECK(window_opening(window, at(29, 3, 0)) == at(28, 20, 30));
+    CHECK_FALSE(window_opening(window, at(29, 6, 30)));  // the end is outside
+    CHECK_FALSE(window_opening(window, at(28, 12, 0)));
+}
+
+TEST_CASE("a daytime window opens the same day", "[schedule]") {
+    const auto window = *MaintenanceWindow::parse("12:00-13:00");
+    CHECK(window_opening(window, at(28, 12, 15)) == at(28, 12, 0));
+    CHECK_FALSE(window_opening(window, at(28, 11, 59)));
+}
+
+TEST_CASE("a client is due once per window occurrence", "[schedule]") {
+    const auto spec = nightly("20:30-06:30");
+    CHECK(is_due(spec, at(28, 20, 31), std::nullopt));
+    CHECK(is_due(spec, at(28, 20, 31), at(27, 20, 31)));     // last night's run
+    CHECK_FALSE(is_due(spec, at(29, 2, 0), at(28, 20, 31)));  // already ran tonight
+    CHECK(is_due(spec, at(29, 2, 0), at(28, 19, 0)));         // a run by hand before the window
+    CHECK_FALSE(is_due(spec, at(28, 12, 0), std::nullopt));   // outside
+    CHECK(is_due(MaintenanceSpec{}, at(28, 12, 0), at(28, 11, 0)));  // no window: always
+}
+
+TEST_CASE("the timer starts at each distinct window start", "[schedule]") {
+    std::vector<Client> clients(3);
+    clients[0].maintenance = nightly("21:00-05:00");
+    clients[1].maintenance = nightly("20:30-06:30");
+    clients[2].maintenance = nightly("21:00-23:00");
+    CHECK(timer_calendar(clients) == std::vector<std::string>{"*-*-* 20:30:00", "*-*-* 21:00:00"});
+    CHECK(timer_calendar({Client{}}) == std::vector<std::string>{"*-*-* 00:00:00"});
+}
+
+TEST_CASE("the install step writes the units with the example netconf's windows", "[schedule][install]") {
+    const auto dest = std::filesystem::temp_directory_path() / ("custode-install-" + std::to_string(::getpid()));
+    const std::string source = CUSTODE_SOURCE_DIR;
+    const auto run = custode::testing::run_shell(source + "/dist/install.sh --destdir " + dest.string() + " --binary " +
+                                                 CUSTODE_BINARY + " --netconf " + source + "/netconf 2>&1");
+    INFO(run.output);
+    REQUIRE(run.exit_code == 0);
+    std::ifstream timer(dest / "etc/systemd/system/custode-maintain.timer");
+    const std::string text((std::istreambuf_iterator<char>(timer)), std::istreambuf_iterator<char>());
+    CHECK(text.find("OnCalendar=*-*-* 20:30:00\nOnCalendar=*-*-* 21:00:00\n") != std::string::npos);
+    CHECK(text.find("Persistent=true") != std::string::npos);
+    std::ifstream service(dest / "etc/systemd/system/custode-maintain.service");
+    const std::string unit((std::istreambuf_iterator<char>(service)), std::istreambuf_iterator<char>());
+    CHECK(unit.find("ExecStart=/usr/local/bin/custode --netconf " + source + "/netconf maintain --scheduled") !=
+          std::string::npos);
+    CHECK(std::filesystem::exists(dest / "usr/local/bin/custode"));
+    std::filesystem::remove_all(dest);
+}
