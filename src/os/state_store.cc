@@ -16,7 +16,7 @@ using namespace std::chrono_literals;
 /// entry is never edited, reordered or removed, because files in the field
 /// already ran it (docs/state.md). Statuses are plain TEXT without CHECK
 /// constraints: SQLite cannot alter a CHECK without rebuilding the table.
-constexpr std::array<std::string_view, 4> kMigrations = {
+constexpr std::array<std::string_view, 5> kMigrations = {
     // 1: the audit trail, one record per client per `apply` / `remove`.
     R"sql(
 CREATE TABLE audit (
@@ -97,6 +97,13 @@ CREATE TRIGGER disconnections_no_update BEFORE UPDATE ON disconnections
 BEGIN SELECT RAISE(ABORT, 'disconnection records are append-only'); END;
 CREATE TRIGGER disconnections_no_delete BEFORE DELETE ON disconnections
 BEGIN SELECT RAISE(ABORT, 'disconnection records are append-only'); END;
+)sql",
+    // 5: each run's whole record (the `maintain --json` shape) for `report`,
+    // and what `runs` lists without reading it.
+    R"sql(
+ALTER TABLE runs ADD COLUMN site TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN dry_run INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN record_json TEXT NOT NULL DEFAULT '{}';
 )sql",
 };
 

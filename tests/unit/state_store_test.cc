@@ -93,7 +93,7 @@ TEST_CASE("A fresh state file gets the latest schema, WAL and foreign keys", "[s
     auto store = StateStore::open(path);
 
     CHECK(fs::is_regular_file(path));
-    CHECK(StateStore::latest_schema_version() == 4);
+    CHECK(StateStore::latest_schema_version() == 5);
     CHECK(store.schema_version() == StateStore::latest_schema_version());
     CHECK(query_text(store, "PRAGMA journal_mode") == "wal");
     CHECK(query_text(store, "PRAGMA foreign_keys") == "1");

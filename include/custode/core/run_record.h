@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -81,6 +82,31 @@ struct RunRecord {
 
     bool ok() const;  ///< every client ok: exit 0, otherwise 1
 };
+
+/// Counts over a run, for headers, tables and metrics.
+struct RunTotals {
+    int clients = 0;
+    int clients_ok = 0;
+    int hosts = 0;
+    int hosts_ok = 0;
+    int did_not_wake = 0;  ///< power did_not_wake
+    int unreached = 0;     ///< no SSH session, whatever the reason (did_not_wake included)
+    int tasks = 0;
+    int task_problems = 0;  ///< tasks failed, error or timeout
+    int problems = 0;       ///< hosts not ok plus clients with an error
+};
+RunTotals run_totals(const RunRecord& record);
+
+/// Seconds since the epoch of a UTC time as the store writes it
+/// ("2026-11-29T01:30:00Z", fractions allowed); empty when it does not read.
+std::optional<double> parse_utc_seconds(std::string_view text);
+/// finished - started, when both read.
+std::optional<double> run_duration_seconds(std::string_view started, std::string_view finished);
+
+/// A duration as people read it: "0.4 s", "12 s", "3 min 05 s", "1 h 02 min".
+std::string format_duration(double seconds);
+/// How reports name a PC: its name, else its IP, else its MAC.
+std::string host_label(const HostRun& host);
 
 /// The `--json` shape of CONTRACT.md (`run`, `clients[].hosts[].tasks[]` with
 /// `task`, `status`, `exit`, `seconds`) plus every other field above.

@@ -1,0 +1,174 @@
+/// The run's HTML report: one self-contained page (inline CSS, no script, no
+/// external resources) that reads on a phone: cards, not wide tables.
+/// Everything that came from a PC or from netconf is escaped.
+
+#include <fmt/format.h>
+
+#include "custode/core/run_record.h"
+
+namespace custode {
+namespace {
+
+std::string escape(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (const char c : text) {
+        switch (c) {
+            case '&': out += "&amp;"; break;
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            case '"': out += "&quot;"; break;
+            case '\'': out += "&#39;"; break;
+            default: out += c;
+        }
+    }
+    return out;
+}
+
+/// The CSS class of a status colour: good, warn, bad or idle.
+std::string_view tone(TaskStatus status) {
+    switch (status) {
+        case TaskStatus::ok: return "good";
+        case TaskStatus::warning: return "warn";
+        case TaskStatus::skipped: return "idle";
+        default: return "bad";
+    }
+}
+
+std::string badge(std::string_view tone, std::string_view text) {
+    return fmt::format(R"(<span class="badge {}">{}</span>)", tone, escape(text));
+}
+
+std::string ok_badge(bool ok) { return ok ? badge("good", "ok") : badge("bad", "problems"); }
+
+constexpr std::string_view kStyle = R"css(
+:root{color-scheme:light;--good:#1b7f3b;--warn:#a86400;--bad:#c0261b;--idle:#6b6f76}
+*{box-sizing:border-box}
+body{margin:0;padding:12px;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#f3f4f6;color:#1f2328;overflow-wrap:anywhere}
+main{max-width:860px;margin:0 auto}
+h1{font-size:1.3em;margin:0 0 6px}h2{font-size:1.15em;margin:22px 0 8px}h3{font-size:1.05em;margin:0}
+.card{background:#fff;border-radius:10px;padding:12px;margin:10px 0;box-shadow:0 1px 3px #0002;border-left:6px solid var(--idle)}
+.card.good{border-left-color:var(--good)}.card.bad{border-left-color:var(--bad)}
+.head{display:flex;flex-wrap:wrap;gap:6px;align-items:center;justify-content:space-between}
+.meta{color:#57606a;font-size:.9em;margin:4px 0}
+.badge{display:inline-block;padding:1px 8px;border-radius:999px;color:#fff;font-size:.85em;font-weight:600}
+.badge.good{background:var(--good)}.badge.warn{background:var(--warn)}.badge.bad{background:var(--bad)}.badge.idle{background:var(--idle)}
+.totals{display:flex;flex-wrap:wrap;gap:8px;padding:0;margin:8px 0 0;list-style:none}
+.totals li{background:#f3f4f6;border-radius:8px;padding:4px 10px}
+.alert{background:#fdecea;border:2px solid var(--bad);border-radius:10px;padding:10px 12px;margin:10px 0}
+.alert ul{margin:4px 0 0;padding-left:20px}
+.error{color:var(--bad);font-weight:600}
+.tasks{list-style:none;padding:0;margin:8px 0 0}
+.task{border-top:1px solid #e5e7eb;padding:8px 0}
+.task .head{justify-content:flex-start}
+.findings{margin:4px 0;padding-left:20px}
+details summary{cursor:pointer;color:#0969da}
+pre{white-space:pre-wrap;background:#f6f8fa;border-radius:6px;padding:8px;font-size:.82em;max-height:24em;overflow:auto}
+)css";
+
+std::string task_html(const TaskResult& task) {
+    std::string html = fmt::format(R"(<li class="task"><div class="head">{} <b>{}</b> <span class="meta">{}{}</span></div>)",
+                                   badge(tone(task.status), to_string(task.status)), escape(task.task),
+                                   format_duration(task.seconds),
+                                   task.exit_code ? fmt::format(" · exit {}", *task.exit_code) : "");
+    if (!task.summary.empty()) html += fmt::format("<div>{}</div>", escape(task.summary));
+    if (!task.findings.empty()) {
+        html += R"(<ul class="findings">)";
+        for (const auto& finding : task.findings) html += fmt::format("<li>{}</li>", escape(finding));
+        html += "</ul>";
+    }
+    if (!task.output.empty())
+        html += fmt::format("<details><summary>output</summary><pre>{}</pre></details>", escape(task.output));
+    return html + "</li>";
+}
+
+/// "did not wake" and "unreachable" are what the technician must see first.
+std::string reach_badge(const HostRun& host) {
+    if (host.power == PowerOutcome::did_not_wake) return badge("bad", "did not wake");
+    if (!host.reached) return badge("bad", "unreachable");
+    return "";
+}
+
+std::string shutdown_text(ShutdownOutcome shutdown) {
+    switch (shutdown) {
+        case ShutdownOutcome::not_requested: return "left on";
+        case ShutdownOutcome::confirmed_off: return "shut down";
+        case ShutdownOutcome::still_on: return "still on after shutdown";
+        case ShutdownOutcome::failed: return "shutdown failed";
+    }
+    return "";
+}
+
+std::string host_html(const HostRun& host) {
+    std::string html = fmt::format(
+        R"(<article class="card {}"><div class="head"><h3>{}</h3><span>{} {}</span></div>)",
+        host.ok() ? "good" : "bad", escape(host_label(host)), reach_badge(host), ok_badge(host.ok()));
+    html += fmt::format(R"(<div class="meta">{} · {} · {} · power: {} · {} · {}</div>)",
+                        escape(host.ip.empty() ? "no IP" : host.ip), escape(host.mac), to_string(host.os),
+                        to_string(host.power), shutdown_text(host.shutdown), format_duration(host.seconds));
+    if (!host.error.empty()) html += fmt::format(R"(<div class="error">{}</div>)", escape(host.error));
+    if (!host.tasks.empty()) {
+        html += R"(<ul class="tasks">)";
+        for (const auto& task : host.tasks) html += task_html(task);
+        html += "</ul>";
+    }
+    return html + "</article>";
+}
+
+std::string client_html(const ClientRun& client) {
+    std::string html = fmt::format(R"(<section><h2>{} {}</h2>)", escape(client.client), ok_badge(client.ok()));
+    if (!client.error.empty())
+        html += fmt::format(R"(<div class="alert error">{}</div>)", escape(client.error));
+    for (const auto& host : client.hosts) html += host_html(host);
+    return html + "</section>";
+}
+
+/// The PCs that did not wake or could not be reached, listed before anything else.
+std::string attention_html(const RunRecord& record) {
+    std::string items;
+    for (const auto& client : record.clients) {
+        if (!client.error.empty())
+            items += fmt::format("<li><b>{}</b>: {}</li>", escape(client.client), escape(client.error));
+        for (const auto& host : client.hosts) {
+            if (host.reached) continue;
+            const auto why = host.power == PowerOutcome::did_not_wake ? std::string("did not wake")
+                                                                       : "unreachable" + (host.error.empty() ? "" : ": " + host.error);
+            items += fmt::format("<li><b>{} / {}</b>: {}</li>", escape(client.client), escape(host_label(host)),
+                                 escape(why));
+        }
+    }
+    if (items.empty()) return "";
+    return fmt::format(R"(<div class="alert"><b>Needs attention</b><ul>{}</ul></div>)", items);
+}
+
+std::string header_html(const RunRecord& record) {
+    const auto totals = run_totals(record);
+    const auto duration = run_duration_seconds(record.started, record.finished);
+    std::string html = fmt::format(R"(<header class="card {}"><div class="head"><h1>Run {} · {}</h1>{}</div>)",
+                                   record.ok() ? "good" : "bad", record.id, escape(record.site),
+                                   ok_badge(record.ok()));
+    html += fmt::format(R"(<div class="meta">started {} · finished {}{}{}</div>)", escape(record.started),
+                        escape(record.finished.empty() ? "not yet" : record.finished),
+                        duration ? " · " + format_duration(*duration) : "", record.dry_run ? " · dry run" : "");
+    html += fmt::format(
+        R"(<ul class="totals"><li>clients {}/{} ok</li><li>PCs {}/{} ok</li><li>did not wake {}</li><li>unreachable {}</li><li>tasks {} · problems {}</li></ul>)",
+        totals.clients_ok, totals.clients, totals.hosts_ok, totals.hosts, totals.did_not_wake, totals.unreached,
+        totals.tasks, totals.task_problems);
+    return html + "</header>";
+}
+
+}  // namespace
+
+std::string render_html_report(const RunRecord& record) {
+    std::string html = fmt::format(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        "<title>custode run {} · {}</title><style>{}</style></head><body><main>",
+        record.id, escape(record.site), kStyle);
+    html += header_html(record);
+    html += attention_html(record);
+    for (const auto& client : record.clients) html += client_html(client);
+    return html + "</main></body></html>\n";
+}
+
+}  // namespace custode

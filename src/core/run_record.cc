@@ -1,0 +1,132 @@
+/// The run record: outcome rules, totals, times and its JSON form.
+
+#include "custode/core/run_record.h"
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fmt/format.h>
+#include <stdexcept>
+
+namespace custode {
+namespace {
+
+constexpr std::array kPowerOutcomes = {PowerOutcome::was_on, PowerOutcome::woken, PowerOutcome::did_not_wake,
+                                       PowerOutcome::unknown};
+constexpr std::array kShutdownOutcomes = {ShutdownOutcome::not_requested, ShutdownOutcome::confirmed_off,
+                                          ShutdownOutcome::still_on, ShutdownOutcome::failed};
+
+template <typename Enum, std::size_t N>
+std::optional<Enum> parse_enum(const std::array<Enum, N>& values, std::string_view text) {
+    for (const auto value : values)
+        if (to_string(value) == text) return value;
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::string_view to_string(PowerOutcome outcome) {
+    switch (outcome) {
+        case PowerOutcome::was_on: return "was_on";
+        case PowerOutcome::woken: return "woken";
+        case PowerOutcome::did_not_wake: return "did_not_wake";
+        case PowerOutcome::unknown: return "unknown";
+    }
+    return "unknown";
+}
+
+std::string_view to_string(ShutdownOutcome outcome) {
+    switch (outcome) {
+        case ShutdownOutcome::not_requested: return "not_requested";
+        case ShutdownOutcome::confirmed_off: return "confirmed_off";
+        case ShutdownOutcome::still_on: return "still_on";
+        case ShutdownOutcome::failed: return "failed";
+    }
+    return "failed";
+}
+
+std::optional<PowerOutcome> parse_power_outcome(std::string_view text) { return parse_enum(kPowerOutcomes, text); }
+
+std::optional<ShutdownOutcome> parse_shutdown_outcome(std::string_view text) {
+    return parse_enum(kShutdownOutcomes, text);
+}
+
+// ---------------------------------------------------------------- rules
+
+bool HostRun::ok() const {
+    const bool tasks_ok =
+        std::none_of(tasks.begin(), tasks.end(), [](const TaskResult& task) { return is_problem(task.status); });
+    const bool shutdown_ok =
+        shutdown == ShutdownOutcome::not_requested || shutdown == ShutdownOutcome::confirmed_off;
+    return reached && tasks_ok && shutdown_ok;
+}
+
+bool ClientRun::ok() const {
+    return error.empty() && std::all_of(hosts.begin(), hosts.end(), [](const HostRun& host) { return host.ok(); });
+}
+
+bool RunRecord::ok() const {
+    return std::all_of(clients.begin(), clients.end(), [](const ClientRun& client) { return client.ok(); });
+}
+
+RunTotals run_totals(const RunRecord& record) {
+    RunTotals totals;
+    for (const auto& client : record.clients) {
+        ++totals.clients;
+        if (client.ok()) ++totals.clients_ok;
+        if (!client.error.empty()) ++totals.problems;
+        for (const auto& host : client.hosts) {
+            ++totals.hosts;
+            if (host.ok()) ++totals.hosts_ok; else ++totals.problems;
+            if (host.power == PowerOutcome::did_not_wake) ++totals.did_not_wake;
+            if (!host.reached) ++totals.unreached;
+            totals.tasks += static_cast<int>(host.tasks.size());
+            totals.task_problems += static_cast<int>(std::count_if(
+                host.tasks.begin(), host.tasks.end(), [](const TaskResult& task) { return is_problem(task.status); }));
+        }
+    }
+    return totals;
+}
+
+// ---------------------------------------------------------------- times
+
+std::optional<double> parse_utc_seconds(std::string_view text) {
+    int year = 0;
+    unsigned month = 0, day = 0, hour = 0, minute = 0;
+    double second = 0;
+    char zone = 0;
+    const std::string copy(text);
+    // %lf takes "05" as well as "05.250"; the trailing 'Z' insists on UTC.
+    if (std::sscanf(copy.c_str(), "%4d-%2u-%2uT%2u:%2u:%lf%c", &year, &month, &day, &hour, &minute, &second,
+                    &zone) != 7 ||
+        zone != 'Z')
+        return std::nullopt;
+    const std::chrono::year_month_day date{std::chrono::year{year}, std::chrono::month{month}, std::chrono::day{day}};
+    if (!date.ok() || hour > 23 || minute > 59 || second < 0 || second >= 61) return std::nullopt;
+    const auto days = std::chrono::sys_days(date).time_since_epoch().count();
+    return static_cast<double>(days) * 86400 + hour * 3600 + minute * 60 + second;
+}
+
+std::optional<double> run_duration_seconds(std::string_view started, std::string_view finished) {
+    const auto from = parse_utc_seconds(started);
+    const auto to = parse_utc_seconds(finished);
+    if (!from || !to) return std::nullopt;
+    return *to - *from;
+}
+
+std::string format_duration(double seconds) {
+    if (seconds < 10) return fmt::format("{:.1f} s", std::max(seconds, 0.0));
+    const auto whole = static_cast<long>(std::lround(seconds));
+    if (whole < 60) return fmt::format("{} s", whole);
+    if (whole < 3600) return fmt::format("{} min {:02} s", whole / 60, whole % 60);
+    return fmt::format("{} h {:02} min", whole / 3600, whole % 3600 / 60);
+}
+
+std::string host_label(const HostRun& host) {
+    if (!host.name.empty()) return host.name;
+    return host.ip.empty() ? host.mac : host.ip;
+}
+
+}  // namespace custode

@@ -1,0 +1,181 @@
+/// The run record as JSON (CONTRACT.md's `maintain` shape plus every field),
+/// and back: the store keeps records in this form.
+
+#include <fmt/format.h>
+#include <stdexcept>
+
+#include "custode/core/run_record.h"
+
+namespace custode {
+namespace {
+
+using nlohmann::json;
+
+json task_json(const TaskResult& task) {
+    return {{"task", task.task},
+            {"status", to_string(task.status)},
+            {"exit", task.exit_code ? json(*task.exit_code) : json(nullptr)},
+            {"seconds", task.seconds},
+            {"summary", task.summary},
+            {"findings", task.findings},
+            {"output", task.output}};
+}
+
+json host_json(const HostRun& host) {
+    json tasks = json::array();
+    for (const auto& task : host.tasks) tasks.push_back(task_json(task));
+    return {{"name", host.name},   {"ip", host.ip},           {"mac", host.mac},
+            {"os", to_string(host.os)}, {"power", to_string(host.power)}, {"reached", host.reached},
+            {"error", host.error}, {"tasks", tasks},        {"shutdown", to_string(host.shutdown)},
+            {"seconds", host.seconds}, {"ok", host.ok()}};
+}
+
+json client_json(const ClientRun& client) {
+    json hosts = json::array();
+    for (const auto& host : client.hosts) hosts.push_back(host_json(host));
+    return {{"client", client.client}, {"error", client.error}, {"seconds", client.seconds},
+            {"hosts", hosts},          {"ok", client.ok()}};
+}
+
+/// One JSON object being read, with its path for error messages
+/// ("clients[0].hosts[2].status").
+class Fields {
+public:
+    Fields(const json& object, std::string path) : object_(object), path_(std::move(path)) {
+        if (!object_.is_object()) fail("", "expected an object");
+    }
+
+    template <typename T>
+    T required(std::string_view name) const {
+        const auto found = object_.find(name);
+        if (found == object_.end()) fail(name, "missing");
+        return read<T>(*found, name);
+    }
+
+    /// Present and not null.
+    bool has(std::string_view name) const {
+        const auto found = object_.find(name);
+        return found != object_.end() && !found->is_null();
+    }
+
+    template <typename T>
+    T optional(std::string_view name, T fallback) const {
+        return has(name) ? required<T>(name) : fallback;
+    }
+
+    /// Each element of the required array `name`, with its path.
+    template <typename Each>
+    void each(std::string_view name, Each&& each) const {
+        const auto& array = required<const json&>(name);
+        if (!array.is_array()) fail(name, "expected an array");
+        for (std::size_t index = 0; index < array.size(); ++index)
+            each(array[index], fmt::format("{}[{}]", where(name), index));
+    }
+
+    template <typename Enum>
+    Enum enumerated(std::string_view name, std::optional<Enum> (*parse)(std::string_view), Enum fallback,
+                    bool must) const {
+        if (!must && !has(name)) return fallback;
+        const auto text = required<std::string>(name);
+        const auto value = parse(text);
+        if (!value) fail(name, fmt::format("unknown value '{}'", text));
+        return *value;
+    }
+
+private:
+    template <typename T>
+    T read(const json& value, std::string_view name) const {
+        if constexpr (std::is_same_v<T, const json&>) {
+            return value;
+        } else {
+            try {
+                return value.get<T>();
+            } catch (const json::exception&) {
+                fail(name, fmt::format("wrong type ({})", value.type_name()));
+            }
+        }
+    }
+
+    std::string where(std::string_view name) const {
+        if (name.empty()) return path_.empty() ? "record" : path_;
+        return path_.empty() ? std::string(name) : fmt::format("{}.{}", path_, name);
+    }
+
+    [[noreturn]] void fail(std::string_view name, std::string_view problem) const {
+        throw std::runtime_error(fmt::format("run record: {}: {}", where(name), problem));
+    }
+
+    const json& object_;
+    std::string path_;
+};
+
+TaskResult task_from_json(const json& object, std::string path) {
+    const Fields fields(object, std::move(path));
+    TaskResult task;
+    task.task = fields.required<std::string>("task");
+    task.status = fields.enumerated<TaskStatus>("status", parse_task_status, TaskStatus::error, true);
+    if (fields.has("exit")) task.exit_code = fields.required<int>("exit");
+    task.seconds = fields.optional<double>("seconds", 0);
+    task.summary = fields.optional<std::string>("summary", "");
+    task.findings = fields.optional<std::vector<std::string>>("findings", {});
+    task.output = fields.optional<std::string>("output", "");
+    return task;
+}
+
+HostRun host_from_json(const json& object, std::string path) {
+    const Fields fields(object, std::move(path));
+    HostRun host;
+    host.name = fields.required<std::string>("name");
+    host.ip = fields.optional<std::string>("ip", "");
+    host.mac = fields.optional<std::string>("mac", "");
+    host.os = fields.enumerated<HostOs>("os", parse_host_os, HostOs::windows, false);
+    host.power = fields.enumerated<PowerOutcome>("power", parse_power_outcome, PowerOutcome::unknown, false);
+    host.reached = fields.optional<bool>("reached", false);
+    host.error = fields.optional<std::string>("error", "");
+    host.shutdown =
+        fields.enumerated<ShutdownOutcome>("shutdown", parse_shutdown_outcome, ShutdownOutcome::not_requested, false);
+    host.seconds = fields.optional<double>("seconds", 0);
+    fields.each("tasks", [&](const auto& task, std::string where) {
+        host.tasks.push_back(task_from_json(task, std::move(where)));
+    });
+    return host;
+}
+
+ClientRun client_from_json(const json& object, std::string path) {
+    const Fields fields(object, std::move(path));
+    ClientRun client;
+    client.client = fields.required<std::string>("client");
+    client.error = fields.optional<std::string>("error", "");
+    client.seconds = fields.optional<double>("seconds", 0);
+    fields.each("hosts", [&](const auto& host, std::string where) {
+        client.hosts.push_back(host_from_json(host, std::move(where)));
+    });
+    return client;
+}
+
+}  // namespace
+
+nlohmann::json to_json(const RunRecord& record) {
+    json clients = json::array();
+    for (const auto& client : record.clients) clients.push_back(client_json(client));
+    return {{"run", record.id},         {"site", record.site},       {"started", record.started},
+            {"finished", record.finished}, {"dry_run", record.dry_run}, {"tasks", record.tasks},
+            {"clients", clients},       {"ok", record.ok()}};
+}
+
+RunRecord run_record_from_json(const nlohmann::json& json) {
+    const Fields fields(json, "");
+    RunRecord record;
+    record.id = fields.required<std::int64_t>("run");
+    record.site = fields.optional<std::string>("site", "");
+    record.started = fields.optional<std::string>("started", "");
+    record.finished = fields.optional<std::string>("finished", "");
+    record.dry_run = fields.optional<bool>("dry_run", false);
+    record.tasks = fields.optional<std::vector<std::string>>("tasks", {});
+    fields.each("clients", [&](const auto& client, std::string where) {
+        record.clients.push_back(client_from_json(client, std::move(where)));
+    });
+    return record;
+}
+
+}  // namespace custode
