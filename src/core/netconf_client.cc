@@ -59,7 +59,8 @@ std::optional<Client> ParsedClient::to_client() const {
     for (const auto& host : hosts) {
         if (host.name && host.mac && host.os)
             client.hosts.push_back({host.name->value, host.mac->value,
-                                    host.ip ? std::optional(host.ip->value) : std::nullopt, *host.os});
+                                    host.ip ? std::optional(host.ip->value) : std::nullopt, *host.os,
+                                    host.settings});
     }
     return client;
 }

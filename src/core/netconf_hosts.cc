@@ -20,6 +20,11 @@ ParsedHost read_host(TableReader& table) {
     host.ip = table.ipv4("ip", Presence::optional);
     if (const auto os = table.choice("os", Presence::required, {"windows", "linux"}))
         host.os = parse_host_os(os->value);
+    if (const toml::table* maintenance = table.table("maintenance", Presence::optional)) {
+        TableReader reader(*maintenance, "host.maintenance", table.diagnostics());
+        host.settings = parse_task_settings(reader);
+        reader.report_unknown_keys();
+    }
     table.report_unknown_keys();
     return host;
 }

@@ -124,6 +124,7 @@ MaintenanceSpec parse_maintenance(TableReader& maintenance) {
     spec.tasks = read_tasks(maintenance);
     if (const auto shutdown = maintenance.choice("shutdown", Presence::optional, {"woken", "all", "never"}))
         spec.shutdown = *parse_shutdown_policy(shutdown->value);
+    spec.settings = parse_task_settings(maintenance);
     maintenance.report_unknown_keys();
     return spec;
 }

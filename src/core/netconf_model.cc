@@ -93,6 +93,17 @@ std::string MaintenanceWindow::to_string() const {
     return fmt::format("{:02}:{:02}-{:02}:{:02}", start_ / 60, start_ % 60, end_ / 60, end_ % 60);
 }
 
+TaskSettings TaskSettings::merge(const TaskSettings& client, const TaskSettings& host) {
+    TaskSettings merged = host;
+    if (!merged.scan_paths) merged.scan_paths = client.scan_paths;
+    if (!merged.backup_sources) merged.backup_sources = client.backup_sources;
+    if (!merged.backup_repository) merged.backup_repository = client.backup_repository;
+    if (!merged.backup_password_file) merged.backup_password_file = client.backup_password_file;
+    if (!merged.task_timeout) merged.task_timeout = client.task_timeout;
+    merged.commands.insert(client.commands.begin(), client.commands.end());  // keeps the host's keys
+    return merged;
+}
+
 bool is_valid_host_name(std::string_view name) {
     if (name.empty() || name.size() > 63 || name[0] == '-') return false;
     return std::all_of(name.begin(), name.end(), [](char c) { return is_lower_or_digit(c) || c == '-'; });

@@ -29,6 +29,7 @@ struct ParsedHost {
     std::optional<Located<MacAddress>> mac;
     std::optional<Located<Ipv4Address>> ip;
     std::optional<HostOs> os;
+    TaskSettings settings;  ///< [host.maintenance]
 };
 
 /// One clients/<name>.toml.
@@ -57,6 +58,9 @@ ParsedClient parse_client(const toml::table& root, const SourceFile& file, FileD
 ParsedLink parse_link(TableReader& link);
 std::optional<LanSpec> parse_lan(TableReader& lan);
 MaintenanceSpec parse_maintenance(TableReader& maintenance);
+/// The task settings keys of [maintenance] or [host.maintenance] and their
+/// [*.commands] subtable; leaves other keys to the caller.
+TaskSettings parse_task_settings(TableReader& maintenance);
 std::vector<ParsedHost> parse_hosts(TableReader& file);
 /// Reports hosts whose ip lies outside the LAN, and duplicate names, MACs and IPs.
 void check_hosts(const std::vector<ParsedHost>& hosts, const std::optional<LanSpec>& lan,

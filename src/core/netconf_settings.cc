@@ -1,0 +1,79 @@
+/// The task settings of [maintenance] and [host.maintenance]: scan paths,
+/// backup sources and repository, timeout, and whole-command overrides.
+
+#include <array>
+#include <fmt/format.h>
+
+#include "netconf_parse.h"
+
+namespace custode::netconf_detail {
+namespace {
+
+constexpr std::int64_t max_task_timeout = 24 * 3600;
+
+/// Absolute on the PC: "/home" (Linux), "C:\Users" or "\\server\share" (Windows).
+bool is_absolute_on_pc(std::string_view path) {
+    if (path.starts_with('/') || path.starts_with("\\\\")) return true;
+    const bool drive = path.size() >= 3 && ((path[0] >= 'A' && path[0] <= 'Z') || (path[0] >= 'a' && path[0] <= 'z'));
+    return drive && path[1] == ':' && (path[2] == '\\' || path[2] == '/');
+}
+
+/// A non-empty array of non-empty strings; with `absolute`, each an absolute path.
+std::optional<std::vector<std::string>> read_list(TableReader& table, std::string_view key, bool absolute) {
+    const auto values = table.strings(key, Presence::optional);
+    if (!values) return std::nullopt;
+    const toml::array& array = *table.node(key, Presence::optional)->as_array();  // strings() checked the type
+    if (array.empty()) {
+        table.diagnostics().error(array, fmt::format("{}: must list at least one path", table.qualified(key)));
+        return std::nullopt;
+    }
+    bool valid = values->size() == array.size();  // strings() reported the elements of another type
+    std::vector<std::string> list;
+    for (const auto& [path, at] : *values) {
+        const char* problem = path.empty() ? "is empty" : absolute && !is_absolute_on_pc(path) ? "is not an absolute path" : nullptr;
+        if (problem) {
+            table.diagnostics().error(at, fmt::format("{}: {} {}", table.qualified(key), quoted(path), problem));
+            valid = false;
+        }
+        list.push_back(path);
+    }
+    if (!valid) return std::nullopt;
+    return list;
+}
+
+std::optional<std::string> read_text(TableReader& table, std::string_view key) {
+    const auto value = table.string(key, Presence::optional);
+    if (!value) return std::nullopt;
+    if (!value->value.empty()) return value->value;
+    table.diagnostics().error(value->at, fmt::format("{}: must not be empty", table.qualified(key)));
+    return std::nullopt;
+}
+
+std::map<std::string, std::string> read_commands(TableReader& table) {
+    std::map<std::string, std::string> commands;
+    static constexpr std::array<std::string_view, 6> names{"antivirus", "disk-health", "disk-optimize",
+                                                           "backup",    "empty-trash", "shutdown"};
+    for (const auto name : names)
+        if (auto command = read_text(table, name)) commands.emplace(name, std::move(*command));
+    table.report_unknown_keys();
+    return commands;
+}
+
+}  // namespace
+
+TaskSettings parse_task_settings(TableReader& maintenance) {
+    TaskSettings settings;
+    settings.scan_paths = read_list(maintenance, "scan_paths", true);
+    settings.backup_sources = read_list(maintenance, "backup_sources", false);
+    settings.backup_repository = read_text(maintenance, "backup_repository");
+    settings.backup_password_file = read_text(maintenance, "backup_password_file");
+    if (const auto timeout = maintenance.integer("task_timeout", Presence::optional, 1, max_task_timeout))
+        settings.task_timeout = static_cast<int>(timeout->value);
+    if (const toml::table* commands = maintenance.table("commands", Presence::optional)) {
+        TableReader reader(*commands, maintenance.qualified("commands"), maintenance.diagnostics());
+        settings.commands = read_commands(reader);
+    }
+    return settings;
+}
+
+}  // namespace custode::netconf_detail

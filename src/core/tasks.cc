@@ -1,0 +1,128 @@
+/// The task profiles' public face: statuses, the command for a task on an
+/// OS (with the pid preamble and any netconf override), the kill command,
+/// and the dispatch of readings.
+
+#include "custode/core/tasks.h"
+
+#include <array>
+#include <charconv>
+#include <fmt/format.h>
+
+#include "custode/core/command_text.h"
+#include "tasks_detail.h"
+
+namespace custode {
+namespace {
+
+using namespace tasks_detail;
+
+constexpr std::array<std::pair<TaskStatus, std::string_view>, 6> status_names{{
+    {TaskStatus::ok, "ok"},
+    {TaskStatus::warning, "warning"},
+    {TaskStatus::failed, "failed"},
+    {TaskStatus::error, "error"},
+    {TaskStatus::timeout, "timeout"},
+    {TaskStatus::skipped, "skipped"},
+}};
+
+constexpr std::string_view pid_marker = "custode-pid ";
+
+/// sshd makes the shell of each session a session leader, so `$$` names the
+/// session that kill_command ends, whatever the task started below it.
+constexpr std::string_view linux_preamble = "echo \"custode-pid $$\" >&2; ";
+
+/// $PID is powershell.exe itself: `taskkill /T` ends everything under it.
+/// Progress records would reach stderr as CLIXML noise over SSH.
+constexpr std::string_view windows_preamble =
+    "$ProgressPreference = 'SilentlyContinue'\n"
+    "[Console]::Error.WriteLine(\"custode-pid $PID\")\n";
+
+std::chrono::seconds timeout_of(const TaskSettings& settings) {
+    return settings.task_timeout ? std::chrono::seconds(*settings.task_timeout) : default_task_timeout;
+}
+
+/// The override for `name` in netconf, or nothing.
+const std::string* override_of(const TaskSettings& settings, std::string_view name) {
+    const auto found = settings.commands.find(std::string(name));
+    return found == settings.commands.end() ? nullptr : &found->second;
+}
+
+std::string wrapped(HostOs os, const std::string& text) {
+    if (os == HostOs::linux_) return std::string(linux_preamble) + text;
+    return powershell_encoded(std::string(windows_preamble) + text);
+}
+
+TaskReading read_shutdown(int exit_code, std::string_view err) {
+    if (exit_code == 0) return {TaskStatus::ok, "shutdown scheduled", {}};
+    return {TaskStatus::error, fmt::format("shutdown failed (exit {}): {}", exit_code, first_line_or(err, "no message")),
+            {}};
+}
+
+}  // namespace
+
+std::string_view to_string(TaskStatus status) {
+    for (const auto& [value, name] : status_names)
+        if (value == status) return name;
+    return "?";
+}
+
+std::optional<TaskStatus> parse_task_status(std::string_view text) {
+    for (const auto& [value, name] : status_names)
+        if (name == text) return value;
+    return std::nullopt;
+}
+
+bool is_problem(TaskStatus status) {
+    return status == TaskStatus::failed || status == TaskStatus::error || status == TaskStatus::timeout;
+}
+
+RemoteCommand task_command(HostOs os, MaintenanceTask task, const TaskSettings& settings) {
+    const auto name = to_string(task);
+    std::string text;
+    if (const std::string* replacement = override_of(settings, name)) text = *replacement;
+    else if (os == HostOs::linux_) text = linux_task_script(task, settings);
+    else text = windows_task_script(task, settings);
+    return {std::string(name), wrapped(os, text), timeout_of(settings)};
+}
+
+RemoteCommand shutdown_command(HostOs os, const TaskSettings& settings) {
+    std::string text;
+    if (const std::string* replacement = override_of(settings, "shutdown")) text = *replacement;
+    else text = os == HostOs::linux_ ? linux_shutdown_script() : windows_shutdown_script();
+    return {"shutdown", wrapped(os, text), timeout_of(settings)};
+}
+
+std::optional<long> announced_pid(std::string_view stderr_text) {
+    for (std::string_view line : lines_of(stderr_text)) {
+        if (!line.starts_with(pid_marker)) continue;
+        line.remove_prefix(pid_marker.size());
+        long pid = 0;
+        const auto [end, problem] = std::from_chars(line.data(), line.data() + line.size(), pid);
+        if (problem == std::errc() && end == line.data() + line.size() && pid > 0) return pid;
+    }
+    return std::nullopt;
+}
+
+std::string kill_command(HostOs os, long pid) {
+    // Linux: the whole session; where pkill is missing, the process group
+    // (the session leader leads its group too).
+    if (os == HostOs::linux_) return fmt::format("pkill -KILL -s {0} || kill -KILL -- -{0}", pid);
+    return fmt::format("taskkill /T /F /PID {}", pid);
+}
+
+TaskReading read_task_result(HostOs os, std::string_view task, std::optional<int> exit_code,
+                             std::string_view stdout_text, std::string_view stderr_text) {
+    if (!exit_code) return {TaskStatus::error, "ended without an exit code (killed by a signal?)", {}};
+    if (task == "shutdown") return read_shutdown(*exit_code, stderr_text);
+    const auto known = parse_maintenance_task(task);
+    if (!known) return {TaskStatus::error, fmt::format("unknown task \"{}\"", task), {}};
+    if (os == HostOs::linux_) return read_linux(*known, *exit_code, stdout_text, stderr_text);
+    return read_windows(*known, *exit_code, stdout_text, stderr_text);
+}
+
+std::string powershell_encoded(std::string_view script) {
+    return "powershell.exe -NoLogo -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand " +
+           base64_encode(utf8_to_utf16le(script));
+}
+
+}  // namespace custode

@@ -1,0 +1,51 @@
+#pragma once
+/// Private to the task profiles: each OS's command texts and readings, and
+/// the small helpers both share.
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "custode/core/tasks.h"
+
+namespace custode::tasks_detail {
+
+/// The exit code a backup command ends with when netconf names no
+/// repository (EX_CONFIG of sysexits.h; restic never uses it).
+inline constexpr int no_repository_exit = 78;
+inline constexpr std::string_view no_repository_message = "no backup_repository in netconf";
+
+/// Linux: the POSIX sh text of a task or of the shutdown (no preamble).
+std::string linux_task_script(MaintenanceTask task, const TaskSettings& settings);
+std::string linux_shutdown_script();
+
+/// Windows: the PowerShell script of a task or of the shutdown (no preamble).
+std::string windows_task_script(MaintenanceTask task, const TaskSettings& settings);
+std::string windows_shutdown_script();
+
+TaskReading read_linux(MaintenanceTask task, int exit_code, std::string_view out, std::string_view err);
+TaskReading read_windows(MaintenanceTask task, int exit_code, std::string_view out, std::string_view err);
+
+// ---- shared helpers -------------------------------------------------------
+
+/// The lines of `text`, without their "\n" or "\r\n"; no empty last line.
+std::vector<std::string_view> lines_of(std::string_view text);
+/// The first non-empty line of `text`, trimmed, or `fallback`.
+std::string first_line_or(std::string_view text, std::string_view fallback);
+/// "1 file" / "3 files".
+std::string counted(std::int64_t count, std::string_view singular, std::string_view plural);
+/// "1.5 MiB": a byte count for people.
+std::string human_bytes(std::int64_t bytes);
+/// A JSON value parsed from `text`, or nothing when it is not JSON.
+std::optional<nlohmann::json> parse_json(std::string_view text);
+
+/// restic's exit codes read as a backup's status; `summary` is the final
+/// `{"message_type":"summary",...}` object if any, `errors` the per-file
+/// problems restic reported.
+TaskReading read_restic(int exit_code, const nlohmann::json* summary, std::vector<std::string> errors,
+                        std::string_view err);
+
+}  // namespace custode::tasks_detail

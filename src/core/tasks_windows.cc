@@ -1,0 +1,175 @@
+/// The Windows profile: one PowerShell script per task, run with
+/// -EncodedCommand (so neither cmd nor PowerShell as the login shell
+/// re-parses it). Each prints ONE JSON object and ends with `exit N`.
+/// Every value from netconf goes through powershell_quote.
+
+#include <fmt/format.h>
+#include <string>
+#include <vector>
+
+#include "custode/core/command_text.h"
+#include "tasks_detail.h"
+
+namespace custode::tasks_detail {
+namespace {
+
+const std::vector<std::string> default_backup_sources{"C:\\Users"};
+
+/// The frame of every task script: UTF-8 output, stop on any error, one
+/// JSON object out, and any uncaught error as {"error":..} with exit 2.
+constexpr std::string_view script_head = R"ps($ErrorActionPreference = 'Stop'
+[Console]::OutputEncoding = [Text.Encoding]::UTF8
+function Out-Result($result, [int]$code) {
+[Console]::Out.WriteLine(($result | ConvertTo-Json -Compress -Depth 5)); exit $code }
+try {
+)ps";
+constexpr std::string_view script_tail = R"ps(
+} catch { Out-Result ([ordered]@{ error = "$($_.Exception.Message)" }) 2 })ps";
+
+/// `@('a', 'b')`.
+std::string powershell_array(const std::vector<std::string>& values) {
+    std::vector<std::string> quoted;
+    for (const auto& value : values) quoted.push_back(powershell_quote(value));
+    return fmt::format("@({})", fmt::join(quoted, ", "));
+}
+
+/// Leading indentation and blank lines dropped: cmd.exe as the login shell
+/// limits a command line to 8191 characters, and base64 of UTF-16 costs
+/// 8/3 characters per script character.
+std::string compact(std::string_view script) {
+    std::string out;
+    for (auto line : lines_of(script)) {
+        const auto start = line.find_first_not_of(" \t");
+        if (start == std::string_view::npos) continue;
+        if (!out.empty()) out += '\n';
+        out += line.substr(start);
+    }
+    return out;
+}
+
+/// `settings` (lines assigning netconf values) is left as is: a quoted value
+/// may hold a newline that compacting would corrupt.
+std::string framed(std::string_view body, std::string_view settings = {}) {
+    std::string script = compact(script_head) + "\n";
+    if (!settings.empty()) script += std::string(settings) + "\n";
+    return script + compact(body) + "\n" + compact(script_tail);
+}
+
+/// Detections since the scan started, with the threat's name and the files.
+constexpr std::string_view antivirus_body = R"ps(
+  $updated = $true
+  try { Update-MpSignature } catch { $updated = $false }
+  $start = Get-Date
+  if ($paths.Count) { $type = 'CustomScan'; foreach ($p in $paths) { Start-MpScan -ScanType CustomScan -ScanPath $p } }
+  else { $type = 'QuickScan'; Start-MpScan -ScanType QuickScan }
+  $names = @{}
+  Get-MpThreat | ForEach-Object { $names["$($_.ThreatID)"] = $_.ThreatName }
+  $found = @(Get-MpThreatDetection | Where-Object { $_.InitialDetectionTime -ge $start } | ForEach-Object {
+    [ordered]@{ threat = $names["$($_.ThreatID)"]; path = (@($_.Resources | ForEach-Object { $_ -replace '^\w+:_', '' }) -join '; ') } })
+  Out-Result ([ordered]@{ signatures_updated = $updated; scan = $type; detections = $found }) ([int]($found.Count -gt 0)))ps";
+
+std::string antivirus(const TaskSettings& settings) {
+    const auto paths = settings.scan_paths ? powershell_array(*settings.scan_paths) : std::string("@()");
+    return framed(antivirus_body, "$paths = " + paths);
+}
+
+/// Exit 1: a disk Unhealthy or a volume scan found errors; 3: a disk in
+/// Warning, worn past 90 % or with uncorrected read/write errors.
+constexpr std::string_view disk_health_body = R"ps(
+  $disks = @(Get-PhysicalDisk | ForEach-Object {
+    $c = $_ | Get-StorageReliabilityCounter -ErrorAction SilentlyContinue
+    [ordered]@{ name = $_.FriendlyName; media_type = "$($_.MediaType)"; health = "$($_.HealthStatus)";
+      wear = $c.Wear; temperature = $c.Temperature; read_errors = $c.ReadErrorsUncorrected; write_errors = $c.WriteErrorsUncorrected } })
+  $volumes = @(Get-Volume | Where-Object { $_.DriveType -eq 'Fixed' -and $_.DriveLetter -and $_.FileSystem -eq 'NTFS' } | ForEach-Object {
+    [ordered]@{ drive = "$($_.DriveLetter):"; scan = "$(Repair-Volume -DriveLetter $_.DriveLetter -Scan)" } })
+  $bad = @($disks | Where-Object { $_.health -eq 'Unhealthy' }).Count + @($volumes | Where-Object { $_.scan -ne 'NoErrorsFound' }).Count
+  $warn = @($disks | Where-Object { $_.health -ne 'Healthy' -or $_.wear -gt 90 -or $_.read_errors -gt 0 -or $_.write_errors -gt 0 }).Count
+  $code = if ($bad) { 1 } elseif ($warn) { 3 } else { 0 }
+  Out-Result ([ordered]@{ disks = $disks; volumes = $volumes }) $code)ps";
+
+/// Fragmentation from Win32_Volume.DefragAnalysis: a number, where
+/// Optimize-Volume -Analyze -Verbose gives only localized text. SSDs are
+/// retrimmed; HDDs defragmented past 10 %. Exit 3: some volumes failed; 2: all.
+constexpr std::string_view disk_optimize_body = R"ps(
+  function Get-Fragmentation($l) {
+    $w = Get-CimInstance Win32_Volume -Filter "DriveLetter='${l}:'"
+    (Invoke-CimMethod -InputObject $w -MethodName DefragAnalysis).DefragAnalysis.FilePercentFragmentation }
+  $results = @(); $failures = 0
+  foreach ($v in @(Get-Volume | Where-Object { $_.DriveType -eq 'Fixed' -and $_.DriveLetter })) {
+    $l = "$($v.DriveLetter)"
+    $r = [ordered]@{ drive = "${l}:"; media_type = ''; action = 'none'; fragmentation_before = $null; fragmentation_after = $null }
+    try {
+      $n = "$((Get-Partition -DriveLetter $l | Get-Disk).Number)"
+      $r.media_type = "$((Get-PhysicalDisk | Where-Object { $_.DeviceId -eq $n }).MediaType)"
+      $r.fragmentation_before = Get-Fragmentation $l
+      if ($r.media_type -eq 'SSD') { Optimize-Volume -DriveLetter $l -ReTrim; $r.action = 'retrim' }
+      elseif ($r.media_type -eq 'HDD' -and $r.fragmentation_before -gt 10) { Optimize-Volume -DriveLetter $l -Defrag; $r.action = 'defrag' }
+      $r.fragmentation_after = Get-Fragmentation $l
+    } catch { $r.error = "$($_.Exception.Message)"; $failures++ }
+    $results += $r }
+  $code = if ($failures -and $failures -eq $results.Count) { 2 } elseif ($failures) { 3 } else { 0 }
+  Out-Result ([ordered]@{ volumes = $results }) $code)ps";
+
+/// restic's stderr is merged in with ErrorActionPreference relaxed: under
+/// 'Stop', Windows PowerShell turns a native program's first stderr line
+/// into a terminating error. The exit code is restic's own.
+constexpr std::string_view backup_body = R"ps(
+  if (-not (Get-Command restic.exe -ErrorAction SilentlyContinue)) { throw 'restic.exe not found on PATH' }
+  $ErrorActionPreference = 'Continue'
+  $lines = @(& restic.exe @a 2>&1 | ForEach-Object { "$_" })
+  $code = $LASTEXITCODE
+  $ErrorActionPreference = 'Stop'
+  $summary = $null; $errors = @(); $messages = @()
+  foreach ($line in $lines) {
+    $o = $null
+    if ($line.StartsWith('{')) { try { $o = $line | ConvertFrom-Json } catch { } }
+    if (-not $o) { $messages += $line }
+    elseif ($o.message_type -eq 'summary') { $summary = $o }
+    elseif ($o.message_type -eq 'error') { $errors += "$($o.item): $($o.error.message)" }
+    elseif ($o.message_type -eq 'exit_error') { $messages += "$($o.message)" } }
+  Out-Result ([ordered]@{ restic_exit = $code; summary = $summary; errors = $errors; messages = $messages }) $code)ps";
+
+std::string backup(const TaskSettings& settings) {
+    if (!settings.backup_repository)
+        return framed(fmt::format("Out-Result ([ordered]@{{ error = {} }}) {}", powershell_quote(no_repository_message),
+                                  no_repository_exit));
+    std::string arguments = "$a = @('--repo', " + powershell_quote(*settings.backup_repository) + ")";
+    if (settings.backup_password_file)
+        arguments += " + @('--password-file', " + powershell_quote(*settings.backup_password_file) + ")";
+    arguments += " + @('backup', '--json', '--use-fs-snapshot', '--') + " +
+                 powershell_array(settings.backup_sources.value_or(default_backup_sources));
+    return framed(backup_body, arguments);
+}
+
+/// Every user's folder under X:\$Recycle.Bin on every fixed drive. `removed`
+/// counts the deleted items ($R... entries; each has a $I... record too).
+constexpr std::string_view empty_trash_body = R"ps(
+  $removed = 0; $failed = 0; $drives = @()
+  foreach ($v in @(Get-Volume | Where-Object { $_.DriveType -eq 'Fixed' -and $_.DriveLetter })) {
+    $bin = "$($v.DriveLetter):" + '\$Recycle.Bin'
+    if (-not (Test-Path -LiteralPath $bin)) { continue }
+    $drives += "$($v.DriveLetter):"
+    foreach ($user in @(Get-ChildItem -Force -Directory -LiteralPath $bin)) {
+      try { $items = @(Get-ChildItem -Force -LiteralPath $user.FullName | Where-Object { $_.Name -ne 'desktop.ini' }) } catch { $failed++; continue }
+      foreach ($item in $items) {
+        try { Remove-Item -LiteralPath $item.FullName -Recurse -Force; if ($item.Name -like '$R*') { $removed++ } } catch { $failed++ } } } }
+  $code = if ($failed) { 3 } else { 0 }
+  Out-Result ([ordered]@{ drives = $drives; removed = $removed; failed = $failed }) $code)ps";
+
+}  // namespace
+
+std::string windows_task_script(MaintenanceTask task, const TaskSettings& settings) {
+    switch (task) {
+        case MaintenanceTask::antivirus: return antivirus(settings);
+        case MaintenanceTask::disk_health: return framed(disk_health_body);
+        case MaintenanceTask::disk_optimize: return framed(disk_optimize_body);
+        case MaintenanceTask::backup: return backup(settings);
+        case MaintenanceTask::empty_trash: return framed(empty_trash_body);
+    }
+    return "exit 2";
+}
+
+/// Five seconds' grace, so the SSH session ends before Windows goes down.
+std::string windows_shutdown_script() { return "shutdown.exe /s /t 5\nexit $LASTEXITCODE"; }
+
+}  // namespace custode::tasks_detail
