@@ -91,7 +91,7 @@ std::string reach_badge(const HostRun& host) {
 
 std::string shutdown_text(ShutdownOutcome shutdown) {
     switch (shutdown) {
-        case ShutdownOutcome::not_requested: return "left on";
+        case ShutdownOutcome::not_requested: return "no shutdown";
         case ShutdownOutcome::confirmed_off: return "shut down";
         case ShutdownOutcome::still_on: return "still on after shutdown";
         case ShutdownOutcome::failed: return "shutdown failed";
@@ -99,13 +99,30 @@ std::string shutdown_text(ShutdownOutcome shutdown) {
     return "";
 }
 
+std::string power_text(PowerOutcome power) {
+    switch (power) {
+        case PowerOutcome::was_on: return "was on";
+        case PowerOutcome::woken: return "woken";
+        case PowerOutcome::did_not_wake: return "did not wake";
+        case PowerOutcome::unknown: return "power unknown";
+    }
+    return "";
+}
+
+/// "2026-11-29T01:30:00Z" as "2026-11-29 01:30:00 UTC".
+std::string readable_time(std::string time) {
+    if (time.size() > 10 && time[10] == 'T') time[10] = ' ';
+    if (!time.empty() && time.back() == 'Z') time.replace(time.size() - 1, 1, " UTC");
+    return time;
+}
+
 std::string host_html(const HostRun& host) {
     std::string html = fmt::format(
         R"(<article class="card {}"><div class="head"><h3>{}</h3><span>{} {}</span></div>)",
         host.ok() ? "good" : "bad", escape(host_label(host)), reach_badge(host), ok_badge(host.ok()));
-    html += fmt::format(R"(<div class="meta">{} · {} · {} · power: {} · {} · {}</div>)",
+    html += fmt::format(R"(<div class="meta">{} · {} · {} · {} · {} · {}</div>)",
                         escape(host.ip.empty() ? "no IP" : host.ip), escape(host.mac), to_string(host.os),
-                        to_string(host.power), shutdown_text(host.shutdown), format_duration(host.seconds));
+                        power_text(host.power), shutdown_text(host.shutdown), format_duration(host.seconds));
     if (!host.error.empty()) html += fmt::format(R"(<div class="error">{}</div>)", escape(host.error));
     if (!host.tasks.empty()) {
         html += R"(<ul class="tasks">)";
@@ -147,8 +164,8 @@ std::string header_html(const RunRecord& record) {
     std::string html = fmt::format(R"(<header class="card {}"><div class="head"><h1>Run {} · {}</h1>{}</div>)",
                                    record.ok() ? "good" : "bad", record.id, escape(record.site),
                                    ok_badge(record.ok()));
-    html += fmt::format(R"(<div class="meta">started {} · finished {}{}{}</div>)", escape(record.started),
-                        escape(record.finished.empty() ? "not yet" : record.finished),
+    html += fmt::format(R"(<div class="meta">started {} · finished {}{}{}</div>)", escape(readable_time(record.started)),
+                        escape(record.finished.empty() ? "not yet" : readable_time(record.finished)),
                         duration ? " · " + format_duration(*duration) : "", record.dry_run ? " · dry run" : "");
     html += fmt::format(
         R"(<ul class="totals"><li>clients {}/{} ok</li><li>PCs {}/{} ok</li><li>did not wake {}</li><li>unreachable {}</li><li>tasks {} · problems {}</li></ul>)",

@@ -75,16 +75,22 @@ void client_metrics(Exposition& out, const RunRecord& record) {
     for (const auto& client : record.clients) out.sample({{"client", client.client}}, client.ok() ? 1 : 0);
 }
 
+/// Calls `each(labels, host)` for every PC of the run, labelled by client and host.
+template <typename Each>
+void for_each_host(const RunRecord& record, Each each) {
+    for (const auto& client : record.clients)
+        for (const auto& host : client.hosts) {
+            const auto label = host_label(host);
+            each(Labels{{"client", client.client}, {"host", label}}, host);
+        }
+}
+
 /// One family over every PC of the run.
 template <typename Value>
 void host_family(Exposition& out, const RunRecord& record, std::string_view name, std::string_view help,
                  Value value) {
     out.family(name, "gauge", help);
-    for (const auto& client : record.clients)
-        for (const auto& host : client.hosts) {
-            const auto label = host_label(host);
-            out.sample({{"client", client.client}, {"host", label}}, value(host));
-        }
+    for_each_host(record, [&](const Labels& labels, const HostRun& host) { out.sample(labels, value(host)); });
 }
 
 void host_metrics(Exposition& out, const RunRecord& record) {
@@ -100,16 +106,18 @@ void host_metrics(Exposition& out, const RunRecord& record) {
                 [](const HostRun& host) { return host.seconds; });
 }
 
-/// One family over every task of every PC.
+/// One family over every task of every PC, labelled by client, host and task.
 template <typename Sample>
 void task_family(Exposition& out, const RunRecord& record, std::string_view name, std::string_view help,
                  Sample sample) {
     out.family(name, "gauge", help);
-    for (const auto& client : record.clients)
-        for (const auto& host : client.hosts) {
-            const auto label = host_label(host);
-            for (const auto& task : host.tasks) sample(Labels{{"client", client.client}, {"host", label}, {"task", task.task}}, task);
+    for_each_host(record, [&](const Labels& host_labels, const HostRun& host) {
+        for (const auto& task : host.tasks) {
+            auto labels = host_labels;
+            labels.emplace_back("task", task.task);
+            sample(std::move(labels), task);
         }
+    });
 }
 
 void task_metrics(Exposition& out, const RunRecord& record) {

@@ -8,16 +8,29 @@
 namespace custode::os {
 namespace {
 
-/// Reads a stored record; the row's id wins over the JSON's (begin_run
-/// stores the record before it has one).
-RunRecord stored_record(std::int64_t id, const std::string& text, const std::filesystem::path& path) {
+/// The columns row_record reads, in its order.
+constexpr std::string_view kRecordColumns = "id, started, COALESCE(finished, ''), site, dry_run, record_json";
+
+/// The record of one runs row. The row's id wins over the JSON's (begin_run
+/// stores the record before it has one); rows from before migration 5 have
+/// no record and read as their columns alone.
+RunRecord row_record(const Statement& row, const std::filesystem::path& path) {
+    const auto id = row.column_int64(0);
+    const auto text = row.column_text(5);
+    RunRecord record;
     try {
-        auto record = run_record_from_json(nlohmann::json::parse(text));
-        record.id = id;
-        return record;
+        if (text != "{}") record = run_record_from_json(nlohmann::json::parse(text));
     } catch (const std::exception& error) {
         throw SystemError("read run " + std::to_string(id), 0, fmt::format("{}: {}", path.string(), error.what()));
     }
+    record.id = id;
+    if (text == "{}") {
+        record.started = row.column_text(1);
+        record.finished = row.column_text(2);
+        record.site = row.column_text(3);
+        record.dry_run = row.column_int64(4) != 0;
+    }
+    return record;
 }
 
 void insert_tasks(StateStore& store, const RunRecord& record) {
@@ -66,17 +79,17 @@ void finish_run(StateStore& store, const RunRecord& record) {
 
 std::vector<RunSummary> list_runs(const StateStore& store, std::optional<std::string_view> client,
                                   std::size_t limit) {
-    auto select = store.prepare(
-        "SELECT id, status, record_json FROM runs WHERE ?1 IS NULL OR EXISTS "
+    auto select = store.prepare(fmt::format(
+        "SELECT {}, status FROM runs WHERE ?1 IS NULL OR EXISTS "
         "(SELECT 1 FROM json_each(runs.record_json, '$.clients') WHERE json_extract(value, '$.client') = ?1) "
-        "ORDER BY id DESC LIMIT ?2");
+        "ORDER BY id DESC LIMIT ?2",
+        kRecordColumns));
     select.bind(1, client ? std::optional<std::string>(*client) : std::nullopt).bind(2, limit);
     std::vector<RunSummary> runs;
     while (select.step()) {
-        const auto id = select.column_int64(0);
-        const auto record = stored_record(id, select.column_text(2), store.path());
-        RunSummary summary{id,     record.site,    record.started, record.finished, select.column_text(1),
-                           record.dry_run, {},     run_totals(record)};
+        const auto record = row_record(select, store.path());
+        RunSummary summary{record.id, record.site,    record.started, record.finished, select.column_text(6),
+                           record.dry_run, {},        run_totals(record)};
         for (const auto& run : record.clients) summary.clients.push_back(run.client);
         runs.push_back(std::move(summary));
     }
@@ -84,10 +97,10 @@ std::vector<RunSummary> list_runs(const StateStore& store, std::optional<std::st
 }
 
 std::optional<RunRecord> load_run(const StateStore& store, std::int64_t id) {
-    auto select = store.prepare("SELECT record_json FROM runs WHERE id = ?1");
+    auto select = store.prepare(fmt::format("SELECT {} FROM runs WHERE id = ?1", kRecordColumns));
     select.bind(1, id);
     if (!select.step()) return std::nullopt;
-    return stored_record(id, select.column_text(0), store.path());
+    return row_record(select, store.path());
 }
 
 }  // namespace custode::os
