@@ -14,6 +14,7 @@ PACKAGES=(
   libboost-program-options-dev libnl-3-dev libnl-route-3-dev libpcap-dev
   catch2 libtomlplusplus-dev nlohmann-json3-dev libsqlite3-dev libssh-dev
   libsodium-dev minisign libfmt-dev ieee-data iproute2 iputils-ping sqlite3 procps util-linux arp-scan chromium
+  openssh-server openssh-client
 )
 
 deps() {

@@ -21,10 +21,14 @@ std::string toml_string(std::string_view text) {
 }
 
 std::string site_toml(const std::string& site_name, const std::string& namespace_prefix, const fs::path& state,
-                      const std::vector<LabHost>& lab_hosts) {
+                      const std::vector<LabHost>& lab_hosts, const std::optional<NetconfSsh>& ssh) {
     std::string text = "# Written by the custode testbed.\n";
     text += fmt::format("[site]\nname = {}\nnamespace_prefix = {}\nstate = {}\n", toml_string(site_name),
                         toml_string(namespace_prefix), toml_string(state.string()));
+    if (ssh) {
+        text += fmt::format("\n[ssh]\nuser = {}\nidentity = {}\nknown_hosts = {}\n", toml_string(ssh->user),
+                            toml_string(ssh->identity), toml_string(ssh->known_hosts));
+    }
     for (const auto& host : lab_hosts) {
         text += fmt::format("\n[[lab.host]]\nname = {}\nip = {}\nmac = {}\n", toml_string(host.name),
                             toml_string(host.ip.to_string()), toml_string(host.mac.to_string()));
@@ -78,7 +82,7 @@ fs::path Testbed::write_netconf(const fs::path& dir, const NetconfOptions& optio
     files.emplace_back(dir / "site.toml",
                        site_toml(options.site_name.empty() ? tag_ : options.site_name,
                                  options.namespace_prefix.empty() ? custode_prefix() : options.namespace_prefix,
-                                 options.state.value_or(dir / "state.db"), options.lab_hosts));
+                                 options.state.value_or(dir / "state.db"), options.lab_hosts, options.ssh));
     for (const auto& site : sites_) files.emplace_back(dir / "clients" / (site.name + ".toml"), client_toml(site));
     for (const auto& [path, text] : files) write_text(path, text);
     return dir;

@@ -52,6 +52,8 @@ std::vector<pid_t> pids_in(const std::vector<Inode>& inodes) {
     return pids;
 }
 
+}  // namespace
+
 void kill_processes_in(const std::vector<std::string>& names) {
     std::vector<Inode> inodes;
     for (const auto& ns : names) {
@@ -61,6 +63,8 @@ void kill_processes_in(const std::vector<std::string>& names) {
     if (inodes.empty()) return;
     for (pid_t pid : pids_in(inodes)) ::kill(pid, SIGKILL);
 }
+
+namespace {
 
 void delete_names(const std::vector<std::string>& names) {
     std::string batch;

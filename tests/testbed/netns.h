@@ -43,6 +43,9 @@ std::vector<std::string> list_namespaces(std::string_view prefix = {});
 
 bool namespace_exists(const std::string& ns);
 
+/// SIGKILLs every process (but this one) inside the named namespaces.
+void kill_processes_in(const std::vector<std::string>& names);
+
 /// Removes the named namespaces: kills the processes still inside them (a
 /// process keeps a namespace and its links alive), deletes the names in one
 /// `ip -force -batch`, and removes their /etc/netns/<ns> directories.

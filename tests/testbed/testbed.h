@@ -94,11 +94,19 @@ struct LabHost {
     MacAddress mac;
 };
 
+/// site.toml's [ssh] table (see ssh_pc.h: SshLab::netconf_ssh()).
+struct NetconfSsh {
+    std::string user;
+    std::string identity;
+    std::string known_hosts;
+};
+
 struct NetconfOptions {
     std::string site_name;                  ///< default: the tag
     std::string namespace_prefix;           ///< default: Testbed::custode_prefix()
     std::optional<std::filesystem::path> state;  ///< default: <dir>/state.db
     std::vector<LabHost> lab_hosts;
+    std::optional<NetconfSsh> ssh;          ///< written as [ssh] when set
 };
 
 /// `subnet`'s n-th address (network + n). Throws UsageError when that is not a
