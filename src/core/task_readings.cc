@@ -24,9 +24,9 @@ std::int64_t number_in(const nlohmann::json& object, const char* key) {
 std::string restic_summary(const nlohmann::json& summary) {
     std::string snapshot = summary.value("snapshot_id", std::string());
     if (snapshot.size() > 8) snapshot.resize(8);
-    return fmt::format("snapshot {}: {} new, {} changed, {} added", snapshot.empty() ? "?" : snapshot,
-                       counted(number_in(summary, "files_new"), "file", "files"),
-                       counted(number_in(summary, "files_changed"), "file", "files"),
+    return fmt::format("snapshot {}: {} new, {}, {} added", snapshot.empty() ? "?" : snapshot,
+                       number_in(summary, "files_new"),
+                       counted(number_in(summary, "files_changed"), "changed file", "changed files"),
                        human_bytes(number_in(summary, "data_added")));
 }
 

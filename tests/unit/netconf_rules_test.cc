@@ -120,6 +120,28 @@ NETCONF_RULE("task-duplicate", "clients/acme.toml", 11, 33, R"(maintenance.tasks
 // maintenance.shutdown is woken, all or never
 NETCONF_RULE("shutdown", "clients/acme.toml", 11, 12,
              R"(maintenance.shutdown: "sometimes" is not one of woken, all, never)")
+// maintenance.scan_paths are absolute paths on the PC
+NETCONF_RULE("scan-paths-relative", "clients/acme.toml", 11, 24,
+             R"(maintenance.scan_paths: "Documents" is not an absolute path)")
+// maintenance.scan_paths lists at least one path
+NETCONF_RULE("scan-paths-empty", "clients/acme.toml", 11, 14, R"(maintenance.scan_paths: must list at least one path)")
+// maintenance.backup_sources holds no empty string
+NETCONF_RULE("backup-source-empty", "clients/acme.toml", 11, 28, R"(maintenance.backup_sources: "" is empty)")
+// maintenance.backup_repository is not empty
+NETCONF_RULE("backup-repository-empty", "clients/acme.toml", 11, 21,
+             R"(maintenance.backup_repository: must not be empty)")
+// maintenance.task_timeout is 1..86400 seconds
+NETCONF_RULE("task-timeout-range", "clients/acme.toml", 11, 16,
+             R"(maintenance.task_timeout: 0 is out of range 1..86400)")
+// [maintenance.commands] keys are the tasks and shutdown
+NETCONF_RULE("command-unknown", "clients/acme.toml", 15, 1, R"(unknown key 'defrag' in [maintenance.commands])")
+// a command override is not empty
+NETCONF_RULE("command-empty", "clients/acme.toml", 11, 12, R"(maintenance.commands.shutdown: must not be empty)")
+// [host.maintenance] holds only task settings
+NETCONF_RULE("host-maintenance-key", "clients/acme.toml", 16, 1, R"(unknown key 'window' in [host.maintenance])")
+// [host.maintenance.commands] values are strings
+NETCONF_RULE("host-command-type", "clients/acme.toml", 16, 12,
+             R"(host.maintenance.commands.shutdown: expected a string, found an integer)")
 // host.name is [a-z0-9][a-z0-9-]*, up to 63
 NETCONF_RULE("host-name", "clients/acme.toml", 11, 8, R"(host.name: "Reception" does not match)")
 // host.mac is a unicast MAC

@@ -339,3 +339,72 @@ TEST_CASE("Diagnostic renders file:line:column: message, or file: message", "[ne
     CHECK(Diagnostic{"a.toml", 3, 7, "bad"}.to_string() == "a.toml:3:7: bad");
     CHECK(Diagnostic{"/etc/custode/site.toml", 0, 0, "missing"}.to_string() == "/etc/custode/site.toml: missing");
 }
+
+TEST_CASE("task settings parse per client and per host", "[netconf][settings]") {
+    const auto result = load(minimal_site, {{"acme", std::string(vlan_client) + R"(
+[maintenance]
+tasks = ["antivirus", "backup"]
+scan_paths = ["/home", "D:\\Dati", "\\\\nas\\share"]
+backup_sources = ["/home", "/etc"]
+backup_repository = "sftp:backup@192.168.1.250:/srv/restic/acme"
+backup_password_file = "/root/.restic-password"
+task_timeout = 3600
+
+[maintenance.commands]
+antivirus = "clamscan -r /srv"
+
+[[host]]
+name = "pc-01"
+mac = "00:11:22:33:44:55"
+os = "linux"
+
+[host.maintenance]
+scan_paths = ["/srv/test"]
+task_timeout = 60
+
+[host.maintenance.commands]
+shutdown = "/usr/local/bin/sim-off"
+
+[[host]]
+name = "pc-02"
+mac = "00:11:22:33:44:66"
+os = "windows"
+)"}});
+    INFO(Catch::Detail::stringify(rendered(result)));
+    REQUIRE(result.ok());
+    const Client& acme = result.netconf.clients.front();
+    const TaskSettings& client = acme.maintenance.settings;
+    CHECK(client.scan_paths == std::vector<std::string>{"/home", "D:\\Dati", "\\\\nas\\share"});
+    CHECK(client.backup_sources == std::vector<std::string>{"/home", "/etc"});
+    CHECK(client.backup_repository == "sftp:backup@192.168.1.250:/srv/restic/acme");
+    CHECK(client.backup_password_file == "/root/.restic-password");
+    CHECK(client.task_timeout == 3600);
+    CHECK(client.commands == std::map<std::string, std::string>{{"antivirus", "clamscan -r /srv"}});
+
+    REQUIRE(acme.hosts.size() == 2);
+    const TaskSettings& host = acme.hosts[0].settings;
+    CHECK(host.scan_paths == std::vector<std::string>{"/srv/test"});
+    CHECK(host.task_timeout == 60);
+    CHECK_FALSE(host.backup_repository);
+    CHECK(host.commands == std::map<std::string, std::string>{{"shutdown", "/usr/local/bin/sim-off"}});
+    CHECK_FALSE(acme.hosts[1].settings.scan_paths);
+    CHECK(acme.hosts[1].settings.commands.empty());
+
+    const auto merged = TaskSettings::merge(client, host);
+    CHECK(merged.scan_paths == std::vector<std::string>{"/srv/test"});
+    CHECK(merged.backup_repository == client.backup_repository);
+    CHECK(merged.task_timeout == 60);
+    CHECK(merged.commands.size() == 2);
+}
+
+TEST_CASE("no task settings leave every field unset", "[netconf][settings]") {
+    const auto result = load(minimal_site, {{"acme", std::string(vlan_client) + "[maintenance]\ntasks = []\n"}});
+    REQUIRE(result.ok());
+    const TaskSettings& settings = result.netconf.clients.front().maintenance.settings;
+    CHECK_FALSE(settings.scan_paths);
+    CHECK_FALSE(settings.backup_sources);
+    CHECK_FALSE(settings.backup_repository);
+    CHECK_FALSE(settings.backup_password_file);
+    CHECK_FALSE(settings.task_timeout);
+    CHECK(settings.commands.empty());
+}
