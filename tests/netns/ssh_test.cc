@@ -174,7 +174,7 @@ TEST_CASE("ssh: enroll records new keys, says same on rerun, refuses a changed k
     CHECK(host_named(json_of(down.output), "pc1").at("status") == "same");
 }
 
-TEST_CASE("ssh: run collects exit code and both streams; strict host keys; timeouts and unreachable PCs", "[ssh]") {
+TEST_CASE("ssh: run collects exit code and both streams, strict host keys, timeouts and unreachable PCs", "[ssh]") {
     REQUIRE(::geteuid() == 0);
     SshSite site("ssh-run");
     SshPc& pc = site.lab.add_pc(site.acme, "pc1", ip("192.168.1.21"));
@@ -263,7 +263,7 @@ TEST_CASE("ssh: run collects exit code and both streams; strict host keys; timeo
     }
 }
 
-TEST_CASE("ssh: a sleeping PC woken by custode wake answers over SSH; the test shutdown puts it back to sleep", "[ssh]") {
+TEST_CASE("ssh: a sleeping PC woken by custode wake answers over SSH and the test shutdown puts it back to sleep", "[ssh]") {
     REQUIRE(::geteuid() == 0);
     SshSite site("ssh-wake");
     SshPc& pc = site.lab.add_pc(site.acme, "pc1", ip("192.168.1.21"), {.sleeping = true, .boot_delay = std::chrono::milliseconds(800)});
