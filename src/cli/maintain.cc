@@ -92,14 +92,16 @@ std::vector<const Client*> due_clients(const Netconf& netconf, const os::StateSt
     return due;
 }
 
+void require_one_selection(const po::variables_map& values) {
+    const bool named = !client_arguments(values).empty();
+    if (static_cast<int>(named) + values["all"].as<bool>() + values["scheduled"].as<bool>() != 1)
+        throw UsageError("maintain: name the clients, or give --all or --scheduled");
+}
+
 std::vector<const Client*> chosen_clients(const Netconf& netconf, const po::variables_map& values,
                                           const os::StateStore& store) {
-    const auto names = client_arguments(values);
-    const bool all = values["all"].as<bool>(), scheduled = values["scheduled"].as<bool>();
-    if (static_cast<int>(!names.empty()) + all + scheduled != 1)
-        throw UsageError("maintain: name the clients, or give --all or --scheduled");
-    if (scheduled) return due_clients(netconf, store);
-    return app::select_clients(netconf, names);
+    if (values["scheduled"].as<bool>()) return due_clients(netconf, store);
+    return app::select_clients(netconf, client_arguments(values));
 }
 
 /// A missing key or known_hosts would fail every PC the same way: say it once.
@@ -155,6 +157,7 @@ int run(const GlobalOptions& global, const po::variables_map& values) {
         for (const auto& line : timer_calendar(netconf.clients)) std::cout << line << '\n';
         return to_int(ExitCode::ok);
     }
+    require_one_selection(values);
     const auto options = maintain_options(values);
     require_ssh_files(netconf.site.ssh);
     const auto state = state_path(global, netconf);

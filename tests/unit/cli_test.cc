@@ -29,16 +29,16 @@ TEST_CASE("every command in the table has --help", "[cli]") {
     }
 }
 
-TEST_CASE("unknown commands and options, and commands not built, exit 2", "[cli]") {
+TEST_CASE("unknown commands and options, and incomplete commands, exit 2", "[cli]") {
     auto unknown = run_custode("frobnicate", true);
     CHECK(unknown.exit_code == 2);
     CHECK_THAT(unknown.output, Catch::Contains("unknown command 'frobnicate'"));
     auto option = run_custode("validate --frobnicate", true);
     CHECK(option.exit_code == 2);
     CHECK_THAT(option.output, Catch::Contains("frobnicate"));
-    auto not_built = run_custode("maintain", true);
-    CHECK(not_built.exit_code == 2);
-    CHECK_THAT(not_built.output, Catch::Contains("'maintain' is not built yet"));
+    auto no_clients = run_custode(example + "maintain", true);
+    CHECK(no_clients.exit_code == 2);
+    CHECK_THAT(no_clients.output, Catch::Contains("name the clients, or give --all or --scheduled"));
     auto missing_value = run_custode("validate --netconf", true);
     CHECK(missing_value.exit_code == 2);
 }

@@ -266,7 +266,7 @@ TEST_CASE("state: migration 4 keeps a version 3 file's rows; disconnections are 
         old.append_audit({0, "2024-05-01T20:30:00Z", "tech", "apply", "acme", "{}", "ok", ""});
     }
     auto store = os::StateStore::open(path);
-    CHECK(store.schema_version() == 4);
+    CHECK(store.schema_version() == static_cast<int>(os::StateStore::migrations().size()));
     CHECK(store.audit_records(10).size() == 1);
     const os::DisconnectionRecord record{0, "acme", "2026-11-28T21:30:02Z", "tech", R"({"a":1})", "sig"};
     const auto id = os::append_disconnection(store, record);

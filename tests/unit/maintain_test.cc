@@ -139,8 +139,7 @@ TaskSettings test_commands() {
 }
 
 Client make_client(const std::vector<std::pair<std::string, std::string>>& hosts) {
-    Client client;
-    client.name = *ClientName::parse("acme");
+    Client client{*ClientName::parse("acme"), "clients/acme.toml", "", PortLink{"p-acme"}, {}, 1500, {}, {}, {}};
     client.maintenance.tasks = {MaintenanceTask::antivirus};
     client.maintenance.settings = test_commands();
     for (const auto& [name, mac] : hosts) {
@@ -237,7 +236,8 @@ TEST_CASE("task outcomes come from the task's exit codes: clamscan's 1 is a find
         return exited(0);
     };
     const auto client = make_client({{"pc1", mac1}});
-    const auto& pc1 = host_named(night.run(client), "pc1");
+    const auto run = night.run(client);
+    const auto& pc1 = host_named(run, "pc1");
     REQUIRE(pc1.tasks.size() == 1);
     CHECK(pc1.tasks[0].status == TaskStatus::failed);
     CHECK(pc1.tasks[0].exit_code == 1);
@@ -250,7 +250,8 @@ TEST_CASE("a woken PC whose sshd is slow to start is retried until it answers", 
     slow.unreachable_tries = 3;
     night.shared.pcs = {{mac1, slow}};
     const auto client = make_client({{"pc1", mac1}});
-    const auto& pc1 = host_named(night.run(client), "pc1");
+    const auto run = night.run(client);
+    const auto& pc1 = host_named(run, "pc1");
     CHECK(pc1.reached);
     CHECK(night.shared.connects.at("192.168.1.21") == 4);
 }
@@ -303,14 +304,16 @@ TEST_CASE("shutdown policies: all shuts down what was on, never leaves the woken
         night.shared.pcs = {{mac1, {ip1, true}}};
         auto client = make_client({{"pc1", mac1}});
         client.maintenance.shutdown = ShutdownPolicy::all;
-        CHECK(host_named(night.run(client), "pc1").shutdown == ShutdownOutcome::confirmed_off);
+        const auto run = night.run(client);
+        CHECK(host_named(run, "pc1").shutdown == ShutdownOutcome::confirmed_off);
     }
     SECTION("never") {
         Night night;
         night.shared.pcs = {{mac1, {ip1, false}}};
         auto client = make_client({{"pc1", mac1}});
         client.maintenance.shutdown = ShutdownPolicy::never;
-        const auto& pc1 = host_named(night.run(client), "pc1");
+        const auto run = night.run(client);
+    const auto& pc1 = host_named(run, "pc1");
         CHECK(pc1.power == PowerOutcome::woken);
         CHECK(pc1.shutdown == ShutdownOutcome::not_requested);
     }
@@ -329,7 +332,8 @@ TEST_CASE("--tasks replaces each client's list, in its order", "[maintain]") {
     Night night;
     night.options.tasks = std::vector{MaintenanceTask::backup, MaintenanceTask::antivirus};
     night.shared.pcs = {{mac1, {ip1, true}}};
-    const auto& pc1 = host_named(night.run(make_client({{"pc1", mac1}})), "pc1");
+    const auto run = night.run(make_client({{"pc1", mac1}}));
+    const auto& pc1 = host_named(run, "pc1");
     REQUIRE(pc1.tasks.size() == 2);
     CHECK(pc1.tasks[0].task == "backup");
     CHECK(pc1.tasks[1].task == "antivirus");

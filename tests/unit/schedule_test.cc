@@ -53,13 +53,21 @@ TEST_CASE("a client is due once per window occurrence", "[schedule]") {
     CHECK(is_due(MaintenanceSpec{}, at(28, 12, 0), at(28, 11, 0)));  // no window: always
 }
 
+namespace {
+
+Client client_with(MaintenanceSpec maintenance) {
+    return {*ClientName::parse("acme"), "clients/acme.toml", "", PortLink{"p-acme"}, {}, 1500, {}, maintenance, {}};
+}
+
+}  // namespace
+
 TEST_CASE("the timer starts at each distinct window start", "[schedule]") {
-    std::vector<Client> clients(3);
+    std::vector<Client> clients(3, client_with({}));
     clients[0].maintenance = nightly("21:00-05:00");
     clients[1].maintenance = nightly("20:30-06:30");
     clients[2].maintenance = nightly("21:00-23:00");
     CHECK(timer_calendar(clients) == std::vector<std::string>{"*-*-* 20:30:00", "*-*-* 21:00:00"});
-    CHECK(timer_calendar({Client{}}) == std::vector<std::string>{"*-*-* 00:00:00"});
+    CHECK(timer_calendar({client_with({})}) == std::vector<std::string>{"*-*-* 00:00:00"});
 }
 
 TEST_CASE("the install step writes the units with the example netconf's windows", "[schedule][install]") {
