@@ -48,11 +48,11 @@ std::string backup(const TaskSettings& settings) {
     return command + " backup --json --" + quoted_words(settings.backup_sources.value_or(default_backup_sources));
 }
 
-/// Empties the freedesktop trash of every home in /etc/passwd and /root:
+/// Empties the freedesktop trash of every home in /etc/passwd (root's too):
 /// files/ (the trashed items, counted), info/ and expunged/, dotfiles too.
 /// Prints {"trash_dirs":N,"items":N,"failed":N}; exits 1 when something
 /// could not be removed.
-constexpr std::string_view empty_trash_script = R"sh({ cut -d: -f6 /etc/passwd; echo /root; } | sort -u | {
+constexpr std::string_view empty_trash_script = R"sh(cut -d: -f6 /etc/passwd | sort -u | {
   dirs=0; items=0; failed=0
   while IFS= read -r home; do
     trash="$home/.local/share/Trash"

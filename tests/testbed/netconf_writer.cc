@@ -53,7 +53,11 @@ std::string host_toml(std::string_view name, Ipv4Address ip, MacAddress mac, std
                        toml_string(ip.to_string()), toml_string(os));
 }
 
-std::string client_toml(const Site& site) {
+std::string client_toml(const Site& site, const NetconfOptions& options) {
+    const auto extra = [](const std::map<std::string, std::string>& texts, const std::string& key) {
+        const auto found = texts.find(key);
+        return found == texts.end() ? std::string() : "\n" + found->second;
+    };
     std::string text = fmt::format("# Written by the custode testbed: namespace {}.\ndescription = {}\n\n", site.ns,
                                    toml_string(site.description));
     text += link_toml(site);
@@ -62,9 +66,11 @@ std::string client_toml(const Site& site) {
     if (site.control) text += fmt::format("control = {}\n", toml_string(site.control->to_string()));
     /// Light hosts only answer ARP and ping, like Windows PCs without SSH;
     /// full hosts are where sshd runs.
-    for (const auto& host : site.full_hosts) text += host_toml(host.name, host.ip, host.mac, "linux");
-    for (const auto& host : site.light_hosts) text += host_toml(host.name, host.ip, host.mac, "windows");
-    return text;
+    for (const auto& host : site.full_hosts)
+        text += host_toml(host.name, host.ip, host.mac, "linux") + extra(options.host_extra, host.name);
+    for (const auto& host : site.light_hosts)
+        text += host_toml(host.name, host.ip, host.mac, "windows") + extra(options.host_extra, host.name);
+    return text + extra(options.client_extra, site.name);
 }
 
 void write_text(const fs::path& path, const std::string& text) {
@@ -83,7 +89,7 @@ fs::path Testbed::write_netconf(const fs::path& dir, const NetconfOptions& optio
                        site_toml(options.site_name.empty() ? tag_ : options.site_name,
                                  options.namespace_prefix.empty() ? custode_prefix() : options.namespace_prefix,
                                  options.state.value_or(dir / "state.db"), options.lab_hosts, options.ssh));
-    for (const auto& site : sites_) files.emplace_back(dir / "clients" / (site.name + ".toml"), client_toml(site));
+    for (const auto& site : sites_) files.emplace_back(dir / "clients" / (site.name + ".toml"), client_toml(site, options));
     for (const auto& [path, text] : files) write_text(path, text);
     return dir;
 }

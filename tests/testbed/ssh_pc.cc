@@ -125,17 +125,38 @@ SshPc::~SshPc() {
     fs::remove_all(fs::path(std::string(netns_etc_dir)) / host_.ns, ignored);
 }
 
+namespace {
+
+/// A passwd line with its home field (the 6th) replaced by /nonexistent.
+std::string without_home(const std::string& line) {
+    std::vector<std::string> fields;
+    std::size_t start = 0;
+    for (std::size_t end; (end = line.find(':', start)) != std::string::npos; start = end + 1)
+        fields.push_back(line.substr(start, end - start));
+    fields.push_back(line.substr(start));
+    if (fields.size() != 7) return line;
+    fields[5] = "/nonexistent";
+    std::string joined = fields[0];
+    for (std::size_t i = 1; i < fields.size(); ++i) joined += ":" + fields[i];
+    return joined;
+}
+
+}  // namespace
+
 void SshPc::write_files(const std::string& authorized_key) {
     // The PC's own /etc/passwd: the machine's (sshd needs its privilege
     // separation user) plus `custode`, uid 0, at home in the PC's directory.
-    std::string passwd;
+    // Every other account's home points nowhere: tasks that walk all homes
+    // (empty-trash) must only ever see the PC's own, never this machine's.
+    // `custode` comes first, so uid 0's home (ssh's ~, for restic's sftp) is the PC's.
+    std::string passwd = fmt::format("{}:x:0:0:custode test PC:{}:/bin/sh\n", SshLab::user(), home_.string());
     {
         std::istringstream lines(read_all("/etc/passwd"));
         std::string line;
         while (std::getline(lines, line))
-            if (!line.starts_with(SshLab::user() + ":")) passwd += line + '\n';
+            if (!line.starts_with(SshLab::user() + ":")) passwd += without_home(line) + '\n';
     }
-    passwd += fmt::format("{}:x:0:0:custode test PC:{}:/bin/sh\n", SshLab::user(), home_.string());
+
     const auto etc = tb_.etc_dir(host_.ns);
     write_all(etc / "passwd", passwd, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
                                           fs::perms::others_read);

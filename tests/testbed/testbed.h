@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <deque>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -107,6 +108,11 @@ struct NetconfOptions {
     std::optional<std::filesystem::path> state;  ///< default: <dir>/state.db
     std::vector<LabHost> lab_hosts;
     std::optional<NetconfSsh> ssh;          ///< written as [ssh] when set
+    /// More TOML per client file (by site name), after its hosts: a
+    /// [maintenance] table, more [[host]] entries.
+    std::map<std::string, std::string> client_extra;
+    /// More TOML right after a host's [[host]] table (by host name): [host.maintenance].
+    std::map<std::string, std::string> host_extra;
 };
 
 /// `subnet`'s n-th address (network + n). Throws UsageError when that is not a

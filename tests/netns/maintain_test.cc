@@ -1,0 +1,284 @@
+/// The nightly run end to end (issue 5): real sshd on simulated Linux PCs
+/// (testbed/ssh_pc.h), custode provisioning the client, enrolling the keys
+/// and running `maintain` from the client's namespace. Every command that
+/// could touch this machine is pointed at the PC's own home through the
+/// per-host overrides; the shutdown only powers the simulated PC off.
+
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <sstream>
+
+#include "netns/support.h"
+#include "testbed/netns.h"
+#include "testbed/ssh_pc.h"
+#include "testbed/testbed.h"
+
+namespace {
+
+using namespace custode;
+using namespace custode::testbed;
+using custode::testing::contains;
+using custode::testing::Custode;
+using custode::testing::json_of;
+using custode::testing::TempDir;
+namespace fs = std::filesystem;
+
+Ipv4Address ip(const char* text) { return *Ipv4Address::parse(text); }
+
+void write(const fs::path& path, const std::string& text) {
+    fs::create_directories(path.parent_path());
+    std::ofstream(path) << text;
+}
+
+std::string toml_string(const std::string& text) { return nlohmann::json(text).dump(); }
+
+/// EICAR's test file, and a ClamAV signature database that knows only it (no downloads).
+constexpr std::string_view eicar = R"(X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*)";
+
+fs::path eicar_database(const fs::path& dir) {
+    write(dir / "eicar.com", std::string(eicar));
+    const auto md5 = run_checked({"md5sum", (dir / "eicar.com").string()}).substr(0, 32);
+    const auto database = dir / "test.hdb";
+    write(database, fmt::format("{}:{}:Custode-Test-Eicar\n", md5, eicar.size()));
+    fs::remove(dir / "eicar.com");
+    return database;
+}
+
+/// The lab side of the backups: an sshd with sftp in the client's namespace,
+/// on the gateway's LAN address, port 2222, for root with one key. Restic on
+/// the PCs reaches it over the client's circuit, as a lab NAS would be.
+class BackupServer {
+public:
+    BackupServer(const std::string& ns, Ipv4Address address, const fs::path& dir)
+        : ns_(ns), dir_(dir), client_key_(make_ssh_key(dir / "client_key", "backup-client")) {
+        const auto host_key = make_ssh_key(dir / "host_key", "backup-host");
+        write(dir / "authorized_keys", client_key_.public_line + "\n");
+        write(dir / "sshd_config",
+              fmt::format("ListenAddress {}\nPort 2222\nHostKey {}\nPidFile {}\nAuthorizedKeysFile {}\nUsePAM no\n"
+                          "PermitRootLogin prohibit-password\nPasswordAuthentication no\nStrictModes no\n"
+                          "Subsystem sftp /usr/lib/openssh/sftp-server\nLogLevel ERROR\n",
+                          address.to_string(), host_key.private_key.string(), pid_file().string(),
+                          (dir / "authorized_keys").string()));
+        const auto started = exec(ns, {"/usr/sbin/sshd", "-f", (dir / "sshd_config").string(), "-E",
+                                       (dir / "sshd.log").string()});
+        REQUIRE(started.ok());
+        known_host_ = fmt::format("[{}]:2222 {}", address.to_string(), host_key.public_line);
+        repository_ = dir / "repository";
+        password_file_ = dir / "password";
+        write(password_file_, "custode-test\n");
+        run_checked({"restic", "init", "--quiet", "--repo", repository_.string(), "--password-file",
+                     password_file_.string()});
+    }
+    ~BackupServer() {
+        std::ifstream pid_text(pid_file());
+        if (int pid = 0; pid_text >> pid && pid > 1) ::kill(pid, SIGTERM);
+    }
+    BackupServer(const BackupServer&) = delete;
+    BackupServer& operator=(const BackupServer&) = delete;
+
+    /// What a PC's root needs to log in: an ssh config in its home.
+    void give_access(const SshPc& pc) const {
+        write(pc.home() / ".ssh" / "known_hosts", known_host_ + "\n");
+        write(pc.home() / ".ssh" / "config",
+              fmt::format("Host *\n  User root\n  Port 2222\n  IdentityFile {}\n  UserKnownHostsFile {}\n"
+                          "  StrictHostKeyChecking yes\n  BatchMode yes\n",
+                          client_key_.private_key.string(), (pc.home() / ".ssh" / "known_hosts").string()));
+    }
+    std::string repository_for_pcs(Ipv4Address address) const {
+        return fmt::format("sftp:root@{}:{}", address.to_string(), repository_.string());
+    }
+    const fs::path& password_file() const { return password_file_; }
+    /// The snapshots' paths, one entry per snapshot, read locally.
+    std::vector<std::string> snapshot_paths() const {
+        const auto json = nlohmann::json::parse(run_checked(
+            {"restic", "snapshots", "--json", "--repo", repository_.string(), "--password-file", password_file_.string()}));
+        std::vector<std::string> paths;
+        for (const auto& snapshot : json) paths.push_back(snapshot.at("paths").at(0));
+        return paths;
+    }
+
+private:
+    fs::path pid_file() const { return dir_ / "sshd.pid"; }
+
+    std::string ns_;
+    fs::path dir_;
+    SshKeyPair client_key_;
+    std::string known_host_;
+    fs::path repository_;
+    fs::path password_file_;
+};
+
+/// A PC's own files: documents to back up, a trashed file, maybe EICAR.
+void furnish(const SshPc& pc, bool infected) {
+    write(pc.home() / "documents" / "offer.txt", "offer for " + pc.name() + "\n");
+    write(pc.home() / ".local/share/Trash/files/old-offer.txt", "old\n");
+    write(pc.home() / ".local/share/Trash/info/old-offer.txt.trashinfo", "[Trash Info]\nPath=/old-offer.txt\n");
+    if (infected) write(pc.home() / "downloads" / "eicar.com", std::string(eicar));
+}
+
+/// Per host: scans and backups limited to its home, its own shutdown.
+std::string host_settings(const SshPc& pc, const fs::path& database, const std::string& extra_commands = "") {
+    return fmt::format("[host.maintenance]\nbackup_sources = [{0}]\n[host.maintenance.commands]\n"
+                       "antivirus = {1}\nshutdown = {2}\n{3}",
+                       toml_string((pc.home() / "documents").string()),
+                       toml_string(fmt::format("clamscan -d {} --recursive --infected --no-summary --stdout -- {}",
+                                               database.string(), pc.home().string())),
+                       toml_string(pc.shutdown_command()), extra_commands);
+}
+
+const nlohmann::json& host_in(const nlohmann::json& run, const std::string& name) {
+    for (const auto& host : run.at("clients").at(0).at("hosts"))
+        if (host.at("name") == name) return host;
+    FAIL("no host " << name << " in " << run.dump(2));
+    throw std::logic_error("unreachable");
+}
+
+const nlohmann::json& task_in(const nlohmann::json& host, const std::string& task) {
+    for (const auto& entry : host.at("tasks"))
+        if (entry.at("task") == task) return entry;
+    FAIL("no task " << task << " in " << host.dump(2));
+    throw std::logic_error("unreachable");
+}
+
+bool sleep_marker_running() { return run_program({"pgrep", "-f", "sleep 301"}).exit_code == 0; }
+
+/// acme with four SSH PCs and one that does not exist, provisioned and enrolled.
+struct Night {
+    TempDir dir{"ctb-night"};
+    Testbed tb;
+    Site& acme;
+    SshLab lab;
+    SshPc& pc1;   ///< on, infected
+    SshPc& pc2;   ///< asleep: woken, maintained, shut down
+    SshPc& pc3;   ///< on, but its host key changes after enrollment
+    SshPc& pc4;   ///< on, its empty-trash hangs past the timeout
+    std::optional<BackupServer> backups;
+    std::optional<Custode> custode;
+
+    explicit Night(std::string_view tag)
+        : tb(tag), acme(tb.site("acme", *Ipv4Prefix::parse("192.168.1.0/24"))), lab(tb, dir.path),
+          pc1(lab.add_pc(acme, "pc1", ip("192.168.1.21"))),
+          pc2(lab.add_pc(acme, "pc2", ip("192.168.1.22"), {.sleeping = true, .boot_delay = std::chrono::milliseconds(800)})),
+          pc3(lab.add_pc(acme, "pc3", ip("192.168.1.23"))),
+          pc4(lab.add_pc(acme, "pc4", ip("192.168.1.24"))) {
+        tb.connect_port(acme);
+        const auto database = eicar_database(dir.path / "clamav");
+        NetconfOptions options{.ssh = lab.netconf_ssh()};
+        options.client_extra["acme"] = fmt::format(
+            "[[host]]\nname = \"ghost\"\nmac = \"02:00:00:00:de:ad\"\nip = \"192.168.1.99\"\nos = \"linux\"\n\n"
+            "[maintenance]\ntasks = [\"antivirus\", \"disk-health\", \"backup\", \"empty-trash\"]\n"
+            "shutdown = \"woken\"\nbackup_repository = {}\nbackup_password_file = {}\n",
+            toml_string(fmt::format("sftp:root@{}:{}", acme.lan_address.address().to_string(), (dir.path / "backups/repository").string())),
+            toml_string((dir.path / "backups/password").string()));
+        for (SshPc* pc : {&pc1, &pc2, &pc3}) options.host_extra[pc->name()] = host_settings(*pc, database);
+        options.host_extra["pc4"] = fmt::format(
+            "[host.maintenance]\nbackup_sources = [{}]\ntask_timeout = 8\n[host.maintenance.commands]\nantivirus = {}\n"
+            "empty-trash = \"sleep 301 & sleep 301\"\nshutdown = {}\n",
+            toml_string((pc4.home() / "documents").string()),
+            toml_string(fmt::format("clamscan -d {} --recursive --infected --no-summary --stdout -- {}",
+                                    database.string(), pc4.home().string())),
+            toml_string(pc4.shutdown_command()));
+        custode.emplace(tb, tb.write_netconf(dir.path / "netconf", options));
+        REQUIRE((*custode)({"apply"}).exit_code == 0);
+        backups.emplace(tb.custode_prefix() + "acme", acme.lan_address.address(), dir.path / "backups");
+        for (SshPc* pc : {&pc1, &pc2, &pc3, &pc4}) {
+            backups->give_access(*pc);
+            furnish(*pc, pc == &pc1);
+        }
+        // Enrolling sees every PC that is on; pc2 sleeps, so wake it once for its key.
+        pc2.power_on();
+        (*custode)({"enroll", "acme"});  // exit 1: the ghost has no answer
+        pc2.power_off();
+        pc3.regenerate_host_key();
+    }
+};
+
+}  // namespace
+
+TEST_CASE("maintain: a night at acme — woken, scanned, backed up, trash emptied, shut down; failures reported",
+          "[maintain]") {
+    REQUIRE(::geteuid() == 0);
+    Night night("night-full");
+    const auto ran = (*night.custode)({"--json", "maintain", "acme", "--wake-wait", "6", "--ssh-wait", "10",
+                                       "--off-wait", "15"});
+    CHECK(ran.exit_code == 1);  // the infected PC, the changed key, the ghost and the hang
+    const auto run = json_of(ran.output);
+    CHECK(run.at("command") == "maintain");
+    CHECK(run.at("ok") == false);
+
+    const auto& pc1 = host_in(run, "pc1");
+    CHECK(pc1.at("power") == "was_on");
+    CHECK(task_in(pc1, "antivirus").at("status") == "failed");
+    CHECK(task_in(pc1, "antivirus").at("exit") == 1);
+    CHECK(contains(task_in(pc1, "antivirus").at("findings").dump(), "downloads/eicar.com"));
+    CHECK(task_in(pc1, "disk-health").at("status") == "skipped");  // no SMART device here
+    CHECK(task_in(pc1, "backup").at("status") == "ok");
+    CHECK(task_in(pc1, "empty-trash").at("status") == "ok");
+    CHECK(pc1.at("shutdown") == "not_requested");  // it was on before the night
+    CHECK(fs::is_empty(night.pc1.home() / ".local/share/Trash/files"));
+    CHECK(fs::exists(night.pc1.home() / "documents/offer.txt"));
+
+    const auto& pc2 = host_in(run, "pc2");
+    CHECK(pc2.at("power") == "woken");
+    CHECK(pc2.at("reached") == true);
+    CHECK(task_in(pc2, "antivirus").at("status") == "ok");
+    CHECK(task_in(pc2, "backup").at("status") == "ok");
+    CHECK(task_in(pc2, "empty-trash").at("status") == "ok");
+    CHECK(pc2.at("shutdown") == "confirmed_off");
+    CHECK(night.pc2.wakes() == 1);
+    CHECK_FALSE(night.pc2.powered());
+
+    const auto& pc3 = host_in(run, "pc3");
+    CHECK(pc3.at("reached") == false);
+    CHECK(contains(pc3.at("error").get<std::string>(), "host_key_changed"));
+
+    const auto& pc4 = host_in(run, "pc4");
+    CHECK(task_in(pc4, "empty-trash").at("status") == "timeout");
+    CHECK(task_in(pc4, "empty-trash").at("seconds").get<double>() < 11);
+    CHECK(task_in(pc4, "backup").at("status") == "ok");
+    CHECK_FALSE(sleep_marker_running());  // the whole tree, background job included
+
+    const auto& ghost = host_in(run, "ghost");
+    CHECK(ghost.at("power") == "did_not_wake");
+
+    // The backups crossed the circuit into the lab's repository.
+    auto paths = night.backups->snapshot_paths();
+    std::sort(paths.begin(), paths.end());
+    CHECK(paths == std::vector<std::string>{(night.pc1.home() / "documents").string(),
+                                            (night.pc2.home() / "documents").string(),
+                                            (night.pc4.home() / "documents").string()});
+
+    // The record is kept: runs lists it, report renders it.
+    const auto id = run.at("run").get<std::int64_t>();
+    const auto runs = json_of((*night.custode)({"--json", "runs"}).output);
+    CHECK(runs.dump().find(fmt::format("\"run\":{}", id)) != std::string::npos);
+    const auto html = night.dir.path / "night.html";
+    CHECK((*night.custode)({"report", std::to_string(id), "--html", html.string()}).exit_code == 0);
+    std::ifstream page(html);
+    const std::string text((std::istreambuf_iterator<char>(page)), std::istreambuf_iterator<char>());
+    CHECK(contains(text, "ghost"));
+    CHECK(contains(text, "eicar.com"));
+    CHECK(fs::exists(run.at("report").get<std::string>()));
+}
+
+TEST_CASE("maintain: a dry run wakes nothing and changes nothing, but checks programs and the repository",
+          "[maintain]") {
+    REQUIRE(::geteuid() == 0);
+    Night night("night-dry");
+    const auto ran = (*night.custode)({"--json", "maintain", "acme", "--dry-run", "--tasks", "antivirus,backup,empty-trash"});
+    const auto run = json_of(ran.output);
+    CHECK(ran.exit_code == 1);  // pc3's key, and the sleepers not reached
+    const auto& pc1 = host_in(run, "pc1");
+    CHECK(task_in(pc1, "antivirus").at("status") == "ok");
+    CHECK(task_in(pc1, "backup").at("status") == "ok");  // the repository answered over sftp
+    CHECK(task_in(pc1, "backup").at("summary") == "ready");
+    CHECK(contains(host_in(run, "pc2").at("error").get<std::string>(), "dry run"));
+    CHECK(night.pc2.wakes() == 0);
+    CHECK(fs::exists(night.pc1.home() / ".local/share/Trash/files/old-offer.txt"));
+    CHECK(night.backups->snapshot_paths().empty());
+    CHECK(run.at("dry_run") == true);
+}
