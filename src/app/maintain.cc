@@ -13,6 +13,10 @@ namespace {
 namespace chr = std::chrono;
 using Semaphore = std::counting_semaphore<>;
 
+/// How long a PC found on may refuse SSH before it is reported (a moment's
+/// hiccup, not a boot).
+constexpr std::chrono::milliseconds on_pc_ssh_grace{std::chrono::seconds(10)};
+
 /// What the report keeps of a command's output: its end, where the verdict is.
 constexpr std::size_t kept_output = 4096;
 
@@ -152,9 +156,12 @@ void ClientJob::wake_sleepers(std::vector<HostState>& hosts) {
     }
 }
 
-/// A woken PC answers ARP before its sshd listens: retry while unreachable.
+/// A woken PC answers ARP before its sshd listens: retry while unreachable,
+/// for up to ssh_wait. A PC that was already on gets a short grace only.
 std::variant<std::unique_ptr<os::SshSession>, os::SshError> ClientJob::connect_when_up(const HostState& host) {
-    const auto deadline = ports_.now() + options_.ssh_wait;
+    const auto patience = host.run.power == PowerOutcome::woken ? options_.ssh_wait
+                                                                 : std::min(options_.ssh_wait, on_pc_ssh_grace);
+    const auto deadline = ports_.now() + patience;
     while (true) {
         auto connected = ports_.connect(client_, host.live->ip);
         auto* error = std::get_if<os::SshError>(&connected);

@@ -23,6 +23,8 @@
 
 #include "custode/core/error.h"
 #include "testbed/ping.h"
+#include "testbed/process.h"
+#include "testbed/ssh_pc.h"
 #include "testbed/testbed.h"
 
 namespace fs = std::filesystem;
@@ -40,6 +42,7 @@ enum class Outcome { done, problem };
 
 struct Demo {
     std::optional<Testbed> built;  ///< made by the gateway step, after the old demo is gone
+    std::optional<SshLab> lab;     ///< bianchi's PCs with sshd (stopped when the demo program ends)
     fs::path netconf;
     std::vector<std::string> lines;  ///< what the current step reports
     Outcome outcome = Outcome::done;
@@ -56,13 +59,15 @@ struct Step {
 Ipv4Prefix lan() { return *Ipv4Prefix::parse("192.168.1.0/24"); }
 
 /// One office: a control host at .1 that always answers, four light PCs, one
-/// full PC with its own namespace (ssh, files and sleeping come later).
-void build_office(Demo& demo, Site& site) {
+/// full PC with its own namespace — with sshd when `with_ssh`, plus a second,
+/// sleeping one, for the night.
+void build_office(Demo& demo, Site& site, bool with_ssh) {
     auto& tb = demo.testbed();
     site.control = host_address(site.subnet, 1);
     tb.add_light_hosts(site, 1, *site.control);
     tb.add_light_hosts(site, 4, host_address(site.subnet, 21));
-    const FullHost pc = tb.add_full_host(site, "pc1", host_address(site.subnet, 50));
+    const FullHost pc = with_ssh ? demo.lab->add_pc(site, "pc1", host_address(site.subnet, 50)).host()
+                                 : tb.add_full_host(site, "pc1", host_address(site.subnet, 50));
     demo.say(fmt::format("namespace {}: bridge br0, LAN {}", site.ns, site.subnet.to_string()));
     for (const auto& host : site.light_hosts) {
         demo.say(fmt::format("  light host {:<4} {:<14} {}{}", host.name, host.ip.to_string(), host.mac.to_string(),
@@ -70,17 +75,27 @@ void build_office(Demo& demo, Site& site) {
     }
     demo.say(fmt::format("  full host  {:<4} {:<14} {}  namespace {}", pc.name, pc.ip.to_string(),
                          pc.mac.to_string(), pc.ns));
+    if (with_ssh) {
+        const auto& ws2 = demo.lab->add_pc(site, "ws2", host_address(site.subnet, 51), {.sleeping = true});
+        demo.say(fmt::format("  full host  ws2  {:<14} {}  namespace {} (asleep; wakes on a magic packet)",
+                             ws2.ip().to_string(), ws2.mac().to_string(), ws2.ns()));
+        demo.say("  pc1 and ws2 run sshd; the login user custode has its own home in each");
+    }
     demo.say(fmt::format("  custode will use {} on the LAN", site.lan_address.to_string()));
 }
+
+std::string remove_files();
 
 void step_remove_old(Demo& demo) {
     /// Before our Testbed exists: remove_all would also take its registration.
     const auto removed = Testbed::remove_all(tag);
+    remove_files();  // an old state file and known_hosts would not match the new PCs
     demo.say(removed.empty() ? "nothing to remove" : fmt::format("removed {} namespace(s)", removed.size()));
 }
 
 void step_gateway(Demo& demo) {
     demo.built.emplace(tag, Naming::fixed);
+    demo.lab.emplace(demo.testbed(), run_dir / "ssh");
     demo.say(fmt::format("namespace {} (stands in for the lab gateway; custode runs in it)", demo.testbed().gateway()));
 }
 
@@ -89,7 +104,7 @@ void step_acme(Demo& demo) {
     site.description = "Acme Srl (demo, dedicated port)";
     const PortLink link = demo.testbed().connect_port(site);
     demo.say(fmt::format("circuit: veth {} in {} (down, for custode to take)", link.interface, demo.testbed().gateway()));
-    build_office(demo, site);
+    build_office(demo, site, false);
 }
 
 void step_bianchi(Demo& demo) {
@@ -98,15 +113,65 @@ void step_bianchi(Demo& demo) {
     const VxlanLink link = demo.testbed().connect_vxlan(site, 5001);
     demo.say(fmt::format("circuit: VXLAN vni {} port {}, underlay {} in {}: {} -> {}", link.vni, link.port,
                          link.underlay, demo.testbed().gateway(), link.local.to_string(), link.remote.to_string()));
-    build_office(demo, site);
+    build_office(demo, site, true);
+}
+
+/// A TOML basic string.
+std::string toml_string(const std::string& text) {
+    std::string quoted = "\"";
+    for (const char c : text) {
+        if (c == '"' || c == '\\') quoted += '\\';
+        quoted += c;
+    }
+    return quoted + "\"";
+}
+
+/// A ClamAV database that knows only the EICAR test file (no downloads here).
+fs::path eicar_database() {
+    const std::string eicar = R"(X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*)";
+    const auto md5 = run_checked({"sh", "-c", "printf '%s' \"$0\" | md5sum", eicar}).substr(0, 32);
+    const auto database = run_dir / "clamav-test.hdb";
+    std::ofstream(database) << fmt::format("{}:{}:Custode-Demo-Eicar\n", md5, eicar.size());
+    return database;
+}
+
+/// bianchi's night: four tasks, backups to a restic repository on the lab
+/// side, and per PC its own home to scan and back up and its own shutdown
+/// (the simulated PCs share this machine's disk and kernel).
+void night_settings(Demo& demo, NetconfOptions& options) {
+    const auto repository = run_dir / "restic";
+    const auto password = run_dir / "restic.password";
+    fs::remove_all(repository);  // a previous demo's
+    std::ofstream(password) << "custode-demo\n";
+    run_checked({"restic", "init", "--quiet", "--repo", repository.string(), "--password-file", password.string()});
+    options.ssh = demo.lab->netconf_ssh();
+    options.client_extra["bianchi"] = fmt::format(
+        "[maintenance]\ntasks = [\"antivirus\", \"disk-health\", \"backup\", \"empty-trash\"]\nshutdown = \"woken\"\n"
+        "backup_repository = {}\nbackup_password_file = {}\n",
+        toml_string(repository.string()), toml_string(password.string()));
+    const auto database = eicar_database();
+    for (SshPc* pc : demo.lab->pcs()) {
+        std::ofstream(pc->home() / "offer.txt") << "the offer for " << pc->name() << "\n";
+        fs::create_directories(pc->home() / ".local/share/Trash/files");
+        std::ofstream(pc->home() / ".local/share/Trash/files/old-draft.txt") << "old\n";
+        options.host_extra[pc->name()] = fmt::format(
+            "[host.maintenance]\nbackup_sources = [{0}]\n[host.maintenance.commands]\n"
+            "antivirus = {1}\nshutdown = {2}\n",
+            toml_string(pc->home().string()),
+            toml_string(fmt::format("clamscan -d {} --recursive --infected --no-summary --stdout -- {}",
+                                            database.string(), pc->home().string())),
+            toml_string(pc->shutdown_command()));
+    }
 }
 
 void step_netconf(Demo& demo) {
     NetconfOptions options;
     options.site_name = "demo";
     options.state = run_dir / "state.db";
-    demo.testbed().write_netconf(demo.netconf, options);
+    options.declare_light_hosts = false;  // the night meets only the PCs with sshd
     fs::create_directories(run_dir);
+    night_settings(demo, options);
+    demo.testbed().write_netconf(demo.netconf, options);
     std::ofstream(netconf_note) << demo.netconf.string() << '\n';
     demo.say(fmt::format("{}/site.toml (custode namespaces: {}<client>)", demo.netconf.string(),
                          demo.testbed().custode_prefix()));
@@ -181,6 +246,20 @@ void step_wake(Demo& demo) {
     run_custode(demo, {"wake", "acme", "sleepy", "--wait", "15"}, {0});
 }
 
+/// Before the first night: the PCs' host keys, recorded while they are on.
+void step_enroll(Demo& demo) {
+    run_custode(demo, {"wake", "bianchi", "--all", "--wait", "15"}, {0});
+    run_custode(demo, {"enroll", "bianchi"}, {0});
+    for (SshPc* pc : demo.lab->pcs())
+        if (pc->name() == "ws2") pc->power_off();
+    demo.say("the office closes: ws2 is switched off, pc1 is left on");
+}
+
+void step_night(Demo& demo) {
+    run_custode(demo, {"maintain", "bianchi", "--wake-wait", "30", "--off-wait", "30"}, {0});
+    run_custode(demo, {"runs"}, {0});
+}
+
 /// The end of a contract: the lab side tears acme down and writes the
 /// targets; a PC of acme proves, in a signed report, that the lab is gone.
 void step_disconnect(Demo& demo) {
@@ -233,6 +312,8 @@ std::vector<Step> up_steps() {
         {"Check: status, and each client's PC answers from its namespace", step_check},
         {"Discover both LANs by ARP (inventory in the state file)", step_scan},
         {"Wake a sleeping PC of acme and confirm it came up", step_wake},
+        {"Record the SSH host keys of bianchi's PCs (custode enroll)", step_enroll},
+        {"A night at bianchi: wake, antivirus, disk health, backup, trash, shut down; report", step_night},
         {"Disconnect acme: baseline, tear down, lab-side checks, signed record", step_disconnect},
         {"From a PC of acme: prove the lab is gone (signed isolation report)", step_isolation},
     };
@@ -247,12 +328,14 @@ void print_epilogue(Demo& demo) {
         "  nsenter --net=/run/netns/{0}gw {1} --netconf {2} plan\n"
         "    (run custode in the gateway namespace with nsenter, not 'ip netns exec':\n"
         "     the namespaces it creates must stay visible outside)\n"
+        "The night at bianchi: its report is {3} (open it in a browser)\n"
+        "  nsenter --net=/run/netns/{0}gw {1} --netconf {2} runs\n"
         "Tear it down with: custode-demo down\n",
-        tb.prefix(), CUSTODE_BINARY, demo.netconf.string());
+        tb.prefix(), CUSTODE_BINARY, demo.netconf.string(), (run_dir / "reports" / "run-1.html").string());
 }
 
 int up(const fs::path& netconf) {
-    Demo demo{std::nullopt, fs::absolute(netconf), {}, Outcome::done};
+    Demo demo{std::nullopt, std::nullopt, fs::absolute(netconf), {}, Outcome::done};
     const auto steps = up_steps();
     for (std::size_t i = 0; i < steps.size(); ++i) {
         std::cout << fmt::format("[{}/{}] {}\n", i + 1, steps.size(), steps[i].title) << std::flush;
@@ -276,15 +359,21 @@ void remove_netconf(const fs::path& dir) {
     fs::remove(dir, ec);
 }
 
-int down() {
-    const auto removed = Testbed::remove_all(tag);
-    std::cout << fmt::format("[1/2] Remove the demo namespaces\n      {}\n",
-                             removed.empty() ? "none found" : fmt::format("removed: {}", fmt::join(removed, " ")));
+/// The netconf `up` wrote and everything under run_dir; returns the netconf's path.
+std::string remove_files() {
     std::string netconf;
     std::ifstream(netconf_note) >> netconf;
     if (!netconf.empty()) remove_netconf(netconf);
     std::error_code ec;
     fs::remove_all(run_dir, ec);
+    return netconf;
+}
+
+int down() {
+    const auto removed = Testbed::remove_all(tag);
+    std::cout << fmt::format("[1/2] Remove the demo namespaces\n      {}\n",
+                             removed.empty() ? "none found" : fmt::format("removed: {}", fmt::join(removed, " ")));
+    const auto netconf = remove_files();
     std::cout << fmt::format("[2/2] Remove the netconf and {}\n      {}\n", run_dir.string(),
                              netconf.empty() ? "none recorded" : "removed " + netconf);
     return 0;

@@ -69,7 +69,7 @@ std::string client_toml(const Site& site, const NetconfOptions& options) {
     for (const auto& host : site.full_hosts)
         text += host_toml(host.name, host.ip, host.mac, "linux") + extra(options.host_extra, host.name);
     for (const auto& host : site.light_hosts)
-        text += host_toml(host.name, host.ip, host.mac, "windows") + extra(options.host_extra, host.name);
+        if (options.declare_light_hosts) text += host_toml(host.name, host.ip, host.mac, "windows") + extra(options.host_extra, host.name);
     return text + extra(options.client_extra, site.name);
 }
 

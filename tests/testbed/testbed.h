@@ -108,6 +108,9 @@ struct NetconfOptions {
     std::optional<std::filesystem::path> state;  ///< default: <dir>/state.db
     std::vector<LabHost> lab_hosts;
     std::optional<NetconfSsh> ssh;          ///< written as [ssh] when set
+    /// Light hosts as [[host]] entries (Windows PCs without SSH); off when a
+    /// night should only meet the PCs that run sshd.
+    bool declare_light_hosts = true;
     /// More TOML per client file (by site name), after its hosts: a
     /// [maintenance] table, more [[host]] entries.
     std::map<std::string, std::string> client_extra;
