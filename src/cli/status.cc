@@ -12,6 +12,7 @@
 #include "custode/cli/output.h"
 #include "custode/core/exit_code.h"
 #include "custode/os/inventory_store.h"
+#include "custode/os/run_store.h"
 
 namespace custode::cli {
 namespace {
@@ -46,14 +47,24 @@ std::string link_text(const std::optional<LiveLink>& link) {
     return text + fmt::format(" rx {} tx {} packets", link->rx_packets, link->tx_packets);
 }
 
-/// The newest scan of each client, when a state file exists (status never creates one).
-std::function<std::string(const std::string&)> last_scans(const GlobalOptions& global, const Netconf& netconf) {
+/// What the state file says of a client: its newest scan and nightly run.
+struct History {
+    std::string last_scan;  ///< "" when never
+    std::string last_run;
+};
+
+/// Reads a client's History, when a state file exists (status never creates one).
+std::function<History(const std::string&)> histories(const GlobalOptions& global, const Netconf& netconf) {
     const auto path = state_path(global, netconf);
-    if (!std::filesystem::exists(path)) return [](const std::string&) { return std::string(); };
+    if (!std::filesystem::exists(path)) return [](const std::string&) { return History{}; };
     auto store = std::make_shared<os::StateStore>(os::StateStore::open(path));
     return [store](const std::string& client) {
-        const auto scan = os::last_scan(*store, client);
-        return scan ? fmt::format("{} ({} hosts)", scan->at, scan->hosts_found) : std::string();
+        History history;
+        if (const auto scan = os::last_scan(*store, client))
+            history.last_scan = fmt::format("{} ({} hosts)", scan->at, scan->hosts_found);
+        if (const auto runs = os::list_runs(*store, client, 1); !runs.empty())
+            history.last_run = fmt::format("run {} at {}: {}", runs.front().id, runs.front().started, runs.front().status);
+        return history;
     };
 }
 
@@ -62,18 +73,20 @@ int run(const GlobalOptions& global, const po::variables_map& values) {
     const auto clients = app::select_clients(netconf, client_arguments(values));
     auto system = os::make_kernel_link_system();
     const auto statuses = app::link_status(netconf, *system, clients);
-    const auto last_scan_of = last_scans(global, netconf);
+    const auto history_of = histories(global, netconf);
     bool all_in_sync = true;
     nlohmann::json json = nlohmann::json::array();
     for (const auto& status : statuses) {
         all_in_sync = all_in_sync && status.in_sync;
+        const auto history = history_of(status.client);
         json.push_back({{"client", status.client},
                         {"namespace", status.namespace_name},
                         {"namespace_exists", status.namespace_exists},
                         {"in_sync", status.in_sync},
                         {"circuit", link_json(status.circuit)},
                         {"bridge", link_json(status.bridge)},
-                        {"last_scan", last_scan_of(status.client)}});
+                        {"last_scan", history.last_scan},
+                        {"last_run", history.last_run}});
         if (global.json) continue;
         std::cout << fmt::format("{} ({}): {}\n", status.client, status.namespace_name,
                                  !status.namespace_exists ? "not provisioned"
@@ -81,8 +94,8 @@ int run(const GlobalOptions& global, const po::variables_map& values) {
                                                          : "DRIFT (see custode plan)");
         if (!status.namespace_exists) continue;
         std::cout << fmt::format("  circuit: {}\n  br0:     {}\n", link_text(status.circuit), link_text(status.bridge));
-        const auto scan = last_scan_of(status.client);
-        std::cout << fmt::format("  last scan: {}\n", scan.empty() ? "never" : scan);
+        std::cout << fmt::format("  last scan: {}\n  last run:  {}\n", history.last_scan.empty() ? "never" : history.last_scan,
+                                 history.last_run.empty() ? "never" : history.last_run);
     }
     if (global.json) print_json("status", all_in_sync, {{"clients", json}});
     return to_int(all_in_sync ? ExitCode::ok : ExitCode::problem);
@@ -91,7 +104,7 @@ int run(const GlobalOptions& global, const po::variables_map& values) {
 }  // namespace
 
 Command status_command() {
-    return {"status", "[CLIENT...]", "per client: namespace, circuit, bridge, carrier, address, counters", declare,
+    return {"status", "[CLIENT...]", "per client: namespace, circuit, bridge, carrier, address, counters, last scan and run", declare,
             run};
 }
 

@@ -263,6 +263,8 @@ TEST_CASE("maintain: a night at acme — woken, scanned, backed up, trash emptie
     CHECK(contains(text, "ghost"));
     CHECK(contains(text, "eicar.com"));
     CHECK(fs::exists(run.at("report").get<std::string>()));
+    const auto status = json_of((*night.custode)({"--json", "status"}).output);
+    CHECK(contains(status.at("clients").at(0).at("last_run").get<std::string>(), fmt::format("run {} at", id)));
 }
 
 TEST_CASE("maintain: a dry run wakes nothing and changes nothing, but checks programs and the repository",

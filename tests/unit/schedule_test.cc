@@ -4,6 +4,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <ctime>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <unistd.h>
 
 #include "custode/core/schedule.h"
@@ -87,4 +90,37 @@ TEST_CASE("the install step writes the units with the example netconf's windows"
           std::string::npos);
     CHECK(std::filesystem::exists(dest / "usr/local/bin/custode"));
     std::filesystem::remove_all(dest);
+}
+
+TEST_CASE("maintain --scheduled takes no client outside its window; a missing SSH key is a usage error", "[schedule][cli]") {
+    namespace fs = std::filesystem;
+    const auto dir = fs::temp_directory_path() / ("custode-scheduled-" + std::to_string(::getpid()));
+    fs::create_directories(dir / "clients");
+    // A window that opens two hours from now and closes an hour later.
+    const std::time_t now = std::time(nullptr);
+    std::tm local{};
+    ::localtime_r(&now, &local);
+    const int start = (local.tm_hour + 2) % 24;
+    std::ofstream(dir / "site.toml") << "[site]\nname = \"lab\"\nstate = \"" << (dir / "state.db").string()
+                                     << "\"\n[ssh]\nidentity = \"" << (dir / "id").string() << "\"\nknown_hosts = \""
+                                     << (dir / "known_hosts").string() << "\"\n";
+    std::ofstream(dir / "clients/acme.toml")
+        << "[link]\nkind = \"port\"\ninterface = \"eth9\"\n[lan]\nsubnet = \"192.168.1.0/24\"\n"
+           "address = \"192.168.1.250/24\"\n[maintenance]\nwindow = \""
+        << fmt::format("{:02}:00-{:02}:00", start, (start + 1) % 24) << "\"\ntasks = [\"antivirus\"]\n";
+    std::ofstream(dir / "id") << "not a key: never read when no client is due\n";
+    std::ofstream(dir / "known_hosts") << "";
+
+    const auto run = custode::testing::run_custode("--json --netconf " + dir.string() + " maintain --scheduled", false);
+    INFO(run.output);
+    CHECK(run.exit_code == 0);
+    const auto json = nlohmann::json::parse(run.output);
+    CHECK(json.at("clients").empty());
+    CHECK(json.at("run").is_null());
+
+    fs::remove(dir / "id");
+    const auto no_identity = custode::testing::run_custode("--netconf " + dir.string() + " maintain --all", true);
+    CHECK(no_identity.exit_code == 2);
+    CHECK_THAT(no_identity.output, Catch::Contains("ssh.identity") && Catch::Contains("no such file"));
+    fs::remove_all(dir);
 }
