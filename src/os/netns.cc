@@ -9,6 +9,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unistd.h>
 
@@ -40,45 +41,60 @@ void prepare_run_dir() {
     }
 }
 
-/// In a thread of its own, so the caller's namespace is untouched: a new
-/// network namespace, pinned by bind-mounting it onto `path`.
-void mount_new_namespace(const std::string& path) {
-    std::exception_ptr failure;
-    std::thread worker([&] {
-        try {
-            if (::unshare(CLONE_NEWNET) != 0) throw SystemError("unshare(CLONE_NEWNET)", errno, "");
-            if (::mount("/proc/thread-self/ns/net", path.c_str(), "none", MS_BIND, nullptr) != 0)
-                throw SystemError("mount --bind /proc/thread-self/ns/net " + path, errno, "");
-        } catch (...) {
-            failure = std::current_exception();
+/// Unshares the calling thread into a new network namespace, pins it on
+/// `path`, runs `inside` there and returns the thread to its own namespace.
+void mount_new_namespace_here(const std::string& path, const std::function<void()>& inside) {
+    const auto home = NamespaceFd::open_current();
+    if (::unshare(CLONE_NEWNET) != 0) throw SystemError("unshare(CLONE_NEWNET)", errno, "");
+    struct ReturnHome {
+        const NamespaceFd& home;
+        ~ReturnHome() {
+            // Going on in the wrong namespace would change the wrong links.
+            if (::setns(home.fd(), CLONE_NEWNET) != 0) std::terminate();
         }
-    });
-    worker.join();
-    if (failure) std::rethrow_exception(failure);
+    } return_home{home};
+    if (::mount("/proc/thread-self/ns/net", path.c_str(), "none", MS_BIND, nullptr) != 0)
+        throw SystemError("mount --bind /proc/thread-self/ns/net " + path, errno, "");
+    try {
+        inside();
+    } catch (...) {
+        ::umount2(path.c_str(), MNT_DETACH);
+        throw;
+    }
 }
 
-}  // namespace
-
-Creation create_named_namespace(std::string_view name) {
-    const auto path = namespace_path(name);
+/// The part of create_named_namespace before the namespace itself: the
+/// checked path, /run/netns prepared, the file made with O_EXCL.
+std::optional<std::string> make_namespace_file(std::string_view name) {
+    auto path = namespace_path(name);
     // Once per process: a recursive propagation change walks every namespace
     // already mounted there, so doing it per namespace grows with their number.
     static std::once_flag run_dir_prepared;
     std::call_once(run_dir_prepared, prepare_run_dir);
     const int fd = ::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
     if (fd < 0) {
-        if (errno == EEXIST) return Creation::already_exists;
+        if (errno == EEXIST) return std::nullopt;
         throw SystemError("create " + path, errno, "");
     }
     ::close(fd);
+    return path;
+}
+
+}  // namespace
+
+Creation create_named_namespace(std::string_view name, const std::function<void()>& inside) {
+    const auto path = make_namespace_file(name);
+    if (!path) return Creation::already_exists;
     try {
-        mount_new_namespace(path);
+        mount_new_namespace_here(*path, inside);
     } catch (...) {
-        ::unlink(path.c_str());
+        ::unlink(path->c_str());
         throw;
     }
     return Creation::created;
 }
+
+Creation create_named_namespace(std::string_view name) { return create_named_namespace(name, [] {}); }
 
 bool named_namespace_exists(std::string_view name) { return std::filesystem::exists(namespace_path(name)); }
 
@@ -162,6 +178,26 @@ void write_sysctl(const std::string& path, std::string_view value) {
     ::close(fd);
     if (written < 0) throw SystemError("write " + path, write_errno, std::string(value));
     if (static_cast<std::size_t>(written) != value.size()) throw SystemError("write " + path, EIO, "short write");
+}
+
+void write_sysctls(const std::string& directory,
+                   const std::vector<std::pair<std::string, std::string>>& relative_path_and_value) {
+    const int dir = ::open(directory.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0) throw SystemError("open " + directory, errno, "");
+    struct CloseDir {
+        int fd;
+        ~CloseDir() { ::close(fd); }
+    } close_dir{dir};
+    for (const auto& [relative, value] : relative_path_and_value) {
+        const auto path = directory + "/" + relative;
+        const int fd = ::openat(dir, relative.c_str(), O_WRONLY | O_CLOEXEC);
+        if (fd < 0) throw SystemError("open " + path, errno, "");
+        const auto written = ::write(fd, value.data(), value.size());
+        const int write_errno = errno;
+        ::close(fd);
+        if (written < 0) throw SystemError("write " + path, write_errno, value);
+        if (static_cast<std::size_t>(written) != value.size()) throw SystemError("write " + path, EIO, "short write");
+    }
 }
 
 std::string read_sysctl(const std::string& path) {

@@ -14,11 +14,13 @@
 #include <sstream>
 #include <string>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
 #include <vector>
 
 #include "custode/core/address.h"
+#include "custode/os/netns.h"
 #include "custode/os/state_store.h"
 #include "netns/support.h"
 #include "testbed/testbed.h"
@@ -473,7 +475,7 @@ TEST_CASE("links: concurrent applies serialise on the run lock", "[links]") {
     check_provisioned(tb, bianchi, "custode:bianchi", "vxlan");
 }
 
-TEST_CASE("links: remove gives the port back; apply --prune removes a dropped client only", "[links]") {
+TEST_CASE("links: remove gives the port back, and apply --prune removes a dropped client only", "[links]") {
     REQUIRE(::geteuid() == 0);
     Testbed tb("links-remove");
     Site& a = tb.site("alfa", prefix("192.168.1.0/24"));
@@ -578,4 +580,55 @@ TEST_CASE("links: a lab port joins the client's bridge with BPDU guard and root 
     const json back = link(tb.gateway(), "lab0");
     REQUIRE_FALSE(back.is_null());
     CHECK(alias_of(back).empty());
+}
+
+namespace {
+
+/// The inode of a namespace file: equal inodes, same namespace.
+ino_t namespace_inode(const std::string& path) {
+    struct stat status {};
+    REQUIRE(::stat(path.c_str(), &status) == 0);
+    return status.st_ino;
+}
+
+/// Deletes the named namespaces at the end of a test, even a failed one.
+struct NamespaceSweep {
+    std::vector<std::string> names;
+    ~NamespaceSweep() {
+        for (const auto& name : names) os::delete_named_namespace(name);
+    }
+};
+
+}  // namespace
+
+TEST_CASE("links: a namespace made with work inside runs it there, by the caller, who comes back", "[links]") {
+    REQUIRE(::geteuid() == 0);
+    const auto tag = std::to_string(::getpid());
+    NamespaceSweep sweep{{"cu-inside-" + tag, "cu-fails-" + tag}};
+    const auto home = namespace_inode("/proc/thread-self/ns/net");
+    const auto caller = std::this_thread::get_id();
+
+    ino_t inside = 0;
+    std::thread::id worker;
+    REQUIRE(os::create_named_namespace(sweep.names[0], [&] {
+        inside = namespace_inode("/proc/thread-self/ns/net");
+        worker = std::this_thread::get_id();
+        os::write_sysctls("/proc/sys/net", {{"ipv6/conf/all/disable_ipv6", "1"},
+                                            {"ipv4/igmp_link_local_mcast_reports", "0"}});
+    }) == os::Creation::created);
+    CHECK(worker == caller);
+    CHECK(inside != home);
+    CHECK(namespace_inode("/proc/thread-self/ns/net") == home);
+    CHECK(namespace_inode("/run/netns/" + sweep.names[0]) == inside);
+    CHECK(read_sysctl_in(sweep.names[0], "/proc/sys/net/ipv6/conf/all/disable_ipv6") == "1");
+    CHECK(read_sysctl_in(sweep.names[0], "/proc/sys/net/ipv4/igmp_link_local_mcast_reports") == "0");
+    CHECK(os::create_named_namespace(sweep.names[0], [] { FAIL("runs only in a new namespace"); }) ==
+          os::Creation::already_exists);
+
+    /// A failure inside: rethrown, the namespace is gone, the caller is home.
+    CHECK_THROWS_WITH(os::create_named_namespace(sweep.names[1],
+                                                 [] { os::write_sysctls("/proc/sys/net", {{"no/such/key", "1"}}); }),
+                      Catch::Contains("no/such/key"));
+    CHECK_FALSE(os::named_namespace_exists(sweep.names[1]));
+    CHECK(namespace_inode("/proc/thread-self/ns/net") == home);
 }

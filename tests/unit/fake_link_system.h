@@ -4,6 +4,7 @@
 /// without root.
 
 #include <algorithm>
+#include <functional>
 #include <map>
 
 #include "custode/core/error.h"
@@ -16,7 +17,11 @@ public:
     LiveNamespace gateway;
     std::map<std::string, LiveNamespace> namespaces;
     int fail_at_call = -1;  ///< the carry_out call (0-based) that fails; -1: none
+    /// Also fails every call for which this returns true (when set).
+    std::function<bool(const os::StepTarget&, const Step&)> fail_if;
     int calls = 0;
+    /// Every carry_out call, in order: the client and the step.
+    std::vector<std::pair<std::string, Step>> log;
 
     FakeLinkSystem() { add(gateway, "lo", ""); }
 
@@ -47,7 +52,9 @@ public:
     }
 
     void carry_out(const os::StepTarget& target, const Step& step) override {
+        log.emplace_back(target.client, step);
         if (calls++ == fail_at_call) throw SystemError("injected failure", EIO, "");
+        if (fail_if && fail_if(target, step)) throw SystemError("injected failure", EIO, "");
         std::visit([&](const auto& concrete) { apply(target, concrete); }, step);
     }
 

@@ -120,6 +120,132 @@ TEST_CASE("one failing client does not stop the others", "[links]") {
     CHECK(system.namespaces.count("cu-bianchi") == 1);
 }
 
+namespace {
+
+/// Three port clients on a fresh fake gateway.
+FakeLinkSystem three_ports() {
+    FakeLinkSystem system;
+    for (const char* port : {"p-acme", "p-bianchi", "p-conti"}) system.add(system.gateway, port, "veth");
+    return system;
+}
+
+Netconf three_clients() {
+    return load({port_client("acme", "p-acme"), port_client("bianchi", "p-bianchi"), port_client("conti", "p-conti")});
+}
+
+/// Position in the log of the first (or last) call of this step kind, for any client.
+template <class Kind>
+std::ptrdiff_t first_call(const FakeLinkSystem& system) {
+    auto found = std::find_if(system.log.begin(), system.log.end(),
+                              [](const auto& call) { return std::holds_alternative<Kind>(call.second); });
+    return found - system.log.begin();
+}
+template <class Kind>
+std::ptrdiff_t last_call(const FakeLinkSystem& system) {
+    auto found = std::find_if(system.log.rbegin(), system.log.rend(),
+                              [](const auto& call) { return std::holds_alternative<Kind>(call.second); });
+    return system.log.rend() - found - 1;
+}
+
+/// The fake after the failed client was undone: it has no namespace and its
+/// port is back in the gateway; the others are applied and now in sync.
+void check_only_one_undone(FakeLinkSystem& system, const Netconf& netconf,
+                           const std::vector<app::ClientOutcome>& outcomes, const std::string& failed) {
+    REQUIRE(outcomes.size() == 3);
+    for (const auto& outcome : outcomes) {
+        INFO(outcome.plan.client);
+        if (outcome.plan.client == failed) {
+            CHECK(outcome.result == Result::failed);
+            CHECK_THAT(outcome.error, Catch::Contains("injected failure"));
+            CHECK(outcome.undo_errors.empty());
+            CHECK(system.namespaces.count("cu-" + failed) == 0);
+            const LiveLink* port = system.gateway.find("p-" + failed);
+            REQUIRE(port != nullptr);
+            CHECK(port->alias.empty());
+        } else {
+            CHECK(outcome.result == Result::applied);
+        }
+    }
+    system.fail_if = nullptr;
+    system.fail_at_call = -1;
+    for (const auto& again : app::plan_links(netconf, system, app::select_clients(netconf, {}), false))
+        CHECK(again.result == (again.plan.client == failed ? Result::pending : Result::in_sync));
+}
+
+}  // namespace
+
+TEST_CASE("apply runs in phases across clients: namespaces, then moves, then the rest", "[links]") {
+    auto system = three_ports();
+    auto netconf = three_clients();
+    auto outcomes = app::apply_links(netconf, system, app::select_clients(netconf, {}), {});
+    for (const auto& outcome : outcomes) CHECK(outcome.result == Result::applied);
+    CHECK(last_call<CreateNamespace>(system) < first_call<AdoptPort>(system));
+    CHECK(last_call<AddAddress>(system) < first_call<AdoptPort>(system));
+    CHECK(last_call<AdoptPort>(system) < first_call<SetMaster>(system));
+    CHECK(last_call<AdoptPort>(system) - first_call<AdoptPort>(system) == 2);  // the three moves back to back
+    // Each client's own steps still in plan order.
+    for (const auto& outcome : outcomes) {
+        std::vector<std::size_t> kinds;
+        for (const auto& [client, step] : system.log)
+            if (client == outcome.plan.client) kinds.push_back(step.index());
+        std::vector<std::size_t> planned;
+        for (const auto& step : outcome.plan.steps) planned.push_back(step.index());
+        CHECK(kinds == planned);
+    }
+}
+
+TEST_CASE("a client failing in the move phase is undone alone; the others complete", "[links]") {
+    auto system = three_ports();
+    auto netconf = three_clients();
+    system.fail_if = [](const os::StepTarget& target, const Step& step) {
+        return target.client == "bianchi" && std::holds_alternative<AdoptPort>(step);
+    };
+    auto outcomes = app::apply_links(netconf, system, app::select_clients(netconf, {}), {});
+    // bianchi is dropped from the last phase.
+    for (const auto& [client, step] : system.log)
+        if (client == "bianchi") CHECK_FALSE(std::holds_alternative<SetMaster>(step));
+    check_only_one_undone(system, netconf, outcomes, "bianchi");
+}
+
+TEST_CASE("a client failing in the last phase is undone alone, its port given back", "[links]") {
+    auto system = three_ports();
+    auto netconf = three_clients();
+    system.fail_if = [](const os::StepTarget& target, const Step& step) {
+        return target.client == "bianchi" && std::holds_alternative<SetMaster>(step);
+    };
+    auto outcomes = app::apply_links(netconf, system, app::select_clients(netconf, {}), {});
+    check_only_one_undone(system, netconf, outcomes, "bianchi");
+}
+
+TEST_CASE("with three clients, a failure at any call undoes exactly that client", "[links]") {
+    auto netconf = three_clients();
+    auto probe = three_ports();
+    app::apply_links(netconf, probe, app::select_clients(netconf, {}), {});
+    const auto calls = probe.log;
+    REQUIRE(calls.size() >= 27);
+    for (std::size_t fail_at = 0; fail_at < calls.size(); ++fail_at) {
+        INFO("failing call " << fail_at << " (client " << calls[fail_at].first << ")");
+        auto system = three_ports();
+        system.fail_at_call = static_cast<int>(fail_at);
+        auto outcomes = app::apply_links(netconf, system, app::select_clients(netconf, {}), {});
+        check_only_one_undone(system, netconf, outcomes, calls[fail_at].first);
+    }
+}
+
+TEST_CASE("removal runs in phases too: every port back before any namespace goes", "[links]") {
+    auto system = three_ports();
+    auto netconf = three_clients();
+    const auto before = snapshot(system);
+    app::apply_links(netconf, system, app::select_clients(netconf, {}), {});
+    auto empty = load({});
+    system.log.clear();
+    auto outcomes = app::apply_links(empty, system, app::select_clients(empty, {}), {.prune = true});
+    REQUIRE(outcomes.size() == 3);
+    for (const auto& outcome : outcomes) CHECK(outcome.result == Result::applied);
+    CHECK(last_call<ReleasePort>(system) < first_call<DeleteNamespace>(system));
+    CHECK(snapshot(system) == before);
+}
+
 TEST_CASE("a refused client changes nothing and others go on", "[links]") {
     FakeLinkSystem system;
     system.add(system.gateway, "p-bianchi", "veth");

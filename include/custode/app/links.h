@@ -48,8 +48,8 @@ struct ApplyOptions {
 std::vector<ClientOutcome> plan_links(const Netconf& netconf, os::LinkSystem& system,
                                       const std::vector<const Client*>& clients, bool prune);
 
-/// Plans and carries out, client by client. A failing client is undone and
-/// does not stop the others.
+/// Plans and carries out every client's plan (carry_out_plans). A failing
+/// client is undone and does not stop the others.
 std::vector<ClientOutcome> apply_links(const Netconf& netconf, os::LinkSystem& system,
                                        const std::vector<const Client*>& clients, const ApplyOptions& options);
 
@@ -62,6 +62,14 @@ ClientOutcome remove_client(const std::string& prefix, const std::string& client
 /// Carries out a plan as one transaction: on failure, the steps already done
 /// are undone in reverse order.
 void carry_out_plan(os::LinkSystem& system, ClientOutcome& outcome);
+
+/// Carries out many plans, each still its own transaction, in three phases
+/// across clients: every client's steps before its first link move, then
+/// every client's moves (a port adopted or released, a circuit created and
+/// moved in), then the rest. Each client's steps keep their plan order. A
+/// failure in any phase undoes that client's completed steps (in reverse)
+/// and drops it from the later phases; the other clients go on.
+void carry_out_plans(os::LinkSystem& system, const std::vector<ClientOutcome*>& outcomes);
 
 /// Throws UsageError naming the client when its namespace does not exist:
 /// scan, wake and disconnect work inside it.

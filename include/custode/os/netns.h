@@ -25,6 +25,15 @@ enum class Creation { created, already_exists };
 /// file is removed again.
 Creation create_named_namespace(std::string_view name);
 
+/// The same, then runs `inside` in the new namespace before returning: the
+/// CALLING thread unshares, mounts, runs `inside` and goes back to its own
+/// namespace (as `ip netns add` does; the process ends rather than go on in
+/// the wrong one). No thread is made: a thread per namespace cost ~4 ms at
+/// 1000 namespaces (its exit flushes its /proc entries). If `inside` throws,
+/// the namespace is removed again and the exception rethrown. Sockets
+/// opened inside keep the new namespace.
+Creation create_named_namespace(std::string_view name, const std::function<void()>& inside);
+
 /// Detaches and removes /run/netns/NAME. The namespace itself lives on while
 /// a process or socket still holds it. Returns false if there was no such name.
 bool delete_named_namespace(std::string_view name);
@@ -87,6 +96,15 @@ auto in_namespace(const NamespaceFd& ns, Work&& work) -> std::invoke_result_t<Wo
 /// the thread that OPENS the file: call this inside run_in_namespace to set a
 /// client namespace's sysctls.
 void write_sysctl(const std::string& path, std::string_view value);
+
+/// Writes several /proc/sys files under one directory (for example
+/// "/proc/sys/net"): the directory is looked up once and each file opened
+/// relative to it. Worth it for /proc/sys/net, whose lookup walks one cached
+/// entry per live namespace that used it (1000 namespaces: ~1 ms a lookup).
+/// Same namespace rule as write_sysctl: the directory shows the namespace of
+/// the thread that opens it.
+void write_sysctls(const std::string& directory,
+                   const std::vector<std::pair<std::string, std::string>>& relative_path_and_value);
 
 /// Reads a /proc/sys file, without the trailing newline. Same namespace rule.
 std::string read_sysctl(const std::string& path);
