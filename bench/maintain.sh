@@ -7,7 +7,7 @@
 # is bench/maintain_bench.cc; everything lives in namespaces it makes
 # ("ctb-bench-maintain-*"), removed at the end even on failure.
 #   bench/maintain.sh [N] [ROUNDS] [FORKS]   (default 100 3 32; root, from the repo root)
-#   BUILD_DIR=build-bench CUSTODE=path/to/custode STRATEGY=free bench/maintain.sh
+#   BUILD_DIR=build-bench CUSTODE=path/to/custode STRATEGY=free WARMUP=0 KEEP_DIR=1 bench/maintain.sh
 set -euo pipefail
 N=${1:-100}
 ROUNDS=${2:-3}
@@ -30,8 +30,8 @@ CUSTODE=${CUSTODE:-$BUILD_DIR/src/custode}
 
 # The program cleans up after itself; a run killed before it could is swept here.
 trap 'rc=$?; if [[ $rc -ne 0 ]]; then "$BENCH" --cleanup || true; fi' EXIT
-echo "custode $(git rev-parse --short HEAD 2>/dev/null || echo '?'); $(ansible-playbook --version | head -1); $(nproc) cores"
+echo "custode $(git rev-parse --short HEAD 2>/dev/null || echo '?'); $(ansible-playbook --version 2>/dev/null | sed -n 1p); $(nproc) cores"
 echo "uptime before: $(uptime)"
 "$BENCH" --custode "$CUSTODE" --pcs "$N" --rounds "$ROUNDS" --concurrency "$FORKS" \
-  --strategy "${STRATEGY:-linear}" --warmup "${WARMUP:-1}"
+  --strategy "${STRATEGY:-linear}" --warmup "${WARMUP:-1}" ${KEEP_DIR:+--keep-dir}
 echo "uptime after: $(uptime)"
