@@ -52,13 +52,24 @@ iproute2_remove() {
 }
 
 cleanup_namespaces_of bl- 2>/dev/null || true   # a run killed before its trap
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 ip netns add "$GW"; ip netns add "$CARRIER"
 write_netconf
 make_ports
 
 # Deleted namespaces are cleaned up by the kernel in the background, holding
-# locks the next phase needs: let that settle so neither tool pays for the other.
-settle() { sleep "${SETTLE:-5}"; }
+# the rtnl lock the next phase needs: wait SETTLE seconds, then until the
+# kernel's count of live namespaces (the net_namespace slab) stops falling,
+# so neither tool pays for the other's cleanup.
+live_namespaces() { awk '$1 == "net_namespace" {print $2}' /proc/slabinfo 2>/dev/null || echo 0; }
+settle() {
+  sleep "${SETTLE:-5}"
+  local before after
+  for _ in $(seq 60); do
+    before=$(live_namespaces); sleep 1; after=$(live_namespaces)
+    [ "$after" -ge "$before" ] && return
+  done
+}
 
 start=$(now); iproute2_apply; ip_apply=$(elapsed "$start")
 start=$(now); iproute2_remove; ip_remove=$(elapsed "$start")
@@ -79,3 +90,4 @@ printf '%-28s %9.2fs %9.2fs %8.2f\n' "apply from empty" "$ip_apply" "$cu_apply" 
 printf '%-28s %9.2fs %9.2fs %8.2f\n' "remove all (ports back)" "$ip_remove" "$cu_remove" "$(echo "$cu_remove / $ip_remove" | bc -l)"
 printf '%-28s %10s %9.3fs\n' "plan, all in sync (best of 5)" "-" "$cu_plan"
 echo "ports back in the gateway after custode's removal: $ports_back of $N"
+echo "load average (1, 5, 15 min): before $load_before, after $(cut -d' ' -f1-3 /proc/loadavg)"
