@@ -328,7 +328,7 @@ TEST_CASE("shutdown policies: all shuts down what was on, never leaves the woken
     }
 }
 
-TEST_CASE("--tasks replaces each client's list, in its order", "[maintain]") {
+TEST_CASE("the --tasks option replaces each client's list, in its order", "[maintain]") {
     Night night;
     night.options.tasks = std::vector{MaintenanceTask::backup, MaintenanceTask::antivirus};
     night.shared.pcs = {{mac1, {ip1, true}}};
