@@ -436,7 +436,7 @@ int run_benchmark(const Options& options) {
                            "ssh_args = -F /dev/null -o ControlMaster=auto -o ControlPersist=60s -o BatchMode=yes "
                            "-o IdentitiesOnly=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile={2} "
                            "-o GlobalKnownHostsFile=/dev/null\n",
-                           ansible_dir.string(), options.concurrency, lab.known_hosts().string()));
+                           ansible_dir.string(), options.concurrency, lab.known_hosts("acme").string()));
     fs::create_directories(ansible_dir / "home");
     fs::create_directories(ansible_dir / "local_tmp");
 

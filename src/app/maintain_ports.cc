@@ -1,6 +1,7 @@
 /// The real MaintenancePorts: everything happens inside the client's
 /// namespace, through the same adapters as `scan`, `wake` and `status`.
 
+#include <filesystem>
 #include <fmt/format.h>
 #include <mutex>
 #include <thread>
@@ -27,6 +28,9 @@ public:
           links_(os::make_kernel_link_system()), vendors_(load_vendors()) {}
 
     std::string link_problem(const Client& client) override {
+        if (!std::filesystem::exists(netconf_.known_hosts_of(client)))
+            return fmt::format("no SSH host keys recorded in {} (custode enroll {})", netconf_.known_hosts_of(client),
+                               client.name.str());
         const std::lock_guard lock(links_mutex_);  // one netlink socket set for all clients
         const auto status = link_status(netconf_, *links_, {&client}).front();
         if (!status.namespace_exists) return fmt::format("not provisioned: no namespace {} (custode apply)", status.namespace_name);
@@ -61,7 +65,9 @@ public:
 
     os::SshConnectResult connect(const Client& client, Ipv4Address ip) override {
         const auto ns = os::NamespaceFd::open_named(netconf_.namespace_of(client));
-        return os::in_namespace(ns, [&] { return os::ssh_connect(ip, ssh_); });
+        auto options = ssh_;
+        options.known_hosts = netconf_.known_hosts_of(client);
+        return os::in_namespace(ns, [&] { return os::ssh_connect(ip, options); });
     }
 
     std::vector<bool> wait_off(const Client& client, const std::vector<LanHost>& hosts,

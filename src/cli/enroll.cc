@@ -62,7 +62,7 @@ int run(const GlobalOptions& global, const po::variables_map& values) {
     const auto store = os::StateStore::open(state_path(global, netconf));
     const auto targets = app::enroll_targets(*client, os::load_inventory(store, client->name.str()), names);
     app::EnrollSettings settings;
-    settings.known_hosts = netconf.site.ssh.known_hosts;
+    settings.known_hosts = netconf.known_hosts_of(*client);
     settings.port = static_cast<std::uint16_t>(port);
     settings.timeout = std::chrono::seconds(timeout);
     settings.replace = values["replace"].as<bool>();

@@ -104,21 +104,19 @@ std::vector<const Client*> chosen_clients(const Netconf& netconf, const po::vari
     return app::select_clients(netconf, client_arguments(values));
 }
 
-/// A missing key or known_hosts would fail every PC the same way: say it once.
-void require_ssh_files(const SshSettings& ssh) {
+/// A missing key would fail every PC the same way: say it once. (A client
+/// not enrolled yet is that client's problem, reported in its record.)
+void require_ssh_identity(const SshSettings& ssh) {
     if (!fs::exists(ssh.identity))
         throw UsageError(fmt::format("ssh.identity {}: no such file (create it with ssh-keygen -t ed25519 -f {} and "
                                      "install its .pub on the PCs)", ssh.identity, ssh.identity));
-    if (!fs::exists(ssh.known_hosts))
-        throw UsageError(fmt::format("ssh.known_hosts {}: no such file (record the PCs' keys with custode enroll CLIENT)",
-                                     ssh.known_hosts));
 }
 
+/// The known_hosts file is each client's own (Netconf::known_hosts_of).
 os::SshOptions ssh_options(const SshSettings& ssh) {
     os::SshOptions options;
     options.user = ssh.user;
     options.identity = ssh.identity;
-    options.known_hosts = ssh.known_hosts;
     return options;
 }
 
@@ -159,7 +157,7 @@ int run(const GlobalOptions& global, const po::variables_map& values) {
     }
     require_one_selection(values);
     const auto options = maintain_options(values);
-    require_ssh_files(netconf.site.ssh);
+    require_ssh_identity(netconf.site.ssh);
     const auto state = state_path(global, netconf);
     const auto lock = lock_runs(state, values["wait"].as<bool>(), RunKind::maintenance);
     auto store = os::StateStore::open(state);

@@ -122,4 +122,8 @@ const Client* Netconf::find(std::string_view client_name) const {
 
 std::string Netconf::namespace_of(const Client& client) const { return site.namespace_prefix + client.name.str(); }
 
+std::string Netconf::known_hosts_of(const Client& client) const {
+    return site.ssh.known_hosts + ".d/" + client.name.str();
+}
+
 }  // namespace custode

@@ -284,3 +284,32 @@ TEST_CASE("maintain: a dry run wakes nothing and changes nothing, but checks pro
     CHECK(night.backups->snapshot_paths().empty());
     CHECK(run.at("dry_run") == true);
 }
+
+TEST_CASE("maintain: two clients on the same subnet, each with a PC at the same address, keep their own host keys",
+          "[maintain]") {
+    REQUIRE(::geteuid() == 0);
+    TempDir dir{"ctb-twins"};
+    Testbed tb("night-twins");
+    SshLab lab(tb, dir.path);
+    NetconfOptions options{.ssh = lab.netconf_ssh()};
+    for (const char* name : {"acme", "bianchi"}) {
+        Site& site = tb.site(name, *Ipv4Prefix::parse("192.168.1.0/24"));
+        tb.connect_port(site);
+        lab.add_pc(site, "pc1", ip("192.168.1.21"));  // same address, another PC, another host key
+        options.client_extra[name] = "[maintenance]\ntasks = [\"disk-health\"]\nshutdown = \"never\"\n";
+    }
+    const Custode custode{tb, tb.write_netconf(dir.path / "netconf", options)};
+    REQUIRE(custode({"apply"}).exit_code == 0);
+    CHECK(custode({"enroll", "acme"}).exit_code == 0);
+    CHECK(custode({"enroll", "bianchi"}).exit_code == 0);  // not "changed": its own file
+    const auto ran = custode({"--json", "maintain", "--all"});
+    CHECK(ran.exit_code == 0);
+    const auto run = json_of(ran.output);
+    REQUIRE(run.at("clients").size() == 2);
+    for (const auto& client : run.at("clients")) {
+        INFO(client.dump(2));
+        CHECK(client.at("hosts").at(0).at("reached") == true);
+    }
+    CHECK(fs::exists(lab.known_hosts("acme")));
+    CHECK(fs::exists(lab.known_hosts("bianchi")));
+}

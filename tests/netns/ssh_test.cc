@@ -77,7 +77,7 @@ struct SshSite {
         os::SshOptions options;
         options.user = SshLab::user();
         options.identity = lab.identity().string();
-        options.known_hosts = lab.known_hosts().string();
+        options.known_hosts = lab.known_hosts("acme").string();
         options.connect_timeout = connect_timeout;
         return options;
     }
@@ -130,15 +130,15 @@ TEST_CASE("ssh: enroll records new keys, says same on rerun, refuses a changed k
         CHECK(host.at("ip") == pc->ip().to_string());
         CHECK(host.at("key_type") == "ssh-ed25519");
         CHECK(host.at("fingerprint") == keygen_fingerprint(pc->host_key().string() + ".pub"));
-        CHECK(contains(read_file(site.lab.known_hosts()), pc->ip().to_string() + " " + pc->host_public_key() + "\n"));
+        CHECK(contains(read_file(site.lab.known_hosts("acme")), pc->ip().to_string() + " " + pc->host_public_key() + "\n"));
     }
-    CHECK(std::filesystem::status(site.lab.known_hosts()).permissions() ==
+    CHECK(std::filesystem::status(site.lab.known_hosts("acme")).permissions() ==
           (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
 
     const auto again = custode({"enroll", "acme"});
     CHECK(again.exit_code == 0);
     CHECK(std::regex_search(again.output, std::regex("pc1 +192\\.168\\.1\\.21 +ssh-ed25519 SHA256:[A-Za-z0-9+/]{43} +same")));
-    const auto recorded = read_file(site.lab.known_hosts());
+    const auto recorded = read_file(site.lab.known_hosts("acme"));
 
     // The adapter trusts what enroll recorded.
     {
@@ -155,15 +155,15 @@ TEST_CASE("ssh: enroll records new keys, says same on rerun, refuses a changed k
     CHECK(host_named(document, "pc1").at("status") == "changed");
     CHECK(host_named(document, "pc1").at("fingerprint") == keygen_fingerprint(pc1.host_key().string() + ".pub"));
     CHECK(host_named(document, "pc2").at("status") == "same");
-    CHECK(read_file(site.lab.known_hosts()) == recorded);
+    CHECK(read_file(site.lab.known_hosts("acme")) == recorded);
 
     const auto replaced = custode({"--json", "enroll", "acme", "pc1", "--replace"});
     CHECK(replaced.exit_code == 0);
     document = json_of(replaced.output);
     REQUIRE(document.at("hosts").size() == 1);
     CHECK(host_named(document, "pc1").at("status") == "replaced");
-    CHECK(contains(read_file(site.lab.known_hosts()), "192.168.1.21 " + pc1.host_public_key() + "\n"));
-    CHECK(contains(read_file(site.lab.known_hosts()), "192.168.1.22 " + pc2.host_public_key() + "\n"));
+    CHECK(contains(read_file(site.lab.known_hosts("acme")), "192.168.1.21 " + pc1.host_public_key() + "\n"));
+    CHECK(contains(read_file(site.lab.known_hosts("acme")), "192.168.1.22 " + pc2.host_public_key() + "\n"));
     CHECK(failure_of(site.connect(pc1.ip(), site.options())) == std::nullopt);
 
     // Without sshd: unreachable, exit 1, the others still enrolled.
@@ -269,7 +269,7 @@ TEST_CASE("ssh: a sleeping PC woken by custode wake answers over SSH and the tes
     SshPc& pc = site.lab.add_pc(site.acme, "pc1", ip("192.168.1.21"), {.sleeping = true, .boot_delay = std::chrono::milliseconds(800)});
     const auto custode = site.provision();
     CHECK_FALSE(pc.sshd_running());
-    os::record_known_host(site.lab.known_hosts().string(), pc.ip(), 22, {"ssh-ed25519", pc.host_public_key().substr(12), ""});
+    os::record_known_host(site.lab.known_hosts("acme").string(), pc.ip(), 22, {"ssh-ed25519", pc.host_public_key().substr(12), ""});
     CHECK(failure_of(site.connect(pc.ip(), site.options(std::chrono::seconds(1)))) == os::SshFailure::unreachable);
 
     const auto wake_and_connect = [&] {

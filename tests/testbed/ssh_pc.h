@@ -134,7 +134,12 @@ public:
 
     const std::filesystem::path& identity() const { return key_.private_key; }
     const SshKeyPair& key() const { return key_; }
+    /// [ssh] known_hosts as netconf names it; custode keeps each client's keys
+    /// in known_hosts(client) beside it.
     const std::filesystem::path& known_hosts() const { return known_hosts_; }
+    std::filesystem::path known_hosts(std::string_view client) const {
+        return known_hosts_.string() + ".d/" + std::string(client);
+    }
     static std::string user() { return "custode"; }
     /// For Testbed::write_netconf: {.ssh = lab.netconf_ssh()}.
     NetconfSsh netconf_ssh() const;

@@ -26,8 +26,9 @@ class MaintenancePorts {
 public:
     virtual ~MaintenancePorts() = default;
 
-    /// Empty when the client's namespace, circuit and bridge are there and up;
-    /// otherwise why the client cannot be worked on.
+    /// Empty when the client's namespace, circuit and bridge are there and up
+    /// and its PCs' host keys are recorded; otherwise why the client cannot be
+    /// worked on.
     virtual std::string link_problem(const Client& client) = 0;
     /// ARP scan of the client's LAN (the inventory is updated on the way).
     virtual std::vector<LanHost> scan(const Client& client) = 0;

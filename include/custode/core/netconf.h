@@ -204,6 +204,10 @@ struct Netconf {
     const Client* find(std::string_view client_name) const;
     /// The client's network namespace: prefix + name.
     std::string namespace_of(const Client& client) const;
+    /// The client's own known_hosts: `<[ssh] known_hosts>.d/<client>`. One
+    /// file per client, because clients' subnets overlap and two PCs of two
+    /// clients may share an address.
+    std::string known_hosts_of(const Client& client) const;
 };
 
 /// The files of one netconf directory. No site means site.toml is missing
