@@ -88,23 +88,37 @@ FetchHostKey fetch_in_namespace(std::string ns, std::uint16_t port, std::chrono:
 
 std::vector<EnrollResult> enroll_hosts(const std::vector<EnrollTarget>& targets, const EnrollSettings& settings,
                                        const FetchHostKey& fetch) {
-    // Fetching waits on the network (up to the timeout per host): all at
-    // once. Recording touches one file: one host after the other.
-    std::vector<std::optional<std::future<std::variant<os::SshHostKey, os::SshError>>>> fetches;
+    using Fetched = std::variant<os::SshHostKey, os::SshError>;
+    // Fetching waits on the network (up to the timeout per host): all at once.
+    const auto fetch_all = [&fetch](const std::vector<Ipv4Address>& ips) {
+        std::vector<std::future<Fetched>> started;
+        for (const auto ip : ips) started.push_back(std::async(std::launch::async, [&fetch, ip] { return fetch(ip); }));
+        std::vector<Fetched> fetched;
+        for (auto& one : started) fetched.push_back(one.get());
+        return fetched;
+    };
+    std::vector<Ipv4Address> ips;
+    for (const auto& target : targets)
+        if (target.ip) ips.push_back(*target.ip);
+    auto fetched = fetch_all(ips);
+    // A burst of connections can lose ARP on a busy LAN: the PCs that did not
+    // answer get a second chance, together.
+    std::vector<Ipv4Address> again;
+    for (std::size_t i = 0; i < ips.size(); ++i)
+        if (std::holds_alternative<os::SshError>(fetched[i])) again.push_back(ips[i]);
+    auto second = fetch_all(again);
+    for (std::size_t i = 0, next = 0; i < ips.size(); ++i)
+        if (std::holds_alternative<os::SshError>(fetched[i])) fetched[i] = std::move(second[next++]);
+
+    // Recording touches one file: one host after the other.
+    std::vector<EnrollResult> results;
+    std::size_t next = 0;
     for (const auto& target : targets) {
         if (!target.ip) {
-            fetches.emplace_back();
+            results.push_back({target, EnrollStatus::no_address, std::nullopt, "no address: run custode scan"});
             continue;
         }
-        fetches.emplace_back(std::async(std::launch::async, [&fetch, ip = *target.ip] { return fetch(ip); }));
-    }
-    std::vector<EnrollResult> results;
-    for (std::size_t i = 0; i < targets.size(); ++i) {
-        if (!fetches[i]) {
-            results.push_back({targets[i], EnrollStatus::no_address, std::nullopt, "no address: run custode scan"});
-            continue;
-        }
-        results.push_back(judge(targets[i], fetches[i]->get(), settings));
+        results.push_back(judge(target, fetched[next++], settings));
     }
     return results;
 }

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
+#include <set>
 #include <sstream>
 #include <unistd.h>
 
@@ -17,11 +19,18 @@ namespace {
 
 os::SshHostKey key(const std::string& blob) { return {"ssh-ed25519", blob, "SHA256:" + blob}; }
 
-/// PCs by address: the key each offers, or unreachable when absent.
+/// PCs by address: the key each offers, or unreachable when absent; a PC in
+/// `lossy` misses its first connection (ARP lost in a burst).
 struct FakeLan {
     std::map<std::string, os::SshHostKey> keys;
+    std::set<std::string> lossy;
+    mutable std::mutex mutex;
+    mutable std::map<std::string, int> attempts;
     app::FetchHostKey fetch() const {
         return [this](Ipv4Address ip) -> std::variant<os::SshHostKey, os::SshError> {
+            const std::lock_guard lock(mutex);
+            const bool first = attempts[ip.to_string()]++ == 0;
+            if (first && lossy.count(ip.to_string())) return os::SshError{os::SshFailure::unreachable, "no route"};
             const auto found = keys.find(ip.to_string());
             if (found == keys.end()) return os::SshError{os::SshFailure::unreachable, ip.to_string() + ": refused"};
             return found->second;
@@ -100,4 +109,18 @@ TEST_CASE("unreachable PCs and PCs without an address are reported, not recorded
     CHECK(results[1].status == app::EnrollStatus::no_address);
     CHECK_FALSE(app::enroll_ok(results));
     CHECK(read(settings.known_hosts).empty());
+}
+
+TEST_CASE("a PC that missed the first burst gets a second chance; a silent one is tried twice, then reported",
+          "[enroll]") {
+    Scratch scratch;
+    FakeLan lan;
+    lan.keys = {{"192.168.1.21", key("AAAA1")}};
+    lan.lossy = {"192.168.1.21"};
+    const app::EnrollSettings settings{(scratch.dir / "known_hosts").string()};
+    const auto results = app::enroll_hosts({pc1, pc2}, settings, lan.fetch());
+    CHECK(results[0].status == app::EnrollStatus::added);
+    CHECK(results[1].status == app::EnrollStatus::unreachable);
+    CHECK(lan.attempts.at("192.168.1.21") == 2);
+    CHECK(lan.attempts.at("192.168.1.22") == 2);
 }
