@@ -16,10 +16,6 @@
 #include "custode/core/error.h"
 #include "custode/core/exit_code.h"
 #include "custode/core/schedule.h"
-#include "custode/os/files.h"
-#include "custode/os/inventory_store.h"
-#include "custode/os/local_time.h"
-#include "custode/os/run_store.h"
 
 namespace custode::cli {
 namespace {
@@ -77,21 +73,6 @@ app::MaintainOptions maintain_options(const po::variables_map& values) {
     return options;
 }
 
-/// The clients whose window is open now and who have not started a run in it.
-std::vector<const Client*> due_clients(const Netconf& netconf, const os::StateStore& store) {
-    std::vector<const Client*> due;
-    const auto now = os::local_now();
-    for (const auto& client : netconf.clients) {
-        std::optional<std::chrono::local_seconds> last;
-        const auto runs = os::list_runs(store, client.name.str(), 1);
-        if (!runs.empty())
-            if (const auto started = parse_utc_seconds(runs.front().started))
-                last = os::to_local(std::chrono::sys_seconds(std::chrono::seconds(static_cast<long>(*started))));
-        if (is_due(client.maintenance, now, last)) due.push_back(&client);
-    }
-    return due;
-}
-
 void require_one_selection(const po::variables_map& values) {
     const bool named = !client_arguments(values).empty();
     if (static_cast<int>(named) + values["all"].as<bool>() + values["scheduled"].as<bool>() != 1)
@@ -100,7 +81,7 @@ void require_one_selection(const po::variables_map& values) {
 
 std::vector<const Client*> chosen_clients(const Netconf& netconf, const po::variables_map& values,
                                           const os::StateStore& store) {
-    if (values["scheduled"].as<bool>()) return due_clients(netconf, store);
+    if (values["scheduled"].as<bool>()) return app::due_clients(netconf, store);
     return app::select_clients(netconf, client_arguments(values));
 }
 
@@ -168,24 +149,12 @@ int run(const GlobalOptions& global, const po::variables_map& values) {
         return to_int(ExitCode::ok);
     }
 
-    RunRecord record;
-    record.site = netconf.site.name;
-    record.started = os::utc_now();
-    record.dry_run = options.dry_run;
-    if (options.tasks)
-        for (const auto task : *options.tasks) record.tasks.emplace_back(to_string(task));
-    record.id = os::begin_run(store, record);
-    print_info(global, 0, fmt::format("run {}: {} client(s){}", record.id, clients.size(), options.dry_run ? ", dry run" : ""));
-
     const auto ports = app::kernel_maintenance_ports(netconf, state.string(), ssh_options(netconf.site.ssh));
-    record.clients = app::maintain_clients(clients, *ports, options, progress_lines(global));
-    record.finished = os::utc_now();
-    os::finish_run(store, record);
-
-    const auto report = report_directory(values, state) / fmt::format("run-{}.html", record.id);
-    fs::create_directories(report.parent_path());
-    os::write_file_atomically(report, render_html_report(record));
-    if (values.count("metrics")) os::write_file_atomically(values["metrics"].as<std::string>(), render_prometheus_metrics(record));
+    const app::RunFiles files{report_directory(values, state),
+                              values.count("metrics") ? std::optional<fs::path>(values["metrics"].as<std::string>())
+                                                      : std::nullopt};
+    const auto [record, report] =
+        app::recorded_run(netconf, store, *ports, clients, options, files, progress_lines(global));
 
     if (global.json) {
         auto body = to_json(record);

@@ -26,6 +26,7 @@
 
 #include "custode/core/address.h"
 #include "custode/core/error.h"
+#include "netns/lansim_process.h"
 #include "netns/support.h"
 #include "testbed/testbed.h"
 
@@ -89,76 +90,7 @@ std::map<std::string, std::string> expected_of(const Hosts& hosts) {
     return out;
 }
 
-/// A running custode-lansim in a site namespace, on its br0. The destructor
-/// kills it (SIGKILL) whatever happened, so a failed REQUIRE never leaves a
-/// simulator behind.
-class Lansim {
-public:
-    Lansim(const Site& site, const std::vector<std::string>& host_specs, const fs::path& log) {
-        std::vector<std::string> argv{CUSTODE_LANSIM, "--interface", "br0", "--namespace", site.ns};
-        for (const auto& spec : host_specs) {
-            argv.push_back("--host");
-            argv.push_back(spec);
-        }
-        int fds[2];
-        if (::pipe2(fds, O_CLOEXEC) != 0) throw SystemError("pipe2", errno, "");
-        out_ = fds[0];
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-        posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        std::vector<char*> pointers;
-        for (auto& arg : argv) pointers.push_back(arg.data());
-        pointers.push_back(nullptr);
-        const int error = ::posix_spawn(&pid_, CUSTODE_LANSIM, &actions, nullptr, pointers.data(), environ);
-        posix_spawn_file_actions_destroy(&actions);
-        ::close(fds[1]);
-        if (error != 0) {
-            ::close(out_);
-            throw SystemError("posix_spawn " CUSTODE_LANSIM, error, "");
-        }
-        if (!wait_ready(5s)) {
-            stop();
-            ::close(out_);
-            throw SystemError("custode-lansim did not get ready", 0, "");
-        }
-    }
-    Lansim(const Lansim&) = delete;
-    Lansim& operator=(const Lansim&) = delete;
-    ~Lansim() {
-        stop();
-        ::close(out_);
-    }
-
-    /// Kills it now and waits for it.
-    void stop() {
-        if (pid_ <= 0) return;
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, nullptr, 0);
-        pid_ = -1;
-    }
-
-private:
-    bool wait_ready(SteadyClock::duration timeout) {
-        const auto deadline = SteadyClock::now() + timeout;
-        std::string seen;
-        while (!contains(seen, "ready\n")) {
-            pollfd entry{out_, POLLIN, 0};
-            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
-            if (left.count() <= 0 || ::poll(&entry, 1, static_cast<int>(left.count())) <= 0) return false;
-            char buffer[256];
-            const auto got = ::read(out_, buffer, sizeof buffer);
-            if (got <= 0) return false;
-            seen.append(buffer, static_cast<std::size_t>(got));
-        }
-        return true;
-    }
-
-    pid_t pid_ = -1;
-    int out_ = -1;
-};
-
-/// "ip mac [options]": one simulated PC for Lansim.
+/// "ip mac [options]": one simulated PC for simulate_hosts.
 std::string sim_host(Ipv4Address address, MacAddress mac, const std::string& options = "") {
     return address.to_string() + " " + mac.to_string() + (options.empty() ? "" : " " + options);
 }
@@ -173,8 +105,7 @@ TEST_CASE("discovery: 250 kernel hosts on a /24 are all found, listed, and not n
     const auto pcs = tb.add_light_hosts(acme, 250, ip("192.168.1.1"));
     tb.connect_port(acme);
     TempDir dir;
-    const Custode custode{tb, tb.write_netconf(dir.path)};
-    REQUIRE(custode({"apply"}).exit_code == 0);
+    const auto custode = provision(tb, dir.path);
     const auto expected = expected_of(pcs);
     REQUIRE(expected.size() == 250);
 
@@ -226,11 +157,10 @@ TEST_CASE("discovery: two hosts answering for one IP are a conflict, exit 1", "[
     const auto pcs = tb.add_light_hosts(acme, 10, ip("192.168.1.1"));
     tb.connect_port(acme);
     TempDir dir;
-    const Custode custode{tb, tb.write_netconf(dir.path)};
-    REQUIRE(custode({"apply"}).exit_code == 0);
+    const auto custode = provision(tb, dir.path);
     /// A simulated PC claiming h5's address with its own MAC.
     const auto intruder = sim_mac(5);
-    Lansim sim(acme, {sim_host(pcs[4].ip, intruder, "delay_ms=5")}, dir.path / "lansim.log");
+    const auto sim = simulate_hosts(acme, {sim_host(pcs[4].ip, intruder, "delay_ms=5")}, dir.path / "lansim.log");
 
     const auto scanned = custode({"--json", "scan"});
     CHECK(scanned.exit_code == 1);
@@ -261,8 +191,7 @@ TEST_CASE("discovery: slow PCs (300-800 ms) known from the inventory or netconf 
     tb.add_light_hosts(acme, 20, ip("192.168.1.1"));
     tb.connect_port(acme);
     TempDir dir;
-    const Custode custode{tb, tb.write_netconf(dir.path)};
-    REQUIRE(custode({"apply"}).exit_code == 0);
+    const auto custode = provision(tb, dir.path);
     const std::vector<int> delays{300, 425, 550, 675, 800};
     /// .100-.104: quick on the first scan (so in the inventory), slow afterwards.
     /// .110-.114: slow from the start and unknown to custode; then declared in netconf.
@@ -277,7 +206,7 @@ TEST_CASE("discovery: slow PCs (300-800 ms) known from the inventory or netconf 
 
     std::map<std::string, std::string> first_found;
     {
-        Lansim sim(acme, first_specs, dir.path / "lansim-1.log");
+        const auto sim = simulate_hosts(acme, first_specs, dir.path / "lansim-1.log");
         const auto first = custode({"--json", "scan"});
         REQUIRE(first.exit_code == 0);
         const auto client = client_of(json_of(first.output), "acme");
@@ -298,7 +227,7 @@ TEST_CASE("discovery: slow PCs (300-800 ms) known from the inventory or netconf 
         declared += host_entry("slow" + std::to_string(i), sim_mac(110 + i), host_address(acme.subnet, 110 + i));
     append_file(dir.path / "clients" / "acme.toml", declared);
     REQUIRE(custode({"validate"}).exit_code == 0);
-    Lansim sim(acme, slow_specs, dir.path / "lansim-2.log");
+    const auto sim = simulate_hosts(acme, slow_specs, dir.path / "lansim-2.log");
     const auto started = SteadyClock::now();
     const auto second = custode({"--json", "scan"});
     const auto wall = ms_since(started);
@@ -323,8 +252,7 @@ TEST_CASE("discovery: a host that left is missing; an IP on another MAC is mac_c
     const auto pcs = tb.add_light_hosts(acme, 10, ip("192.168.1.1"));
     tb.connect_port(acme);
     TempDir dir;
-    const Custode custode{tb, tb.write_netconf(dir.path)};
-    REQUIRE(custode({"apply"}).exit_code == 0);
+    const auto custode = provision(tb, dir.path);
     REQUIRE(custode({"--json", "scan"}).exit_code == 0);
 
     /// h3 unplugged.
@@ -368,8 +296,7 @@ TEST_CASE("discovery: two clients with the same subnet scanned at once keep thei
     tb.connect_port(acme);
     tb.connect_vxlan(bianchi, 5001);
     TempDir dir;
-    const Custode custode{tb, tb.write_netconf(dir.path)};
-    REQUIRE(custode({"apply"}).exit_code == 0);
+    const auto custode = provision(tb, dir.path);
 
     const auto scanned = custode({"--json", "scan", "--all"});
     REQUIRE(scanned.exit_code == 0);
@@ -403,9 +330,10 @@ TEST_CASE("discovery: wake a sleeping PC and confirm it; a MAC that never wakes 
                                                         host_entry("dead", dead, dead_ip));
     REQUIRE(custode({"apply"}).exit_code == 0);
     constexpr double sleeper_boot = 1.5, napper_boot = 0.8;
-    Lansim sim(acme,
-               {sim_host(sleeper_ip, sleeper, "sleeping boot_ms=1500"), sim_host(napper_ip, napper, "sleeping boot_ms=800")},
-               dir.path / "lansim.log");
+    const auto sim = simulate_hosts(acme,
+                                    {sim_host(sleeper_ip, sleeper, "sleeping boot_ms=1500"),
+                                     sim_host(napper_ip, napper, "sleeping boot_ms=800")},
+                                    dir.path / "lansim.log");
 
     SECTION("one sleeping PC, --wait 10") {
         const auto started = SteadyClock::now();

@@ -171,9 +171,7 @@ TEST_CASE("links: a vxlan client is provisioned end to end", "[links]") {
     tb.add_light_hosts(bianchi, 3, ip("192.168.1.10"));
     const VxlanLink vx = tb.connect_vxlan(bianchi, 5001);
     TempDir dir;
-    const Custode custode{tb, tb.write_netconf(dir.path)};
-
-    REQUIRE(custode({"apply"}).exit_code == 0);
+    const auto custode = provision(tb, dir.path);
     check_provisioned(tb, bianchi, "custode:bianchi", "vxlan");
     const json circuit = link(client_ns(tb, bianchi), "circuit");
     REQUIRE_FALSE(circuit.is_null());
@@ -197,9 +195,7 @@ TEST_CASE("links: two clients with the same subnet both work and stay apart", "[
     tb.connect_port(a);
     tb.connect_vxlan(b, 5002);
     TempDir dir;
-    const Custode custode{tb, tb.write_netconf(dir.path)};
-
-    REQUIRE(custode({"apply"}).exit_code == 0);
+    const auto custode = provision(tb, dir.path);
     check_provisioned(tb, a, port_alias(a), "veth");
     check_provisioned(tb, b, "custode:beta", "vxlan");
     const auto a_ns = client_ns(tb, a);
@@ -271,8 +267,7 @@ TEST_CASE("links: drift is shown by plan and status and repaired by apply", "[li
     tb.add_light_hosts(acme, 2, ip("192.168.1.10"));
     tb.connect_port(acme);
     TempDir dir;
-    const Custode custode{tb, tb.write_netconf(dir.path)};
-    REQUIRE(custode({"apply"}).exit_code == 0);
+    const auto custode = provision(tb, dir.path);
     CHECK(custode({"status"}).exit_code == 0);
     const auto ns = client_ns(tb, acme);
 
@@ -486,8 +481,7 @@ TEST_CASE("links: remove gives the port back, and apply --prune removes a droppe
         tb.connect_port(*site);
     }
     TempDir dir;
-    const Custode custode{tb, tb.write_netconf(dir.path)};
-    REQUIRE(custode({"apply"}).exit_code == 0);
+    const auto custode = provision(tb, dir.path);
     const auto gamma_indexes = indexes(client_ns(tb, c));
 
     /// remove: the port is back in the gateway under its own name, unmarked.
@@ -524,8 +518,7 @@ TEST_CASE("links: apply writes an audit record per client", "[links]") {
     Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
     tb.connect_port(acme);
     TempDir dir;
-    const Custode custode{tb, tb.write_netconf(dir.path)};
-    REQUIRE(custode({"apply"}).exit_code == 0);
+    const auto custode = provision(tb, dir.path);
     REQUIRE(custode({"apply"}).exit_code == 0);  // in sync: nothing to record
 
     auto store = os::StateStore::open(dir.path / "state.db");

@@ -24,6 +24,7 @@ using namespace custode::testbed;
 using custode::testing::contains;
 using custode::testing::Custode;
 using custode::testing::json_of;
+using custode::testing::provision;
 using custode::testing::TempDir;
 namespace fs = std::filesystem;
 
@@ -63,15 +64,16 @@ public:
                           "Subsystem sftp /usr/lib/openssh/sftp-server\nLogLevel ERROR\n",
                           address.to_string(), host_key.private_key.string(), pid_file().string(),
                           (dir / "authorized_keys").string()));
-        const auto started = exec(ns, {"/usr/sbin/sshd", "-f", (dir / "sshd_config").string(), "-E",
-                                       (dir / "sshd.log").string()});
-        REQUIRE(started.ok());
         known_host_ = fmt::format("[{}]:2222 {}", address.to_string(), host_key.public_line);
         repository_ = dir / "repository";
         password_file_ = dir / "password";
         write(password_file_, "custode-test\n");
         run_checked({"restic", "init", "--quiet", "--repo", repository_.string(), "--password-file",
                      password_file_.string()});
+        // Last: a constructor that throws gets no destructor, and must not leave sshd running.
+        const auto started = exec(ns, {"/usr/sbin/sshd", "-f", (dir / "sshd_config").string(), "-E",
+                                       (dir / "sshd.log").string()});
+        REQUIRE(started.ok());
     }
     ~BackupServer() {
         std::ifstream pid_text(pid_file());
@@ -182,8 +184,7 @@ struct Night {
             toml_string(fmt::format("clamscan -d {} --recursive --infected --no-summary --stdout -- {}",
                                     database.string(), pc4.home().string())),
             toml_string(pc4.shutdown_command()));
-        custode.emplace(tb, tb.write_netconf(dir.path / "netconf", options));
-        REQUIRE((*custode)({"apply"}).exit_code == 0);
+        custode.emplace(provision(tb, dir.path / "netconf", options));
         backups.emplace(tb.custode_prefix() + "acme", acme.lan_address.address(), dir.path / "backups");
         for (SshPc* pc : {&pc1, &pc2, &pc3, &pc4}) {
             backups->give_access(*pc);
@@ -298,8 +299,7 @@ TEST_CASE("maintain: two clients on the same subnet, each with a PC at the same 
         lab.add_pc(site, "pc1", ip("192.168.1.21"));  // same address, another PC, another host key
         options.client_extra[name] = "[maintenance]\ntasks = [\"disk-health\"]\nshutdown = \"never\"\n";
     }
-    const Custode custode{tb, tb.write_netconf(dir.path / "netconf", options)};
-    REQUIRE(custode({"apply"}).exit_code == 0);
+    const auto custode = provision(tb, dir.path / "netconf", options);
     CHECK(custode({"enroll", "acme"}).exit_code == 0);
     CHECK(custode({"enroll", "bianchi"}).exit_code == 0);  // not "changed": its own file
     const auto ran = custode({"--json", "maintain", "--all"});

@@ -66,9 +66,7 @@ struct SshSite {
     }
 
     Custode provision() {
-        const Custode custode{tb, tb.write_netconf(dir.path / "netconf", {.ssh = lab.netconf_ssh()})};
-        REQUIRE(custode({"apply"}).exit_code == 0);
-        return custode;
+        return custode::testing::provision(tb, dir.path / "netconf", {.ssh = lab.netconf_ssh()});
     }
 
     std::string client_ns() const { return tb.custode_prefix() + "acme"; }

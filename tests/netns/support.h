@@ -48,6 +48,14 @@ struct Custode {
     }
 };
 
+/// Writes the testbed's netconf into `dir` and provisions it: `custode apply` must succeed.
+inline Custode provision(testbed::Testbed& tb, const std::filesystem::path& dir,
+                         const testbed::NetconfOptions& options = {}) {
+    Custode custode{tb, tb.write_netconf(dir, options)};
+    REQUIRE(custode({"apply"}).exit_code == 0);
+    return custode;
+}
+
 /// The JSON object in a command's output (stderr may be interleaved before it).
 inline nlohmann::json json_of(const std::string& output) {
     const auto first = output.find('{');

@@ -5,6 +5,7 @@
 /// wake, cannot be reached or fails a task never stops the others.
 
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -16,6 +17,7 @@
 #include "custode/core/run_record.h"
 #include "custode/os/packet_io.h"
 #include "custode/os/ssh.h"
+#include "custode/os/state_store.h"
 
 namespace custode::app {
 
@@ -62,6 +64,27 @@ using MaintainProgress = std::function<void(const std::string&)>;
 /// are the caller's to fill).
 std::vector<ClientRun> maintain_clients(const std::vector<const Client*>& clients, MaintenancePorts& ports,
                                         const MaintainOptions& options, const MaintainProgress& progress = {});
+
+/// The clients a scheduled run takes now: inside their window (or without
+/// one) and without a run started since the window opened.
+std::vector<const Client*> due_clients(const Netconf& netconf, const os::StateStore& store);
+
+/// Where a recorded run leaves its files.
+struct RunFiles {
+    std::filesystem::path report_dir;            ///< run-ID.html goes here
+    std::optional<std::filesystem::path> metrics;  ///< Prometheus textfile, when wanted
+};
+
+struct RecordedRun {
+    RunRecord record;
+    std::filesystem::path report;  ///< the HTML page written
+};
+
+/// A whole `maintain` run: a `running` row in the store, the clients
+/// maintained, the record stored, its HTML report and metrics written.
+RecordedRun recorded_run(const Netconf& netconf, os::StateStore& store, MaintenancePorts& ports,
+                         const std::vector<const Client*>& clients, const MaintainOptions& options,
+                         const RunFiles& files, const MaintainProgress& progress = {});
 
 /// The real ports: libpcap scans and wake in the client's namespace, the
 /// inventory in the state file, libssh with the site's [ssh] settings.

@@ -1,0 +1,59 @@
+/// `maintain` as a recorded run: which clients are due, and the run kept in
+/// the state file with its HTML report and metrics beside.
+
+#include <fmt/format.h>
+
+#include "custode/app/maintain.h"
+#include "custode/core/schedule.h"
+#include "custode/os/files.h"
+#include "custode/os/inventory_store.h"
+#include "custode/os/local_time.h"
+#include "custode/os/run_store.h"
+
+namespace custode::app {
+namespace {
+
+/// When the client's newest run started, in local time (windows are local).
+std::optional<std::chrono::local_seconds> last_run_started(const os::StateStore& store, const Client& client) {
+    const auto runs = os::list_runs(store, client.name.str(), 1);
+    if (runs.empty()) return std::nullopt;
+    const auto started = parse_utc_seconds(runs.front().started);
+    if (!started) return std::nullopt;
+    return os::to_local(std::chrono::sys_seconds(std::chrono::seconds(static_cast<long>(*started))));
+}
+
+}  // namespace
+
+std::vector<const Client*> due_clients(const Netconf& netconf, const os::StateStore& store) {
+    std::vector<const Client*> due;
+    const auto now = os::local_now();
+    for (const auto& client : netconf.clients)
+        if (is_due(client.maintenance, now, last_run_started(store, client))) due.push_back(&client);
+    return due;
+}
+
+RecordedRun recorded_run(const Netconf& netconf, os::StateStore& store, MaintenancePorts& ports,
+                         const std::vector<const Client*>& clients, const MaintainOptions& options,
+                         const RunFiles& files, const MaintainProgress& progress) {
+    RecordedRun run;
+    auto& record = run.record;
+    record.site = netconf.site.name;
+    record.started = os::utc_now();
+    record.dry_run = options.dry_run;
+    if (options.tasks)
+        for (const auto task : *options.tasks) record.tasks.emplace_back(to_string(task));
+    record.id = os::begin_run(store, record);
+    if (progress) progress(fmt::format("run {}: {} client(s){}", record.id, clients.size(), options.dry_run ? ", dry run" : ""));
+
+    record.clients = maintain_clients(clients, ports, options, progress);
+    record.finished = os::utc_now();
+    os::finish_run(store, record);
+
+    run.report = files.report_dir / fmt::format("run-{}.html", record.id);
+    std::filesystem::create_directories(files.report_dir);
+    os::write_file_atomically(run.report, render_html_report(record));
+    if (files.metrics) os::write_file_atomically(*files.metrics, render_prometheus_metrics(record));
+    return run;
+}
+
+}  // namespace custode::app
