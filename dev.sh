@@ -1,38 +1,78 @@
 #!/usr/bin/env bash
 # custode's developer entry point, as root on Debian 12:
-#   ./dev.sh demo [--down]   install, build, bring up the demo site and run custode on it
-#   ./dev.sh test            install, build, run the whole test suite (unit, netns, vm)
-#   ./dev.sh deps | build    the single steps
+#   ./dev.sh demo [--down]   install the demo's packages, build what it runs, bring up the demo site
+#   ./dev.sh test [ctest args]  install everything, build everything, run the whole suite (unit, netns, vm, browser)
+#   ./dev.sh deps [demo|test] | build [demo|all]   the single steps
 set -euo pipefail
 cd "$(dirname "$0")"
 
 BUILD_DIR=${BUILD_DIR:-build}
 
-# Debian packages the build, the tests and the demo need (ARCHITECTURE.md).
-PACKAGES=(
+# The one list of Debian packages: what the build links and what the demo and
+# the tests run (found with `strace -f -e trace=execve` over a whole test run;
+# docs/development.md). A test that needs a program that is missing fails and
+# names its package here.
+DEMO_PACKAGES=(
+  # the build
   build-essential cmake pkg-config git
-  libboost-program-options-dev libnl-3-dev libnl-route-3-dev libpcap-dev
-  catch2 libtomlplusplus-dev nlohmann-json3-dev libsqlite3-dev libssh-dev
-  libsodium-dev minisign libfmt-dev ieee-data iproute2 iputils-ping sqlite3 procps util-linux arp-scan chromium
-  openssh-server openssh-client
+  libboost-program-options-dev libnl-3-dev libnl-route-3-dev libpcap-dev libtomlplusplus-dev
+  nlohmann-json3-dev libsqlite3-dev libssh-dev libsodium-dev libfmt-dev
+  catch2            # configure: the demo and the LAN simulator live beside the tests
+  # what custode itself reads or runs
+  ieee-data         # vendor names of scanned hosts (/usr/share/ieee-data/oui.txt)
+  # the testbed (demo site, netns tests)
+  iproute2          # ip: namespaces, veth, bridges, macvlans of the simulated site
+  iputils-ping      # ping: the demo's last check and the netns ping helper
+  procps            # pkill: a task's process tree killed at its timeout (the PCs run it)
+  util-linux        # nsenter: custode run inside the testbed's gateway namespace
+  openssh-server    # sshd on every simulated PC, and the sftp end of the lab's backup repository
+  openssh-client    # ssh-keygen (PC and technician keys), ssh (restic's sftp backend)
+  # the maintenance tasks, run on the simulated PCs (this machine's programs)
+  clamav            # clamscan: antivirus (with a local EICAR signature, no download)
+  smartmontools     # smartctl: disk health
+  restic            # backup, and the lab-side repository's init
+)
+TEST_PACKAGES=(
+  minisign          # signing tests: custode's signatures checked by the reference tool
+  sqlite3           # state tests that read the state file as a user would
+  python3           # the browser test's PNG check
+  chromium          # the browser test: the HTML report rendered headless
+  qemu-system-x86 busybox-static   # vm tests: Debian's stock kernel for 802.1Q (tests/vm/prepare.sh)
 )
 
-deps() {
-  local missing=()
-  for package in "${PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
-      || missing+=("$package")
-  done
-  if ((${#missing[@]})); then
-    echo "dev.sh: installing ${missing[*]}"
-    apt-get update -q
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
-  fi
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+
+# install PACKAGE...: apt-get install what is missing (idempotent; no recommends:
+# they would pull in a desktop stack none of this uses).
+install() {
+  local missing=() package
+  for package in "$@"; do installed "$package" || missing+=("$package"); done
+  ((${#missing[@]})) || return 0
+  echo "dev.sh: installing ${missing[*]}"
+  apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 }
 
-build() {
+deps() {
+  case "${1:-test}" in
+    demo) install "${DEMO_PACKAGES[@]}" ;;
+    test) install "${DEMO_PACKAGES[@]}" "${TEST_PACKAGES[@]}" ;;
+    *) echo "usage: ./dev.sh deps [demo|test]" >&2; exit 2 ;;
+  esac
+}
+
+configure() {
   cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCUSTODE_WERROR=ON >/dev/null
-  cmake --build "$BUILD_DIR" -j"$(nproc)"
+}
+
+# build [demo|all]: the demo needs only custode, the demo program and the LAN simulator.
+build() {
+  configure
+  case "${1:-all}" in
+    demo) cmake --build "$BUILD_DIR" -j"$(nproc)" --target custode custode-demo custode-lansim ;;
+    all)  cmake --build "$BUILD_DIR" -j"$(nproc)" ;;
+    *) echo "usage: ./dev.sh build [demo|all]" >&2; exit 2 ;;
+  esac
 }
 
 run_tests() {
@@ -54,9 +94,17 @@ require_root() {
 }
 
 case "${1:-}" in
-  deps)  require_root; deps ;;
-  build) build ;;
-  demo)  require_root; deps; build; demo_command "${2:-}" ;;
-  test)  require_root; deps; build; shift; run_tests "$@" ;;
-  *) echo "usage: ./dev.sh demo [--down] | test [ctest args] | deps | build" >&2; exit 2 ;;
+  deps)  require_root; deps "${2:-test}" ;;
+  build) build "${2:-all}" ;;
+  demo)
+    require_root
+    if [[ ${2:-} == --down ]]; then
+      # Taking the demo down needs only what brought it up.
+      [[ -x $BUILD_DIR/tests/custode-demo ]] || { deps demo; build demo; }
+    else
+      deps demo; build demo
+    fi
+    demo_command "${2:-}" ;;
+  test)  require_root; deps test; build all; shift; run_tests "$@" ;;
+  *) echo "usage: ./dev.sh demo [--down] | test [ctest args] | deps [demo|test] | build [demo|all]" >&2; exit 2 ;;
 esac

@@ -2,12 +2,13 @@
 # The HTML report in headless Chromium at a phone's width (412x915): the DOM
 # holds the run's text and the screenshot is a real picture, not a blank page.
 # Usage: report_render_test.sh SEED_PROGRAM CUSTODE_BINARY
-# Set REPORT_SCREENSHOT=FILE to keep the screenshot. Exit 77 (skipped) without chromium.
+# Set REPORT_SCREENSHOT=FILE to keep the screenshot. Fails, naming the package, without chromium or python3.
 set -eu
 seed=$1
 custode=$2
 chromium=${CHROMIUM:-/usr/bin/chromium}
-[ -x "$chromium" ] || { echo "SKIP: $chromium not installed"; exit 77; }
+[ -x "$chromium" ] || { echo "FAIL: $chromium not found: apt-get install chromium (./dev.sh deps installs it)"; exit 1; }
+command -v python3 >/dev/null || { echo "FAIL: python3 not found: apt-get install python3 (./dev.sh deps installs it)"; exit 1; }
 
 work=$(mktemp -d /tmp/custode-browser-XXXXXX)
 trap 'rm -rf "$work"' EXIT INT TERM

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "custode/core/error.h"
+#include "testbed/programs.h"
 
 extern char** environ;
 
@@ -67,6 +68,7 @@ pid_t spawn(const std::vector<std::string>& argv, const Pipe& in, const Pipe& ou
     args.push_back(nullptr);
     pid_t pid = 0;
     const int error = posix_spawnp(&pid, args[0], actions.get(), nullptr, args.data(), environ);
+    if (error == ENOENT) throw SystemError("posix_spawnp " + argv[0], error, missing_program_message(argv[0]));
     if (error != 0) throw SystemError("posix_spawnp " + argv[0], error, "");
     return pid;
 }

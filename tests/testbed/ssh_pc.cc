@@ -17,6 +17,7 @@
 
 #include "custode/core/error.h"
 #include "custode/core/frames.h"
+#include "testbed/programs.h"
 
 namespace custode::testbed {
 namespace fs = std::filesystem;
@@ -96,6 +97,8 @@ SshKeyPair make_ssh_key(const fs::path& path, std::string_view comment) {
 SshPc::SshPc(Testbed& tb, Site& site, std::string_view name, Ipv4Address ip, const fs::path& dir,
              const std::string& authorized_key, const SshPcOptions& options)
     : tb_(tb), site_ns_(site.ns), dir_(dir), home_(dir / "home"), boot_delay_(options.boot_delay) {
+    // What a Linux PC under care runs: sshd, the tasks, and ssh for restic's sftp.
+    require_programs({sshd_program, "ssh-keygen", "ssh", "clamscan", "smartctl", "restic", "pkill"});
     host_ = tb.add_full_host(site, name, ip, options.mac);
     fs::create_directories(home_);
     fs::create_directories("/run/sshd");  // sshd's privilege separation directory

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prepares what tests/vm/run-in-vm.sh needs, as root, idempotently:
-#   * qemu-system-x86 and busybox-static (apt-get),
+#   * checks qemu-system-x86 and busybox-static are installed (dev.sh's one
+#     package list installs them: ./dev.sh deps),
 #   * Debian's stock kernel (linux-image-amd64's current flavour) unpacked into
 #     a cache: vmlinuz plus the network modules this machine's kernel lacks.
 #
@@ -35,7 +36,7 @@ installed() {
 check_ready() {
   local package
   for package in "${PACKAGES[@]}"; do
-    installed "$package" || { log "package $package is not installed"; return 1; }
+    installed "$package" || { log "package $package is not installed: apt-get install $package (./dev.sh deps)"; return 1; }
   done
   command -v qemu-system-x86_64 >/dev/null || { log "qemu-system-x86_64 not found"; return 1; }
   [[ -x /bin/busybox ]] || { log "/bin/busybox (busybox-static) not found"; return 1; }
@@ -55,18 +56,13 @@ apt_update_once() {
   apt_updated=true
 }
 
-install_packages() {
+require_packages() {
   local missing=() package
   for package in "${PACKAGES[@]}"; do
     installed "$package" || missing+=("$package")
   done
   ((${#missing[@]})) || return 0
-  log "installing ${missing[*]}"
-  # Recommends would pull in a GUI stack and firmware we never use.
-  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >&2; then
-    apt_update_once
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
-  fi
+  die "not installed: ${missing[*]}: apt-get install ${missing[*]} (./dev.sh deps installs them)"
 }
 
 # linux-image-amd64 is a metapackage; its Depends names the real image,
@@ -197,8 +193,8 @@ main() {
     ""|--refresh) ;;
     *) echo "usage: $0 [--check|--refresh]" >&2; exit 2 ;;
   esac
-  [[ $EUID -eq 0 ]] || die "run as root (apt-get, $CACHE)"
-  install_packages
+  [[ $EUID -eq 0 ]] || die "run as root (apt-get download, $CACHE)"
+  require_packages
   if [[ $mode == --refresh || ! -f $KERNEL_DIR/READY ]] || ! check_ready 2>/dev/null; then
     fetch_kernel
   fi
