@@ -85,7 +85,8 @@ ScanResult run_scan(ArpScan& scan, os::PacketIo& io, const std::function<void(co
     }
     auto result = scan.result();
     // Frames the capture lost may have been replies: nothing may be called missing.
-    if (io.dropped() > 0) result.complete = false;
+    result.dropped_frames = io.dropped();
+    if (result.dropped_frames > 0) result.complete = false;
     return result;
 }
 
@@ -128,7 +129,7 @@ std::vector<ClientScan> scan_clients(const Netconf& netconf, const std::vector<c
         scan.changes = std::move(update.changes);
         const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(scan.result.elapsed).count();
         os::save_scan(store, scan.client, scan.inventory,
-                      {now, elapsed, static_cast<std::int64_t>(scan.result.hosts.size())});
+                      {now, elapsed, static_cast<std::int64_t>(scan.result.hosts.size()), scan.result.complete});
     }
     return scans;
 }

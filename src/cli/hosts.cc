@@ -34,11 +34,15 @@ int run(const GlobalOptions& global, const po::variables_map& values) {
                              {"first_seen", host.first_seen},
                              {"last_seen", host.last_seen}});
         print_json("hosts", true,
-                   {{"client", client->name.str()}, {"hosts", hosts}, {"last_scan", scan ? scan->at : ""}});
+                   {{"client", client->name.str()},
+                    {"hosts", hosts},
+                    {"last_scan", scan ? scan->at : ""},
+                    {"last_scan_complete", scan ? scan->complete : false}});
         return to_int(ExitCode::ok);
     }
-    std::cout << fmt::format("{}: {} host(s), last scan {}\n", client->name.str(), inventory.hosts.size(),
-                             scan ? scan->at : "never");
+    std::cout << fmt::format("{}: {} host(s), last scan {}{}\n", client->name.str(), inventory.hosts.size(),
+                             scan ? scan->at : "never",
+                             scan && !scan->complete ? " INCOMPLETE (frames lost: no host called missing)" : "");
     for (const auto& host : inventory.hosts) {
         std::cout << fmt::format("  {:<12}{:<16}{}  {:<21}{:<21}{}\n", host.name.empty() ? "-" : host.name,
                                  host.ip ? host.ip->to_string() : "-", host.mac.to_string(), host.first_seen,

@@ -62,9 +62,17 @@ nlohmann::json scan_json(const app::ClientScan& scan) {
         {"changes", changes},
         {"requests", scan.result.requests_sent},
         {"late_replies", scan.result.late_replies},
+        {"dropped_frames", scan.result.dropped_frames},
         {"complete", scan.result.complete}};
     if (!scan.error.empty()) json["error"] = scan.error;
     return json;
+}
+
+/// Why a scan is incomplete, for the text output: its silent hosts prove nothing.
+std::string incomplete_note(const ScanResult& result) {
+    if (result.dropped_frames > 0)
+        return fmt::format(", INCOMPLETE: the capture lost {} frame(s), no host called missing", result.dropped_frames);
+    return ", INCOMPLETE: time ran out, no host called missing";
 }
 
 std::string change_text(const InventoryChange& change) {
@@ -83,7 +91,7 @@ void print_text(const app::ClientScan& scan) {
     const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(scan.result.elapsed).count();
     std::cout << fmt::format("{}: {} host(s) in {} ms ({} requests, {} late replies{})\n", scan.client,
                              scan.result.hosts.size(), elapsed, scan.result.requests_sent, scan.result.late_replies,
-                             scan.result.complete ? "" : ", INCOMPLETE");
+                             scan.result.complete ? "" : incomplete_note(scan.result));
     for (const auto& host : scan.result.hosts) {
         std::cout << fmt::format("  {:<16}{}  {:<12}{}\n", host.ip.to_string(), host.mac.to_string(),
                                  name_of(scan.inventory, host.mac), vendor_of(scan.inventory, host.mac));

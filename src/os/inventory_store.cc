@@ -69,17 +69,18 @@ void save_scan(StateStore& store, std::string_view client, const Inventory& inve
             record.bind_all(client, entry.ip.to_string(), entry.mac.to_string(), entry.first_seen, entry.last_seen)
                 .run();
         }
-        auto scans = store.prepare("INSERT INTO scans (client, at, elapsed_ms, hosts_found) VALUES (?1, ?2, ?3, ?4)");
-        scans.bind_all(client, scan.at, scan.elapsed_ms, scan.hosts_found).run();
+        auto scans = store.prepare(
+            "INSERT INTO scans (client, at, elapsed_ms, hosts_found, complete) VALUES (?1, ?2, ?3, ?4, ?5)");
+        scans.bind_all(client, scan.at, scan.elapsed_ms, scan.hosts_found, std::int64_t{scan.complete ? 1 : 0}).run();
     });
 }
 
 std::optional<ScanRecord> last_scan(const StateStore& store, std::string_view client) {
     auto query = store.prepare(
-        "SELECT at, elapsed_ms, hosts_found FROM scans WHERE client = ?1 ORDER BY at DESC, id DESC LIMIT 1");
+        "SELECT at, elapsed_ms, hosts_found, complete FROM scans WHERE client = ?1 ORDER BY at DESC, id DESC LIMIT 1");
     query.bind_all(client);
     if (!query.step()) return std::nullopt;
-    return ScanRecord{query.column_text(0), query.column_int64(1), query.column_int64(2)};
+    return ScanRecord{query.column_text(0), query.column_int64(1), query.column_int64(2), query.column_int64(3) != 0};
 }
 
 std::string utc_now() {

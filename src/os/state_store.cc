@@ -16,7 +16,7 @@ using namespace std::chrono_literals;
 /// entry is never edited, reordered or removed, because files in the field
 /// already ran it (docs/state.md). Statuses are plain TEXT without CHECK
 /// constraints: SQLite cannot alter a CHECK without rebuilding the table.
-constexpr std::array<std::string_view, 5> kMigrations = {
+constexpr std::array<std::string_view, 6> kMigrations = {
     // 1: the audit trail, one record per client per `apply` / `remove`.
     R"sql(
 CREATE TABLE audit (
@@ -104,6 +104,11 @@ BEGIN SELECT RAISE(ABORT, 'disconnection records are append-only'); END;
 ALTER TABLE runs ADD COLUMN site TEXT NOT NULL DEFAULT '';
 ALTER TABLE runs ADD COLUMN dry_run INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE runs ADD COLUMN record_json TEXT NOT NULL DEFAULT '{}';
+)sql",
+    // 6: whether a scan was complete: one whose capture lost frames is kept
+    // as incomplete, so nobody reads its silent hosts as gone.
+    R"sql(
+ALTER TABLE scans ADD COLUMN complete INTEGER NOT NULL DEFAULT 1;
 )sql",
 };
 

@@ -199,6 +199,7 @@ void step_validate(Demo& demo) { run_custode(demo, {"validate"}, {0}); }
 void step_apply(Demo& demo) {
     run_custode(demo, {"plan"}, {1});
     run_custode(demo, {"apply"}, {0});
+    demo.testbed().settle();  // the kernel brings the links up after apply returns
 }
 
 void step_scan(Demo& demo) { run_custode(demo, {"scan"}, {0}); }

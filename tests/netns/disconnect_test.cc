@@ -75,6 +75,7 @@ struct Provisioned {
         options.lab_hosts = {{"nas", ip("10.10.0.5"), mac("52:54:00:aa:bb:01")}, on_lan};
         netconf = tb.write_netconf(dir.path / "netconf", options);
         REQUIRE(custode()({"apply"}).exit_code == 0);
+        tb.settle();
     }
     Custode custode() { return {tb, netconf}; }
     std::string client_ns() const { return tb.custode_prefix() + "acme"; }

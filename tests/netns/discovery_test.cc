@@ -135,6 +135,8 @@ TEST_CASE("discovery: 250 kernel hosts on a /24 are all found, listed, and not n
     for (const auto& host : listed.at("hosts")) names[host.at("mac").get<std::string>()] = host.at("name").get<std::string>();
     for (const auto& pc : pcs) CHECK(names[pc.mac.to_string()] == pc.name);
     CHECK_FALSE(listed.at("last_scan").get<std::string>().empty());
+    CHECK(listed.at("last_scan_complete") == true);
+    CHECK(client.at("dropped_frames") == 0);
     const auto text = custode({"hosts", "acme"});
     CHECK(text.exit_code == 0);
     CHECK(contains(text.output, "250 host(s)"));
@@ -329,6 +331,7 @@ TEST_CASE("discovery: wake a sleeping PC and confirm it; a MAC that never wakes 
                                                         host_entry("napper", napper, napper_ip) +
                                                         host_entry("dead", dead, dead_ip));
     REQUIRE(custode({"apply"}).exit_code == 0);
+    tb.settle();
     constexpr double sleeper_boot = 1.5, napper_boot = 0.8;
     const auto sim = simulate_hosts(acme,
                                     {sim_host(sleeper_ip, sleeper, "sleeping boot_ms=1500"),
@@ -392,6 +395,7 @@ TEST_CASE("discovery: bad input — an unknown host name, a client not provision
     TempDir dir;
     const Custode custode{tb, tb.write_netconf(dir.path)};
     REQUIRE(custode({"apply", "acme"}).exit_code == 0);
+    tb.settle();
 
     const auto unknown = custode({"wake", "acme", "nosuchpc", "--wait", "1"});
     CHECK(unknown.exit_code == 2);

@@ -91,7 +91,7 @@ bool target_probe_answered_by(const json& target, const std::string& kind, const
 
 }  // namespace
 
-TEST_CASE("isolation-check: linked, split, control down, address reused; the signed report", "[netns][isolation]") {
+TEST_CASE("isolation-check: linked, split, control down, address reused — the signed report", "[netns][isolation]") {
     Testbed tb("isolation");
     TempDir tmp;
     Site& lan = tb.site("acme", *Ipv4Prefix::parse("192.168.1.0/24"));

@@ -230,7 +230,7 @@ TEST_CASE("lansim: quick, slow, lossy and sleeping PCs, woken by raw and UDP mag
     CHECK_THAT(log, Catch::Contains("wake 192.168.1.71") && Catch::Contains("udp"));
 }
 
-TEST_CASE("lansim: 250 PCs answer a burst of requests; SIGINT stops it cleanly", "[lansim]") {
+TEST_CASE("lansim: 250 PCs answer a burst of requests — SIGINT stops it cleanly", "[lansim]") {
     REQUIRE(::geteuid() == 0);
     Lan lan("lansim-burst");
     TempDir dir;

@@ -127,6 +127,7 @@ void check_provisioned(const Testbed& tb, const Site& site, const std::string& c
     CHECK(read_sysctl_in(ns, "/proc/sys/net/ipv6/conf/default/disable_ipv6") == "1");
     std::vector<Ipv4Address> targets;
     for (const auto& host : site.light_hosts) targets.push_back(host.ip);
+    tb.settle();
     CHECK(ping_sweep(ns, targets, 3s).size() == targets.size());
 }
 
@@ -563,6 +564,7 @@ TEST_CASE("links: a lab port joins the client's bridge with BPDU guard and root 
     CHECK(slave.value("guard", false));
     CHECK(slave.value("root_block", false));
     /// The lab machine is on the client's LAN now, and so is the client's PC.
+    tb.settle();
     CHECK(ping_sweep(ns, {ip("192.168.1.5"), ip("192.168.1.10")}, 3s).size() == 2);
     CHECK(custode({"plan"}).exit_code == 0);
 

@@ -200,7 +200,7 @@ struct Night {
 
 }  // namespace
 
-TEST_CASE("maintain: a night at acme — woken, scanned, backed up, trash emptied, shut down; failures reported",
+TEST_CASE("maintain: a night at acme — woken, scanned, backed up, trash emptied, shut down — failures reported",
           "[maintain]") {
     REQUIRE(::geteuid() == 0);
     Night night("night-full");

@@ -29,7 +29,7 @@ CommandResult check_from(const FullHost& pc, const fs::path& targets, const fs::
 
 }  // namespace
 
-TEST_CASE("proof: linked the lab answers; after custode disconnect a client PC proves it is gone", "[proof]") {
+TEST_CASE("proof: linked the lab answers — after custode disconnect a client PC proves it is gone", "[proof]") {
     REQUIRE(::geteuid() == 0);
     Testbed tb("proof");
     Site& acme = tb.site("acme", *Ipv4Prefix::parse("192.168.1.0/24"));

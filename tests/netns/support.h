@@ -48,11 +48,13 @@ struct Custode {
     }
 };
 
-/// Writes the testbed's netconf into `dir` and provisions it: `custode apply` must succeed.
+/// Writes the testbed's netconf into `dir` and provisions it: `custode apply`
+/// must succeed, and the kernel must have brought every link up before the test goes on.
 inline Custode provision(testbed::Testbed& tb, const std::filesystem::path& dir,
                          const testbed::NetconfOptions& options = {}) {
     Custode custode{tb, tb.write_netconf(dir, options)};
     REQUIRE(custode({"apply"}).exit_code == 0);
+    tb.settle();
     return custode;
 }
 

@@ -6,14 +6,17 @@
 #include <exception>
 #include <fcntl.h>
 #include <filesystem>
+#include <fmt/format.h>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <sched.h>
 #include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
 
 #include "custode/core/error.h"
+#include "testbed/process.h"
 
 namespace custode::testbed {
 namespace fs = std::filesystem;
@@ -154,6 +157,44 @@ void remove_namespaces(const std::vector<std::string>& names) {
         std::cerr << "testbed: removing namespaces: " << error.what() << '\n';
     }
     remove_etc_dirs(names);
+}
+
+namespace {
+
+bool has_flag(const nlohmann::json& link, std::string_view flag) {
+    for (const auto& each : link.value("flags", nlohmann::json::array()))
+        if (each == flag) return true;
+    return false;
+}
+
+/// The links of one `ip -j link show` that the kernel is still bringing up or down.
+std::vector<std::string> unsettled_links(const nlohmann::json& links) {
+    std::vector<std::string> out;
+    for (const auto& link : links) {
+        if (!has_flag(link, "UP")) continue;  // down on purpose: nothing pending that matters
+        const bool carrier = has_flag(link, "LOWER_UP");
+        const std::string operstate = link.value("operstate", "");
+        const bool oper_up = operstate == "UP" || operstate == "UNKNOWN";
+        const bool queue_attached = link.value("qdisc", "") != "noop";
+        if (carrier != oper_up || (carrier && !queue_attached)) out.push_back(link.value("ifname", "?"));
+    }
+    return out;
+}
+
+}  // namespace
+
+void await_links_settled(const std::string& ns, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+        const auto shown = run_checked({"ip", "-n", ns, "-j", "link", "show"});
+        const auto pending = unsettled_links(nlohmann::json::parse(shown));
+        if (pending.empty()) return;
+        if (std::chrono::steady_clock::now() >= deadline)
+            throw SystemError("await_links_settled " + ns, 0,
+                              fmt::format("{} link(s) still coming up after {} ms: {}", pending.size(),
+                                          timeout.count(), fmt::join(pending, " ")));
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
 }
 
 }  // namespace custode::testbed

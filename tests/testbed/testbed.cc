@@ -222,6 +222,10 @@ std::vector<std::string> Testbed::namespaces() const {
     return names;
 }
 
+void Testbed::settle() const {
+    for (const auto& ns : namespaces()) await_links_settled(ns);
+}
+
 std::vector<std::string> Testbed::remove_all(std::string_view tag) {
     const std::string fixed = fixed_prefix(tag);
     return remove(select([&](const std::string& name) {
@@ -293,6 +297,7 @@ PortLink Testbed::connect_port(Site& site, std::string_view interface) {
         .add(fmt::format("link add uplink type veth peer name {} netns {}", link.interface, gateway()))
         .add("link set uplink master br0 up")
         .run();
+    await_links_settled(site.ns);
     return std::get<PortLink>(site.link = std::move(link));
 }
 
@@ -315,6 +320,8 @@ VxlanLink Testbed::connect_vxlan(Site& site, std::uint32_t vni, std::uint16_t po
         .add(fmt::format("addr add {} dev {}", cidr(link.local, 30), link.underlay))
         .add(fmt::format("link set {} up", link.underlay))
         .run();
+    await_links_settled(site.ns);
+    await_links_settled(gateway());
     return std::get<VxlanLink>(site.link = std::move(link));
 }
 
@@ -332,6 +339,7 @@ std::vector<LightHost> Testbed::add_light_hosts(Site& site, int count, Ipv4Addre
         added.push_back(std::move(host));
     }
     batch.run();
+    await_links_settled(site.ns);
     site.light_hosts.insert(site.light_hosts.end(), added.begin(), added.end());
     return added;
 }
@@ -351,12 +359,15 @@ FullHost Testbed::add_full_host(Site& site, std::string_view name, Ipv4Address i
         .add(fmt::format("addr add {} dev eth0", cidr(ip, site.subnet.length())))
         .add("link set eth0 up")
         .run();
+    await_links_settled(site.ns);
+    await_links_settled(host.ns);
     site.full_hosts.push_back(host);
     return host;
 }
 
 void Testbed::set_link(const std::string& ns, const std::string& dev, LinkState state) {
     IpBatch(ns).add(fmt::format("link set {} {}", dev, state == LinkState::up ? "up" : "down")).run();
+    await_links_settled(ns);
 }
 
 fs::path Testbed::etc_dir(const std::string& ns) {

@@ -188,6 +188,11 @@ public:
 
     /// Leave everything in place at destruction (the demo).
     void keep() { armed_ = false; }
+    /// Waits until the kernel has brought up every link in namespaces() (the
+    /// testbed's and custode's): see await_links_settled. Call it after custode
+    /// changed links (apply) and before traffic is measured.
+    void settle() const;
+
     /// Namespaces now present with this testbed's prefix or its custode_prefix().
     std::vector<std::string> namespaces() const;
 

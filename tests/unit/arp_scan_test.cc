@@ -266,6 +266,22 @@ TEST_CASE("scan: max_duration stops the scan, and the result says incomplete", "
     CHECK(result.elapsed <= 51ms);
 }
 
+TEST_CASE("scan: frames the capture dropped make the result incomplete, and say how many", "[arp_scan]") {
+    Lan whole(plan_24());
+    add_kernel_hosts(whole.io, 250);
+    const auto complete = whole.run();
+    CHECK(complete.complete);
+    CHECK(complete.dropped_frames == 0);
+
+    Lan lossy(plan_24());
+    add_kernel_hosts(lossy.io, 250);
+    lossy.io.set_dropped(1);  // one frame is enough: it may have been the only reply of a host
+    const auto result = lossy.run();
+    CHECK_FALSE(result.complete);
+    CHECK(result.dropped_frames == 1);
+    CHECK(result.hosts.size() == 249);
+}
+
 TEST_CASE("scan: next_wakeup is nullopt once finished", "[arp_scan]") {
     Lan lan_24(plan_24());
     lan_24.run();

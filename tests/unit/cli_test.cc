@@ -9,7 +9,7 @@ namespace {
 const std::string example = std::string("--netconf '") + CUSTODE_SOURCE_DIR + "/netconf' ";
 }
 
-TEST_CASE("the version and help options exit 0; no command is a usage error", "[cli]") {
+TEST_CASE("the version and help options exit 0 — no command is a usage error", "[cli]") {
     auto version = run_custode("--version", true);
     CHECK(version.exit_code == 0);
     CHECK_THAT(version.output, Catch::StartsWith("custode "));

@@ -255,7 +255,7 @@ TEST_CASE("record: verdicts, removed actions, canonical without floats", "[disco
     CHECK(verdict_of(d) == "teardown_failed");
 }
 
-TEST_CASE("state: migration 4 keeps a version 3 file's rows; disconnections are append-only", "[disconnect][state]") {
+TEST_CASE("state: migration 4 keeps a version 3 file's rows — disconnections are append-only", "[disconnect][state]") {
     const auto dir = fs::temp_directory_path() / ("custode-disconnect-test-" + std::to_string(::getpid()));
     fs::remove_all(dir);
     const auto path = dir / "state.db";

@@ -75,7 +75,7 @@ TEST_CASE("enroll records new keys, then finds them the same", "[enroll]") {
     CHECK(read(settings.known_hosts) == text);
 }
 
-TEST_CASE("a changed key is left alone unless replace is asked; then only that line changes", "[enroll]") {
+TEST_CASE("a changed key is left alone unless replace is asked — then only that line changes", "[enroll]") {
     Scratch scratch;
     FakeLan lan;
     lan.keys = {{"192.168.1.21", key("AAAA1")}, {"192.168.1.22", key("AAAA2")}};
@@ -111,7 +111,7 @@ TEST_CASE("unreachable PCs and PCs without an address are reported, not recorded
     CHECK(read(settings.known_hosts).empty());
 }
 
-TEST_CASE("a PC that missed the first burst gets a second chance; a silent one is tried twice, then reported",
+TEST_CASE("a PC that missed the first burst gets a second chance — a silent one is tried twice, then reported",
           "[enroll]") {
     Scratch scratch;
     FakeLan lan;

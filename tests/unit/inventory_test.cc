@@ -46,7 +46,7 @@ TEST_CASE("inventory: a first scan makes every host new, with vendor and times",
     CHECK(to_string(update.changes[0].kind) == "new");
 }
 
-TEST_CASE("inventory: hosts seen again keep first_seen and move last_seen; no changes", "[inventory]") {
+TEST_CASE("inventory: hosts seen again keep first_seen and move last_seen — no changes", "[inventory]") {
     const auto scan = scan_of({{ip("192.168.1.21"), reception, {}, 1}, {ip("192.168.1.30"), printer, {}, 1}}, {});
     const auto update = update_inventory(yesterday(), scan, {}, vendors, now);
     CHECK(update.changes.empty());

@@ -138,7 +138,7 @@ TEST_CASE("a changed VLAN id is an explicit, interrupting recreate", "[plan]") {
     CHECK(describe(plan.steps[1]).to == "vlan 102 on eth1");
 }
 
-TEST_CASE("a changed VNI is recreated; unchanged vxlan is in sync", "[plan]") {
+TEST_CASE("a changed VNI is recreated — unchanged vxlan is in sync", "[plan]") {
     FakeNamespace gateway("");
     gateway.add("under0", "veth", "");
     auto want = port_client();

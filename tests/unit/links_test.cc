@@ -194,7 +194,7 @@ TEST_CASE("apply runs in phases across clients: namespaces, then moves, then the
     }
 }
 
-TEST_CASE("a client failing in the move phase is undone alone; the others complete", "[links]") {
+TEST_CASE("a client failing in the move phase is undone alone — the others complete", "[links]") {
     auto system = three_ports();
     auto netconf = three_clients();
     system.fail_if = [](const os::StepTarget& target, const Step& step) {

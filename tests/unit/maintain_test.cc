@@ -256,7 +256,7 @@ TEST_CASE("a woken PC whose sshd is slow to start is retried until it answers", 
     CHECK(night.shared.connects.at("192.168.1.21") == 4);
 }
 
-TEST_CASE("an unreachable PC is given up after the SSH wait; a changed host key is not retried", "[maintain]") {
+TEST_CASE("an unreachable PC is given up after the SSH wait — a changed host key is not retried", "[maintain]") {
     Night night;
     FakePc never{ip1, true};
     never.unreachable_tries = 1000;

@@ -92,7 +92,7 @@ TEST_CASE("the install step writes the units with the example netconf's windows"
     std::filesystem::remove_all(dest);
 }
 
-TEST_CASE("maintain --scheduled takes no client outside its window; a missing SSH key is a usage error", "[schedule][cli]") {
+TEST_CASE("maintain --scheduled takes no client outside its window — a missing SSH key is a usage error", "[schedule][cli]") {
     namespace fs = std::filesystem;
     const auto dir = fs::temp_directory_path() / ("custode-scheduled-" + std::to_string(::getpid()));
     fs::create_directories(dir / "clients");

@@ -285,7 +285,7 @@ TEST_CASE("malformed signatures are bad_format, with a reason", "[signing]") {
               .ok());
 }
 
-TEST_CASE("comments must be one line; the trusted one below minisign's limit", "[signing]") {
+TEST_CASE("comments must be one line — the trusted one below minisign's limit", "[signing]") {
     const auto key = SecretKey::generate();
     CHECK_THROWS_AS(sign(report, "two\nlines", key), std::invalid_argument);
     CHECK_THROWS_AS(sign(report, "carriage\rreturn", key), std::invalid_argument);

@@ -10,6 +10,7 @@
 
 #include "custode/core/error.h"
 #include "custode/os/files.h"
+#include "custode/os/inventory_store.h"
 #include "custode/os/sqlite.h"
 #include "custode/os/state_store.h"
 
@@ -93,7 +94,7 @@ TEST_CASE("A fresh state file gets the latest schema, WAL and foreign keys", "[s
     auto store = StateStore::open(path);
 
     CHECK(fs::is_regular_file(path));
-    CHECK(StateStore::latest_schema_version() == 5);
+    CHECK(StateStore::latest_schema_version() == 6);
     CHECK(store.schema_version() == StateStore::latest_schema_version());
     CHECK(query_text(store, "PRAGMA journal_mode") == "wal");
     CHECK(query_text(store, "PRAGMA foreign_keys") == "1");
@@ -146,6 +147,28 @@ void check_refused_as_not_a_database(const fs::path& path, const std::string& co
 }
 
 }  // namespace
+
+TEST_CASE("Migration 6 keeps a version 5 file's scans as complete; an incomplete scan is stored as such", "[state]") {
+    TempDir dir;
+    const auto path = dir / "state.db";
+    {
+        auto old = StateStore::open_with_migrations(path, StateStore::migrations().first(5));
+        old.execute("INSERT INTO scans (client, at, elapsed_ms, hosts_found) VALUES ('acme', '2026-01-01T00:00:00Z', 40, 3)");
+    }
+    auto store = StateStore::open(path);
+    CHECK(store.schema_version() == 6);
+    const auto kept = last_scan(store, "acme");
+    REQUIRE(kept);
+    CHECK(kept->at == "2026-01-01T00:00:00Z");
+    CHECK(kept->hosts_found == 3);
+    CHECK(kept->complete);
+
+    save_scan(store, "acme", {}, {"2026-01-02T00:00:00Z", 50, 2, false});
+    const auto lossy = last_scan(store, "acme");
+    REQUIRE(lossy);
+    CHECK(lossy->at == "2026-01-02T00:00:00Z");
+    CHECK_FALSE(lossy->complete);
+}
 
 TEST_CASE("A file that is not a database gives a SystemError naming it", "[state]") {
     TempDir dir;

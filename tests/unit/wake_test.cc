@@ -72,7 +72,7 @@ TEST_CASE("a PC that boots answers ARP after a while and is reported with its ti
     CHECK(results[0].ip == ip);
 }
 
-TEST_CASE("a PC that never wakes is reported within the wait; the others still wake", "[wake]") {
+TEST_CASE("a PC that never wakes is reported within the wait — the others still wake", "[wake]") {
     FakeClock clock;
     FakePacketIo io(gateway_mac, clock);
     FakeUdp udp;
@@ -134,7 +134,7 @@ TEST_CASE("wake targets come from netconf, the inventory, or a MAC", "[wake]") {
     CHECK_THROWS_AS(app::wake_targets(client, inventory, {"nobody"}, false), UsageError);
 }
 
-TEST_CASE("a PC that went quiet is off after three missed polls; one still answering is not", "[wake][power]") {
+TEST_CASE("a PC that went quiet is off after three missed polls — one still answering is not", "[wake][power]") {
     FakeClock clock;
     FakePacketIo io(gateway_mac, clock);
     const auto quiet_ip = *Ipv4Address::parse("192.168.1.21");

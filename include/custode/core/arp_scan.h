@@ -111,8 +111,11 @@ struct ScanResult {
     std::size_t late_replies = 0;
     std::size_t duplicate_replies = 0;  ///< the same IP and MAC again
     std::size_t ignored_frames = 0;     ///< not a reply to one of our requests
-    /// Every target had all its tries: a silent target really was silent.
-    /// False when the scan hit max_duration.
+    /// Frames the capture lost (the kernel's count): any of them may have been a reply.
+    std::size_t dropped_frames = 0;
+    /// Every target had all its tries and the capture lost nothing: a silent
+    /// target really was silent. False when the scan hit max_duration or
+    /// frames were dropped.
     bool complete = false;
     ScanDuration elapsed{};
 };

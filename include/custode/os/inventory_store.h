@@ -17,6 +17,9 @@ struct ScanRecord {
     std::string at;  ///< UTC ISO-8601
     std::int64_t elapsed_ms = 0;
     std::int64_t hosts_found = 0;
+    /// False when the capture lost frames or the scan ran out of time: its
+    /// silent addresses were not all asked and heard, and none was called missing.
+    bool complete = true;
 };
 
 Inventory load_inventory(const StateStore& store, std::string_view client);
