@@ -247,7 +247,7 @@ TEST_CASE("discovery: slow PCs (300-800 ms) known from the inventory or netconf 
     WARN("re-scan with 10 slow known PCs: elapsed_ms " << client.at("elapsed_ms") << ", wall " << wall << " ms");
 }
 
-TEST_CASE("discovery: a host that left is missing; an IP on another MAC is mac_changed", "[discovery]") {
+TEST_CASE("discovery: a host that left is missing — an IP on another MAC is mac_changed", "[discovery]") {
     REQUIRE(::geteuid() == 0);
     Testbed tb("disc-changes");
     Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
@@ -317,7 +317,7 @@ TEST_CASE("discovery: two clients with the same subnet scanned at once keep thei
     CHECK(ip_to_mac(json_of(custode({"--json", "hosts", "bianchi"}).output).at("hosts")) == expected_of(bianchi_pcs));
 }
 
-TEST_CASE("discovery: wake a sleeping PC and confirm it; a MAC that never wakes fails within --wait", "[discovery]") {
+TEST_CASE("discovery: wake a sleeping PC and confirm it — a MAC that never wakes fails within --wait", "[discovery]") {
     REQUIRE(::geteuid() == 0);
     Testbed tb("disc-wake");
     Site& acme = tb.site("acme", prefix("192.168.1.0/24"));

@@ -148,7 +148,7 @@ void check_refused_as_not_a_database(const fs::path& path, const std::string& co
 
 }  // namespace
 
-TEST_CASE("Migration 6 keeps a version 5 file's scans as complete; an incomplete scan is stored as such", "[state]") {
+TEST_CASE("Migration 6 keeps a version 5 file's scans as complete — an incomplete scan is stored as such", "[state]") {
     TempDir dir;
     const auto path = dir / "state.db";
     {
