@@ -15,7 +15,7 @@ namespace custode::os {
 namespace {
 
 /// Sysctls set in a new client namespace before any link comes up, so the
-/// bridge sends nothing of its own onto the client LAN (TESTBED.md). One
+/// bridge sends nothing of its own onto the client LAN (docs/testbed.md). One
 /// lookup of /proc/sys/net for the three: that lookup walks an entry per
 /// namespace that used it, ~1 ms each at 1000 namespaces.
 void silence_namespace() {

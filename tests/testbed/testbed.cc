@@ -139,7 +139,7 @@ void register_custode_prefix(const std::string& custode_prefix, const std::strin
 }
 
 std::vector<std::pair<std::string, std::string>> quiet_sysctls(bool bridge_site) {
-    /// TESTBED.md "A silent bridge": nothing but what a test sends leaves a namespace.
+    /// A silent bridge (docs/testbed.md): nothing but what a test sends leaves a namespace.
     std::vector<std::pair<std::string, std::string>> values{
         {"net.ipv6.conf.all.disable_ipv6", "1"},
         {"net.ipv6.conf.default.disable_ipv6", "1"},

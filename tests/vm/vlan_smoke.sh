@@ -35,7 +35,7 @@ fail() {
 # than ip netns exec, which is why the builders below also batch their ip calls.
 in_ns() { nsenter --net="/run/netns/$1" "${@:2}"; }
 
-# Namespaces that send nothing on their own (TESTBED.md, "A silent bridge"):
+# Namespaces that send nothing on their own (docs/testbed.md: a silent bridge):
 # no IPv6 autoconfiguration or MLD, no IGMP reports. Set before any link
 # arrives so that moved-in links get these defaults too; then the packet
 # counters below move only for the test's own pings.
