@@ -49,10 +49,9 @@ private:
     std::string name_;
 };
 
-bool is_root() {
-    if (::geteuid() == 0) return true;
-    WARN("not root: skipped");
-    return false;
+/// netns tests need root: without it they fail, never pass as skipped.
+void require_root() {
+    if (::geteuid() != 0) FAIL("netns tests run as root (namespaces, netlink): sudo ./dev.sh test");
 }
 
 /// Output of a shell command (the `ip` cross-checks).
@@ -91,7 +90,7 @@ void send_datagram(const NamespaceFd& ns, const char* to) {
 }  // namespace
 
 TEST_CASE("named namespaces are made, listed and deleted like ip netns", "[netlink]") {
-    if (!is_root()) return;
+    require_root();
     std::string name;
     {
         ScratchNamespace ns;
@@ -116,7 +115,7 @@ TEST_CASE("named namespaces are made, listed and deleted like ip netns", "[netli
 }
 
 TEST_CASE("links are created, changed, moved, addressed, dumped and deleted", "[netlink]") {
-    if (!is_root()) return;
+    require_root();
     ScratchNamespace gateway, client;
     auto socket = gateway.socket();
     const auto client_fd = client.fd();
@@ -222,7 +221,7 @@ TEST_CASE("links are created, changed, moved, addressed, dumped and deleted", "[
 }
 
 TEST_CASE("kernel refusals carry the errno and the kernel's extended-ack text", "[netlink]") {
-    if (!is_root()) return;
+    require_root();
     ScratchNamespace ns;
     auto socket = ns.socket();
 
@@ -248,7 +247,7 @@ TEST_CASE("kernel refusals carry the errno and the kernel's extended-ack text", 
 }
 
 TEST_CASE("creating a taken name reports already_exists and changes nothing", "[netlink]") {
-    if (!is_root()) return;
+    require_root();
     ScratchNamespace ns;
     auto socket = ns.socket();
     REQUIRE(create_link(socket, BridgeSpec{.name = "br0", .alias = "custode:a"}) == Creation::created);
@@ -260,7 +259,7 @@ TEST_CASE("creating a taken name reports already_exists and changes nothing", "[
 }
 
 TEST_CASE("a veth peer can be created directly in another namespace", "[netlink]") {
-    if (!is_root()) return;
+    require_root();
     ScratchNamespace gateway, client;
     auto socket = gateway.socket();
     const auto client_fd = client.fd();
@@ -272,7 +271,7 @@ TEST_CASE("a veth peer can be created directly in another namespace", "[netlink]
 }
 
 TEST_CASE("sysctls are written in the namespace that opens them", "[netlink]") {
-    if (!is_root()) return;
+    require_root();
     ScratchNamespace ns;
     const std::string path = "/proc/sys/net/ipv6/conf/all/disable_ipv6";
     const auto outside = read_sysctl(path);
@@ -284,7 +283,7 @@ TEST_CASE("sysctls are written in the namespace that opens them", "[netlink]") {
 }
 
 TEST_CASE("benchmark: one dump of a namespace with a few links", "[netlink][benchmark]") {
-    if (!is_root()) return;
+    require_root();
     ScratchNamespace ns;
     auto socket = ns.socket();
     REQUIRE(create_link(socket, BridgeSpec{.name = "br0", .alias = "custode:bench"}) == Creation::created);
