@@ -134,6 +134,11 @@ std::vector<ClientScan> scan_clients(const Netconf& netconf, const std::vector<c
     return scans;
 }
 
+ClientInventory read_inventory(const std::filesystem::path& state, const Client& client) {
+    const auto store = os::StateStore::open(state);
+    return {os::load_inventory(store, client.name.str()), os::last_scan(store, client.name.str())};
+}
+
 OuiTable load_vendors() {
     const std::filesystem::path oui_list = "/usr/share/ieee-data/oui.txt";
     if (!std::filesystem::exists(oui_list)) return {};

@@ -3,12 +3,12 @@
 #include <fmt/format.h>
 #include <iostream>
 
+#include "custode/app/discovery.h"
 #include "custode/app/links.h"
 #include "custode/cli/commands.h"
 #include "custode/cli/common.h"
 #include "custode/cli/output.h"
 #include "custode/core/exit_code.h"
-#include "custode/os/inventory_store.h"
 
 namespace custode::cli {
 namespace {
@@ -21,9 +21,7 @@ void declare(CommandOptions& options) {
 int run(const GlobalOptions& global, const po::variables_map& values) {
     const auto netconf = require_netconf(global);
     const auto client = app::select_clients(netconf, {values["client"].as<std::string>()}).front();
-    const auto store = os::StateStore::open(state_path(global, netconf));
-    const auto inventory = os::load_inventory(store, client->name.str());
-    const auto scan = os::last_scan(store, client->name.str());
+    const auto [inventory, scan] = app::read_inventory(state_path(global, netconf), *client);
     if (global.json) {
         nlohmann::json hosts = nlohmann::json::array();
         for (const auto& host : inventory.hosts)
@@ -42,7 +40,7 @@ int run(const GlobalOptions& global, const po::variables_map& values) {
     }
     std::cout << fmt::format("{}: {} host(s), last scan {}{}\n", client->name.str(), inventory.hosts.size(),
                              scan ? scan->at : "never",
-                             scan && !scan->complete ? " INCOMPLETE (frames lost: no host called missing)" : "");
+                             scan && !scan->complete ? " INCOMPLETE (no host called missing)" : "");
     for (const auto& host : inventory.hosts) {
         std::cout << fmt::format("  {:<12}{:<16}{}  {:<21}{:<21}{}\n", host.name.empty() ? "-" : host.name,
                                  host.ip ? host.ip->to_string() : "-", host.mac.to_string(), host.first_seen,

@@ -2,8 +2,10 @@
 /// ARP discovery of each client's LAN, inside its namespace, clients in
 /// parallel; the inventory and its history in the state file.
 
+#include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,6 +13,7 @@
 #include "custode/core/inventory.h"
 #include "custode/core/netconf.h"
 #include "custode/core/oui.h"
+#include "custode/os/inventory_store.h"
 #include "custode/os/packet_io.h"
 #include "custode/os/state_store.h"
 
@@ -49,6 +52,15 @@ std::vector<ClientScan> scan_clients(const Netconf& netconf, const std::vector<c
                                      os::StateStore& store, const OuiTable& vendors, const PacketIoOpener& open,
                                      const ScanSettings& settings,
                                      const std::function<void(const ScanTotals&)>& on_progress = {});
+
+/// What `hosts` shows of one client: its inventory and its last scan, if any.
+struct ClientInventory {
+    Inventory inventory;
+    std::optional<os::ScanRecord> last_scan;
+};
+
+/// Reads one client's inventory and last scan from the state file at `state`.
+ClientInventory read_inventory(const std::filesystem::path& state, const Client& client);
 
 /// The IEEE OUI list from Debian's ieee-data; empty (vendors unknown) when
 /// the package is missing.
