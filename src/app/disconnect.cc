@@ -345,13 +345,6 @@ json checks_json(const std::vector<Check>& checks) {
     return out;
 }
 
-ActionView action_view(const ClientOutcome& removal, const Step& step) {
-    auto view = describe(step);
-    // As plan and remove show it: the namespace step names the namespace.
-    if (view.object == "namespace") (view.op == "create" ? view.to : view.from) = removal.namespace_name;
-    return view;
-}
-
 json removal_json(const ClientOutcome& removal) {
     json actions = json::array();
     for (const auto& step : removal.plan.steps) {

@@ -134,6 +134,13 @@ std::vector<ClientScan> scan_clients(const Netconf& netconf, const std::vector<c
     return scans;
 }
 
+std::vector<ClientScan> scan_on_gateway(const Netconf& netconf, const std::filesystem::path& state,
+                                        const std::vector<const Client*>& clients,
+                                        const std::function<void(const ScanTotals&)>& on_progress) {
+    auto store = os::StateStore::open(state);
+    return scan_clients(netconf, clients, store, load_vendors(), pcap_opener(), ScanSettings{}, on_progress);
+}
+
 ClientInventory read_inventory(const std::filesystem::path& state, const Client& client) {
     const auto store = os::StateStore::open(state);
     return {os::load_inventory(store, client.name.str()), os::last_scan(store, client.name.str())};

@@ -5,11 +5,12 @@
 #include <map>
 #include <set>
 
+#include "custode/app/signing.h"
 #include "custode/core/canonical_json.h"
 #include "custode/core/error.h"
 #include "custode/os/files.h"
 #include "custode/os/probes.h"
-#include "custode/os/signing.h"
+#include "custode/os/user.h"
 
 namespace custode::app {
 namespace {
@@ -287,7 +288,7 @@ CheckOutcome run_isolation_check(const CheckRequest& request) {
 
     ReportContext context;
     context.report_id = os::random_hex(16);
-    context.user = request.user;
+    context.user = os::invoking_user();
     context.hostname = os::hostname();
     context.interface = request.interface;
     context.namespace_name = request.namespace_name;
@@ -321,16 +322,17 @@ CheckOutcome run_isolation_check(const CheckRequest& request) {
 
     outcome.assessment = assess(run.evidence);
     outcome.report = report_json(context, plan.settings, run.evidence, outcome.assessment);
-    const auto text = canonical_json(outcome.report);
-    os::write_file_atomically(outcome.report_path, text);
-    if (key) {
-        outcome.signature_path = request.out.string() + ".minisig";
-        os::write_file_atomically(*outcome.signature_path,
-                                  os::sign(text, trusted_comment(context, outcome.assessment,
-                                                                 outcome.report_path.filename().string()),
-                                           *key));
-    }
+    const auto comment = trusted_comment(context, outcome.assessment, outcome.report_path.filename().string());
+    const auto written = write_signed_record(outcome.report_path, canonical_json(outcome.report), comment,
+                                             key ? &*key : nullptr);
+    outcome.signature_path = written.signature_file;
     return outcome;
+}
+
+TargetsFile read_targets_file(const std::filesystem::path& path) {
+    if (!std::filesystem::is_regular_file(path))
+        throw UsageError(fmt::format("targets file {}: no such file", path.string()));
+    return parse_targets_file(os::read_text_file(path), path.string());
 }
 
 }  // namespace custode::app

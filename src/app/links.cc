@@ -63,6 +63,12 @@ std::string step_error(const Step& step, const std::exception& error) {
 
 }  // namespace
 
+ActionView action_view(const ClientOutcome& outcome, const Step& step) {
+    auto view = describe(step);
+    if (view.object == "namespace") (view.op == "create" ? view.to : view.from) = outcome.namespace_name;
+    return view;
+}
+
 ClientLinks links_of(const Netconf& netconf, const Client& client) {
     ClientLinks links;
     links.client = client.name.str();

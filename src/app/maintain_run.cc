@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 
 #include "custode/app/maintain.h"
+#include "custode/app/links.h"
+#include "custode/core/error.h"
 #include "custode/core/schedule.h"
 #include "custode/os/files.h"
 #include "custode/os/inventory_store.h"
@@ -51,9 +53,45 @@ RecordedRun recorded_run(const Netconf& netconf, os::StateStore& store, Maintena
 
     run.report = files.report_dir / fmt::format("run-{}.html", record.id);
     std::filesystem::create_directories(files.report_dir);
-    os::write_file_atomically(run.report, render_html_report(record));
-    if (files.metrics) os::write_file_atomically(*files.metrics, render_prometheus_metrics(record));
+    write_html_report(record, run.report);
+    if (files.metrics) write_metrics(record, *files.metrics);
     return run;
+}
+
+std::vector<RunSummary> list_runs(const std::filesystem::path& state, const std::optional<std::string>& client,
+                                  std::size_t limit) {
+    const auto store = os::StateStore::open(state);
+    return os::list_runs(store, client, limit);
+}
+
+std::optional<RunRecord> load_run(const std::filesystem::path& state, std::int64_t id) {
+    const auto store = os::StateStore::open(state);
+    return os::load_run(store, id);
+}
+
+void write_html_report(const RunRecord& record, const std::filesystem::path& path) {
+    os::write_file_atomically(path, render_html_report(record));
+}
+
+void write_metrics(const RunRecord& record, const std::filesystem::path& path) {
+    os::write_file_atomically(path, render_prometheus_metrics(record));
+}
+
+std::optional<RecordedRun> maintain_on_gateway(const Netconf& netconf, const std::filesystem::path& state,
+                                               const MaintainRequest& request) {
+    const auto& ssh = netconf.site.ssh;
+    if (!std::filesystem::exists(ssh.identity))
+        throw UsageError(fmt::format("ssh.identity {}: no such file (create it with ssh-keygen -t ed25519 -f {} and "
+                                     "install its .pub on the PCs)", ssh.identity, ssh.identity));
+    const auto lock = lock_runs(state, request.wait, RunKind::maintenance);
+    auto store = os::StateStore::open(state);
+    const auto clients = request.scheduled ? due_clients(netconf, store) : select_clients(netconf, request.clients);
+    if (clients.empty()) return std::nullopt;
+    os::SshOptions options;  // the known_hosts file is each client's own (Netconf::known_hosts_of)
+    options.user = ssh.user;
+    options.identity = ssh.identity;
+    const auto system = kernel_maintenance_ports(netconf, state.string(), options);
+    return recorded_run(netconf, store, *system, clients, request.options, request.files, request.progress);
 }
 
 }  // namespace custode::app

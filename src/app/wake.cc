@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "custode/core/arp_scan.h"
+#include "custode/core/link_plan.h"
 #include "custode/core/error.h"
 
 namespace custode::app {
@@ -140,6 +141,14 @@ std::vector<WakeTarget> wake_targets(const Client& client, const Inventory& inve
         targets.push_back({name, seen->mac, seen->ip});
     }
     return targets;
+}
+
+std::vector<WakeResult> wake_on_gateway(const Netconf& netconf, const Client& client,
+                                        const std::vector<WakeTarget>& targets, const WakeSettings& settings) {
+    const auto ns = netconf.namespace_of(client);
+    auto io = os::open_pcap(std::string(bridge_link), "arp", ns);
+    auto udp = os::open_udp_broadcast(std::string(bridge_link), ns);
+    return wake_hosts(*io, *udp, client.lan.address, targets, settings);
 }
 
 }  // namespace custode::app

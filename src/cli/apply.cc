@@ -1,7 +1,6 @@
 /// `custode apply [CLIENT...] [--dry-run] [--prune] [--wait]`: make the live
 /// system match netconf, one transaction per client.
 
-#include "custode/cli/audit.h"
 #include "custode/cli/commands.h"
 #include "custode/cli/common.h"
 #include "custode/cli/link_output.h"
@@ -21,13 +20,8 @@ void declare(CommandOptions& options) {
 int run(const GlobalOptions& global, const po::variables_map& values) {
     const auto netconf = require_netconf(global);
     const auto clients = app::select_clients(netconf, client_arguments(values));
-    const app::ApplyOptions options{values["dry-run"].as<bool>(), values["prune"].as<bool>()};
-    const auto state = state_path(global, netconf);
-    auto lock = lock_runs(state, values["wait"].as<bool>());
-    auto store = os::StateStore::open(state);
-    auto system = os::make_kernel_link_system();
-    const auto outcomes = app::apply_links(netconf, *system, clients, options);
-    if (!options.dry_run) record_audit(store, "apply", outcomes);
+    const app::ApplyOptions options{values["dry-run"].as<bool>(), values["prune"].as<bool>(), wait_flag(values)};
+    const auto outcomes = app::apply_on_gateway(netconf, state_path(global, netconf), clients, options);
     print_outcomes(global, "apply", outcomes);
     return to_int(exit_code_for(outcomes, false));
 }

@@ -1,10 +1,7 @@
 #include "custode/cli/common.h"
 
-#include <cstdlib>
 #include <fmt/format.h>
 #include <iostream>
-#include <pwd.h>
-#include <unistd.h>
 
 #include "custode/app/netconf_source.h"
 #include "custode/core/error.h"
@@ -23,21 +20,8 @@ std::filesystem::path state_path(const GlobalOptions& global, const Netconf& net
     return global.state ? std::filesystem::path(*global.state) : std::filesystem::path(netconf.site.state);
 }
 
-os::FileLock lock_runs(const std::filesystem::path& state, bool wait, RunKind kind) {
-    const bool nightly = kind == RunKind::maintenance;
-    const auto path = state.string() + (nightly ? ".maintain.lock" : ".lock");
-    auto lock = os::FileLock::acquire(path, wait);
-    if (!lock)
-        throw SystemError("lock " + path, EWOULDBLOCK,
-                          nightly ? "another maintain run is in progress; use --wait to queue"
-                                  : "another custode run is changing the system; use --wait to queue");
-    return std::move(*lock);
-}
-
-std::string invoking_user() {
-    if (const char* sudo_user = std::getenv("SUDO_USER"); sudo_user && *sudo_user) return sudo_user;
-    if (const passwd* entry = ::getpwuid(::geteuid())) return entry->pw_name;
-    return std::to_string(::geteuid());
+app::Wait wait_flag(const po::variables_map& values) {
+    return values["wait"].as<bool>() ? app::Wait::yes : app::Wait::no;
 }
 
 std::vector<std::string> client_arguments(const po::variables_map& values) {

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <iostream>
 
+#include "custode/app/discovery.h"
 #include "custode/app/enroll.h"
 #include "custode/app/links.h"
 #include "custode/cli/commands.h"
@@ -13,7 +14,6 @@
 #include "custode/cli/output.h"
 #include "custode/core/error.h"
 #include "custode/core/exit_code.h"
-#include "custode/os/inventory_store.h"
 
 namespace custode::cli {
 namespace {
@@ -59,8 +59,8 @@ int run(const GlobalOptions& global, const po::variables_map& values) {
     if (timeout < 1 || timeout > 600) throw UsageError("--timeout: 1 to 600 seconds");
 
     app::require_provisioned(netconf, *client);
-    const auto store = os::StateStore::open(state_path(global, netconf));
-    const auto targets = app::enroll_targets(*client, os::load_inventory(store, client->name.str()), names);
+    const auto inventory = app::read_inventory(state_path(global, netconf), *client).inventory;
+    const auto targets = app::enroll_targets(*client, inventory, names);
     app::EnrollSettings settings;
     settings.known_hosts = netconf.known_hosts_of(*client);
     settings.port = static_cast<std::uint16_t>(port);

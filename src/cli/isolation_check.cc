@@ -8,12 +8,11 @@
 #include <iostream>
 
 #include "custode/app/isolation_check.h"
+#include "custode/app/signing.h"
 #include "custode/cli/commands.h"
 #include "custode/cli/common.h"
 #include "custode/cli/output.h"
 #include "custode/core/error.h"
-#include "custode/os/files.h"
-#include "custode/os/signing.h"
 
 namespace custode::cli {
 namespace {
@@ -36,6 +35,14 @@ void declare(CommandOptions& options) {
          "test aid: probe from the interface in network namespace NS (/run/netns/NS)");
 }
 
+IsolationTarget target_argument(const std::string& text) {
+    try {
+        return parse_target_argument(text);
+    } catch (const UsageError& error) {
+        throw UsageError(fmt::format("--target {}: {}", text, error.what()));
+    }
+}
+
 app::CheckRequest request_from(const GlobalOptions& global, const po::variables_map& values) {
     app::CheckRequest request;
     request.interface = values["interface"].as<std::string>();
@@ -43,8 +50,7 @@ app::CheckRequest request_from(const GlobalOptions& global, const po::variables_
     request.targets_source = "command line";
     if (values.count("targets")) {
         const fs::path path = values["targets"].as<std::string>();
-        if (!fs::is_regular_file(path)) throw UsageError(fmt::format("targets file {}: no such file", path.string()));
-        const auto file = parse_targets_file(os::read_text_file(path), path.string());
+        const auto file = app::read_targets_file(path);
         request.targets = file.targets;
         request.client = file.client;
         request.targets_source = path.string();
@@ -55,7 +61,7 @@ app::CheckRequest request_from(const GlobalOptions& global, const po::variables_
     }
     if (values.count("target"))
         for (const auto& text : values["target"].as<std::vector<std::string>>()) {
-            auto target = parse_target_argument(text);
+            auto target = target_argument(text);
             for (const auto& known : request.targets)
                 if (known.ip == target.ip) throw UsageError(fmt::format("--target {}: listed twice", text));
             request.targets.push_back(std::move(target));
@@ -69,7 +75,7 @@ app::CheckRequest request_from(const GlobalOptions& global, const po::variables_
         request.control_source = ControlSource::option;
     }
     const fs::path key = values.count("key") ? fs::path(values["key"].as<std::string>())
-                                             : os::default_secret_key_path(global.netconf_dir);
+                                             : app::default_key_path(global.netconf_dir);
     if (fs::exists(key)) {
         request.key = key;
     } else if (!values["unsigned"].as<bool>() || values.count("key")) {
@@ -77,7 +83,6 @@ app::CheckRequest request_from(const GlobalOptions& global, const po::variables_
                                      "nobody can check later",
                                      key.string()));
     }
-    request.user = invoking_user();
     const auto client = request.client.empty() ? std::string("manual") : request.client;
     request.out = values.count("out")
                       ? fs::path(values["out"].as<std::string>())

@@ -4,10 +4,11 @@
 #include <fmt/format.h>
 #include <iostream>
 
+#include "custode/app/signing.h"
 #include "custode/cli/commands.h"
 #include "custode/cli/output.h"
+#include "custode/core/error.h"
 #include "custode/core/exit_code.h"
-#include "custode/os/signing.h"
 
 namespace custode::cli {
 namespace {
@@ -21,33 +22,37 @@ void declare(CommandOptions& options) {
 
 std::filesystem::path secret_path(const GlobalOptions& global, const po::variables_map& values) {
     if (values.count("out")) return values["out"].as<std::string>();
-    return os::default_secret_key_path(global.netconf_dir);
+    return app::default_key_path(global.netconf_dir);
 }
 
-void print_text(const std::filesystem::path& secret, const os::PublicKey& key) {
-    const auto pub = os::public_key_path(secret);
-    std::cout << fmt::format("secret key: {} (mode 0600, unencrypted: keep it on this machine)\n", secret.string())
-              << fmt::format("public key: {}\n", pub.string())
-              << fmt::format("key id:     {}\n", os::key_id_hex(key.id))
+void print_text(const app::KeyPair& keys) {
+    std::cout << fmt::format("secret key: {} (mode 0600, unencrypted: keep it on this machine)\n", keys.secret.string())
+              << fmt::format("public key: {}\n", keys.pub.string())
+              << fmt::format("key id:     {}\n", keys.key_id)
               << fmt::format("check a report with: custode verify REPORT --pubkey {0}\n"
                              "                  or: minisign -V -p {0} -m REPORT\n",
-                             pub.string());
+                             keys.pub.string());
 }
 
 int run(const GlobalOptions& global, const po::variables_map& values) {
-    const auto secret = secret_path(global, values);
-    const auto overwrite = values["force"].as<bool>() ? os::Overwrite::replace : os::Overwrite::refuse;
-    const auto key = os::SecretKey::generate();
-    os::save_key_pair(key, secret, overwrite);
-    const auto pub = key.public_key();
+    const bool force = values["force"].as<bool>();
+    const auto keys = [&] {
+        try {
+            return app::create_key_pair(secret_path(global, values), force ? app::Overwrite::replace
+                                                                             : app::Overwrite::refuse);
+        } catch (const UsageError& error) {
+            if (force) throw;
+            throw UsageError(fmt::format("{}; --force replaces the key pair", error.what()));
+        }
+    }();
     if (global.json) {
         print_json("keygen", true,
-                   {{"secret_key", secret.string()},
-                    {"public_key", os::public_key_path(secret).string()},
-                    {"key_id", os::key_id_hex(pub.id)},
-                    {"public_key_base64", pub.base64()}});
+                   {{"secret_key", keys.secret.string()},
+                    {"public_key", keys.pub.string()},
+                    {"key_id", keys.key_id},
+                    {"public_key_base64", keys.public_base64}});
     } else {
-        print_text(secret, pub);
+        print_text(keys);
     }
     return to_int(ExitCode::ok);
 }

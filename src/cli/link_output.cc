@@ -3,18 +3,13 @@
 #include <fmt/format.h>
 #include <iostream>
 
+#include "custode/app/links_json.h"
 #include "custode/cli/output.h"
 
 namespace custode::cli {
 namespace {
 
 using Result = app::ClientOutcome::Result;
-
-ActionView view_of(const app::ClientOutcome& outcome, const Step& step) {
-    auto view = describe(step);
-    if (view.object == "namespace") (view.op == "create" ? view.to : view.from) = outcome.namespace_name;
-    return view;
-}
 
 std::string action_line(const ActionView& view) {
     const char* sign = view.op == "create" ? "+" : view.op == "delete" ? "-" : "~";
@@ -44,7 +39,7 @@ std::string headline(const app::ClientOutcome& outcome) {
 
 void print_text(const app::ClientOutcome& outcome) {
     std::cout << fmt::format("{} ({}): {}\n", outcome.plan.client, outcome.namespace_name, headline(outcome));
-    for (const auto& step : outcome.plan.steps) std::cout << action_line(view_of(outcome, step)) << '\n';
+    for (const auto& step : outcome.plan.steps) std::cout << action_line(app::action_view(outcome, step)) << '\n';
     for (const auto& refusal : outcome.plan.refusals)
         print_error(fmt::format("{}: {}", outcome.plan.client, refusal));
     if (!outcome.error.empty()) print_error(fmt::format("{}: {}", outcome.plan.client, outcome.error));
@@ -54,33 +49,11 @@ void print_text(const app::ClientOutcome& outcome) {
 
 }  // namespace
 
-nlohmann::json outcome_json(const app::ClientOutcome& outcome) {
-    nlohmann::json actions = nlohmann::json::array();
-    for (const auto& step : outcome.plan.steps) {
-        const auto view = view_of(outcome, step);
-        actions.push_back({{"op", view.op},
-                           {"object", view.object},
-                           {"attribute", view.attribute},
-                           {"from", view.from},
-                           {"to", view.to},
-                           {"interrupts", view.interrupts}});
-    }
-    nlohmann::json json = {{"client", outcome.plan.client},
-                           {"namespace", outcome.namespace_name},
-                           {"result", app::to_string(outcome.result)},
-                           {"removal", outcome.removal},
-                           {"actions", actions},
-                           {"refusals", outcome.plan.refusals}};
-    if (!outcome.error.empty()) json["error"] = outcome.error;
-    if (!outcome.undo_errors.empty()) json["undo_errors"] = outcome.undo_errors;
-    return json;
-}
-
 void print_outcomes(const GlobalOptions& global, std::string_view command,
                     const std::vector<app::ClientOutcome>& outcomes) {
     if (global.json) {
         nlohmann::json clients = nlohmann::json::array();
-        for (const auto& outcome : outcomes) clients.push_back(outcome_json(outcome));
+        for (const auto& outcome : outcomes) clients.push_back(app::outcome_json(outcome));
         const bool ok = exit_code_for(outcomes, command == "plan") == ExitCode::ok;
         print_json(command, ok, {{"clients", clients}});
         return;

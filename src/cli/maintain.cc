@@ -6,9 +6,7 @@
 #include <fmt/format.h>
 #include <iostream>
 #include <mutex>
-#include <unistd.h>
 
-#include "custode/app/links.h"
 #include "custode/app/maintain.h"
 #include "custode/cli/commands.h"
 #include "custode/cli/common.h"
@@ -79,28 +77,6 @@ void require_one_selection(const po::variables_map& values) {
         throw UsageError("maintain: name the clients, or give --all or --scheduled");
 }
 
-std::vector<const Client*> chosen_clients(const Netconf& netconf, const po::variables_map& values,
-                                          const os::StateStore& store) {
-    if (values["scheduled"].as<bool>()) return app::due_clients(netconf, store);
-    return app::select_clients(netconf, client_arguments(values));
-}
-
-/// A missing key would fail every PC the same way: say it once. (A client
-/// not enrolled yet is that client's problem, reported in its record.)
-void require_ssh_identity(const SshSettings& ssh) {
-    if (!fs::exists(ssh.identity))
-        throw UsageError(fmt::format("ssh.identity {}: no such file (create it with ssh-keygen -t ed25519 -f {} and "
-                                     "install its .pub on the PCs)", ssh.identity, ssh.identity));
-}
-
-/// The known_hosts file is each client's own (Netconf::known_hosts_of).
-os::SshOptions ssh_options(const SshSettings& ssh) {
-    os::SshOptions options;
-    options.user = ssh.user;
-    options.identity = ssh.identity;
-    return options;
-}
-
 /// One line per event on stderr; they come from many threads at once.
 app::MaintainProgress progress_lines(const GlobalOptions& global) {
     auto lock = std::make_shared<std::mutex>();
@@ -137,25 +113,23 @@ int run(const GlobalOptions& global, const po::variables_map& values) {
         return to_int(ExitCode::ok);
     }
     require_one_selection(values);
-    const auto options = maintain_options(values);
-    require_ssh_identity(netconf.site.ssh);
     const auto state = state_path(global, netconf);
-    const auto lock = lock_runs(state, values["wait"].as<bool>(), RunKind::maintenance);
-    auto store = os::StateStore::open(state);
-    const auto clients = chosen_clients(netconf, values, store);
-    if (clients.empty()) {  // the timer fired for another client's window
+    app::MaintainRequest request;
+    request.clients = client_arguments(values);
+    request.scheduled = values["scheduled"].as<bool>();
+    request.options = maintain_options(values);
+    request.files = {report_directory(values, state),
+                     values.count("metrics") ? std::optional<fs::path>(values["metrics"].as<std::string>())
+                                             : std::nullopt};
+    request.wait = wait_flag(values);
+    request.progress = progress_lines(global);
+    const auto run = app::maintain_on_gateway(netconf, state, request);
+    if (!run) {  // the timer fired for another client's window
         print_info(global, 0, "no client is due");
         if (global.json) print_json("maintain", true, {{"run", nullptr}, {"clients", nlohmann::json::array()}});
         return to_int(ExitCode::ok);
     }
-
-    const auto ports = app::kernel_maintenance_ports(netconf, state.string(), ssh_options(netconf.site.ssh));
-    const app::RunFiles files{report_directory(values, state),
-                              values.count("metrics") ? std::optional<fs::path>(values["metrics"].as<std::string>())
-                                                      : std::nullopt};
-    const auto [record, report] =
-        app::recorded_run(netconf, store, *ports, clients, options, files, progress_lines(global));
-
+    const auto& [record, report] = *run;
     if (global.json) {
         auto body = to_json(record);
         body["report"] = report.string();

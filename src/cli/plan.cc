@@ -18,8 +18,7 @@ void declare(CommandOptions& options) {
 int run(const GlobalOptions& global, const po::variables_map& values) {
     const auto netconf = require_netconf(global);
     const auto clients = app::select_clients(netconf, client_arguments(values));
-    auto system = os::make_kernel_link_system();
-    const auto outcomes = app::plan_links(netconf, *system, clients, values["prune"].as<bool>());
+    const auto outcomes = app::plan_on_gateway(netconf, clients, values["prune"].as<bool>());
     print_outcomes(global, "plan", outcomes);
     return to_int(exit_code_for(outcomes, true));
 }

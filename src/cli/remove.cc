@@ -1,10 +1,8 @@
 /// `custode remove CLIENT [--dry-run] [--wait]`: tear down a client's links.
 
-#include "custode/cli/audit.h"
 #include "custode/cli/commands.h"
 #include "custode/cli/common.h"
 #include "custode/cli/link_output.h"
-#include "custode/core/error.h"
 
 namespace custode::cli {
 namespace {
@@ -19,15 +17,9 @@ void declare(CommandOptions& options) {
 
 int run(const GlobalOptions& global, const po::variables_map& values) {
     const auto netconf = require_netconf(global);
-    const auto client = values["client"].as<std::string>();
-    if (!ClientName::parse(client)) throw UsageError("'" + client + "' is not a client name");
-    const bool dry_run = values["dry-run"].as<bool>();
-    const auto state = state_path(global, netconf);
-    auto lock = lock_runs(state, values["wait"].as<bool>());
-    auto store = os::StateStore::open(state);
-    auto system = os::make_kernel_link_system();
-    const std::vector outcomes{app::remove_client(netconf.site.namespace_prefix, client, *system, dry_run)};
-    if (!dry_run) record_audit(store, "remove", outcomes);
+    const app::ApplyOptions options{.dry_run = values["dry-run"].as<bool>(), .wait = wait_flag(values)};
+    const std::vector outcomes{
+        app::remove_on_gateway(netconf, state_path(global, netconf), values["client"].as<std::string>(), options)};
     print_outcomes(global, "remove", outcomes);
     return to_int(exit_code_for(outcomes, false));
 }

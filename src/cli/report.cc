@@ -5,13 +5,12 @@
 #include <fmt/format.h>
 #include <iostream>
 
+#include "custode/app/maintain.h"
 #include "custode/cli/commands.h"
 #include "custode/cli/output.h"
 #include "custode/cli/run_history.h"
 #include "custode/core/error.h"
 #include "custode/core/exit_code.h"
-#include "custode/os/files.h"
-#include "custode/os/run_store.h"
 
 namespace custode::cli {
 namespace {
@@ -69,12 +68,12 @@ nlohmann::json write_files(const RunRecord& record, const po::variables_map& val
     nlohmann::json written = nlohmann::json::object();
     if (values.count("html")) {
         const auto path = values["html"].as<std::string>();
-        os::write_file_atomically(path, render_html_report(record));
+        app::write_html_report(record, path);
         written["html"] = path;
     }
     if (values.count("metrics")) {
         const auto path = values["metrics"].as<std::string>();
-        os::write_file_atomically(path, render_prometheus_metrics(record));
+        app::write_metrics(record, path);
         written["metrics"] = path;
     }
     return written;
@@ -82,9 +81,9 @@ nlohmann::json write_files(const RunRecord& record, const po::variables_map& val
 
 int run(const GlobalOptions& global, const po::variables_map& values) {
     const auto id = run_id(values["run"].as<std::string>());
-    const auto store = open_run_history(global);
-    const auto record = os::load_run(store, id);
-    if (!record) throw UsageError(fmt::format("report: no run {} in {}; see 'custode runs'", id, store.path().string()));
+    const auto state = history_state_path(global);
+    const auto record = app::load_run(state, id);
+    if (!record) throw UsageError(fmt::format("report: no run {} in {}; see 'custode runs'", id, state.string()));
     const auto written = write_files(*record, values);
     if (global.json) {
         auto json = to_json(*record);

@@ -4,9 +4,9 @@
 
 namespace custode::cli {
 
-os::StateStore open_run_history(const GlobalOptions& global) {
-    if (global.state) return os::StateStore::open(*global.state);
-    return os::StateStore::open(state_path(global, require_netconf(global)));
+std::filesystem::path history_state_path(const GlobalOptions& global) {
+    if (global.state) return *global.state;
+    return state_path(global, require_netconf(global));
 }
 
 }  // namespace custode::cli

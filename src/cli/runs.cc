@@ -3,12 +3,12 @@
 #include <fmt/format.h>
 #include <iostream>
 
+#include "custode/app/maintain.h"
 #include "custode/cli/commands.h"
 #include "custode/cli/output.h"
 #include "custode/cli/run_history.h"
 #include "custode/core/error.h"
 #include "custode/core/exit_code.h"
-#include "custode/os/run_store.h"
 
 namespace custode::cli {
 namespace {
@@ -20,12 +20,12 @@ void declare(CommandOptions& options) {
     options.positional.add("client", 1);
 }
 
-std::string duration_of(const os::RunSummary& run) {
+std::string duration_of(const app::RunSummary& run) {
     const auto seconds = run_duration_seconds(run.started, run.finished);
     return seconds ? format_duration(*seconds) : "-";
 }
 
-nlohmann::json run_json(const os::RunSummary& run) {
+nlohmann::json run_json(const app::RunSummary& run) {
     const auto seconds = run_duration_seconds(run.started, run.finished);
     return {{"run", run.id},
             {"site", run.site},
@@ -40,7 +40,7 @@ nlohmann::json run_json(const os::RunSummary& run) {
             {"problems", run.totals.problems}};
 }
 
-void print_table(const std::vector<os::RunSummary>& runs) {
+void print_table(const std::vector<app::RunSummary>& runs) {
     std::cout << fmt::format("{:>5}  {:<21}{:<21}{:<15}{:<10}{:>9}  {:>8}  {}\n", "RUN", "STARTED", "FINISHED",
                              "DURATION", "STATUS", "PCS OK", "PROBLEMS", "CLIENTS");
     for (const auto& run : runs) {
@@ -60,8 +60,7 @@ int run(const GlobalOptions& global, const po::variables_map& values) {
     if (limit < 1) throw UsageError("runs: --limit must be at least 1");
     std::optional<std::string> client;
     if (values.count("client")) client = values["client"].as<std::string>();
-    const auto store = open_run_history(global);
-    const auto runs = os::list_runs(store, client, static_cast<std::size_t>(limit));
+    const auto runs = app::list_runs(history_state_path(global), client, static_cast<std::size_t>(limit));
     if (global.json) {
         nlohmann::json list = nlohmann::json::array();
         for (const auto& run : runs) list.push_back(run_json(run));

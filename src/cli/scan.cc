@@ -112,10 +112,8 @@ std::function<void(const app::ScanTotals&)> progress_line(const GlobalOptions& g
 int run(const GlobalOptions& global, const po::variables_map& values) {
     const auto netconf = require_netconf(global);
     const auto clients = app::select_clients(netconf, client_arguments(values));
-    auto store = os::StateStore::open(state_path(global, netconf));
-    const auto vendors = app::load_vendors();
     const auto progress = progress_line(global);
-    const auto scans = app::scan_clients(netconf, clients, store, vendors, app::pcap_opener(), ScanSettings{}, progress);
+    const auto scans = app::scan_on_gateway(netconf, state_path(global, netconf), clients, progress);
     if (progress) std::cerr << "\r\033[K" << std::flush;
 
     bool failed = false, conflict = false;

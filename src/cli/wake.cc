@@ -13,8 +13,6 @@
 #include "custode/cli/output.h"
 #include "custode/core/error.h"
 #include "custode/core/exit_code.h"
-#include "custode/core/link_plan.h"
-#include "custode/os/inventory_store.h"
 
 namespace custode::cli {
 namespace {
@@ -55,16 +53,13 @@ int run(const GlobalOptions& global, const po::variables_map& values) {
     if (wait < 1 || wait > 3600) throw UsageError("--wait: 1 to 3600 seconds");
 
     app::require_provisioned(netconf, *client);
-    const auto store = os::StateStore::open(state_path(global, netconf));
-    const auto targets = app::wake_targets(*client, os::load_inventory(store, client->name.str()), names, all);
-    const auto ns = netconf.namespace_of(*client);
-    auto io = os::open_pcap(std::string(bridge_link), "arp", ns);
-    auto udp = os::open_udp_broadcast(std::string(bridge_link), ns);
+    const auto inventory = app::read_inventory(state_path(global, netconf), *client).inventory;
+    const auto targets = app::wake_targets(*client, inventory, names, all);
     app::WakeSettings settings;
     settings.wait = std::chrono::seconds(wait);
     settings.password = password_of(values);
     print_info(global, 0, fmt::format("waking {} host(s) of {}, waiting up to {} s", targets.size(), client->name.str(), wait));
-    const auto results = app::wake_hosts(*io, *udp, client->lan.address, targets, settings);
+    const auto results = app::wake_on_gateway(netconf, *client, targets, settings);
 
     bool all_woke = true;
     nlohmann::json hosts = nlohmann::json::array();

@@ -167,12 +167,12 @@ IsolationTarget parse_target_argument(std::string_view text) {
     const auto at = text.find('@');
     const auto ip_text = text.substr(0, at);
     const auto ip = Ipv4Address::parse(ip_text);
-    if (!ip) throw UsageError(fmt::format("--target {}: \"{}\" is not an IPv4 address", text, ip_text));
+    if (!ip) throw UsageError(fmt::format("\"{}\" is not an IPv4 address", ip_text));
     target.ip = *ip;
     if (at != std::string_view::npos) {
         const auto mac = MacAddress::parse(text.substr(at + 1));
         if (!mac || mac->is_multicast() || mac->is_zero())
-            throw UsageError(fmt::format("--target {}: \"{}\" is not a unicast MAC address", text, text.substr(at + 1)));
+            throw UsageError(fmt::format("\"{}\" is not a unicast MAC address", text.substr(at + 1)));
         target.mac = *mac;
     }
     return target;

@@ -208,7 +208,7 @@ public:
             return;
         }
         if (::link(path_.c_str(), final_path.c_str()) != 0) {
-            if (errno == EEXIST) throw UsageError(fmt::format("{} exists; --force replaces it", final_path.string()));
+            if (errno == EEXIST) throw UsageError(fmt::format("{} exists", final_path.string()));
             fail("link to " + final_path.string());
         }
     }
@@ -434,14 +434,13 @@ SecretKey load_secret_key(const fs::path& path) {
 
 fs::path public_key_path(const fs::path& secret) { return fs::path(secret.string() + ".pub"); }
 
-fs::path default_secret_key_path(const fs::path& netconf_dir) { return netconf_dir / "proof.key"; }
 
 void save_key_pair(const SecretKey& key, const fs::path& secret, Overwrite overwrite) {
     const fs::path pub = public_key_path(secret);
     if (overwrite == Overwrite::refuse)
         for (const auto& path : {secret, pub})
             if (fs::exists(fs::symlink_status(path)))
-                throw UsageError(fmt::format("{} exists; --force replaces the key pair", path.string()));
+                throw UsageError(fmt::format("{} exists", path.string()));
     create_parents(secret);
     std::string text = secret_key_text(key);
     WipeOnExit wipe(text);

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "custode/app/links.h"
+#include "custode/app/signing.h"
 #include "custode/core/address.h"
 #include "custode/core/link_plan.h"
 #include "custode/core/live_links.h"
@@ -154,7 +156,31 @@ nlohmann::json record_json(const Disconnection& disconnection);
 nlohmann::json baseline_json(const std::vector<BaselineResult>& baseline);
 nlohmann::json checks_json(const std::vector<Check>& checks);
 nlohmann::json removal_json(const ClientOutcome& removal);
-/// One removal step as shown to the user (the namespace step names the namespace).
-ActionView action_view(const ClientOutcome& removal, const Step& step);
+
+// ---- the use case on the gateway ---------------------------------------------
+
+struct DisconnectRequest {
+    std::string client;
+    std::filesystem::path targets_file;  ///< where the client side's targets go
+    std::filesystem::path key;           ///< the site's signing key; the record is unsigned without it
+    Wait wait = Wait::no;
+    std::function<void(const std::string&)> progress;  ///< one line per phase
+};
+
+struct DisconnectOutcome {
+    Disconnection disconnection;
+    nlohmann::json targets;  ///< the targets file's content
+    SignedFiles record;      ///< `<client>-disconnect.json` beside the targets file
+    std::int64_t state_id = 0;
+    std::string verdict;     ///< verdict_of(disconnection)
+};
+
+/// The whole disconnection: run lock, refusals (unknown or unprovisioned
+/// client, a teardown the planner refuses: UsageError, nothing probed or
+/// written), baseline, targets file, teardown (audited), lab-side checks,
+/// and the record signed, stored in the state file and written beside the
+/// targets file.
+DisconnectOutcome disconnect(const Netconf& netconf, const std::filesystem::path& state,
+                             const DisconnectRequest& request);
 
 }  // namespace custode::app

@@ -53,6 +53,12 @@ std::vector<ClientScan> scan_clients(const Netconf& netconf, const std::vector<c
                                      const ScanSettings& settings,
                                      const std::function<void(const ScanTotals&)>& on_progress = {});
 
+/// `scan` on the real gateway: libpcap in each client's namespace, the
+/// vendors from ieee-data, the inventories in the state file at `state`.
+std::vector<ClientScan> scan_on_gateway(const Netconf& netconf, const std::filesystem::path& state,
+                                        const std::vector<const Client*>& clients,
+                                        const std::function<void(const ScanTotals&)>& on_progress = {});
+
 /// What `hosts` shows of one client: its inventory and its last scan, if any.
 struct ClientInventory {
     Inventory inventory;

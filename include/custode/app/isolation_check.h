@@ -49,7 +49,6 @@ struct CheckRequest {
     ControlSource control_source = ControlSource::none;
     std::string client;
     std::string targets_source;
-    std::string user;
     std::optional<std::filesystem::path> key;  ///< nullopt: unsigned (--unsigned)
     std::filesystem::path out;
     IsolationSettings settings;
@@ -62,6 +61,10 @@ struct CheckOutcome {
     std::optional<std::filesystem::path> signature_path;
     std::string report_id;
 };
+
+/// Reads a targets file `custode disconnect` wrote; a missing file or bad
+/// content is a UsageError naming it.
+TargetsFile read_targets_file(const std::filesystem::path& path);
 
 /// Opens the capture in the interface's namespace, probes, writes
 /// `out`, `out`.pcap and `out`.minisig. UsageError for a missing interface or

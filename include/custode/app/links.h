@@ -3,11 +3,13 @@
 /// remove, status. They read the kernel through os::LinkSystem, plan with
 /// core's planner, and never touch a link custode did not mark.
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "custode/core/link_plan.h"
 #include "custode/core/netconf.h"
+#include "custode/app/run_lock.h"
 #include "custode/os/link_system.h"
 
 namespace custode::app {
@@ -38,9 +40,14 @@ struct ClientOutcome {
 
 std::string_view to_string(ClientOutcome::Result result);
 
+/// One step of an outcome as the user sees it (plan, apply, remove,
+/// disconnect): the namespace step names the client's namespace.
+ActionView action_view(const ClientOutcome& outcome, const Step& step);
+
 struct ApplyOptions {
     bool dry_run = false;
     bool prune = false;  ///< also remove managed clients whose netconf file is gone
+    Wait wait = Wait::no;  ///< (on the gateway) queue behind another run
 };
 
 /// Plans every selected client (and, with prune, the removals) without
@@ -83,9 +90,26 @@ struct ClientStatus {
     std::optional<LiveLink> circuit;
     std::optional<LiveLink> bridge;
     bool in_sync = false;
+    std::string last_scan;  ///< "at (N hosts)"; "" when never (on the gateway)
+    std::string last_run;   ///< "run ID at ...: status"; "" when never
 };
 
 std::vector<ClientStatus> link_status(const Netconf& netconf, os::LinkSystem& system,
                                       const std::vector<const Client*>& clients);
+
+// ---- the link commands on the real gateway -----------------------------------
+// Each opens the kernel's link table; those that change it take the run lock
+// beside the state file at `state` first and keep an audit record after.
+
+std::vector<ClientOutcome> plan_on_gateway(const Netconf& netconf, const std::vector<const Client*>& clients,
+                                           bool prune);
+std::vector<ClientOutcome> apply_on_gateway(const Netconf& netconf, const std::filesystem::path& state,
+                                            const std::vector<const Client*>& clients, const ApplyOptions& options);
+/// An invalid client name is a UsageError.
+ClientOutcome remove_on_gateway(const Netconf& netconf, const std::filesystem::path& state, const std::string& client,
+                                const ApplyOptions& options);
+/// With the last scan and run of each client from the state file, when it exists.
+std::vector<ClientStatus> status_on_gateway(const Netconf& netconf, const std::filesystem::path& state,
+                                            const std::vector<const Client*>& clients);
 
 }  // namespace custode::app

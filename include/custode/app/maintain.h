@@ -12,10 +12,12 @@
 #include <string>
 #include <vector>
 
+#include "custode/app/run_lock.h"
 #include "custode/app/wake.h"
 #include "custode/core/netconf.h"
 #include "custode/core/run_record.h"
 #include "custode/os/packet_io.h"
+#include "custode/os/run_store.h"
 #include "custode/os/ssh.h"
 #include "custode/os/state_store.h"
 
@@ -90,5 +92,32 @@ RecordedRun recorded_run(const Netconf& netconf, os::StateStore& store, Maintena
 /// inventory in the state file, libssh with the site's [ssh] settings.
 std::unique_ptr<MaintenancePorts> kernel_maintenance_ports(const Netconf& netconf, const std::string& state_path,
                                                            const os::SshOptions& ssh);
+
+/// The run history in the state file at `state` (`runs`, `report`).
+using RunSummary = os::RunSummary;
+std::vector<RunSummary> list_runs(const std::filesystem::path& state, const std::optional<std::string>& client,
+                                  std::size_t limit);
+std::optional<RunRecord> load_run(const std::filesystem::path& state, std::int64_t id);
+
+/// A run's HTML report (for a phone) and its node_exporter textfile metrics,
+/// each written atomically.
+void write_html_report(const RunRecord& record, const std::filesystem::path& path);
+void write_metrics(const RunRecord& record, const std::filesystem::path& path);
+
+/// `maintain` on the real gateway.
+struct MaintainRequest {
+    std::vector<std::string> clients;  ///< named clients; empty with `scheduled` (or for all)
+    bool scheduled = false;            ///< the clients due now (due_clients) instead
+    MaintainOptions options;
+    RunFiles files;
+    Wait wait = Wait::no;
+    MaintainProgress progress;
+};
+
+/// The nightly lock, the state file, the real system, recorded_run.
+/// nullopt when no client is due (a timer fired for another client's
+/// window). A missing SSH identity is a UsageError: every PC would fail the same way.
+std::optional<RecordedRun> maintain_on_gateway(const Netconf& netconf, const std::filesystem::path& state,
+                                               const MaintainRequest& request);
 
 }  // namespace custode::app

@@ -46,6 +46,11 @@ std::vector<WakeResult> wake_hosts(os::PacketIo& io, os::UdpBroadcast& udp, Ipv4
                                    const std::vector<WakeTarget>& targets, const WakeSettings& settings,
                                    const Now& now = os::Clock::now);
 
+/// wake_hosts from the client's bridge, in its namespace: libpcap for ARP
+/// and raw magic packets, a UDP broadcast socket for the others.
+std::vector<WakeResult> wake_on_gateway(const Netconf& netconf, const Client& client,
+                                        const std::vector<WakeTarget>& targets, const WakeSettings& settings);
+
 /// A host on the client LAN: where it answers ARP.
 struct LanHost {
     Ipv4Address ip;

@@ -1,7 +1,7 @@
 #pragma once
 /// Printing link plans and outcomes (plan, apply, remove), as text or JSON.
 
-#include <nlohmann/json.hpp>
+#include <string_view>
 #include <vector>
 
 #include "custode/app/links.h"
@@ -16,8 +16,5 @@ void print_outcomes(const GlobalOptions& global, std::string_view command,
 
 /// The exit code for a set of outcomes; `pending_is_problem` for `plan`.
 ExitCode exit_code_for(const std::vector<app::ClientOutcome>& outcomes, bool pending_is_problem);
-
-/// The plan as the audit trail keeps it (the `plan --json` client shape).
-nlohmann::json outcome_json(const app::ClientOutcome& outcome);
 
 }  // namespace custode::cli

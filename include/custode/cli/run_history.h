@@ -1,13 +1,14 @@
 #pragma once
 /// What `runs` and `report` share: the state file holding the run history.
 
+#include <filesystem>
+
 #include "custode/cli/command.h"
-#include "custode/os/state_store.h"
 
 namespace custode::cli {
 
-/// The state store named by --state, else by site.toml; reading history needs
-/// netconf only to find the file.
-os::StateStore open_run_history(const GlobalOptions& global);
+/// --state, else site.toml's `state`: reading history needs netconf only to
+/// find the file.
+std::filesystem::path history_state_path(const GlobalOptions& global);
 
 }  // namespace custode::cli

@@ -116,7 +116,5 @@ struct Verification {
 /// Accepts legacy "Ed" (not prehashed) signatures as minisign does.
 Verification verify(std::string_view message, std::string_view minisig, const PublicKey& key);
 
-/// Where keygen writes and isolation-check reads the key by default.
-std::filesystem::path default_secret_key_path(const std::filesystem::path& netconf_dir);
 
 }  // namespace custode::os

@@ -1,13 +1,13 @@
-#include "custode/cli/audit.h"
+#include "custode/app/audit.h"
 
-#include "custode/cli/common.h"
-#include "custode/cli/link_output.h"
+#include "custode/app/links_json.h"
+#include "custode/os/user.h"
 
-namespace custode::cli {
+namespace custode::app {
 
-void record_audit(os::StateStore& store, std::string_view command, const std::vector<app::ClientOutcome>& outcomes) {
-    using Result = app::ClientOutcome::Result;
-    const auto user = invoking_user();
+void record_audit(os::StateStore& store, std::string_view command, const std::vector<ClientOutcome>& outcomes) {
+    using Result = ClientOutcome::Result;
+    const auto user = os::invoking_user();
     store.transaction([&] {
         for (const auto& outcome : outcomes) {
             if (outcome.result != Result::applied && outcome.result != Result::failed) continue;
@@ -23,4 +23,4 @@ void record_audit(os::StateStore& store, std::string_view command, const std::ve
     });
 }
 
-}  // namespace custode::cli
+}  // namespace custode::app

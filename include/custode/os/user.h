@@ -1,0 +1,12 @@
+#pragma once
+/// Who runs custode, for the audit trail and the signed records.
+
+#include <string>
+
+namespace custode::os {
+
+/// The sudo caller ($SUDO_USER), else the login name of the effective user,
+/// else its number.
+std::string invoking_user();
+
+}  // namespace custode::os

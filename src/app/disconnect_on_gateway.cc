@@ -1,0 +1,101 @@
+/// `disconnect` on the real gateway: the kernel, the state file, the
+/// targets file and the signed record.
+
+#include <algorithm>
+#include <fmt/format.h>
+
+#include "custode/app/audit.h"
+#include "custode/app/disconnect.h"
+#include "custode/core/canonical_json.h"
+#include "custode/core/error.h"
+#include "custode/os/disconnection_store.h"
+#include "custode/os/files.h"
+#include "custode/os/inventory_store.h"
+#include "custode/os/user.h"
+
+namespace custode::app {
+namespace {
+
+namespace fs = std::filesystem;
+
+/// The client, provisioned: a namespace holding links custode marked for it.
+const Client& provisioned_client(const Netconf& netconf, const std::string& name, const LiveNamespace& live) {
+    const Client* client = netconf.find(name);
+    if (!client) throw UsageError(fmt::format("no client '{}' in netconf", name));
+    if (!live.exists)
+        throw UsageError(fmt::format("client '{}' is not provisioned: there is no namespace {}", name, live.name));
+    const bool marked = std::any_of(live.links.begin(), live.links.end(),
+                                    [&](const LiveLink& link) { return is_marked_for(link.alias, name); });
+    if (!marked || !live.find(bridge_link))
+        throw UsageError(fmt::format("client '{}' is not provisioned: {} holds no bridge of custode's", name, live.name));
+    return *client;
+}
+
+std::string compact_time(std::string iso) {
+    iso.erase(std::remove_if(iso.begin(), iso.end(), [](char c) { return c == '-' || c == ':'; }), iso.end());
+    return iso;
+}
+
+std::string trusted_comment(const Disconnection& d) {
+    return fmt::format("custode disconnect id={} client={} finished={} verdict={}", d.id, d.subject.client,
+                       d.finished, verdict_of(d));
+}
+
+}  // namespace
+
+DisconnectOutcome disconnect(const Netconf& netconf, const fs::path& state, const DisconnectRequest& request) {
+    const auto& name = request.client;
+    if (!ClientName::parse(name)) throw UsageError("'" + name + "' is not a client name");
+    if (!netconf.find(name)) throw UsageError(fmt::format("no client '{}' in netconf", name));
+    const auto say = [&](const std::string& line) {
+        if (request.progress) request.progress(line);
+    };
+    const auto lock = lock_runs(state, request.wait);
+    auto store = os::StateStore::open(state);
+    auto system = os::make_kernel_link_system();
+    const auto& prefix = netconf.site.namespace_prefix;
+    const auto live = system->read_namespace(prefix + name);
+    const Client& client = provisioned_client(netconf, name, live);
+
+    // Refusals first, before anything is probed or written.
+    const auto preview = remove_client(prefix, name, *system, true);
+    if (preview.result == ClientOutcome::Result::refused)
+        throw UsageError(fmt::format("cannot tear down {}: {}", name, fmt::join(preview.plan.refusals, "; ")));
+
+    DisconnectOutcome outcome;
+    auto& d = outcome.disconnection;
+    d.site = netconf.site.name;
+    d.user = os::invoking_user();
+    d.started = os::utc_now();
+    d.id = fmt::format("{}-{}", name, compact_time(d.started));
+    say(fmt::format("baseline: probing the lab targets from {}", live.name));
+    const auto targets = lab_targets(netconf, client, live.find(bridge_link)->mac);
+    d.baseline = run_baseline(live.name, name, targets, {});
+    outcome.targets = targets_file_json(name, d.started, d.baseline, client.lan.control);
+    os::write_file_atomically(request.targets_file, outcome.targets.dump(2) + "\n");
+
+    say(fmt::format("tearing down {}", live.name));
+    const auto old_namespace = os::named_namespace_id(live.name);
+    d.removal = remove_client(prefix, name, *system, false);
+    system.reset();  // its sockets must not keep the old namespace alive
+    record_audit(store, "disconnect", {d.removal});
+
+    std::vector<MacAddress> macs;
+    for (const auto& host : os::load_inventory(store, name).hosts) macs.push_back(host.mac);
+    d.subject = subject_of(netconf, client, std::move(macs));
+    d.checks = run_checks(d.subject, old_namespace);
+    d.finished = os::utc_now();
+    outcome.verdict = verdict_of(d);
+
+    // Canonical JSON, signed with the site key when there is one, in the
+    // state file and beside the targets file.
+    const auto text = canonical_json(record_json(d));
+    const auto key = fs::exists(request.key) ? std::optional(os::load_secret_key(request.key)) : std::nullopt;
+    const auto directory = fs::absolute(request.targets_file).parent_path();
+    outcome.record = write_signed_record(directory / (name + "-disconnect.json"), text, trusted_comment(d),
+                                         key ? &*key : nullptr);
+    outcome.state_id = os::append_disconnection(store, {0, name, d.finished, d.user, text, outcome.record.signature});
+    return outcome;
+}
+
+}  // namespace custode::app
