@@ -8,6 +8,7 @@
 #include "custode/app/signing.h"
 #include "custode/core/canonical_json.h"
 #include "custode/core/error.h"
+#include "custode/core/version.h"
 #include "custode/os/files.h"
 #include "custode/os/probes.h"
 #include "custode/os/user.h"
@@ -295,7 +296,7 @@ CheckOutcome run_isolation_check(const CheckRequest& request) {
     context.interface_mac = io->mac();
     context.interface_ipv4 = info.ipv4;
     context.client = default_client(request);
-    context.version = CUSTODE_VERSION;
+    context.version = std::string(version());
     context.targets_source = request.targets_source;
     const auto clock = os::clock_status();
     context.ntp_synchronized = clock.ntp_synchronized;

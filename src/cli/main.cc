@@ -8,6 +8,7 @@
 #include "custode/cli/output.h"
 #include "custode/core/error.h"
 #include "custode/core/exit_code.h"
+#include "custode/core/version.h"
 
 namespace custode::cli {
 namespace {
@@ -109,7 +110,7 @@ int dispatch(int argc, char** argv) {
         for (int i = 1; i < argc; ++i) {
             std::string_view token = argv[i];
             if (token == "--version") {
-                std::cout << "custode " << CUSTODE_VERSION << '\n';
+                std::cout << "custode " << version() << '\n';
                 return to_int(ExitCode::ok);
             }
             if (token == "--help" || token == "-h") {

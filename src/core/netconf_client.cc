@@ -12,7 +12,7 @@ void check_file_name(ParsedClient& client, FileDiagnostics& diagnostics) {
     if (!client.valid_name)
         diagnostics.error({1, 1}, fmt::format("client name {} (from the file name) does not match "
                                               "[a-z][a-z0-9-]{{0,11}}",
-                                              quoted(client.name)));
+                                              in_quotes(client.name)));
 }
 
 /// Reads an optional or required section with `parse`, if present.

@@ -21,7 +21,7 @@ struct Claim {
 };
 
 std::string client_reference(const ParsedClient& client, Position at) {
-    return fmt::format("client {} ({}:{}:{})", quoted(client.name), client.file, at.line, at.column);
+    return fmt::format("client {} ({}:{}:{})", in_quotes(client.name), client.file, at.line, at.column);
 }
 
 std::vector<Claim> claims_of(const ParsedClient& client, std::size_t index) {
@@ -50,7 +50,7 @@ void check_interfaces(const std::vector<ParsedClient>& clients, std::vector<Diag
             if (conflict != earlier.end()) {
                 FileDiagnostics(clients[index].file, out)
                     .error(claim.at, fmt::format("{}: interface {} is already the {} of {}", claim.key,
-                                                 quoted(claim.interface), conflict->role,
+                                                 in_quotes(claim.interface), conflict->role,
                                                  client_reference(clients[conflict->client], conflict->at)));
             }
             earlier.push_back(claim);
@@ -67,7 +67,7 @@ void check_vlans(const std::vector<ParsedClient>& clients, std::vector<Diagnosti
         if (inserted) continue;
         FileDiagnostics(client.file, out)
             .error(link.vlan->at, fmt::format("link.vlan: VLAN {} on trunk {} is already used by {}", link.vlan->value,
-                                              quoted(link.trunk->value),
+                                              in_quotes(link.trunk->value),
                                               client_reference(*entry->second, entry->second->link.vlan->at)));
     }
 }

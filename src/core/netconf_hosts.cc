@@ -13,7 +13,7 @@ ParsedHost read_host(TableReader& table) {
     if (host.name && !is_valid_host_name(host.name->value)) {
         table.diagnostics().error(host.name->at, fmt::format("host.name: {} does not match [a-z0-9][a-z0-9-]* "
                                                              "(up to 63 characters)",
-                                                             quoted(host.name->value)));
+                                                             in_quotes(host.name->value)));
         host.name.reset();
     }
     host.mac = table.unicast_mac("mac", Presence::required);
@@ -49,7 +49,7 @@ void report_if_same(const std::optional<Located<T>>& earlier, const std::optiona
 }
 
 void check_pair(const ParsedHost& earlier, const ParsedHost& later, FileDiagnostics& diagnostics) {
-    if (later.name) report_if_same(earlier.name, later.name, "name", quoted(later.name->value), diagnostics);
+    if (later.name) report_if_same(earlier.name, later.name, "name", in_quotes(later.name->value), diagnostics);
     if (later.mac) report_if_same(earlier.mac, later.mac, "mac", later.mac->value.to_string(), diagnostics);
     if (later.ip) report_if_same(earlier.ip, later.ip, "ip", later.ip->value.to_string(), diagnostics);
 }

@@ -19,7 +19,7 @@ std::optional<Located<Ipv4Prefix>> read_prefix(TableReader& lan, std::string_vie
     const auto prefix = Ipv4Prefix::parse(text->value);
     if (prefix && prefix->length() >= 0) return Located<Ipv4Prefix>{*prefix, text->at};
     lan.diagnostics().error(text->at, fmt::format("{}: {} is not an IPv4 prefix (a.b.c.d/length)",
-                                                  lan.qualified(key), quoted(text->value)));
+                                                  lan.qualified(key), in_quotes(text->value)));
     return std::nullopt;
 }
 
@@ -88,10 +88,10 @@ std::vector<MaintenanceTask> read_tasks(TableReader& maintenance) {
         if (!task) {
             maintenance.diagnostics().error(name.at, fmt::format("maintenance.tasks: {} is not one of antivirus, "
                                                                  "disk-health, disk-optimize, backup, empty-trash",
-                                                                 quoted(name.value)));
+                                                                 in_quotes(name.value)));
         } else if (std::find(tasks.begin(), tasks.end(), *task) != tasks.end()) {
             maintenance.diagnostics().error(name.at, fmt::format("maintenance.tasks: {} is listed twice",
-                                                                 quoted(name.value)));
+                                                                 in_quotes(name.value)));
         } else {
             tasks.push_back(*task);
         }
@@ -119,7 +119,7 @@ MaintenanceSpec parse_maintenance(TableReader& maintenance) {
         if (!spec.window)
             maintenance.diagnostics().error(window->at, fmt::format("maintenance.window: {} is not HH:MM-HH:MM "
                                                                     "(00:00..23:59, start and end differ)",
-                                                                    quoted(window->value)));
+                                                                    in_quotes(window->value)));
     }
     spec.tasks = read_tasks(maintenance);
     if (const auto shutdown = maintenance.choice("shutdown", Presence::optional, {"woken", "all", "never"}))

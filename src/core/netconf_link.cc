@@ -89,7 +89,7 @@ void read_lab_ports(TableReader& link, ParsedLink& parsed) {
             parsed.lab_ports.push_back(port);
         } else {
             link.diagnostics().error(port.at, fmt::format("link.lab_ports: {} is not a valid interface name",
-                                                          quoted(port.value)));
+                                                          in_quotes(port.value)));
         }
     }
 }

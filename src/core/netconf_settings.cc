@@ -32,7 +32,7 @@ std::optional<std::vector<std::string>> read_list(TableReader& table, std::strin
     for (const auto& [path, at] : *values) {
         const char* problem = path.empty() ? "is empty" : absolute && !is_absolute_on_pc(path) ? "is not an absolute path" : nullptr;
         if (problem) {
-            table.diagnostics().error(at, fmt::format("{}: {} {}", table.qualified(key), quoted(path), problem));
+            table.diagnostics().error(at, fmt::format("{}: {} {}", table.qualified(key), in_quotes(path), problem));
             valid = false;
         }
         list.push_back(path);

@@ -20,7 +20,7 @@ std::optional<Located<std::string>> absolute_path(TableReader& table, std::strin
     auto text = table.string(key, Presence::optional);
     if (!text || text->value.starts_with('/')) return text;
     table.diagnostics().error(text->at, fmt::format("{}: {} is not an absolute path", table.qualified(key),
-                                                    quoted(text->value)));
+                                                    in_quotes(text->value)));
     return std::nullopt;
 }
 
@@ -32,7 +32,7 @@ void read_site_table(TableReader& table, Site& site) {
         } else {
             table.diagnostics().error(prefix->at, fmt::format("site.namespace_prefix: {} does not match "
                                                               "[a-z][a-z0-9-]{{0,7}}",
-                                                              quoted(prefix->value)));
+                                                              in_quotes(prefix->value)));
         }
     }
     if (auto state = absolute_path(table, "state")) site.state = state->value;
@@ -58,7 +58,7 @@ ParsedLabHost read_lab_host(TableReader& table) {
     if (host.name && !is_valid_host_name(host.name->value)) {
         table.diagnostics().error(host.name->at, fmt::format("lab.host.name: {} does not match "
                                                              "[a-z0-9][a-z0-9-]* (up to 63 characters)",
-                                                             quoted(host.name->value)));
+                                                             in_quotes(host.name->value)));
         host.name.reset();
     }
     host.ip = table.ipv4("ip", Presence::required);
@@ -75,7 +75,7 @@ void check_lab_hosts(const std::vector<ParsedLabHost>& hosts, FileDiagnostics& d
             const auto& b = hosts[later];
             if (a.name && b.name && a.name->value == b.name->value)
                 diagnostics.error(b.name->at, fmt::format("lab.host.name: {} is already used at line {}",
-                                                          quoted(b.name->value), a.name->at.line));
+                                                          in_quotes(b.name->value), a.name->at.line));
             if (a.ip && b.ip && a.ip->value == b.ip->value)
                 diagnostics.error(b.ip->at, fmt::format("lab.host.ip: {} is already used at line {}",
                                                         b.ip->value.to_string(), a.ip->at.line));

@@ -33,7 +33,7 @@ std::string_view type_description(toml::node_type type) {
     return "nothing";
 }
 
-std::string quoted(std::string_view text) { return fmt::format("\"{}\"", text); }
+std::string in_quotes(std::string_view text) { return fmt::format("\"{}\"", text); }
 
 TableReader::TableReader(const toml::table& table, std::string path, FileDiagnostics& diagnostics,
                          TableForm form)
@@ -142,7 +142,7 @@ std::optional<Located<std::string>> TableReader::interface_name(std::string_view
     if (!name || is_valid_interface_name(name->value)) return name;
     diagnostics_.error(name->at, fmt::format("{}: {} is not a valid interface name (1..15 bytes; no '/', ':' "
                                              "or whitespace; not \".\" or \"..\")",
-                                             qualified(key), quoted(name->value)));
+                                             qualified(key), in_quotes(name->value)));
     return std::nullopt;
 }
 
@@ -151,7 +151,7 @@ std::optional<Located<Ipv4Address>> TableReader::ipv4(std::string_view key, Pres
     if (!text) return std::nullopt;
     if (auto address = Ipv4Address::parse(text->value)) return Located<Ipv4Address>{*address, text->at};
     diagnostics_.error(text->at, fmt::format("{}: {} is not an IPv4 address (a.b.c.d)", qualified(key),
-                                             quoted(text->value)));
+                                             in_quotes(text->value)));
     return std::nullopt;
 }
 
@@ -161,12 +161,12 @@ std::optional<Located<MacAddress>> TableReader::unicast_mac(std::string_view key
     auto mac = MacAddress::parse(text->value);
     if (!mac) {
         diagnostics_.error(text->at, fmt::format("{}: {} is not a MAC address (aa:bb:cc:dd:ee:ff)",
-                                                 qualified(key), quoted(text->value)));
+                                                 qualified(key), in_quotes(text->value)));
         return std::nullopt;
     }
     if (mac->is_multicast() || mac->is_zero()) {
         diagnostics_.error(text->at, fmt::format("{}: {} is not a unicast MAC address", qualified(key),
-                                                 quoted(text->value)));
+                                                 in_quotes(text->value)));
         return std::nullopt;
     }
     return Located<MacAddress>{*mac, text->at};
@@ -177,7 +177,7 @@ std::optional<Located<std::string>> TableReader::choice(std::string_view key, Pr
     auto text = string(key, presence);
     if (!text) return std::nullopt;
     if (std::find(choices.begin(), choices.end(), text->value) != choices.end()) return text;
-    diagnostics_.error(text->at, fmt::format("{}: {} is not one of {}", qualified(key), quoted(text->value),
+    diagnostics_.error(text->at, fmt::format("{}: {} is not one of {}", qualified(key), in_quotes(text->value),
                                              fmt::join(choices, ", ")));
     return std::nullopt;
 }

@@ -105,6 +105,6 @@ private:
 std::string_view type_description(toml::node_type type);
 
 /// "\"eth1\"": a string value quoted as it would be written in TOML.
-std::string quoted(std::string_view text);
+std::string in_quotes(std::string_view text);
 
 }  // namespace custode::netconf_detail

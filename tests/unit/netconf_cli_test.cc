@@ -2,6 +2,7 @@
 /// a missing directory or site.toml, and many errors at once.
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -12,7 +13,7 @@ using custode::testing::run_custode;
 namespace {
 
 std::string quoted_path(const std::string& path) { return "'" + path + "'"; }
-std::string example_dir() { return std::string(CUSTODE_SOURCE_DIR) + "/netconf"; }
+std::string example_dir() { return (std::filesystem::path(CUSTODE_SOURCE_DIR) / "netconf").string(); }
 std::string fixture_dir(const char* name) { return std::string(CUSTODE_FIXTURES) + "/netconf/" + name; }
 
 }  // namespace

@@ -1,0 +1,7 @@
+#include "custode/core/version.h"
+
+namespace custode {
+
+std::string_view version() { return CUSTODE_VERSION; }
+
+}  // namespace custode
