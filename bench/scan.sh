@@ -36,7 +36,7 @@ remove_namespaces   # what a run killed before its trap left
 
 now_ns() { date +%s%N; }
 
-# A quiet site namespace (TESTBED.md: "A silent bridge", "Many hosts on one
+# A quiet site namespace (docs/testbed.md: "A silent bridge", "Many hosts on one
 # simulated LAN"): bridge br0, STP off, only an address's owner answers ARP.
 make_site() {  # NAME
   local ns=bsn-$1

@@ -116,7 +116,7 @@ int run(const GlobalOptions& global, const po::variables_map& values) {
     const auto request = request_from(global, values);
     print_info(global, 1, fmt::format("probing {} target(s) from {}", request.targets.size(), request.interface));
     const auto outcome = app::run_isolation_check(request);
-    const int code = exit_code_for(outcome.assessment.verdict);
+    const auto code = exit_code_for(outcome.assessment.verdict);
     if (global.json) {
         const auto& report = outcome.report;
         nlohmann::json body = {{"verdict", report["verdict"]},
@@ -130,11 +130,11 @@ int run(const GlobalOptions& global, const po::variables_map& values) {
                                {"warnings", report["warnings"]},
                                {"reasons", report["reasons"]},
                                {"duration_ms", report["when"]["duration_ms"]}};
-        print_json("isolation-check", code == 0, std::move(body));
+        print_json("isolation-check", code == ExitCode::ok, std::move(body));
     } else {
         print_text(outcome);
     }
-    return code;
+    return to_int(code);
 }
 
 }  // namespace

@@ -275,13 +275,13 @@ std::string_view to_string(IsolationVerdict verdict) {
     return "?";
 }
 
-int exit_code_for(IsolationVerdict verdict) {
+ExitCode exit_code_for(IsolationVerdict verdict) {
     switch (verdict) {
-        case IsolationVerdict::isolated: return 0;
-        case IsolationVerdict::not_isolated: return 1;
-        case IsolationVerdict::inconclusive: return 4;
+        case IsolationVerdict::isolated: return ExitCode::ok;
+        case IsolationVerdict::not_isolated: return ExitCode::problem;
+        case IsolationVerdict::inconclusive: return ExitCode::inconclusive;
     }
-    return 4;
+    return ExitCode::inconclusive;
 }
 
 bool TargetResult::answered() const {

@@ -1,4 +1,4 @@
-/// The run record as JSON (CONTRACT.md's `maintain` shape plus every field),
+/// The run record as JSON (the `maintain --json` shape of docs/reports.md plus every field),
 /// and back: the store keeps records in this form.
 
 #include <fmt/format.h>

@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <fcntl.h>
 #include <fstream>
 #include <sstream>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <utility>
 
 #include "custode/core/error.h"
 
@@ -37,21 +40,74 @@ std::vector<std::filesystem::path> list_files(const std::filesystem::path& dir, 
     return files;
 }
 
-void write_file_atomically(const std::filesystem::path& path, const std::string& text) {
-    const auto temporary = path.string() + ".tmp." + std::to_string(::getpid());
-    {
-        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-        if (!out) throw SystemError("create " + temporary, errno, "");
-        out << text;
-        out.flush();
-        if (!out) throw SystemError("write " + temporary, errno, "");
+namespace {
+
+/// A temporary file beside its final path; removed unless it was published.
+class TemporaryFile {
+public:
+    TemporaryFile(const std::filesystem::path& final_path, unsigned mode) : path_(final_path.string() + ".XXXXXX") {
+        fd_ = ::mkstemp(path_.data());
+        if (fd_ < 0) throw SystemError("create " + path_, errno, "");
+        if (::fchmod(fd_, static_cast<mode_t>(mode)) != 0) fail("chmod");
     }
-    std::error_code error;
-    std::filesystem::rename(temporary, path, error);
-    if (error) {
-        std::filesystem::remove(temporary);
-        throw SystemError("rename " + temporary + " to " + path.string(), error.value(), "");
+    ~TemporaryFile() {
+        if (fd_ >= 0) ::close(fd_);
+        if (!published_) ::unlink(path_.c_str());
     }
+    TemporaryFile(const TemporaryFile&) = delete;
+    TemporaryFile& operator=(const TemporaryFile&) = delete;
+
+    void write(std::string_view bytes) {
+        while (!bytes.empty()) {
+            const ssize_t count = ::write(fd_, bytes.data(), bytes.size());
+            if (count < 0 && errno == EINTR) continue;
+            if (count <= 0) fail("write");
+            bytes.remove_prefix(static_cast<std::size_t>(count));
+        }
+        if (::fsync(fd_) != 0) fail("fsync");
+        const int fd = std::exchange(fd_, -1);
+        if (::close(fd) != 0) fail("close");
+    }
+
+    /// rename replaces; link refuses an existing file atomically.
+    void publish(const std::filesystem::path& final_path, Overwrite overwrite) {
+        if (overwrite == Overwrite::replace) {
+            if (::rename(path_.c_str(), final_path.c_str()) != 0) fail("rename to " + final_path.string() + ":");
+            published_ = true;
+            return;
+        }
+        if (::link(path_.c_str(), final_path.c_str()) != 0) {
+            if (errno == EEXIST) throw UsageError(final_path.string() + " exists");
+            fail("link to " + final_path.string() + ":");
+        }
+    }
+
+private:
+    [[noreturn]] void fail(const std::string& call) { throw SystemError(call + " " + path_, errno, ""); }
+
+    std::string path_;
+    int fd_ = -1;
+    bool published_ = false;
+};
+
+void sync_directory(const std::filesystem::path& file) {
+    const auto directory = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
+    const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) throw SystemError("open " + directory.string(), errno, "");
+    const int result = ::fsync(fd);
+    const int error = errno;
+    ::close(fd);
+    if (result != 0) throw SystemError("fsync " + directory.string(), error, "");
+}
+
+}  // namespace
+
+void write_file_atomically(const std::filesystem::path& path, std::string_view bytes, unsigned mode,
+                           Overwrite overwrite) {
+    TemporaryFile file(path, mode);
+    file.write(bytes);
+    file.publish(path, overwrite);
+    sync_directory(path);
 }
 
 }  // namespace custode::os

@@ -165,68 +165,6 @@ void create_parents(const fs::path& file) {
         throw SystemError("mkdir " + parent.string(), errno, "");
 }
 
-/// Owns a temporary file until it is published (or removes it).
-class TemporaryFile {
-public:
-    TemporaryFile(const fs::path& final_path, mode_t mode)
-        : path_(final_path.string() + ".tmp." + std::to_string(::getpid())) {
-        fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-        if (fd_ < 0) throw SystemError("create " + path_, errno, "");
-        /// The exact mode whatever the umask: 0600 for a secret key.
-        if (::fchmod(fd_, mode) != 0) {
-            const int error = errno;
-            ::close(fd_);
-            ::unlink(path_.c_str());
-            throw SystemError("chmod " + path_, error, "");
-        }
-    }
-    ~TemporaryFile() {
-        if (fd_ >= 0) ::close(fd_);
-        if (!published_) ::unlink(path_.c_str());
-    }
-    TemporaryFile(const TemporaryFile&) = delete;
-    TemporaryFile& operator=(const TemporaryFile&) = delete;
-
-    void write(std::string_view text) {
-        while (!text.empty()) {
-            const ssize_t count = ::write(fd_, text.data(), text.size());
-            if (count < 0 && errno == EINTR) continue;
-            if (count <= 0) fail("write");
-            text.remove_prefix(static_cast<std::size_t>(count));
-        }
-        if (::fsync(fd_) != 0) fail("fsync");
-    }
-
-    /// Gives the file its final name: rename replaces, link refuses an
-    /// existing file atomically (UsageError).
-    void publish(const fs::path& final_path, Overwrite overwrite) {
-        ::close(fd_);
-        fd_ = -1;
-        if (overwrite == Overwrite::replace) {
-            if (::rename(path_.c_str(), final_path.c_str()) != 0) fail("rename to " + final_path.string());
-            published_ = true;
-            return;
-        }
-        if (::link(path_.c_str(), final_path.c_str()) != 0) {
-            if (errno == EEXIST) throw UsageError(fmt::format("{} exists", final_path.string()));
-            fail("link to " + final_path.string());
-        }
-    }
-
-private:
-    [[noreturn]] void fail(const std::string& call) { throw SystemError(call + " " + path_, errno, ""); }
-
-    std::string path_;
-    int fd_ = -1;
-    bool published_ = false;
-};
-
-void write_key_file(const fs::path& path, std::string_view text, mode_t mode, Overwrite overwrite) {
-    TemporaryFile file(path, mode);
-    file.write(text);
-    file.publish(path, overwrite);
-}
-
 /// The parsed .minisig lines, or the reason they are not one.
 struct ParsedSignature {
     std::array<unsigned char, signature_blob_size> blob{};
@@ -444,9 +382,9 @@ void save_key_pair(const SecretKey& key, const fs::path& secret, Overwrite overw
     create_parents(secret);
     std::string text = secret_key_text(key);
     WipeOnExit wipe(text);
-    write_key_file(secret, text, 0600, overwrite);
+    write_file_atomically(secret, text, 0600, overwrite);
     try {
-        write_key_file(pub, public_key_text(key.public_key()), 0644, overwrite);
+        write_file_atomically(pub, public_key_text(key.public_key()), 0644, overwrite);
     } catch (...) {
         ::unlink(secret.c_str());  // never leave a secret without its public half
         throw;

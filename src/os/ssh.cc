@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "custode/core/error.h"
+#include "custode/os/files.h"
 
 namespace custode::os {
 namespace fs = std::filesystem;
@@ -329,38 +330,7 @@ void record_known_host(const std::string& known_hosts, Ipv4Address ip, std::uint
         fs::create_directories(path.parent_path(), ec);
         if (ec) throw SystemError("mkdir", ec.value(), path.parent_path().string());
     }
-    std::string temp = (path.has_parent_path() ? path.parent_path() / (path.filename().string() + ".XXXXXX")
-                                               : fs::path(path.filename().string() + ".XXXXXX"))
-                           .string();
-    const int fd = ::mkstemp(temp.data());
-    if (fd < 0) throw SystemError("mkstemp", errno, temp);
-    const auto fail = [&](std::string_view call) {
-        const int error = errno;
-        ::close(fd);
-        ::unlink(temp.c_str());
-        throw SystemError(std::string(call), error, temp);
-    };
-    if (::fchmod(fd, 0600) != 0) fail("fchmod");
-    std::size_t written = 0;
-    while (written < text.size()) {
-        const auto n = ::write(fd, text.data() + written, text.size() - written);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            fail("write");
-        }
-        written += static_cast<std::size_t>(n);
-    }
-    if (::fsync(fd) != 0) fail("fsync");
-    if (::close(fd) != 0) {
-        const int error = errno;
-        ::unlink(temp.c_str());
-        throw SystemError("close", error, temp);
-    }
-    if (::rename(temp.c_str(), known_hosts.c_str()) != 0) {
-        const int error = errno;
-        ::unlink(temp.c_str());
-        throw SystemError("rename", error, known_hosts);
-    }
+    write_file_atomically(path, text, 0600);
 }
 
 }  // namespace custode::os

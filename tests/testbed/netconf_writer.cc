@@ -1,4 +1,4 @@
-/// Testbed::write_netconf: the built testbed as CONTRACT.md's netconf files.
+/// Testbed::write_netconf: the built testbed as netconf files (docs/netconf.md).
 
 #include <fmt/format.h>
 #include <fstream>

@@ -183,7 +183,7 @@ public:
     std::filesystem::path etc_dir(const std::string& ns);
 
     /// Writes `dir`/site.toml and `dir`/clients/<site>.toml for every site
-    /// (each must be connected) in CONTRACT.md's netconf format. Returns `dir`.
+    /// (each must be connected) in the netconf format of docs/netconf.md. Returns `dir`.
     std::filesystem::path write_netconf(const std::filesystem::path& dir, const NetconfOptions& options = {}) const;
 
     /// Leave everything in place at destruction (the demo).

@@ -131,14 +131,14 @@ TEST_CASE("verdict rules on probe results", "[isolation]") {
         CHECK(a.verdict == IsolationVerdict::isolated);
         CHECK(a.reasons.empty());
         CHECK(a.warnings.empty());
-        CHECK(exit_code_for(a.verdict) == 0);
+        CHECK(to_int(exit_code_for(a.verdict)) == 0);
     }
     SECTION("a lab MAC answering ARP only: not isolated") {
         auto e = quiet_evidence();
         e.targets[1].probes[0].answers.push_back({kLab, 1ms});
         const auto a = assess(e);
         CHECK(a.verdict == IsolationVerdict::not_isolated);
-        CHECK(exit_code_for(a.verdict) == 1);
+        CHECK(to_int(exit_code_for(a.verdict)) == 1);
         REQUIRE(a.reasons.size() == 1);
         CHECK_THAT(a.reasons[0], Catch::Contains("52:54:00:aa:bb:01") && Catch::Contains("arp_broadcast"));
     }
@@ -152,7 +152,7 @@ TEST_CASE("verdict rules on probe results", "[isolation]") {
         e.control->probes[0].answers.clear();
         const auto a = assess(e);
         CHECK(a.verdict == IsolationVerdict::inconclusive);
-        CHECK(exit_code_for(a.verdict) == 4);
+        CHECK(to_int(exit_code_for(a.verdict)) == 4);
         CHECK_THAT(a.reasons.at(0), Catch::Contains("did not answer"));
     }
     SECTION("no control at all: inconclusive") {

@@ -75,7 +75,7 @@ std::vector<BaselineResult> probe_baseline(os::PacketIo& io, const std::vector<L
 std::vector<BaselineResult> run_baseline(const std::string& namespace_name, const std::string& client,
                                          const std::vector<LabTarget>& targets, const BaselineSettings& settings);
 
-/// The targets file for the client side (CONTRACT: the isolation check reads it):
+/// The targets file for the client side (docs/isolation.md: the isolation check reads it):
 /// `{"client","created","targets":[{"name","ip","mac"}],"control"}`; "mac"
 /// is left out when unknown, "control" when lan.control is not set.
 nlohmann::json targets_file_json(const std::string& client, const std::string& created,

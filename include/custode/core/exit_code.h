@@ -1,5 +1,5 @@
 #pragma once
-/// Process exit codes shared by every command (CONTRACT.md).
+/// Process exit codes shared by every command (README: "Using it").
 
 namespace custode {
 

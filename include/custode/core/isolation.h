@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "custode/core/address.h"
+#include "custode/core/exit_code.h"
 #include "custode/core/frames.h"
 
 namespace custode {
@@ -173,8 +174,8 @@ struct Evidence {
 
 enum class IsolationVerdict { isolated, not_isolated, inconclusive };
 std::string_view to_string(IsolationVerdict verdict);
-/// 0 / 1 / 4.
-int exit_code_for(IsolationVerdict verdict);
+/// ok / problem / inconclusive.
+ExitCode exit_code_for(IsolationVerdict verdict);
 
 struct IsolationWarning {
     std::string kind;  ///< address_reuse | routed_answer | no_route | no_lab_mac

@@ -110,7 +110,7 @@ struct DeleteAddress {
 using Step = std::variant<CreateNamespace, DeleteNamespace, CreateCircuit, AdoptPort, ReleasePort, CreateBridge,
                           DeleteLink, SetMtu, SetUp, SetMaster, AddAddress, DeleteAddress>;
 
-/// A step as the user sees it (CONTRACT.md plan/apply JSON).
+/// A step as the user sees it (the plan/apply JSON of docs/links.md).
 struct ActionView {
     std::string op;  ///< create | change | delete
     std::string object;

@@ -108,7 +108,7 @@ std::string format_duration(double seconds);
 /// How reports name a PC: its name, else its IP, else its MAC.
 std::string host_label(const HostRun& host);
 
-/// The `--json` shape of CONTRACT.md (`run`, `clients[].hosts[].tasks[]` with
+/// The `maintain --json` shape (docs/reports.md) (`run`, `clients[].hosts[].tasks[]` with
 /// `task`, `status`, `exit`, `seconds`) plus every other field above.
 nlohmann::json to_json(const RunRecord& record);
 /// Reads what to_json wrote; throws std::runtime_error naming the field on a bad shape.

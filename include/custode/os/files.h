@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace custode::os {
@@ -13,8 +14,16 @@ std::string read_text_file(const std::filesystem::path& path);
 /// sorted by name. A missing directory gives an empty list.
 std::vector<std::filesystem::path> list_files(const std::filesystem::path& dir, std::string_view extension);
 
-/// Writes `text` to a temporary file beside `path`, then renames it over
-/// `path`, so readers never see a half-written file.
-void write_file_atomically(const std::filesystem::path& path, const std::string& text);
+enum class Overwrite { refuse, replace };
+
+/// The one way custode writes a file it keeps: `bytes` go to a temporary
+/// file beside `path`, created with exactly `mode` whatever the umask (0600
+/// for a secret key), and fsync'd; then it takes its name: Overwrite::replace
+/// renames it over `path`, Overwrite::refuse links it, so an existing `path`
+/// is a UsageError ("<path> exists") and stays as it was. Last, the directory
+/// is fsync'd, so the name survives a power cut too. Readers never see a
+/// half-written file, and a failure leaves no temporary file behind.
+void write_file_atomically(const std::filesystem::path& path, std::string_view bytes, unsigned mode = 0644,
+                           Overwrite overwrite = Overwrite::replace);
 
 }  // namespace custode::os

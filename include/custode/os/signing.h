@@ -19,6 +19,8 @@
 #include <string>
 #include <string_view>
 
+#include "custode/os/files.h"
+
 namespace custode::os {
 
 /// minisign's key id: 8 random bytes, shared by the key pair and every
@@ -72,7 +74,6 @@ SecretKey parse_secret_key(std::string_view text, std::string_view origin);
 PublicKey load_public_key(const std::filesystem::path& path);
 SecretKey load_secret_key(const std::filesystem::path& path);
 
-enum class Overwrite { refuse, replace };
 
 /// Writes `secret` (mode 0600) and `secret` + ".pub" (mode 0644), each
 /// atomically; creates missing parent directories (mode 0700). With
