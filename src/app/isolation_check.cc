@@ -8,9 +8,12 @@
 #include "custode/app/signing.h"
 #include "custode/core/canonical_json.h"
 #include "custode/core/error.h"
+#include "custode/core/isolation_report.h"
+#include "custode/core/pcap_file.h"
 #include "custode/core/version.h"
+#include "custode/os/digest.h"
 #include "custode/os/files.h"
-#include "custode/os/probes.h"
+#include "custode/os/machine.h"
 #include "custode/os/user.h"
 
 namespace custode::app {

@@ -61,9 +61,9 @@ HostRun initial_run(const HostSpec& spec) {
 
 class ClientJob {
 public:
-    ClientJob(const Client& client, MaintenancePorts& ports, const MaintainOptions& options, Semaphore& slots,
+    ClientJob(const Client& client, MaintenanceSystem& system, const MaintainOptions& options, Semaphore& slots,
               const MaintainProgress& progress)
-        : client_(client), ports_(ports), options_(options), slots_(slots), progress_(progress) {}
+        : client_(client), system_(system), options_(options), slots_(slots), progress_(progress) {}
 
     ClientRun run();
 
@@ -84,22 +84,22 @@ private:
     std::vector<MaintenanceTask> tasks() const { return options_.tasks ? *options_.tasks : client_.maintenance.tasks; }
 
     const Client& client_;
-    MaintenancePorts& ports_;
+    MaintenanceSystem& system_;
     const MaintainOptions& options_;
     Semaphore& slots_;
     const MaintainProgress& progress_;
 };
 
 ClientRun ClientJob::run() {
-    const auto started = ports_.now();
+    const auto started = system_.now();
     ClientRun result;
     result.client = client_.name.str();
-    result.error = ports_.link_problem(client_);
+    result.error = system_.link_problem(client_);
     if (!result.error.empty()) {
         tell("not worked on: " + result.error);
         return result;
     }
-    auto hosts = hosts_from_scan(ports_.scan(client_));
+    auto hosts = hosts_from_scan(system_.scan(client_));
     if (!options_.dry_run) wake_sleepers(hosts);
     {
         std::vector<std::jthread> workers;
@@ -108,7 +108,7 @@ ClientRun ClientJob::run() {
     }
     confirm_off(hosts);
     for (auto& host : hosts) result.hosts.push_back(std::move(host.run));
-    result.seconds = seconds_between(started, ports_.now());
+    result.seconds = seconds_between(started, system_.now());
     return result;
 }
 
@@ -137,7 +137,7 @@ void ClientJob::wake_sleepers(std::vector<HostState>& hosts) {
         if (!host.live) targets.push_back({host.spec->name, host.spec->mac, host.spec->ip});
     if (targets.empty()) return;
     tell(fmt::format("waking {} PC(s)", targets.size()));
-    const auto woken = ports_.wake(client_, targets, options_.wake_wait);
+    const auto woken = system_.wake(client_, targets, options_.wake_wait);
     for (auto& host : hosts) {
         const auto result = std::find_if(woken.begin(), woken.end(),
                                          [&](const WakeResult& r) { return r.target.mac == host.spec->mac; });
@@ -161,24 +161,24 @@ void ClientJob::wake_sleepers(std::vector<HostState>& hosts) {
 std::variant<std::unique_ptr<os::SshSession>, os::SshError> ClientJob::connect_when_up(const HostState& host) {
     const auto patience = host.run.power == PowerOutcome::woken ? options_.ssh_wait
                                                                  : std::min(options_.ssh_wait, on_pc_ssh_grace);
-    const auto deadline = ports_.now() + patience;
+    const auto deadline = system_.now() + patience;
     while (true) {
-        auto connected = ports_.connect(client_, host.live->ip);
+        auto connected = system_.connect(client_, host.live->ip);
         auto* error = std::get_if<os::SshError>(&connected);
-        if (!error || error->failure != os::SshFailure::unreachable || ports_.now() >= deadline) return connected;
-        ports_.pause(options_.ssh_retry);
+        if (!error || error->failure != os::SshFailure::unreachable || system_.now() >= deadline) return connected;
+        system_.pause(options_.ssh_retry);
     }
 }
 
 void ClientJob::work_on(HostState& host) {
     const SessionSlot slot(slots_);
-    const auto started = ports_.now();
+    const auto started = system_.now();
     try {
         connect_and_work(host);
     } catch (const std::exception& error) {  // this PC only
         host.run.error = error.what();
     }
-    host.run.seconds = seconds_between(started, ports_.now());
+    host.run.seconds = seconds_between(started, system_.now());
 }
 
 void ClientJob::connect_and_work(HostState& host) {
@@ -254,7 +254,7 @@ void ClientJob::confirm_off(std::vector<HostState>& hosts) {
         owners.push_back(&host);
     }
     if (pending.empty()) return;
-    const auto off = ports_.wait_off(client_, pending, options_.off_wait);
+    const auto off = system_.wait_off(client_, pending, options_.off_wait);
     for (std::size_t i = 0; i < owners.size(); ++i) {
         owners[i]->run.shutdown = i < off.size() && off[i] ? ShutdownOutcome::confirmed_off : ShutdownOutcome::still_on;
         tell(fmt::format("{} {}", owners[i]->spec->name, to_string(owners[i]->run.shutdown)));
@@ -263,7 +263,7 @@ void ClientJob::confirm_off(std::vector<HostState>& hosts) {
 
 }  // namespace
 
-std::vector<ClientRun> maintain_clients(const std::vector<const Client*>& clients, MaintenancePorts& ports,
+std::vector<ClientRun> maintain_clients(const std::vector<const Client*>& clients, MaintenanceSystem& system,
                                         const MaintainOptions& options, const MaintainProgress& progress) {
     Semaphore slots(std::max(1, options.concurrency));
     std::vector<ClientRun> runs(clients.size());
@@ -272,7 +272,7 @@ std::vector<ClientRun> maintain_clients(const std::vector<const Client*>& client
         for (std::size_t i = 0; i < clients.size(); ++i)
             workers.emplace_back([&, i] {
                 try {
-                    runs[i] = ClientJob(*clients[i], ports, options, slots, progress).run();
+                    runs[i] = ClientJob(*clients[i], system, options, slots, progress).run();
                 } catch (const std::exception& error) {  // a system error for this client; the others go on
                     runs[i].client = clients[i]->name.str();
                     runs[i].error = error.what();

@@ -7,6 +7,7 @@
 #include "custode/app/links.h"
 #include "custode/core/error.h"
 #include "custode/core/schedule.h"
+#include "custode/core/utc_time.h"
 #include "custode/os/files.h"
 #include "custode/os/inventory_store.h"
 #include "custode/os/local_time.h"
@@ -34,7 +35,7 @@ std::vector<const Client*> due_clients(const Netconf& netconf, const os::StateSt
     return due;
 }
 
-RecordedRun recorded_run(const Netconf& netconf, os::StateStore& store, MaintenancePorts& ports,
+RecordedRun recorded_run(const Netconf& netconf, os::StateStore& store, MaintenanceSystem& system,
                          const std::vector<const Client*>& clients, const MaintainOptions& options,
                          const RunFiles& files, const MaintainProgress& progress) {
     RecordedRun run;
@@ -47,7 +48,7 @@ RecordedRun recorded_run(const Netconf& netconf, os::StateStore& store, Maintena
     record.id = os::begin_run(store, record);
     if (progress) progress(fmt::format("run {}: {} client(s){}", record.id, clients.size(), options.dry_run ? ", dry run" : ""));
 
-    record.clients = maintain_clients(clients, ports, options, progress);
+    record.clients = maintain_clients(clients, system, options, progress);
     record.finished = os::utc_now();
     os::finish_run(store, record);
 
@@ -90,7 +91,7 @@ std::optional<RecordedRun> maintain_on_gateway(const Netconf& netconf, const std
     os::SshOptions options;  // the known_hosts file is each client's own (Netconf::known_hosts_of)
     options.user = ssh.user;
     options.identity = ssh.identity;
-    const auto system = kernel_maintenance_ports(netconf, state.string(), options);
+    const auto system = kernel_maintenance_system(netconf, state.string(), options);
     return recorded_run(netconf, store, *system, clients, request.options, request.files, request.progress);
 }
 

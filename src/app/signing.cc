@@ -52,7 +52,7 @@ ReportCheck verify_report(const fs::path& report, const fs::path& signature, con
     check.key_id = os::key_id_hex(key.id);
     const auto result = os::verify(read_input(report, "report"), read_input(signature, "signature"), key);
     check.ok = result.ok();
-    check.bad_format = result.verdict == os::Verdict::bad_format;
+    check.bad_format = result.verdict == os::SignatureVerdict::bad_format;
     check.verdict = os::verdict_name(result.verdict);
     check.reason = result.reason;
     if (!check.bad_format) check.signature_key_id = os::key_id_hex(result.signature_key_id);

@@ -13,6 +13,7 @@
 #include "custode/cli/common.h"
 #include "custode/cli/output.h"
 #include "custode/core/error.h"
+#include "custode/core/utc_time.h"
 
 namespace custode::cli {
 namespace {

@@ -51,8 +51,7 @@ const Command* lookup(std::string_view name) {
 void print_overview(std::ostream& out) {
     out << "usage: custode [global options] COMMAND [arguments]\n\nCommands:\n";
     for (const auto& command : command_table()) {
-        out << fmt::format("  {:<16}{}{}\n", command.name, command.summary,
-                           command.run ? "" : " (not built yet)");
+        out << fmt::format("  {:<16}{}\n", command.name, command.summary);
     }
     out << "\n" << global_options() << "\nRun 'custode COMMAND --help' for a command's options.\n";
 }
@@ -97,10 +96,6 @@ int run_command(const Command& command, int argc, char** argv, int command_index
         return to_int(ExitCode::ok);
     }
     po::notify(values);
-    if (!command.run) {
-        print_error(fmt::format("'{}' is not built yet", command.name));
-        return to_int(ExitCode::usage);
-    }
     return command.run(read_global(values), values);
 }
 

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "custode/core/run_record.h"
+#include "custode/core/utc_time.h"
 
 namespace custode {
 namespace {

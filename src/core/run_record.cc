@@ -10,6 +10,8 @@
 #include <fmt/format.h>
 #include <stdexcept>
 
+#include "custode/core/utc_time.h"
+
 namespace custode {
 namespace {
 
@@ -91,23 +93,6 @@ RunTotals run_totals(const RunRecord& record) {
 }
 
 // ---------------------------------------------------------------- times
-
-std::optional<double> parse_utc_seconds(std::string_view text) {
-    int year = 0;
-    unsigned month = 0, day = 0, hour = 0, minute = 0;
-    double second = 0;
-    char zone = 0;
-    const std::string copy(text);
-    // %lf takes "05" as well as "05.250"; the trailing 'Z' insists on UTC.
-    if (std::sscanf(copy.c_str(), "%4d-%2u-%2uT%2u:%2u:%lf%c", &year, &month, &day, &hour, &minute, &second,
-                    &zone) != 7 ||
-        zone != 'Z')
-        return std::nullopt;
-    const std::chrono::year_month_day date{std::chrono::year{year}, std::chrono::month{month}, std::chrono::day{day}};
-    if (!date.ok() || hour > 23 || minute > 59 || second < 0 || second >= 61) return std::nullopt;
-    const auto days = std::chrono::sys_days(date).time_since_epoch().count();
-    return static_cast<double>(days) * 86400 + hour * 3600 + minute * 60 + second;
-}
 
 std::optional<double> run_duration_seconds(std::string_view started, std::string_view finished) {
     const auto from = parse_utc_seconds(started);

@@ -1,9 +1,9 @@
 #include "custode/os/inventory_store.h"
 
 #include <chrono>
-#include <fmt/chrono.h>
 
 #include "custode/core/error.h"
+#include "custode/core/utc_time.h"
 
 namespace custode::os {
 namespace {
@@ -83,9 +83,6 @@ std::optional<ScanRecord> last_scan(const StateStore& store, std::string_view cl
     return ScanRecord{query.column_text(0), query.column_int64(1), query.column_int64(2), query.column_int64(3) != 0};
 }
 
-std::string utc_now() {
-    return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::chrono::system_clock::to_time_t(
-                                                   std::chrono::system_clock::now())));
-}
+std::string utc_now() { return utc_iso_seconds(std::chrono::system_clock::now()); }
 
 }  // namespace custode::os

@@ -208,7 +208,7 @@ std::vector<unsigned char> global_message(const unsigned char* signature, std::s
     return bytes;
 }
 
-Verification failed(Verification result, Verdict verdict, std::string reason) {
+Verification failed(Verification result, SignatureVerdict verdict, std::string reason) {
     result.verdict = verdict;
     result.reason = std::move(reason);
     return result;
@@ -419,34 +419,34 @@ Verification verify(std::string_view message, std::string_view minisig, const Pu
     Verification result;
     ParsedSignature parsed;
     if (auto problem = parse_signature(minisig, parsed))
-        return failed(std::move(result), Verdict::bad_format, "not a minisign signature: " + *problem);
+        return failed(std::move(result), SignatureVerdict::bad_format, "not a minisign signature: " + *problem);
     result.signature_key_id = read_id(parsed.blob.data() + 2);
     result.prehashed = starts_with_bytes(parsed.blob.data(), algorithm_hashed);
     result.trusted_comment = parsed.trusted_comment;
     if (result.signature_key_id != key.id)
-        return failed(std::move(result), Verdict::wrong_key,
+        return failed(std::move(result), SignatureVerdict::wrong_key,
                       fmt::format("signed by another key: the signature's key id is {}, the public key's is {}",
                                   key_id_hex(result.signature_key_id), key_id_hex(key.id)));
     const unsigned char* signature = parsed.blob.data() + 2 + id_size;
     const auto signed_bytes = signed_message(message, result.prehashed);
     if (crypto_sign_verify_detached(signature, signed_bytes.data(), signed_bytes.size(), key.key.data()) != 0)
-        return failed(std::move(result), Verdict::signature_mismatch,
+        return failed(std::move(result), SignatureVerdict::signature_mismatch,
                       "the signature does not match the file: it was changed after signing");
     const auto global = global_message(signature, parsed.trusted_comment);
     if (crypto_sign_verify_detached(parsed.global.data(), global.data(), global.size(), key.key.data()) != 0)
-        return failed(std::move(result), Verdict::comment_mismatch,
+        return failed(std::move(result), SignatureVerdict::comment_mismatch,
                       "the trusted comment does not match its signature: it was edited after signing");
-    result.verdict = Verdict::valid;
+    result.verdict = SignatureVerdict::valid;
     return result;
 }
 
-std::string_view verdict_name(Verdict verdict) {
+std::string_view verdict_name(SignatureVerdict verdict) {
     switch (verdict) {
-        case Verdict::valid: return "valid";
-        case Verdict::bad_format: return "bad_format";
-        case Verdict::wrong_key: return "wrong_key";
-        case Verdict::signature_mismatch: return "signature_mismatch";
-        case Verdict::comment_mismatch: return "comment_mismatch";
+        case SignatureVerdict::valid: return "valid";
+        case SignatureVerdict::bad_format: return "bad_format";
+        case SignatureVerdict::wrong_key: return "wrong_key";
+        case SignatureVerdict::signature_mismatch: return "signature_mismatch";
+        case SignatureVerdict::comment_mismatch: return "comment_mismatch";
     }
     return "bad_format";
 }

@@ -13,6 +13,9 @@
 #include "custode/core/canonical_json.h"
 #include "custode/core/error.h"
 #include "custode/core/isolation.h"
+#include "custode/core/isolation_report.h"
+#include "custode/core/pcap_file.h"
+#include "custode/core/utc_time.h"
 #include "fake_packet_io.h"
 
 using namespace custode;

@@ -61,9 +61,9 @@ private:
     std::string ip_;
 };
 
-class FakePorts final : public app::MaintenancePorts {
+class FakeMaintenanceSystem final : public app::MaintenanceSystem {
 public:
-    explicit FakePorts(Shared& shared) : shared_(shared) {}
+    explicit FakeMaintenanceSystem(Shared& shared) : shared_(shared) {}
     std::string link_problem_text;
 
     std::string link_problem(const Client&) override { return link_problem_text; }
@@ -164,7 +164,7 @@ const HostRun& host_named(const ClientRun& run, std::string_view name) {
 
 struct Night {
     Shared shared;
-    FakePorts ports{shared};
+    FakeMaintenanceSystem system{shared};
     app::MaintainOptions options;
 
     Night() {
@@ -172,7 +172,7 @@ struct Night {
         options.ssh_retry = 2s;
         shared.answer = [](const std::string&) { return exited(0); };
     }
-    ClientRun run(const Client& client) { return app::maintain_clients({&client}, ports, options).front(); }
+    ClientRun run(const Client& client) { return app::maintain_clients({&client}, system, options).front(); }
 };
 
 }  // namespace
@@ -274,7 +274,7 @@ TEST_CASE("an unreachable PC is given up after the SSH wait — a changed host k
 
 TEST_CASE("a client whose link is down is reported and not scanned", "[maintain]") {
     Night night;
-    night.ports.link_problem_text = "the circuit has no carrier";
+    night.system.link_problem_text = "the circuit has no carrier";
     const auto client = make_client({{"pc1", mac1}});
     const auto run = night.run(client);
     CHECK(run.error == "the circuit has no carrier");
@@ -355,7 +355,7 @@ TEST_CASE("the concurrency limit holds over all clients", "[maintain]") {
     const auto a = make_client(hosts);
     auto b = make_client(hosts);
     b.name = *ClientName::parse("bianchi");
-    const auto runs = app::maintain_clients({&a, &b}, night.ports, night.options);
+    const auto runs = app::maintain_clients({&a, &b}, night.system, night.options);
     CHECK(runs.size() == 2);
     CHECK(night.shared.most_sessions == 2);
     for (const auto& run : runs) CHECK(run.ok());

@@ -150,7 +150,7 @@ TEST_CASE("sign then verify: valid, with the trusted comment", "[signing]") {
     const auto minisig = sign(report, "report r-1 at 2024-05-01T20:00:00Z", key);
     const auto result = verify(report, minisig, key.public_key());
     CHECK(result.ok());
-    CHECK(result.verdict == Verdict::valid);
+    CHECK(result.verdict == SignatureVerdict::valid);
     CHECK(result.reason.empty());
     CHECK(result.prehashed);
     CHECK(result.trusted_comment == "report r-1 at 2024-05-01T20:00:00Z");
@@ -215,24 +215,24 @@ TEST_CASE("one byte changed in the file is rejected", "[signing]") {
         std::string changed = report;
         changed[at] = static_cast<char>(changed[at] ^ 0x01);
         const auto result = verify(changed, minisig, key.public_key());
-        CHECK(result.verdict == Verdict::signature_mismatch);
+        CHECK(result.verdict == SignatureVerdict::signature_mismatch);
         CHECK_THAT(result.reason, Catch::Contains("changed after signing"));
     }
-    CHECK(verify(report + "\n", minisig, key.public_key()).verdict == Verdict::signature_mismatch);
-    CHECK(verify(report.substr(1), minisig, key.public_key()).verdict == Verdict::signature_mismatch);
+    CHECK(verify(report + "\n", minisig, key.public_key()).verdict == SignatureVerdict::signature_mismatch);
+    CHECK(verify(report.substr(1), minisig, key.public_key()).verdict == SignatureVerdict::signature_mismatch);
 }
 
 TEST_CASE("a signature by another key is rejected by key id", "[signing]") {
     const auto ours = SecretKey::generate();
     const auto theirs = SecretKey::generate();
     const auto result = verify(report, sign(report, "tc", theirs), ours.public_key());
-    CHECK(result.verdict == Verdict::wrong_key);
+    CHECK(result.verdict == SignatureVerdict::wrong_key);
     CHECK_THAT(result.reason, Catch::Contains("another key") && Catch::Contains(key_id_hex(theirs.id())) &&
                                   Catch::Contains(key_id_hex(ours.id())));
     /// Same key id, other key (a forged id): the signature itself fails.
     PublicKey forged = theirs.public_key();
     forged.id = ours.id();
-    CHECK(verify(report, sign(report, "tc", ours), forged).verdict == Verdict::signature_mismatch);
+    CHECK(verify(report, sign(report, "tc", ours), forged).verdict == SignatureVerdict::signature_mismatch);
 }
 
 TEST_CASE("an edited trusted comment is rejected", "[signing]") {
@@ -240,13 +240,13 @@ TEST_CASE("an edited trusted comment is rejected", "[signing]") {
     auto lines = lines_of(sign(report, "report r-1 verdict isolated", key));
     lines[2] = "trusted comment: report r-1 verdict isolatee";
     const auto result = verify(report, join_lines(lines), key.public_key());
-    CHECK(result.verdict == Verdict::comment_mismatch);
+    CHECK(result.verdict == SignatureVerdict::comment_mismatch);
     CHECK_THAT(result.reason, Catch::Contains("trusted comment"));
     /// The global signature replaced by one over another comment: rejected too.
     auto other = lines_of(sign(report, "something else", key));
     lines = lines_of(sign(report, "report r-1", key));
     lines[3] = other[3];
-    CHECK(verify(report, join_lines(lines), key.public_key()).verdict == Verdict::comment_mismatch);
+    CHECK(verify(report, join_lines(lines), key.public_key()).verdict == SignatureVerdict::comment_mismatch);
 }
 
 TEST_CASE("a changed signature line is rejected", "[signing]") {
@@ -255,7 +255,7 @@ TEST_CASE("a changed signature line is rejected", "[signing]") {
     auto blob = base64_decode(lines[1]);
     blob[40] ^= 0x01;
     lines[1] = base64_encode(blob);
-    CHECK(verify(report, join_lines(lines), key.public_key()).verdict == Verdict::signature_mismatch);
+    CHECK(verify(report, join_lines(lines), key.public_key()).verdict == SignatureVerdict::signature_mismatch);
     /// The untrusted comment is not signed: editing it changes nothing (as in minisign).
     lines = lines_of(sign(report, "tc", key));
     lines[0] = "untrusted comment: anything";
@@ -267,7 +267,7 @@ TEST_CASE("malformed signatures are bad_format, with a reason", "[signing]") {
     const auto lines = lines_of(sign(report, "tc", key));
     const auto check_bad = [&](const std::string& minisig, const std::string& words) {
         const auto result = verify(report, minisig, key.public_key());
-        CHECK(result.verdict == Verdict::bad_format);
+        CHECK(result.verdict == SignatureVerdict::bad_format);
         CHECK_THAT(result.reason, Catch::Contains(words));
     };
     check_bad("", "4 lines");
@@ -412,7 +412,7 @@ TEST_CASE("custode verifies what minisign -S signs with a minisign -G -W key", "
     CHECK(result.trusted_comment == "signed by minisign");
     std::string changed = report;
     changed.back() = 'X';
-    CHECK(verify(changed, read_file(file + ".minisig"), key).verdict == Verdict::signature_mismatch);
+    CHECK(verify(changed, read_file(file + ".minisig"), key).verdict == SignatureVerdict::signature_mismatch);
 
     /// Legacy (-l, not prehashed) signatures verify too, as minisign -V accepts them.
     REQUIRE(run_program({"minisign", "-S", "-l", "-s", secret, "-m", file, "-t", "legacy"}, dir).exit_code == 0);

@@ -24,11 +24,11 @@
 namespace custode::app {
 
 /// What the run needs from the system, for one client at a time. Abstract so
-/// the sequence is tested on a fake; the real one is kernel_maintenance_ports.
+/// the sequence is tested on a fake; the real one is kernel_maintenance_system.
 /// Called from several threads at once (a client's thread and its hosts').
-class MaintenancePorts {
+class MaintenanceSystem {
 public:
-    virtual ~MaintenancePorts() = default;
+    virtual ~MaintenanceSystem() = default;
 
     /// Empty when the client's namespace, circuit and bridge are there and up
     /// and its PCs' host keys are recorded; otherwise why the client cannot be
@@ -64,7 +64,7 @@ using MaintainProgress = std::function<void(const std::string&)>;
 
 /// Runs the clients in parallel and returns the record (id, site and times
 /// are the caller's to fill).
-std::vector<ClientRun> maintain_clients(const std::vector<const Client*>& clients, MaintenancePorts& ports,
+std::vector<ClientRun> maintain_clients(const std::vector<const Client*>& clients, MaintenanceSystem& system,
                                         const MaintainOptions& options, const MaintainProgress& progress = {});
 
 /// The clients a scheduled run takes now: inside their window (or without
@@ -84,13 +84,13 @@ struct RecordedRun {
 
 /// A whole `maintain` run: a `running` row in the store, the clients
 /// maintained, the record stored, its HTML report and metrics written.
-RecordedRun recorded_run(const Netconf& netconf, os::StateStore& store, MaintenancePorts& ports,
+RecordedRun recorded_run(const Netconf& netconf, os::StateStore& store, MaintenanceSystem& system,
                          const std::vector<const Client*>& clients, const MaintainOptions& options,
                          const RunFiles& files, const MaintainProgress& progress = {});
 
-/// The real ports: libpcap scans and wake in the client's namespace, the
+/// The real system: libpcap scans and wake in the client's namespace, the
 /// inventory in the state file, libssh with the site's [ssh] settings.
-std::unique_ptr<MaintenancePorts> kernel_maintenance_ports(const Netconf& netconf, const std::string& state_path,
+std::unique_ptr<MaintenanceSystem> kernel_maintenance_system(const Netconf& netconf, const std::string& state_path,
                                                            const os::SshOptions& ssh);
 
 /// The run history in the state file at `state` (`runs`, `report`).

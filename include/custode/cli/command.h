@@ -30,7 +30,7 @@ struct Command {
     std::string_view usage;    ///< arguments after the name, as shown by --help
     std::string_view summary;  ///< one line
     void (*declare)(CommandOptions&) = nullptr;
-    /// Returns the process exit code; nullptr while the command is not built yet.
+    /// Returns the process exit code.
     int (*run)(const GlobalOptions&, const po::variables_map&) = nullptr;
 };
 

@@ -1,9 +1,9 @@
 #pragma once
-/// The isolation check's pure half: the targets file, the probe frames
-/// (IPv4 ICMP echo and TCP SYN, built and parsed), the evidence a check
-/// gathers, the verdict rules, the report model (canonical JSON) and the
-/// pcap file of the passive capture. No system calls: app/isolation_check
-/// drives the probes on a PacketIo, os/probes reads the machine's facts.
+/// The isolation check's rules: the targets file, how it probes, the
+/// evidence a check gathers and the verdict. The probe frames are in
+/// core/ip_frames.h, the report in core/isolation_report.h, the capture
+/// file in core/pcap_file.h; app/isolation_check drives the probes on a
+/// PacketIo, os/machine.h reads the machine's facts.
 /// Decisions and formats: docs/isolation.md.
 
 #include <chrono>
@@ -18,7 +18,7 @@
 
 #include "custode/core/address.h"
 #include "custode/core/exit_code.h"
-#include "custode/core/frames.h"
+#include "custode/core/ip_frames.h"
 
 namespace custode {
 
@@ -46,55 +46,6 @@ TargetsFile parse_targets_file(std::string_view text, std::string_view origin);
 
 /// `IP` or `IP@MAC` (the --target option); UsageError when malformed.
 IsolationTarget parse_target_argument(std::string_view text);
-
-// ---------------------------------------------------------------- frames
-
-inline constexpr std::uint8_t ip_protocol_icmp = 1;
-inline constexpr std::uint8_t ip_protocol_tcp = 6;
-inline constexpr std::uint8_t tcp_flag_rst = 0x04;
-inline constexpr std::uint8_t tcp_flag_syn = 0x02;
-inline constexpr std::uint8_t tcp_flag_ack = 0x10;
-
-struct IpEndpoints {
-    MacAddress source_mac;
-    MacAddress destination_mac;
-    Ipv4Address source_ip;
-    Ipv4Address destination_ip;
-};
-
-/// ICMP echo request (18 bytes of payload: the frame is 60 bytes).
-Frame build_icmp_echo(const IpEndpoints& to, std::uint16_t id, std::uint16_t sequence);
-/// TCP SYN without options, padded to 60 bytes.
-Frame build_tcp_syn(const IpEndpoints& to, std::uint16_t source_port, std::uint16_t destination_port,
-                    std::uint32_t sequence);
-/// An ICMP echo reply (what a host answers; for tests).
-Frame build_icmp_echo_reply(const IpEndpoints& from, std::uint16_t id, std::uint16_t sequence);
-/// A TCP segment with `flags` (SYN-ACK or RST; for tests).
-Frame build_tcp_reply(const IpEndpoints& from, std::uint16_t source_port, std::uint16_t destination_port,
-                      std::uint8_t flags);
-
-/// An IPv4 reply as the check reads it.
-struct IpReply {
-    enum class Kind { icmp_echo_reply, tcp };
-    Kind kind = Kind::icmp_echo_reply;
-    MacAddress ethernet_source;
-    Ipv4Address source_ip;
-    Ipv4Address destination_ip;
-    std::uint16_t icmp_id = 0, icmp_sequence = 0;
-    std::uint16_t source_port = 0, destination_port = 0;
-    std::uint8_t tcp_flags = 0;
-};
-
-/// An untagged Ethernet/IPv4 ICMP echo reply or TCP segment (first fragment,
-/// checksums not checked: a corrupt answer still shows who answered), or nullopt.
-std::optional<IpReply> parse_ip_reply(std::span<const std::uint8_t> frame);
-
-/// The Ethernet source and EtherType of any frame of at least 14 bytes.
-struct EthernetHeader {
-    MacAddress source;
-    std::uint16_t ethertype = 0;
-};
-std::optional<EthernetHeader> parse_ethernet(std::span<const std::uint8_t> frame);
 
 // ---------------------------------------------------------------- method
 
@@ -198,51 +149,5 @@ struct Assessment {
 /// * else isolated. A non-lab MAC answering on the LAN for a lab IP is a
 ///   warning (address reused after the split, proxy ARP), not a lab answer.
 Assessment assess(const Evidence& evidence);
-
-// ---------------------------------------------------------------- report
-
-/// Where and when the check ran, and what it produced beside the report.
-struct ReportContext {
-    std::string report_id;  ///< random hex
-    std::string user;
-    std::string hostname;
-    std::string interface;
-    std::optional<std::string> namespace_name;
-    MacAddress interface_mac;
-    std::optional<Ipv4Prefix> interface_ipv4;
-    std::string client;
-    std::chrono::system_clock::time_point start, end;
-    bool ntp_synchronized = false;
-    std::int64_t clock_max_error_us = 0;
-    std::string capture_file;    ///< the pcap's file name, beside the report
-    std::string capture_sha256;  ///< lower-case hex
-    std::string version;
-    std::string targets_source;  ///< the targets file's path, or "command line"
-};
-
-/// "2025-01-31T12:34:56.789Z".
-std::string utc_iso(std::chrono::system_clock::time_point at);
-/// "20250131T123456Z", for file names.
-std::string utc_stamp(std::chrono::system_clock::time_point at);
-
-/// The report as JSON (integers only; serialise with canonical_json).
-nlohmann::json report_json(const ReportContext& context, const IsolationSettings& settings, const Evidence& evidence,
-                           const Assessment& assessment);
-
-/// One target's (or the control's) result as in the report.
-nlohmann::json target_json(const TargetResult& result, const Evidence& evidence);
-
-/// The trusted comment of the report's signature (one line).
-std::string trusted_comment(const ReportContext& context, const Assessment& assessment, std::string_view file_name);
-
-// ---------------------------------------------------------------- capture file
-
-struct CapturedFrame {
-    std::vector<std::uint8_t> bytes;
-    std::chrono::system_clock::time_point at;
-};
-
-/// A classic pcap file (microsecond stamps, little-endian, LINKTYPE_ETHERNET).
-std::vector<std::uint8_t> pcap_file(const std::vector<CapturedFrame>& frames, std::uint32_t snaplen);
 
 }  // namespace custode

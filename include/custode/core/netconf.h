@@ -99,7 +99,6 @@ public:
     static std::optional<MaintenanceWindow> parse(std::string_view text);
 
     int start_minute() const { return start_; }  ///< minutes after midnight
-    int end_minute() const { return end_; }
     /// True when `minute_of_day` (0..1439) falls in [start, end).
     bool contains(int minute_of_day) const;
     std::string to_string() const;

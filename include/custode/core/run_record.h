@@ -97,9 +97,6 @@ struct RunTotals {
 };
 RunTotals run_totals(const RunRecord& record);
 
-/// Seconds since the epoch of a UTC time as the store writes it
-/// ("2026-11-29T01:30:00Z", fractions allowed); empty when it does not read.
-std::optional<double> parse_utc_seconds(std::string_view text);
 /// finished - started, when both read.
 std::optional<double> run_duration_seconds(std::string_view started, std::string_view finished);
 

@@ -91,7 +91,7 @@ std::filesystem::path public_key_path(const std::filesystem::path& secret);
 std::string sign(std::string_view message, std::string_view trusted_comment, const SecretKey& key,
                  std::string_view untrusted_comment = "signature from custode secret key");
 
-enum class Verdict {
+enum class SignatureVerdict {
     valid,
     bad_format,          ///< not a minisign signature (or an unknown algorithm)
     wrong_key,           ///< made by another key (key ids differ)
@@ -100,16 +100,16 @@ enum class Verdict {
 };
 
 /// "valid", "bad_format", ... as in --json output.
-std::string_view verdict_name(Verdict verdict);
+std::string_view verdict_name(SignatureVerdict verdict);
 
 struct Verification {
-    Verdict verdict = Verdict::bad_format;
+    SignatureVerdict verdict = SignatureVerdict::bad_format;
     std::string reason;           ///< one sentence; empty when valid
     std::string trusted_comment;  ///< as found in the signature (trust it only when valid)
     KeyId signature_key_id{};     ///< who signed, per the signature (when parsed)
     bool prehashed = false;       ///< "ED"; false for legacy "Ed" signatures
 
-    bool ok() const { return verdict == Verdict::valid; }
+    bool ok() const { return verdict == SignatureVerdict::valid; }
 };
 
 /// Checks `minisig` (the .minisig text) for `message` against `key`, like

@@ -55,7 +55,6 @@ public:
     /// Rewinds so the statement can run again; bindings are kept.
     void reset();
 
-    int column_count() const;
     bool is_null(int column) const;
     std::int64_t column_int64(int column) const;
     double column_double(int column) const;

@@ -1,4 +1,4 @@
-/// The real MaintenancePorts: everything happens inside the client's
+/// The real MaintenanceSystem: everything happens inside the client's
 /// namespace, through the same adapters as `scan`, `wake` and `status`.
 
 #include <filesystem>
@@ -21,9 +21,9 @@ namespace {
 
 constexpr std::chrono::milliseconds off_poll_interval{1000};
 
-class KernelMaintenancePorts final : public MaintenancePorts {
+class KernelMaintenanceSystem final : public MaintenanceSystem {
 public:
-    KernelMaintenancePorts(const Netconf& netconf, std::string state_path, os::SshOptions ssh)
+    KernelMaintenanceSystem(const Netconf& netconf, std::string state_path, os::SshOptions ssh)
         : netconf_(netconf), state_path_(std::move(state_path)), ssh_(std::move(ssh)),
           links_(os::make_kernel_link_system()), vendors_(load_vendors()) {}
 
@@ -90,9 +90,9 @@ private:
 
 }  // namespace
 
-std::unique_ptr<MaintenancePorts> kernel_maintenance_ports(const Netconf& netconf, const std::string& state_path,
+std::unique_ptr<MaintenanceSystem> kernel_maintenance_system(const Netconf& netconf, const std::string& state_path,
                                                            const os::SshOptions& ssh) {
-    return std::make_unique<KernelMaintenancePorts>(netconf, state_path, ssh);
+    return std::make_unique<KernelMaintenanceSystem>(netconf, state_path, ssh);
 }
 
 }  // namespace custode::app

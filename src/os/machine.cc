@@ -1,4 +1,4 @@
-#include "custode/os/probes.h"
+#include "custode/os/machine.h"
 
 #include <arpa/inet.h>
 #include <cerrno>
@@ -8,7 +8,6 @@
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
-#include <sodium.h>
 #include <sstream>
 #include <sys/timex.h>
 #include <unistd.h>
@@ -18,10 +17,6 @@
 
 namespace custode::os {
 namespace {
-
-void init_sodium() {
-    if (sodium_init() < 0) throw SystemError("sodium_init", 0, "libsodium could not initialise");
-}
 
 int prefix_length(std::uint32_t netmask_host_order) {
     int length = 0;
@@ -93,27 +88,6 @@ std::string hostname() {
     if (::gethostname(name, sizeof(name)) != 0) throw SystemError("gethostname", errno, "");
     name[HOST_NAME_MAX] = '\0';
     return name;
-}
-
-std::string sha256_hex(std::span<const std::uint8_t> bytes) {
-    init_sodium();
-    unsigned char digest[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(digest, bytes.data(), bytes.size());
-    std::string hex;
-    for (const auto byte : digest) hex += fmt::format("{:02x}", byte);
-    return hex;
-}
-
-std::string random_hex(std::size_t bytes) {
-    init_sodium();
-    std::string hex;
-    for (std::size_t i = 0; i < bytes; ++i) hex += fmt::format("{:02x}", randombytes_uniform(256));
-    return hex;
-}
-
-std::uint32_t random_u32() {
-    init_sodium();
-    return randombytes_random();
 }
 
 }  // namespace custode::os

@@ -1,14 +1,10 @@
 #pragma once
-/// The machine facts the isolation check needs beside its raw frames: the
+/// The machine facts the isolation check records beside its raw frames: the
 /// interface's IPv4 address and default route (read inside the interface's
-/// namespace), the clock's NTP state (adjtimex), the host name, SHA-256
-/// (libsodium) and random ids. The probes themselves are frames built in
-/// core/isolation.h and sent through PacketIo, so the reply's Ethernet
-/// source (the responder's MAC) is seen for every answer.
+/// namespace), the clock's NTP state (adjtimex) and the host name.
 
 #include <cstdint>
 #include <optional>
-#include <span>
 #include <string>
 
 #include "custode/core/address.h"
@@ -34,13 +30,5 @@ struct ClockStatus {
 ClockStatus clock_status();
 
 std::string hostname();
-
-/// Lower-case hex of SHA-256 (libsodium crypto_hash_sha256).
-std::string sha256_hex(std::span<const std::uint8_t> bytes);
-
-/// `bytes` random bytes (libsodium), as lower-case hex.
-std::string random_hex(std::size_t bytes);
-/// A random 32-bit number (libsodium).
-std::uint32_t random_u32();
 
 }  // namespace custode::os

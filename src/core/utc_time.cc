@@ -1,0 +1,57 @@
+#include "custode/core/utc_time.h"
+
+#include <cstdio>
+#include <fmt/format.h>
+
+namespace custode {
+
+namespace chr = std::chrono;
+
+std::string utc_iso_seconds(chr::system_clock::time_point at) {
+    const auto seconds = chr::floor<chr::seconds>(at);
+    const auto days = chr::floor<chr::days>(seconds);
+    const chr::year_month_day date(days);
+    const chr::hh_mm_ss time(seconds - days);
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", static_cast<int>(date.year()),
+                       static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()), time.hours().count(),
+                       time.minutes().count(), time.seconds().count());
+}
+
+std::string utc_iso(chr::system_clock::time_point at) {
+    const auto millis = chr::floor<chr::milliseconds>(at);
+    const auto days = chr::floor<chr::days>(millis);
+    const chr::year_month_day date(days);
+    const chr::hh_mm_ss time(millis - days);
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", static_cast<int>(date.year()),
+                       static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()), time.hours().count(),
+                       time.minutes().count(), time.seconds().count(), time.subseconds().count());
+}
+
+std::string utc_stamp(chr::system_clock::time_point at) {
+    const auto seconds = chr::floor<chr::seconds>(at);
+    const auto days = chr::floor<chr::days>(seconds);
+    const chr::year_month_day date(days);
+    const chr::hh_mm_ss time(seconds - days);
+    return fmt::format("{:04}{:02}{:02}T{:02}{:02}{:02}Z", static_cast<int>(date.year()),
+                       static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()), time.hours().count(),
+                       time.minutes().count(), time.seconds().count());
+}
+
+std::optional<double> parse_utc_seconds(std::string_view text) {
+    int year = 0;
+    unsigned month = 0, day = 0, hour = 0, minute = 0;
+    double second = 0;
+    char zone = 0;
+    const std::string copy(text);
+    // %lf takes "05" as well as "05.250"; the trailing 'Z' insists on UTC.
+    if (std::sscanf(copy.c_str(), "%4d-%2u-%2uT%2u:%2u:%lf%c", &year, &month, &day, &hour, &minute, &second,
+                    &zone) != 7 ||
+        zone != 'Z')
+        return std::nullopt;
+    const chr::year_month_day date{chr::year{year}, chr::month{month}, chr::day{day}};
+    if (!date.ok() || hour > 23 || minute > 59 || second < 0 || second >= 61) return std::nullopt;
+    const auto days = chr::sys_days(date).time_since_epoch().count();
+    return static_cast<double>(days) * 86400 + hour * 3600 + minute * 60 + second;
+}
+
+}  // namespace custode
