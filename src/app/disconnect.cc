@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <thread>
 
+#include "custode/app/arp_poll.h"
 #include "custode/core/error.h"
 #include "custode/core/frames.h"
 #include "custode/os/netlink.h"
@@ -22,27 +23,41 @@ constexpr std::string_view probe_peer = "cdprobe-br";
 constexpr MacAddress probe_peer_mac(MacAddress::Bytes{0xfe, 0xff, 0xff, 0xff, 0xff, 0xfe});
 constexpr auto poll_interval = std::chrono::milliseconds(100);
 
-void record_reply(std::vector<BaselineResult>& results, const ArpPacket& arp, os::Clock::time_point started,
-                  os::Clock::time_point at) {
-    if (arp.op != ArpPacket::Op::reply) return;
-    for (auto& result : results) {
-        if (!result.probed || result.target.ip != arp.sender_ip) continue;
-        if (result.answered) {
-            // The first reply counts, unless a later one comes from the expected MAC.
-            const bool first_expected = result.target.mac && result.answered_mac == result.target.mac;
-            const bool this_expected = result.target.mac && *result.target.mac == arp.sender_mac;
-            if (first_expected || !this_expected) continue;
-        }
-        result.answered = true;
-        result.answered_mac = arp.sender_mac;
-        result.answer_ms = std::chrono::duration_cast<std::chrono::milliseconds>(at - started).count();
-    }
-}
+/// Asks every probed target that has not answered yet.
+class BaselineRule final : public ArpPollRule {
+public:
+    BaselineRule(std::vector<BaselineResult>& results, os::Clock::time_point started)
+        : results_(results), started_(started) {}
 
-bool all_answered(const std::vector<BaselineResult>& results) {
-    return std::all_of(results.begin(), results.end(),
-                       [](const BaselineResult& r) { return !r.probed || r.answered; });
-}
+    std::vector<Ipv4Address> to_ask() const override {
+        std::vector<Ipv4Address> ask;
+        for (const auto& result : results_)
+            if (result.probed && !result.answered) ask.push_back(result.target.ip);
+        return ask;
+    }
+    void heard(const ArpPacket& arp, os::Clock::time_point at) override {
+        for (auto& result : results_) {
+            if (!result.probed || result.target.ip != arp.sender_ip) continue;
+            if (result.answered) {
+                // The first reply counts, unless a later one comes from the expected MAC.
+                const bool first_expected = result.target.mac && result.answered_mac == result.target.mac;
+                const bool this_expected = result.target.mac && *result.target.mac == arp.sender_mac;
+                if (first_expected || !this_expected) continue;
+            }
+            result.answered = true;
+            result.answered_mac = arp.sender_mac;
+            result.answer_ms = std::chrono::duration_cast<std::chrono::milliseconds>(at - started_).count();
+        }
+    }
+    bool done() const override {
+        return std::all_of(results_.begin(), results_.end(),
+                           [](const BaselineResult& r) { return !r.probed || r.answered; });
+    }
+
+private:
+    std::vector<BaselineResult>& results_;
+    os::Clock::time_point started_;
+};
 
 /// "cu-acme/br0", "gateway/eth1".
 std::string where(const NamespaceObservation& ns, const LiveLink& link) {
@@ -170,17 +185,8 @@ std::vector<BaselineResult> probe_baseline(os::PacketIo& io, const std::vector<L
                                            const BaselineSettings& settings, const Now& now) {
     std::vector<BaselineResult> results;
     for (const auto& target : targets) results.push_back({target, target.on_client_lan, false, std::nullopt, 0});
-    const auto started = now();
-    for (int round = 0; round < settings.tries && !all_answered(results); ++round) {
-        for (const auto& result : results)
-            if (result.probed && !result.answered)
-                io.send(build_arp_request(io.mac(), Ipv4Address(), result.target.ip));
-        const auto round_end = now() + settings.interval;
-        while (auto frame = io.receive(round_end)) {
-            if (auto arp = parse_arp(frame->bytes)) record_reply(results, *arp, started, frame->at);
-            if (all_answered(results)) break;
-        }
-    }
+    BaselineRule rule(results, now());
+    run_arp_poll(io, Ipv4Address(), rule, {.interval = settings.interval, .rounds = settings.tries}, now);
     return results;
 }
 

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <thread>
 
+#include "custode/app/arp_poll.h"
 #include "custode/core/arp_scan.h"
 #include "custode/core/link_plan.h"
 #include "custode/core/error.h"
@@ -40,22 +41,66 @@ std::vector<Ipv4Address> poll_addresses(const std::vector<WakeResult>& results, 
     return addresses;
 }
 
-/// Marks the sleeper whose MAC (and IP, when known) this reply carries.
-void record_reply(std::vector<WakeResult>& results, const ArpPacket& reply, os::Clock::time_point started,
-                  os::Clock::time_point at) {
-    if (reply.op != ArpPacket::Op::reply) return;
-    for (auto& result : results) {
-        if (result.woke || reply.sender_mac != result.target.mac) continue;
-        if (result.target.ip && reply.sender_ip != *result.target.ip) continue;
-        result.woke = true;
-        result.ip = reply.sender_ip;
-        result.seconds = std::chrono::duration<double>(at - started).count();
-    }
-}
+/// Polls the sleepers until each answered from its MAC (and IP, when known).
+class WokeRule final : public ArpPollRule {
+public:
+    WokeRule(std::vector<WakeResult>& results, const std::vector<ScanTarget>& subnet, os::Clock::time_point started)
+        : results_(results), subnet_(subnet), started_(started) {}
 
-bool all_woke(const std::vector<WakeResult>& results) {
-    return std::all_of(results.begin(), results.end(), [](const WakeResult& r) { return r.woke; });
-}
+    std::vector<Ipv4Address> to_ask() const override { return poll_addresses(results_, subnet_); }
+    void heard(const ArpPacket& reply, os::Clock::time_point at) override {
+        for (auto& result : results_) {
+            if (result.woke || reply.sender_mac != result.target.mac) continue;
+            if (result.target.ip && reply.sender_ip != *result.target.ip) continue;
+            result.woke = true;
+            result.ip = reply.sender_ip;
+            result.seconds = std::chrono::duration<double>(at - started_).count();
+        }
+    }
+    bool done() const override {
+        return std::all_of(results_.begin(), results_.end(), [](const WakeResult& r) { return r.woke; });
+    }
+
+private:
+    std::vector<WakeResult>& results_;
+    const std::vector<ScanTarget>& subnet_;
+    os::Clock::time_point started_;
+};
+
+/// Polls the hosts until each missed `quiet_polls` rounds in a row.
+class OffRule final : public ArpPollRule {
+public:
+    OffRule(const std::vector<LanHost>& hosts, int quiet_polls)
+        : hosts_(hosts), quiet_polls_(quiet_polls), missed_(hosts.size(), 0), answered_(hosts.size(), false) {}
+
+    bool is_off(std::size_t i) const { return missed_[i] >= quiet_polls_; }
+    std::vector<Ipv4Address> to_ask() const override {
+        std::vector<Ipv4Address> ask;
+        for (std::size_t i = 0; i < hosts_.size(); ++i)
+            if (!is_off(i)) ask.push_back(hosts_[i].ip);
+        return ask;
+    }
+    void heard(const ArpPacket& reply, os::Clock::time_point) override {
+        for (std::size_t i = 0; i < hosts_.size(); ++i)
+            if (reply.sender_ip == hosts_[i].ip && reply.sender_mac == hosts_[i].mac) answered_[i] = true;
+    }
+    void round_ended() override {
+        for (std::size_t i = 0; i < hosts_.size(); ++i)
+            if (!is_off(i)) missed_[i] = answered_[i] ? 0 : missed_[i] + 1;
+        answered_.assign(hosts_.size(), false);
+    }
+    bool done() const override {
+        for (std::size_t i = 0; i < hosts_.size(); ++i)
+            if (!is_off(i)) return false;
+        return true;
+    }
+
+private:
+    const std::vector<LanHost>& hosts_;
+    int quiet_polls_;
+    std::vector<int> missed_;
+    std::vector<bool> answered_;  ///< in this round
+};
 
 }  // namespace
 
@@ -66,46 +111,20 @@ std::vector<WakeResult> wake_hosts(os::PacketIo& io, os::UdpBroadcast& udp, Ipv4
     for (const auto& target : targets) results.push_back({target, false, 0, std::nullopt});
     const auto started = now();
     send_magic_packets(io, udp, own, targets, settings);
-    const auto deadline = started + settings.wait;
     const auto subnet = plan_subnet_scan(io.mac(), own, {}).targets;  // every host address but ours
-    while (!all_woke(results) && now() < deadline) {
-        for (const auto ip : poll_addresses(results, subnet)) io.send(build_arp_request(io.mac(), own.address(), ip));
-        const auto round_end = std::min(deadline, now() + settings.poll_interval);
-        while (auto frame = io.receive(round_end)) {
-            if (auto arp = parse_arp(frame->bytes)) record_reply(results, *arp, started, frame->at);
-            if (all_woke(results)) break;
-        }
-    }
+    WokeRule rule(results, subnet, started);
+    run_arp_poll(io, own.address(), rule, {.interval = settings.poll_interval, .deadline = started + settings.wait},
+                 now);
     return results;
 }
 
 std::vector<bool> wait_hosts_off(os::PacketIo& io, Ipv4Prefix own, const std::vector<LanHost>& hosts,
                                  std::chrono::milliseconds wait, std::chrono::milliseconds poll_interval,
                                  int quiet_polls, const Now& now) {
-    std::vector<int> missed(hosts.size(), 0);
-    const auto is_off = [&](std::size_t i) { return missed[i] >= quiet_polls; };
-    const auto all_off = [&] {
-        for (std::size_t i = 0; i < hosts.size(); ++i)
-            if (!is_off(i)) return false;
-        return true;
-    };
-    const auto deadline = now() + wait;
-    while (!all_off() && now() < deadline) {
-        std::vector<bool> answered(hosts.size(), false);
-        for (std::size_t i = 0; i < hosts.size(); ++i)
-            if (!is_off(i)) io.send(build_arp_request(io.mac(), own.address(), hosts[i].ip));
-        const auto round_end = std::min(deadline, now() + poll_interval);
-        while (auto frame = io.receive(round_end)) {
-            const auto arp = parse_arp(frame->bytes);
-            if (!arp || arp->op != ArpPacket::Op::reply) continue;
-            for (std::size_t i = 0; i < hosts.size(); ++i)
-                if (arp->sender_ip == hosts[i].ip && arp->sender_mac == hosts[i].mac) answered[i] = true;
-        }
-        for (std::size_t i = 0; i < hosts.size(); ++i)
-            if (!is_off(i)) missed[i] = answered[i] ? 0 : missed[i] + 1;
-    }
+    OffRule rule(hosts, quiet_polls);
+    run_arp_poll(io, own.address(), rule, {.interval = poll_interval, .deadline = now() + wait}, now);
     std::vector<bool> off;
-    for (std::size_t i = 0; i < hosts.size(); ++i) off.push_back(is_off(i));
+    for (std::size_t i = 0; i < hosts.size(); ++i) off.push_back(rule.is_off(i));
     return off;
 }
 
