@@ -8,8 +8,6 @@
 #include "custode/app/arp_poll.h"
 #include "custode/core/error.h"
 #include "custode/core/frames.h"
-#include "custode/os/netlink.h"
-#include "custode/os/netns.h"
 
 namespace custode::app {
 namespace {
@@ -158,12 +156,11 @@ Check fdb_clean(const DisconnectSubject& subject, const LabObservation& observat
 
 /// Deletes the probe pair (one end takes the other with it) when the baseline is done.
 struct ProbeGuard {
-    os::NetlinkSocket& socket;
-    int index = 0;
+    os::LinkSystem& system;
+    os::StepTarget target;
     ~ProbeGuard() {
-        if (index == 0) return;
         try {
-            os::delete_link(socket, index);
+            system.carry_out(target, DeleteLink{std::string(probe_link)});
         } catch (...) {
             // The namespace goes next, and the pair with it.
         }
@@ -190,34 +187,20 @@ std::vector<BaselineResult> probe_baseline(os::PacketIo& io, const std::vector<L
     return results;
 }
 
-std::vector<BaselineResult> run_baseline(const std::string& namespace_name, const std::string& client,
-                                         const std::vector<LabTarget>& targets, const BaselineSettings& settings) {
+std::vector<BaselineResult> run_baseline(os::LinkSystem& system, const std::string& namespace_name,
+                                         const std::string& client, const std::vector<LabTarget>& targets,
+                                         const BaselineSettings& settings) {
     const bool any = std::any_of(targets.begin(), targets.end(), [](const LabTarget& t) { return t.on_client_lan; });
     if (!any) {
         std::vector<BaselineResult> results;
         for (const auto& target : targets) results.push_back({target, false, false, std::nullopt, 0});
         return results;
     }
-    const auto ns = os::NamespaceFd::open_named(namespace_name);
-    auto socket = os::in_namespace(ns, [] { return os::NetlinkSocket(); });
-    auto find = [&](std::string_view name) -> std::optional<LiveLink> {
-        const auto live = os::dump_namespace(socket);
-        if (const LiveLink* link = live.find(name)) return *link;
-        return std::nullopt;
-    };
+    const os::StepTarget target{client, namespace_name};
     // A pair left by an interrupted run goes first.
-    if (const auto stale = find(probe_link)) os::delete_link(socket, stale->index);
-    os::create_link(socket, os::VethSpec{std::string(probe_link), std::string(probe_peer), ownership_marker(client),
-                                         0, nullptr});
-    const auto probe = find(probe_link);
-    const auto peer = find(probe_peer);
-    const auto bridge = find(bridge_link);
-    if (!probe || !peer) throw SystemError("create probe pair in " + namespace_name, ENODEV, "not found after creation");
-    ProbeGuard guard{socket, probe->index};
-    if (!bridge) throw SystemError("find br0 in " + namespace_name, ENODEV, "");
-    os::set_link_address(socket, peer->index, probe_peer_mac);
-    os::change_link(socket, peer->index, os::LinkChange{.state = os::AdminState::up, .master_index = bridge->index});
-    os::change_link(socket, probe->index, os::LinkChange{.state = os::AdminState::up});
+    if (system.read_namespace(namespace_name).find(probe_link)) system.carry_out(target, DeleteLink{std::string(probe_link)});
+    system.add_probe_port(target, {std::string(probe_link), std::string(probe_peer), probe_peer_mac});
+    ProbeGuard guard{system, target};
     auto io = os::open_pcap(std::string(probe_link), "arp", namespace_name);
     return probe_baseline(*io, targets, settings);
 }
@@ -287,23 +270,18 @@ bool all_ok(const std::vector<Check>& checks) {
     return std::all_of(checks.begin(), checks.end(), [](const Check& check) { return check.ok; });
 }
 
-LabObservation observe_lab(const DisconnectSubject& subject, const std::optional<os::NamespaceId>& old_namespace) {
+LabObservation observe_lab(os::LinkSystem& system, const DisconnectSubject& subject,
+                           const std::optional<os::NamespaceId>& old_namespace) {
     LabObservation observation;
-    observation.namespace_listed = os::named_namespace_id(subject.namespace_name).has_value();
-    if (old_namespace) observation.holders = os::namespace_holders(*old_namespace);
-    {
-        os::NetlinkSocket gateway;
-        observation.namespaces.push_back({"", os::dump_namespace(gateway), os::dump_bridge_fdb(gateway)});
-    }
-    for (const auto& name : os::list_named_namespaces()) {
+    observation.namespace_listed = system.namespace_identity(subject.namespace_name).has_value();
+    if (old_namespace) observation.holders = system.namespace_holders(*old_namespace);
+    observation.namespaces.push_back({"", system.read_gateway(), system.read_forwarding("")});
+    for (const auto& name : system.list_namespaces()) {
         if (!name.starts_with(subject.namespace_prefix)) continue;
         try {
-            const auto ns = os::NamespaceFd::open_named(name);
-            auto socket = os::in_namespace(ns, [] { return os::NetlinkSocket(); });
-            auto live = os::dump_namespace(socket);
-            live.name = name;
-            live.exists = true;
-            observation.namespaces.push_back({name, std::move(live), os::dump_bridge_fdb(socket)});
+            auto live = system.read_namespace(name);
+            if (!live.exists) continue;
+            observation.namespaces.push_back({name, std::move(live), system.read_forwarding(name)});
         } catch (const SystemError&) {
             // Removed while we looked (another client's teardown): nothing of ours in it.
         }
@@ -311,11 +289,11 @@ LabObservation observe_lab(const DisconnectSubject& subject, const std::optional
     return observation;
 }
 
-std::vector<Check> run_checks(const DisconnectSubject& subject, const std::optional<os::NamespaceId>& old_namespace,
-                              std::chrono::milliseconds settle) {
+std::vector<Check> run_checks(os::LinkSystem& system, const DisconnectSubject& subject,
+                              const std::optional<os::NamespaceId>& old_namespace, std::chrono::milliseconds settle) {
     const auto deadline = os::Clock::now() + settle;
     while (true) {
-        auto checks = evaluate_checks(subject, observe_lab(subject, old_namespace));
+        auto checks = evaluate_checks(subject, observe_lab(system, subject, old_namespace));
         if (all_ok(checks) || os::Clock::now() >= deadline) return checks;
         std::this_thread::sleep_for(poll_interval);
     }

@@ -70,12 +70,12 @@ DisconnectOutcome disconnect(const Netconf& netconf, const fs::path& state, cons
     d.id = fmt::format("{}-{}", name, compact_time(d.started));
     say(fmt::format("baseline: probing the lab targets from {}", live.name));
     const auto targets = lab_targets(netconf, client, live.find(bridge_link)->mac);
-    d.baseline = run_baseline(live.name, name, targets, {});
+    d.baseline = run_baseline(*system, live.name, name, targets, {});
     outcome.targets = targets_file_json(name, d.started, d.baseline, client.lan.control);
     os::write_file_atomically(request.targets_file, outcome.targets.dump(2) + "\n");
 
     say(fmt::format("tearing down {}", live.name));
-    const auto old_namespace = os::named_namespace_id(live.name);
+    const auto old_namespace = system->namespace_identity(live.name);
     d.removal = remove_client(prefix, name, *system, false);
     system.reset();  // its sockets must not keep the old namespace alive
     record_audit(store, "disconnect", {d.removal});
@@ -83,7 +83,9 @@ DisconnectOutcome disconnect(const Netconf& netconf, const fs::path& state, cons
     std::vector<MacAddress> macs;
     for (const auto& host : os::load_inventory(store, name).hosts) macs.push_back(host.mac);
     d.subject = subject_of(netconf, client, std::move(macs));
-    d.checks = run_checks(d.subject, old_namespace);
+    // A fresh view of the kernel: the old one's socket in the client's
+    // namespace would keep that namespace alive.
+    d.checks = run_checks(*os::make_kernel_link_system(), d.subject, old_namespace);
     d.finished = os::utc_now();
     outcome.verdict = verdict_of(d);
 

@@ -109,6 +109,37 @@ public:
         std::visit([&](const auto& concrete) { do_step(target, concrete); }, step);
     }
 
+    std::vector<FdbEntry> read_forwarding(const std::string& namespace_name) override {
+        return dump_bridge_fdb(namespace_name.empty() ? gateway_ : open(namespace_name).socket);
+    }
+
+    std::optional<NamespaceId> namespace_identity(const std::string& name) override {
+        return named_namespace_id(name);
+    }
+
+    std::vector<std::string> namespace_holders(const NamespaceId& id) override { return os::namespace_holders(id); }
+
+    void add_probe_port(const StepTarget& target, const ProbePort& port) override {
+        auto& ns = open(target.namespace_name);
+        ns.indexes.invalidate();
+        if (create_link(ns.socket, VethSpec{port.link, port.peer, ownership_marker(target.client), 0, nullptr}) ==
+            Creation::already_exists)
+            throw SystemError("create probe pair " + port.link + " in " + ns.name, EEXIST, "");
+        const int index = client_index(target, port.link);
+        try {
+            const int peer = client_index(target, port.peer);
+            set_link_address(ns.socket, peer, port.peer_mac);
+            change_link(ns.socket, peer,
+                        LinkChange{.state = AdminState::up,
+                                   .master_index = client_index(target, std::string(bridge_link))});
+            change_link(ns.socket, index, LinkChange{.state = AdminState::up});
+        } catch (...) {
+            ns.indexes.invalidate();
+            delete_link(ns.socket, index);  // the peer goes with it
+            throw;
+        }
+    }
+
 private:
     OpenNamespace& open(const std::string& name) {
         if (!current_ || current_->name != name) {

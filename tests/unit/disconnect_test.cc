@@ -13,6 +13,7 @@
 #include "custode/core/error.h"
 #include "custode/os/disconnection_store.h"
 #include "custode/os/state_store.h"
+#include "fake_link_system.h"
 #include "fake_packet_io.h"
 
 using namespace custode;
@@ -218,6 +219,64 @@ TEST_CASE("checks: every kind of leftover fails its check, naming it", "[disconn
         observation.namespaces[1].live.links.push_back(vxlan);
         CHECK(check(evaluate_checks(subject, observation), "vni_gone").detail == "cu-bianchi/vx5001 has VNI 5001");
     }
+}
+
+TEST_CASE("observe: the gateway, every namespace under the prefix and their forwarding tables, through the link system", "[disconnect]") {
+    FakeLinkSystem system;
+    system.add(system.gateway, "p-acme", "veth");
+    for (const auto* name : {"cu-acme", "cu-bianchi", "other-ns"}) {
+        auto& ns = system.namespaces[name];
+        ns.name = name;
+        ns.exists = true;
+    }
+    system.add(system.namespaces["cu-bianchi"], "br0", "bridge").alias = "custode:bianchi";
+    system.forwarding[""] = {{mac("00:aa:bb:cc:dd:01"), 2, 0, std::nullopt}};
+    system.forwarding["cu-bianchi"] = {{pc_mac, 3, 2, std::nullopt}};
+    const auto old = system.namespace_identity("cu-acme");
+    REQUIRE(old);
+    system.holders[old->inode] = {"pid 42 (sleep)"};
+
+    const auto observation = observe_lab(system, port_subject(), old);
+    CHECK(observation.namespace_listed);
+    CHECK(observation.holders == std::vector<std::string>{"pid 42 (sleep)"});
+    REQUIRE(observation.namespaces.size() == 3);  // the gateway, cu-acme, cu-bianchi; not other-ns
+    CHECK(observation.namespaces[0].name.empty());
+    CHECK(observation.namespaces[0].fdb.size() == 1);
+    CHECK(observation.namespaces[1].name == "cu-acme");
+    CHECK(observation.namespaces[2].name == "cu-bianchi");
+    REQUIRE(observation.namespaces[2].fdb.size() == 1);
+
+    const auto checks = evaluate_checks(port_subject(), observation);
+    CHECK_FALSE(check(checks, "namespace_gone").ok);
+    CHECK_FALSE(check(checks, "namespace_released").ok);
+    CHECK_FALSE(check(checks, "fdb_clean").ok);  // the client's PC is still learnt on cu-bianchi's bridge
+
+    system.namespaces.erase("cu-acme");
+    system.holders.clear();
+    system.forwarding["cu-bianchi"].clear();
+    const auto after = observe_lab(system, port_subject(), old);
+    CHECK_FALSE(after.namespace_listed);
+    REQUIRE(after.namespaces.size() == 2);
+    CHECK(check(evaluate_checks(port_subject(), after), "fdb_clean").ok);
+}
+
+TEST_CASE("probe port: a marked veth pair on br0 that one DeleteLink removes whole", "[disconnect]") {
+    FakeLinkSystem system;
+    const os::StepTarget target{"acme", "cu-acme"};
+    system.carry_out(target, CreateNamespace{});
+    system.carry_out(target, CreateBridge{});
+    const auto bridge = system.read_namespace("cu-acme").find("br0")->index;
+    system.add_probe_port(target, {"cdprobe", "cdprobe-br", mac("fe:ff:ff:ff:ff:fe")});
+    const auto live = system.read_namespace("cu-acme");
+    REQUIRE(live.find("cdprobe"));
+    REQUIRE(live.find("cdprobe-br"));
+    CHECK(live.find("cdprobe-br")->master_index == bridge);
+    CHECK(is_marked_for(live.find("cdprobe")->alias, "acme"));
+    CHECK_THROWS_AS(system.add_probe_port(target, {"cdprobe", "cdprobe-br", mac("fe:ff:ff:ff:ff:fe")}), SystemError);
+    system.carry_out(target, DeleteLink{"cdprobe"});
+    const auto after = system.read_namespace("cu-acme");
+    CHECK_FALSE(after.find("cdprobe"));
+    CHECK_FALSE(after.find("cdprobe-br"));
 }
 
 TEST_CASE("record: verdicts, removed actions, canonical without floats", "[disconnect]") {

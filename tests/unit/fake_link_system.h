@@ -22,6 +22,10 @@ public:
     int calls = 0;
     /// Every carry_out call, in order: the client and the step.
     std::vector<std::pair<std::string, Step>> log;
+    /// Forwarding entries by namespace name ("" for the gateway).
+    std::map<std::string, std::vector<os::FdbEntry>> forwarding;
+    /// Who holds each namespace identity (by inode), as namespace_holders says.
+    std::map<ino_t, std::vector<std::string>> holders;
 
     FakeLinkSystem() { add(gateway, "lo", ""); }
 
@@ -49,6 +53,42 @@ public:
         std::vector<std::string> names;
         for (const auto& [name, ns] : namespaces) names.push_back(name);
         return names;
+    }
+
+    std::vector<os::FdbEntry> read_forwarding(const std::string& namespace_name) override {
+        if (!namespace_name.empty() && !namespaces.count(namespace_name))
+            throw SystemError("open namespace " + namespace_name, ENOENT, "");
+        const auto found = forwarding.find(namespace_name);
+        return found == forwarding.end() ? std::vector<os::FdbEntry>{} : found->second;
+    }
+
+    /// A namespace's identity is its position in the name order plus one.
+    std::optional<os::NamespaceId> namespace_identity(const std::string& name) override {
+        const auto found = namespaces.find(name);
+        if (found == namespaces.end()) return std::nullopt;
+        return os::NamespaceId{0, static_cast<ino_t>(std::distance(namespaces.begin(), found) + 1)};
+    }
+
+    std::vector<std::string> namespace_holders(const os::NamespaceId& id) override {
+        const auto found = holders.find(id.inode);
+        return found == holders.end() ? std::vector<std::string>{} : found->second;
+    }
+
+    void add_probe_port(const os::StepTarget& target, const ProbePort& port) override {
+        auto& space = ns(target);
+        for (const auto& name : {port.link, port.peer})
+            if (std::any_of(space.links.begin(), space.links.end(), [&](const LiveLink& l) { return l.name == name; }))
+                throw SystemError("create probe pair " + port.link, EEXIST, "");
+        const int bridge = link(space, "br0").index;
+        auto& probe = add(space, port.link, "veth");
+        probe.alias = ownership_marker(target.client);
+        probe.admin_up = true;
+        auto& peer = add(space, port.peer, "veth");
+        peer.alias = ownership_marker(target.client);
+        peer.admin_up = true;
+        peer.mac = port.peer_mac;
+        peer.master_index = bridge;
+        peer_of_[port.link] = port.peer;
     }
 
     void carry_out(const os::StepTarget& target, const Step& step) override {
@@ -116,7 +156,14 @@ private:
         port.alias.clear();
         gateway.links.push_back(port);
     }
-    void apply(const os::StepTarget& target, const DeleteLink& step) { take(ns(target), step.link); }
+    void apply(const os::StepTarget& target, const DeleteLink& step) {
+        take(ns(target), step.link);
+        // Deleting one end of a veth pair deletes the other.
+        if (const auto peer = peer_of_.find(step.link); peer != peer_of_.end()) {
+            take(ns(target), peer->second);
+            peer_of_.erase(peer);
+        }
+    }
     void apply(const os::StepTarget& target, const SetMtu& step) { link(ns(target), step.link).mtu = step.to; }
     void apply(const os::StepTarget& target, const SetUp& step) {
         link(ns(target), step.link).admin_up = step.to;
@@ -134,6 +181,7 @@ private:
     }
 
     int next_index_ = 1;
+    std::map<std::string, std::string> peer_of_;  ///< veth pairs: one end's name to the other's
 };
 
 }  // namespace custode::testing

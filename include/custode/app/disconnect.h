@@ -72,8 +72,9 @@ std::vector<BaselineResult> probe_baseline(os::PacketIo& io, const std::vector<L
 /// The kernel side of the baseline: a temporary veth pair in the client's
 /// namespace (`cdprobe`, its peer `cdprobe-br` on br0, both marked for the
 /// client), probe_baseline through it, and the pair deleted again.
-std::vector<BaselineResult> run_baseline(const std::string& namespace_name, const std::string& client,
-                                         const std::vector<LabTarget>& targets, const BaselineSettings& settings);
+std::vector<BaselineResult> run_baseline(os::LinkSystem& system, const std::string& namespace_name,
+                                         const std::string& client, const std::vector<LabTarget>& targets,
+                                         const BaselineSettings& settings);
 
 /// The targets file for the client side (docs/isolation.md: the isolation check reads it):
 /// `{"client","created","targets":[{"name","ip","mac"}],"control"}`; "mac"
@@ -124,12 +125,14 @@ bool all_ok(const std::vector<Check>& checks);
 
 /// Reads the gateway's namespace and every named namespace under the site's
 /// prefix (links and forwarding tables), and who holds the old namespace.
-LabObservation observe_lab(const DisconnectSubject& subject, const std::optional<os::NamespaceId>& old_namespace);
+LabObservation observe_lab(os::LinkSystem& system, const DisconnectSubject& subject,
+                           const std::optional<os::NamespaceId>& old_namespace);
 
 /// observe_lab + evaluate_checks, again every 100 ms until all pass or
 /// `settle` ran out: the kernel destroys a namespace (and the VLAN or VXLAN
 /// device in it) asynchronously, after the last reference is gone.
-std::vector<Check> run_checks(const DisconnectSubject& subject, const std::optional<os::NamespaceId>& old_namespace,
+std::vector<Check> run_checks(os::LinkSystem& system, const DisconnectSubject& subject,
+                              const std::optional<os::NamespaceId>& old_namespace,
                               std::chrono::milliseconds settle = std::chrono::seconds(3));
 
 // ---- the record --------------------------------------------------------------
