@@ -13,6 +13,7 @@
 #include "custode/cli/output.h"
 #include "custode/core/error.h"
 #include "custode/core/exit_code.h"
+#include "custode/core/run_record_json.h"
 #include "custode/core/schedule.h"
 
 namespace custode::cli {

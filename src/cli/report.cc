@@ -11,6 +11,7 @@
 #include "custode/cli/run_history.h"
 #include "custode/core/error.h"
 #include "custode/core/exit_code.h"
+#include "custode/core/run_record_json.h"
 
 namespace custode::cli {
 namespace {

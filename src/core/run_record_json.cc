@@ -4,7 +4,7 @@
 #include <fmt/format.h>
 #include <stdexcept>
 
-#include "custode/core/run_record.h"
+#include "custode/core/run_record_json.h"
 
 namespace custode {
 namespace {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "custode/core/error.h"
+#include "custode/core/run_record_json.h"
 #include "custode/os/inventory_store.h"
 
 namespace custode::os {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "custode/core/run_record.h"
+#include "custode/core/run_record_json.h"
 #include "custode/core/utc_time.h"
 #include "custode/os/run_store.h"
 #include "custode/os/sqlite.h"

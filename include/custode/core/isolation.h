@@ -14,8 +14,6 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "custode/core/address.h"
 #include "custode/core/exit_code.h"
 #include "custode/core/ip_frames.h"

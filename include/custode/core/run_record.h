@@ -9,8 +9,6 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "custode/core/tasks.h"
 
 namespace custode {
@@ -104,12 +102,6 @@ std::optional<double> run_duration_seconds(std::string_view started, std::string
 std::string format_duration(double seconds);
 /// How reports name a PC: its name, else its IP, else its MAC.
 std::string host_label(const HostRun& host);
-
-/// The `maintain --json` shape (docs/reports.md) (`run`, `clients[].hosts[].tasks[]` with
-/// `task`, `status`, `exit`, `seconds`) plus every other field above.
-nlohmann::json to_json(const RunRecord& record);
-/// Reads what to_json wrote; throws std::runtime_error naming the field on a bad shape.
-RunRecord run_record_from_json(const nlohmann::json& json);
 
 /// One self-contained HTML page (inline CSS, no script, no external
 /// resources), readable on a phone.
