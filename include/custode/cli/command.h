@@ -4,21 +4,15 @@
 /// any order (`custode --json validate` and `custode validate --json`).
 
 #include <boost/program_options.hpp>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "custode/cli/global_options.h"
+
 namespace custode::cli {
 
 namespace po = boost::program_options;
-
-struct GlobalOptions {
-    std::string netconf_dir;           ///< --netconf, else $CUSTODE_NETCONF, else /etc/custode
-    std::optional<std::string> state;  ///< --state; else site.toml's, else the default
-    bool json = false;
-    int verbosity = 0;  ///< -v adds one, -q takes one away
-};
 
 struct CommandOptions {
     po::options_description named{"Options"};

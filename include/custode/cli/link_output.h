@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "custode/app/links.h"
-#include "custode/cli/command.h"
+#include "custode/cli/global_options.h"
 #include "custode/core/exit_code.h"
 
 namespace custode::cli {

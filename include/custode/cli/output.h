@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <string_view>
 
-#include "custode/cli/command.h"
+#include "custode/cli/global_options.h"
 
 namespace custode::cli {
 

@@ -3,7 +3,7 @@
 
 #include <filesystem>
 
-#include "custode/cli/command.h"
+#include "custode/cli/global_options.h"
 
 namespace custode::cli {
 
