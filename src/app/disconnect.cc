@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "custode/app/arp_poll.h"
+#include "custode/app/links_json.h"
 #include "custode/core/error.h"
 #include "custode/core/frames.h"
 
@@ -330,15 +331,9 @@ json checks_json(const std::vector<Check>& checks) {
 }
 
 json removal_json(const ClientOutcome& removal) {
-    json actions = json::array();
-    for (const auto& step : removal.plan.steps) {
-        const auto view = action_view(removal, step);
-        actions.push_back({{"op", view.op},
-                           {"object", view.object},
-                           {"attribute", view.attribute},
-                           {"from", view.from},
-                           {"to", view.to}});
-    }
+    // The plan's action rows, as the record's format 1 has them (no "interrupts").
+    auto actions = outcome_json(removal)["actions"];
+    for (auto& action : actions) action.erase("interrupts");
     json out = {{"namespace", removal.namespace_name},
                 {"result", to_string(removal.result)},
                 {"actions", std::move(actions)}};

@@ -7,34 +7,41 @@ namespace custode {
 
 namespace chr = std::chrono;
 
-std::string utc_iso_seconds(chr::system_clock::time_point at) {
-    const auto seconds = chr::floor<chr::seconds>(at);
-    const auto days = chr::floor<chr::days>(seconds);
-    const chr::year_month_day date(days);
-    const chr::hh_mm_ss time(seconds - days);
-    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", static_cast<int>(date.year()),
-                       static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()), time.hours().count(),
-                       time.minutes().count(), time.seconds().count());
-}
+namespace {
 
-std::string utc_iso(chr::system_clock::time_point at) {
+/// `at` in UTC, to the millisecond, as the calendar fields the formats use.
+struct UtcFields {
+    int year;
+    unsigned month, day;
+    long hours, minutes, seconds, millis;
+};
+
+UtcFields fields_of(chr::system_clock::time_point at) {
     const auto millis = chr::floor<chr::milliseconds>(at);
     const auto days = chr::floor<chr::days>(millis);
     const chr::year_month_day date(days);
     const chr::hh_mm_ss time(millis - days);
-    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", static_cast<int>(date.year()),
-                       static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()), time.hours().count(),
-                       time.minutes().count(), time.seconds().count(), time.subseconds().count());
+    return {static_cast<int>(date.year()), static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+            time.hours().count(),          time.minutes().count(),               time.seconds().count(),
+            static_cast<long>(time.subseconds().count())};
+}
+
+}  // namespace
+
+std::string utc_iso_seconds(chr::system_clock::time_point at) {
+    const auto f = fields_of(at);
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", f.year, f.month, f.day, f.hours, f.minutes, f.seconds);
+}
+
+std::string utc_iso(chr::system_clock::time_point at) {
+    const auto f = fields_of(at);
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", f.year, f.month, f.day, f.hours, f.minutes,
+                       f.seconds, f.millis);
 }
 
 std::string utc_stamp(chr::system_clock::time_point at) {
-    const auto seconds = chr::floor<chr::seconds>(at);
-    const auto days = chr::floor<chr::days>(seconds);
-    const chr::year_month_day date(days);
-    const chr::hh_mm_ss time(seconds - days);
-    return fmt::format("{:04}{:02}{:02}T{:02}{:02}{:02}Z", static_cast<int>(date.year()),
-                       static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()), time.hours().count(),
-                       time.minutes().count(), time.seconds().count());
+    const auto f = fields_of(at);
+    return fmt::format("{:04}{:02}{:02}T{:02}{:02}{:02}Z", f.year, f.month, f.day, f.hours, f.minutes, f.seconds);
 }
 
 std::optional<double> parse_utc_seconds(std::string_view text) {
