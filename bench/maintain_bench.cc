@@ -21,7 +21,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fcntl.h>
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
@@ -40,6 +39,7 @@
 #include "custode/app/netconf_source.h"
 #include "custode/core/netconf.h"
 #include "custode/core/tasks.h"
+#include "support/process.h"
 #include "testbed/netns.h"
 #include "testbed/ssh_pc.h"
 #include "testbed/testbed.h"
@@ -48,6 +48,7 @@ namespace {
 
 using namespace custode;
 using namespace custode::testbed;
+using namespace custode::testing;
 namespace fs = std::filesystem;
 namespace chr = std::chrono;
 
@@ -129,32 +130,16 @@ struct Timed {
 
 Timed run_timed(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
                 const fs::path& out, const fs::path& err) {
-    std::vector<char*> args;
-    for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-    args.push_back(nullptr);
     const long drops_before = backlog_drops();
     const auto start = chr::steady_clock::now();
-    const pid_t pid = ::fork();
-    if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
-    if (pid == 0) {
-        const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        const int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-        if (o < 0 || e < 0 || null < 0) ::_exit(126);
-        ::dup2(null, 0);
-        ::dup2(o, 1);
-        ::dup2(e, 2);
-        for (const auto& [name, value] : env) ::setenv(name.c_str(), value.c_str(), 1);
-        ::execvp(args[0], args.data());
-        ::_exit(127);
-    }
+    const pid_t pid = start_program(argv, {.stdout_file = out, .stderr_file = err, .environment = env}).pid;
     int status = 0;
     rusage usage{};
     while (::wait4(pid, &status, 0, &usage) < 0)
         if (errno != EINTR) throw std::runtime_error(std::string("wait4: ") + std::strerror(errno));
     Timed timed;
     timed.wall = seconds_since(start);
-    timed.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    timed.exit_code = exit_code_of(status);
     timed.max_rss_mb = static_cast<double>(usage.ru_maxrss) / 1024.0;  // KiB on Linux
     timed.drops = backlog_drops() - drops_before;
     auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };

@@ -26,7 +26,6 @@
 
 #include "custode/core/address.h"
 #include "custode/core/error.h"
-#include "netns/lansim_process.h"
 #include "netns/support.h"
 #include "testbed/testbed.h"
 

@@ -24,7 +24,6 @@
 #include "custode/core/frames.h"
 #include "custode/os/packet_io.h"
 #include "custode/os/udp_broadcast.h"
-#include "netns/lansim_process.h"
 #include "netns/support.h"
 #include "testbed/testbed.h"
 

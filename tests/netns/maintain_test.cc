@@ -21,11 +21,7 @@ namespace {
 
 using namespace custode;
 using namespace custode::testbed;
-using custode::testing::contains;
-using custode::testing::Custode;
-using custode::testing::json_of;
-using custode::testing::provision;
-using custode::testing::TempDir;
+using namespace custode::testing;
 namespace fs = std::filesystem;
 
 Ipv4Address ip(const char* text) { return *Ipv4Address::parse(text); }

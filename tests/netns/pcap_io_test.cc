@@ -14,6 +14,7 @@
 
 using namespace custode;
 using namespace custode::testbed;
+using namespace custode::testing;
 using custode::os::Clock;
 using namespace std::chrono_literals;
 

@@ -23,10 +23,7 @@ namespace {
 
 using namespace custode;
 using namespace custode::testbed;
-using custode::testing::contains;
-using custode::testing::Custode;
-using custode::testing::json_of;
-using custode::testing::TempDir;
+using namespace custode::testing;
 using SteadyClock = std::chrono::steady_clock;
 
 Ipv4Prefix prefix(const char* text) { return *Ipv4Prefix::parse(text); }

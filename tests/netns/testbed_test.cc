@@ -19,6 +19,7 @@
 
 using namespace custode;
 using namespace custode::testbed;
+using namespace custode::testing;
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
