@@ -40,6 +40,7 @@
 #include "custode/core/netconf.h"
 #include "custode/core/tasks.h"
 #include "support/process.h"
+#include "support/temp_dir.h"
 #include "testbed/netns.h"
 #include "testbed/ssh_pc.h"
 #include "testbed/testbed.h"
@@ -88,22 +89,6 @@ std::string load_average() {
     words >> a >> b >> c;
     return a + " " + b + " " + c;
 }
-
-/// A scratch directory under /tmp, removed at scope exit unless kept.
-struct ScratchDir {
-    fs::path path;
-    bool keep = false;
-    ScratchDir() {
-        std::string pattern = "/tmp/custode-bench-maintain-XXXXXX";
-        if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-        path = pattern;
-    }
-    ~ScratchDir() {
-        if (keep) return;
-        std::error_code ignored;
-        fs::remove_all(path, ignored);
-    }
-};
 
 /// Frames the kernel dropped because a CPU's backlog was full (softnet_stat's 2nd column, all CPUs).
 long backlog_drops() {
@@ -318,9 +303,9 @@ int run_benchmark(const Options& options) {
     const std::string ansible_playbook = ansible.output.substr(0, ansible.output.find('\n'));
     const std::string custode = fs::canonical(options.custode).string();
 
-    ScratchDir dir;
-    dir.keep = options.keep_dir;
-    std::cout << "work directory: " << dir.path.string() << (options.keep_dir ? " (kept)" : "") << "\n";
+    TempDir dir("custode-bench-maintain");
+    if (options.keep_dir) dir.keep();
+    std::cout << "work directory: " << dir.path().string() << (options.keep_dir ? " (kept)" : "") << "\n";
     std::cout << "load average before (1, 5, 15 min): " << load_average() << "\n" << std::flush;
 
     // ---- the site and its PCs ----
@@ -329,7 +314,7 @@ int run_benchmark(const Options& options) {
     testbed::Site& acme = tb.site("acme", *Ipv4Prefix::parse(wide ? "10.77.0.0/23" : "192.168.1.0/24"));
     if (wide) acme.lan_address = Ipv4Prefix(host_address(acme.subnet, 510), 23);
     tb.connect_port(acme);
-    SshLab lab(tb, dir.path);
+    SshLab lab(tb, dir.path());
     const auto started = chr::steady_clock::now();
     std::vector<SshPc*> pcs;
     for (int i = 1; i <= options.pcs; ++i)
@@ -341,7 +326,7 @@ int run_benchmark(const Options& options) {
     for (SshPc* pc : pcs) furnish(*pc);
 
     // ---- netconf: the three tasks, never shut down, scans limited to each PC's home ----
-    const auto database = eicar_database(dir.path / "clamav");
+    const auto database = eicar_database(dir.path() / "clamav");
     NetconfOptions netconf_options{.ssh = lab.netconf_ssh()};
     netconf_options.client_extra["acme"] = fmt::format(
         "[maintenance]\ntasks = [{}]\nshutdown = \"never\"\ntask_timeout = 300\n",
@@ -351,7 +336,7 @@ int run_benchmark(const Options& options) {
             "[host.maintenance]\n[host.maintenance.commands]\nantivirus = {}\n",
             toml_string(fmt::format("clamscan -d {} --recursive --infected --no-summary --stdout -- {}",
                                     database.string(), pc->home().string())));
-    const auto netconf = tb.write_netconf(dir.path / "netconf", netconf_options);
+    const auto netconf = tb.write_netconf(dir.path() / "netconf", netconf_options);
     auto custode_cli = [&](const std::vector<std::string>& args) {
         std::vector<std::string> argv{custode, "--netconf", netconf.string()};
         argv.insert(argv.end(), args.begin(), args.end());
@@ -386,7 +371,7 @@ int run_benchmark(const Options& options) {
     std::vector<MaintenanceTask> tasks;
     for (const auto& name : task_names) tasks.push_back(*parse_maintenance_task(name));
 
-    const auto ansible_dir = dir.path / "ansible";
+    const auto ansible_dir = dir.path() / "ansible";
     std::string inventory = fmt::format(
         "all:\n  vars:\n    ansible_user: {}\n    ansible_ssh_private_key_file: {}\n"
         "    ansible_python_interpreter: /usr/bin/python3\n  hosts:\n",
@@ -433,8 +418,8 @@ int run_benchmark(const Options& options) {
 
     auto run_custode = [&](Round& round, const std::string& tag) {
         for (SshPc* pc : pcs) furnish(*pc);
-        const auto out = dir.path / ("custode-" + tag + ".json");
-        const auto err = dir.path / ("custode-" + tag + ".err");
+        const auto out = dir.path() / ("custode-" + tag + ".json");
+        const auto err = dir.path() / ("custode-" + tag + ".err");
         round.custode = run_timed({"nsenter", "--net=/run/netns/" + gateway_ns, "--", custode, "--json", "--netconf",
                                    netconf.string(), "maintain", "acme", "--concurrency",
                                    std::to_string(options.concurrency), "--tasks", task_list},
@@ -453,8 +438,8 @@ int run_benchmark(const Options& options) {
         // A fresh control directory each run: no master connection survives from an earlier run.
         const auto control = ansible_dir / ("cp-" + tag);
         fs::create_directories(control);
-        const auto out = dir.path / ("ansible-" + tag + ".out");
-        const auto err = dir.path / ("ansible-" + tag + ".err");
+        const auto out = dir.path() / ("ansible-" + tag + ".out");
+        const auto err = dir.path() / ("ansible-" + tag + ".err");
         round.ansible = run_timed({"nsenter", "--net=/run/netns/" + client_ns, "--", ansible_playbook,
                                    (ansible_dir / "playbook.yml").string()},
                                   {{"ANSIBLE_CONFIG", (ansible_dir / "ansible.cfg").string()},

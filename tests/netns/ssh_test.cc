@@ -16,6 +16,7 @@
 #include "custode/os/netns.h"
 #include "custode/os/ssh.h"
 #include "netns/support.h"
+#include "support/temp_dir.h"
 #include "testbed/ssh_pc.h"
 #include "testbed/testbed.h"
 
@@ -58,12 +59,12 @@ struct SshSite {
     SshLab lab;
 
     explicit SshSite(std::string_view tag)
-        : tb(tag), acme(tb.site("acme", prefix("192.168.1.0/24"))), lab(tb, dir.path) {
+        : tb(tag), acme(tb.site("acme", prefix("192.168.1.0/24"))), lab(tb, dir.path()) {
         tb.connect_port(acme);
     }
 
     Custode provision() {
-        return custode::testing::provision(tb, dir.path / "netconf", {.ssh = lab.netconf_ssh()});
+        return custode::testing::provision(tb, dir.path() / "netconf", {.ssh = lab.netconf_ssh()});
     }
 
     std::string client_ns() const { return tb.custode_prefix() + "acme"; }
@@ -179,7 +180,7 @@ TEST_CASE("ssh: run collects exit code and both streams, strict host keys, timeo
     // Unknown host: refused before authenticating, whether the file is
     // missing or lists only others.
     auto strict = site.options();
-    strict.known_hosts = (site.dir.path / "other_known_hosts").string();
+    strict.known_hosts = (site.dir.path() / "other_known_hosts").string();
     CHECK(failure_of(site.connect(pc.ip(), strict)) == os::SshFailure::host_key_unknown);
     os::record_known_host(strict.known_hosts, other.ip(), 22, {"ssh-ed25519", pc.host_public_key().substr(12), ""});
     CHECK(failure_of(site.connect(pc.ip(), strict)) == os::SshFailure::host_key_unknown);
@@ -251,7 +252,7 @@ TEST_CASE("ssh: run collects exit code and both streams, strict host keys, timeo
         WARN("powered-off PC: unreachable after " << took << " s");
     }
     SECTION("a wrong key is refused") {
-        const auto stranger = make_ssh_key(site.dir.path / "stranger" / "id_ed25519");
+        const auto stranger = make_ssh_key(site.dir.path() / "stranger" / "id_ed25519");
         auto options = site.options();
         options.identity = stranger.private_key.string();
         CHECK(failure_of(site.connect(pc.ip(), options)) == os::SshFailure::auth_refused);

@@ -1,11 +1,10 @@
 #pragma once
-/// What the netns tests share: a scratch directory, the real custode run in
+/// What the netns tests share beyond tests/support: the real custode run in
 /// the testbed's gateway, reading its JSON output, and simulated PCs.
 
 #include <catch2/catch.hpp>
 
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -19,23 +18,6 @@
 #include "testbed/testbed.h"
 
 namespace custode::testing {
-
-/// A scratch directory under /tmp, removed at scope exit (also when a test fails).
-struct TempDir {
-    std::filesystem::path path;
-
-    explicit TempDir(std::string_view tag = "ctb-test") {
-        std::string pattern = (std::filesystem::temp_directory_path() / (std::string(tag) + "-XXXXXX")).string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        path = pattern;
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-};
 
 /// The real custode binary, in the testbed's gateway namespace (nsenter, not
 /// `ip netns exec`), on one netconf; its output goes into the test's log.

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "custode/core/address.h"
+#include "support/temp_dir.h"
 #include "testbed/testbed.h"
 
 using namespace custode;
@@ -49,20 +50,6 @@ std::map<Ipv4Address, MacAddress> neighbours(const std::string& ns) {
     }
     return table;
 }
-
-/// A scratch directory, removed at scope exit.
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "ctb-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        path = pattern;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
 
 pid_t dead_pid() {
     const pid_t pid = ::fork();
@@ -260,18 +247,18 @@ TEST_CASE("The netconf written describes the built sites", "[testbed]") {
     acme.control = ip("192.168.1.1");
     tb.add_full_host(bianchi, "server", ip("192.168.1.5"));
     TempDir dir;
-    tb.write_netconf(dir.path, {.lab_hosts = {{"nas", ip("10.10.0.5"), *MacAddress::parse("52:54:00:aa:bb:01")}}});
+    tb.write_netconf(dir.path(), {.lab_hosts = {{"nas", ip("10.10.0.5"), *MacAddress::parse("52:54:00:aa:bb:01")}}});
 
-    const auto site = toml::parse_file((dir.path / "site.toml").string());
+    const auto site = toml::parse_file((dir.path() / "site.toml").string());
     CHECK(site["site"]["namespace_prefix"].value_or(std::string{}) == tb.custode_prefix());
     CHECK(site["lab"]["host"][0]["ip"].value_or(std::string{}) == "10.10.0.5");
-    const auto a = toml::parse_file((dir.path / "clients/acme.toml").string());
+    const auto a = toml::parse_file((dir.path() / "clients/acme.toml").string());
     CHECK(a["link"]["kind"].value_or(std::string{}) == "port");
     CHECK(a["link"]["interface"].value_or(std::string{}) == "p-acme");
     CHECK(a["lan"]["address"].value_or(std::string{}) == "192.168.1.250/24");
     CHECK(a["lan"]["control"].value_or(std::string{}) == "192.168.1.1");
     CHECK(a["host"].as_array()->size() == 2);
-    const auto b = toml::parse_file((dir.path / "clients/bianchi.toml").string());
+    const auto b = toml::parse_file((dir.path() / "clients/bianchi.toml").string());
     CHECK(b["link"]["kind"].value_or(std::string{}) == "vxlan");
     CHECK(b["link"]["vni"].value_or(0) == 5002);
     CHECK(b["link"]["underlay"].value_or(std::string{}) == "u-bianchi");
@@ -279,7 +266,7 @@ TEST_CASE("The netconf written describes the built sites", "[testbed]") {
     CHECK(b["host"][0]["name"].value_or(std::string{}) == "server");
 
     /// custode must accept what the harness writes, once its validator exists.
-    const CommandResult validate = run_program({CUSTODE_BINARY, "--netconf", dir.path.string(), "validate"});
+    const CommandResult validate = run_program({CUSTODE_BINARY, "--netconf", dir.path().string(), "validate"});
     if (validate.output.find("not built yet") != std::string::npos) {
         WARN("custode validate is not built yet: netconf not cross-checked");
     } else {

@@ -14,6 +14,7 @@
 #include "custode/os/disconnection_store.h"
 #include "custode/os/state_store.h"
 #include "fake_packet_io.h"
+#include "support/temp_dir.h"
 
 using namespace custode;
 using namespace custode::app;
@@ -256,8 +257,7 @@ TEST_CASE("record: verdicts, removed actions, canonical without floats", "[disco
 }
 
 TEST_CASE("state: migration 4 keeps a version 3 file's rows — disconnections are append-only", "[disconnect][state]") {
-    const auto dir = fs::temp_directory_path() / ("custode-disconnect-test-" + std::to_string(::getpid()));
-    fs::remove_all(dir);
+    const TempDir dir("custode-disconnect-test");
     const auto path = dir / "state.db";
     {
         const auto all = os::StateStore::migrations();
@@ -277,5 +277,4 @@ TEST_CASE("state: migration 4 keeps a version 3 file's rows — disconnections a
     CHECK(os::disconnections(store, "bianchi").empty());
     CHECK_THROWS_WITH(store.execute("UPDATE disconnections SET signature = ''"), Catch::Contains("append-only"));
     CHECK_THROWS_WITH(store.execute("DELETE FROM disconnections"), Catch::Contains("append-only"));
-    fs::remove_all(dir);
 }

@@ -14,6 +14,7 @@
 #include "custode/os/signing.h"
 #include "netconf_cli_support.h"
 #include "support/process.h"
+#include "support/temp_dir.h"
 
 namespace {
 
@@ -22,28 +23,7 @@ using namespace custode::os;
 using custode::UsageError;
 using custode::testing::run_custode;
 using custode::testing::run_program;
-
-/// A fresh directory under /tmp, removed with everything in it.
-class TempDir {
-public:
-    TempDir() {
-        std::string name = (fs::temp_directory_path() / "custode-signing-XXXXXX").string();
-        if (!::mkdtemp(name.data())) throw std::runtime_error("mkdtemp failed");
-        path_ = name;
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        fs::remove_all(path_, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    fs::path operator/(const std::string& name) const { return path_ / name; }
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
+using custode::testing::TempDir;
 
 std::string read_file(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
