@@ -15,6 +15,8 @@
 #include "custode/os/disconnection_store.h"
 #include "custode/os/state_store.h"
 #include "netns/support.h"
+#include "support/literals.h"
+#include "support/root.h"
 #include "support/temp_dir.h"
 #include "testbed/testbed.h"
 
@@ -25,10 +27,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-Ipv4Prefix prefix(const char* text) { return *Ipv4Prefix::parse(text); }
-Ipv4Address ip(const char* text) { return *Ipv4Address::parse(text); }
-MacAddress mac(const char* text) { return *MacAddress::parse(text); }
 
 std::string read_file(const fs::path& path) {
     std::ifstream in(path);
@@ -85,7 +83,7 @@ struct Provisioned {
 }  // namespace
 
 TEST_CASE("disconnect: baseline, teardown, clean checks and a signed record", "[disconnect]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Provisioned lab("disc-clean");
     const auto custode = lab.custode();
     REQUIRE(custode({"keygen", "--out", (lab.netconf / "proof.key").string()}).exit_code == 0);
@@ -178,7 +176,7 @@ TEST_CASE("disconnect: baseline, teardown, clean checks and a signed record", "[
 }
 
 TEST_CASE("disconnect: a leftover marked link fails a check (exit 1), unsigned without a key", "[disconnect]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Provisioned lab("disc-left");
     const auto custode = lab.custode();
     run_checked({"ip", "-n", lab.tb.gateway(), "link", "add", "left0", "type", "veth", "peer", "name", "left1"});
@@ -201,7 +199,7 @@ TEST_CASE("disconnect: a leftover marked link fails a check (exit 1), unsigned w
 }
 
 TEST_CASE("disconnect: an unknown or unprovisioned client is a usage error", "[disconnect]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("disc-usage");
     Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
     tb.connect_port(acme);

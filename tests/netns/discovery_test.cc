@@ -27,6 +27,8 @@
 #include "custode/core/address.h"
 #include "custode/core/error.h"
 #include "netns/support.h"
+#include "support/literals.h"
+#include "support/root.h"
 #include "support/temp_dir.h"
 #include "testbed/testbed.h"
 
@@ -42,8 +44,6 @@ using SteadyClock = std::chrono::steady_clock;
 
 namespace {
 
-Ipv4Prefix prefix(const char* text) { return *Ipv4Prefix::parse(text); }
-Ipv4Address ip(const char* text) { return *Ipv4Address::parse(text); }
 long long ms_since(SteadyClock::time_point start) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - start).count();
 }
@@ -98,7 +98,7 @@ std::string sim_host(Ipv4Address address, MacAddress mac, const std::string& opt
 }  // namespace
 
 TEST_CASE("discovery: 250 kernel hosts on a /24 are all found, listed, and not new the second time", "[discovery]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("disc-many");
     Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
     acme.lan_address = prefix("192.168.1.254/24");
@@ -153,7 +153,7 @@ TEST_CASE("discovery: 250 kernel hosts on a /24 are all found, listed, and not n
 }
 
 TEST_CASE("discovery: two hosts answering for one IP are a conflict, exit 1", "[discovery]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("disc-conflict");
     Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
     const auto pcs = tb.add_light_hosts(acme, 10, ip("192.168.1.1"));
@@ -187,7 +187,7 @@ TEST_CASE("discovery: two hosts answering for one IP are a conflict, exit 1", "[
 }
 
 TEST_CASE("discovery: slow PCs (300-800 ms) known from the inventory or netconf are found on a re-scan", "[discovery]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("disc-slow");
     Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
     tb.add_light_hosts(acme, 20, ip("192.168.1.1"));
@@ -248,7 +248,7 @@ TEST_CASE("discovery: slow PCs (300-800 ms) known from the inventory or netconf 
 }
 
 TEST_CASE("discovery: a host that left is missing — an IP on another MAC is mac_changed", "[discovery]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("disc-changes");
     Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
     const auto pcs = tb.add_light_hosts(acme, 10, ip("192.168.1.1"));
@@ -289,7 +289,7 @@ TEST_CASE("discovery: a host that left is missing — an IP on another MAC is ma
 }
 
 TEST_CASE("discovery: two clients with the same subnet scanned at once keep their own inventories", "[discovery]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("disc-overlap");
     Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
     Site& bianchi = tb.site("bianchi", prefix("192.168.1.0/24"));
@@ -318,7 +318,7 @@ TEST_CASE("discovery: two clients with the same subnet scanned at once keep thei
 }
 
 TEST_CASE("discovery: wake a sleeping PC and confirm it — a MAC that never wakes fails within --wait", "[discovery]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("disc-wake");
     Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
     tb.add_light_hosts(acme, 5, ip("192.168.1.1"));
@@ -384,7 +384,7 @@ TEST_CASE("discovery: wake a sleeping PC and confirm it — a MAC that never wak
 }
 
 TEST_CASE("discovery: bad input — an unknown host name, a client not provisioned", "[discovery]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("disc-bad");
     Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
     Site& bianchi = tb.site("bianchi", prefix("192.168.2.0/24"));

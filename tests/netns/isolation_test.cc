@@ -18,6 +18,7 @@
 
 #include "custode/core/address.h"
 #include "netns/support.h"
+#include "support/literals.h"
 #include "support/temp_dir.h"
 #include "testbed/testbed.h"
 
@@ -28,8 +29,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-Ipv4Address ip(const char* text) { return *Ipv4Address::parse(text); }
 
 json read_json(const fs::path& path) {
     std::ifstream in(path);

@@ -25,6 +25,8 @@
 #include "custode/os/packet_io.h"
 #include "custode/os/udp_broadcast.h"
 #include "netns/support.h"
+#include "support/literals.h"
+#include "support/root.h"
 #include "support/temp_dir.h"
 #include "testbed/testbed.h"
 
@@ -39,8 +41,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-Ipv4Prefix prefix(const char* text) { return *Ipv4Prefix::parse(text); }
-Ipv4Address ip(const char* text) { return *Ipv4Address::parse(text); }
 Ipv4Address ip_at(std::uint32_t last) { return Ipv4Address(ip("192.168.1.0").value() + last); }
 MacAddress mac_at(std::uint32_t last) { return MacAddress({0x02, 0x51, 0x00, 0x00, 0x00, static_cast<std::uint8_t>(last)}); }
 long long ms(Clock::duration d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); }
@@ -147,7 +147,7 @@ std::vector<Ipv4Address> range(std::uint32_t first, std::uint32_t end) {
 }  // namespace
 
 TEST_CASE("lansim: quick, slow, lossy and sleeping PCs, woken by raw and UDP magic packets", "[lansim]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Lan lan("lansim-office");
     TempDir dir;
     const auto hosts_file = dir.path() / "hosts.txt";
@@ -231,7 +231,7 @@ TEST_CASE("lansim: quick, slow, lossy and sleeping PCs, woken by raw and UDP mag
 }
 
 TEST_CASE("lansim: 250 PCs answer a burst of requests — SIGINT stops it cleanly", "[lansim]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Lan lan("lansim-burst");
     TempDir dir;
     LansimProcess sim({"--interface", "br0", "--namespace", lan.site.ns, "--generate", "192.168.1.1", "249"},

@@ -23,6 +23,8 @@
 #include "custode/os/netns.h"
 #include "custode/os/state_store.h"
 #include "netns/support.h"
+#include "support/literals.h"
+#include "support/root.h"
 #include "support/temp_dir.h"
 #include "testbed/testbed.h"
 
@@ -34,9 +36,6 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 
 namespace {
-
-Ipv4Prefix prefix(const char* text) { return *Ipv4Prefix::parse(text); }
-Ipv4Address ip(const char* text) { return *Ipv4Address::parse(text); }
 
 std::string client_ns(const Testbed& tb, const Site& site) { return tb.custode_prefix() + site.name; }
 
@@ -150,7 +149,7 @@ void edit_file(const fs::path& file, const std::string& from, const std::string&
 }  // namespace
 
 TEST_CASE("links: a port client is provisioned end to end", "[links]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("links-port");
     Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
     tb.add_light_hosts(acme, 3, ip("192.168.1.10"));
@@ -167,7 +166,7 @@ TEST_CASE("links: a port client is provisioned end to end", "[links]") {
 }
 
 TEST_CASE("links: a vxlan client is provisioned end to end", "[links]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("links-vxlan");
     Site& bianchi = tb.site("bianchi", prefix("192.168.1.0/24"));
     tb.add_light_hosts(bianchi, 3, ip("192.168.1.10"));
@@ -187,7 +186,7 @@ TEST_CASE("links: a vxlan client is provisioned end to end", "[links]") {
 }
 
 TEST_CASE("links: two clients with the same subnet both work and stay apart", "[links]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("links-overlap");
     Site& a = tb.site("alfa", prefix("192.168.1.0/24"));
     Site& b = tb.site("beta", prefix("192.168.1.0/24"));
@@ -221,7 +220,7 @@ TEST_CASE("links: two clients with the same subnet both work and stay apart", "[
 }
 
 TEST_CASE("links: a second apply changes nothing", "[links]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("links-idempotent");
     Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
     Site& bianchi = tb.site("bianchi", prefix("192.168.1.0/24"));
@@ -263,7 +262,7 @@ TEST_CASE("links: a second apply changes nothing", "[links]") {
 }
 
 TEST_CASE("links: drift is shown by plan and status and repaired by apply", "[links]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("links-drift");
     Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
     tb.add_light_hosts(acme, 2, ip("192.168.1.10"));
@@ -308,7 +307,7 @@ TEST_CASE("links: drift is shown by plan and status and repaired by apply", "[li
 }
 
 TEST_CASE("links: a step the kernel refuses mid-apply is fully undone", "[links]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("links-undo");
     Site& bad = tb.site("bad", prefix("192.168.1.0/24"));
     Site& good = tb.site("good", prefix("192.168.1.0/24"));
@@ -352,7 +351,7 @@ TEST_CASE("links: a step the kernel refuses mid-apply is fully undone", "[links]
 }
 
 TEST_CASE("links: an unmarked link with a clashing name is left untouched", "[links]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("links-unmarked");
     Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
     tb.connect_port(acme);
@@ -381,7 +380,7 @@ TEST_CASE("links: an unmarked link with a clashing name is left untouched", "[li
 }
 
 TEST_CASE("links: a missing port is refused and nothing is created", "[links]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("links-missing");
     Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
     tb.connect_port(acme);
@@ -399,7 +398,7 @@ TEST_CASE("links: a missing port is refused and nothing is created", "[links]") 
 }
 
 TEST_CASE("links: a port in use is refused unless adopt = true", "[links]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("links-adopt");
     Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
     tb.add_light_hosts(acme, 1, ip("192.168.1.10"));
@@ -425,7 +424,7 @@ TEST_CASE("links: a port in use is refused unless adopt = true", "[links]") {
 }
 
 TEST_CASE("links: concurrent applies serialise on the run lock", "[links]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("links-lock");
     Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
     Site& bianchi = tb.site("bianchi", prefix("192.168.1.0/24"));
@@ -473,7 +472,7 @@ TEST_CASE("links: concurrent applies serialise on the run lock", "[links]") {
 }
 
 TEST_CASE("links: remove gives the port back, and apply --prune removes a dropped client only", "[links]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("links-remove");
     Site& a = tb.site("alfa", prefix("192.168.1.0/24"));
     Site& b = tb.site("beta", prefix("192.168.1.0/24"));
@@ -515,7 +514,7 @@ TEST_CASE("links: remove gives the port back, and apply --prune removes a droppe
 }
 
 TEST_CASE("links: apply writes an audit record per client", "[links]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("links-audit");
     Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
     tb.connect_port(acme);
@@ -539,7 +538,7 @@ TEST_CASE("links: apply writes an audit record per client", "[links]") {
 }
 
 TEST_CASE("links: a lab port joins the client's bridge with BPDU guard and root block", "[links]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("links-lab");
     Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
     tb.add_light_hosts(acme, 1, ip("192.168.1.10"));
@@ -598,7 +597,7 @@ struct NamespaceSweep {
 }  // namespace
 
 TEST_CASE("links: a namespace made with work inside runs it there, by the caller, who comes back", "[links]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     const auto tag = std::to_string(::getpid());
     NamespaceSweep sweep{{"cu-inside-" + tag, "cu-fails-" + tag}};
     const auto home = namespace_inode("/proc/thread-self/ns/net");

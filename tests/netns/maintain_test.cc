@@ -13,6 +13,8 @@
 #include <sstream>
 
 #include "netns/support.h"
+#include "support/literals.h"
+#include "support/root.h"
 #include "support/temp_dir.h"
 #include "testbed/netns.h"
 #include "testbed/ssh_pc.h"
@@ -24,8 +26,6 @@ using namespace custode;
 using namespace custode::testbed;
 using namespace custode::testing;
 namespace fs = std::filesystem;
-
-Ipv4Address ip(const char* text) { return *Ipv4Address::parse(text); }
 
 void write(const fs::path& path, const std::string& text) {
     fs::create_directories(path.parent_path());
@@ -199,7 +199,7 @@ struct Night {
 
 TEST_CASE("maintain: a night at acme — woken, scanned, backed up, trash emptied, shut down — failures reported",
           "[maintain]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Night night("night-full");
     const auto ran = (*night.custode)({"--json", "maintain", "acme", "--wake-wait", "6", "--ssh-wait", "10",
                                        "--off-wait", "15"});
@@ -267,7 +267,7 @@ TEST_CASE("maintain: a night at acme — woken, scanned, backed up, trash emptie
 
 TEST_CASE("maintain: a dry run wakes nothing and changes nothing, but checks programs and the repository",
           "[maintain]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Night night("night-dry");
     const auto ran = (*night.custode)({"--json", "maintain", "acme", "--dry-run", "--tasks", "antivirus,backup,empty-trash"});
     const auto run = json_of(ran.output);
@@ -285,7 +285,7 @@ TEST_CASE("maintain: a dry run wakes nothing and changes nothing, but checks pro
 
 TEST_CASE("maintain: two clients on the same subnet, each with a PC at the same address, keep their own host keys",
           "[maintain]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     TempDir dir{"ctb-twins"};
     Testbed tb("night-twins");
     SshLab lab(tb, dir.path());

@@ -17,9 +17,11 @@
 #include "custode/os/netlink.h"
 #include "custode/os/netns.h"
 #include "support/process.h"
+#include "support/root.h"
 
 using namespace custode;
 using namespace custode::os;
+using custode::testing::require_root;
 using custode::testing::run_shell;
 
 namespace {
@@ -49,11 +51,6 @@ private:
     static inline int next_ = 0;
     std::string name_;
 };
-
-/// netns tests need root: without it they fail, never pass as skipped.
-void require_root() {
-    if (::geteuid() != 0) FAIL("netns tests run as root (namespaces, netlink): sudo ./dev.sh test");
-}
 
 const LiveLink& require_link(const LiveNamespace& live, std::string_view name) {
     const LiveLink* link = live.find(name);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "netns/support.h"
+#include "support/root.h"
 #include "support/temp_dir.h"
 #include "testbed/testbed.h"
 
@@ -31,7 +32,7 @@ CommandResult check_from(const FullHost& pc, const fs::path& targets, const fs::
 }  // namespace
 
 TEST_CASE("proof: linked the lab answers — after custode disconnect a client PC proves it is gone", "[proof]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("proof");
     Site& acme = tb.site("acme", *Ipv4Prefix::parse("192.168.1.0/24"));
     acme.control = *Ipv4Address::parse("192.168.1.1");

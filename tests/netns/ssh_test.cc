@@ -16,6 +16,8 @@
 #include "custode/os/netns.h"
 #include "custode/os/ssh.h"
 #include "netns/support.h"
+#include "support/literals.h"
+#include "support/root.h"
 #include "support/temp_dir.h"
 #include "testbed/ssh_pc.h"
 #include "testbed/testbed.h"
@@ -26,9 +28,6 @@ using namespace custode;
 using namespace custode::testbed;
 using namespace custode::testing;
 using SteadyClock = std::chrono::steady_clock;
-
-Ipv4Prefix prefix(const char* text) { return *Ipv4Prefix::parse(text); }
-Ipv4Address ip(const char* text) { return *Ipv4Address::parse(text); }
 
 double seconds_since(SteadyClock::time_point start) {
     return std::chrono::duration<double>(SteadyClock::now() - start).count();
@@ -108,7 +107,7 @@ const nlohmann::json& host_named(const nlohmann::json& document, const std::stri
 }  // namespace
 
 TEST_CASE("ssh: enroll records new keys, says same on rerun, refuses a changed key unless --replace", "[ssh]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     SshSite site("ssh-enroll");
     SshPc& pc1 = site.lab.add_pc(site.acme, "pc1", ip("192.168.1.21"));
     SshPc& pc2 = site.lab.add_pc(site.acme, "pc2", ip("192.168.1.22"));
@@ -171,7 +170,7 @@ TEST_CASE("ssh: enroll records new keys, says same on rerun, refuses a changed k
 }
 
 TEST_CASE("ssh: run collects exit code and both streams, strict host keys, timeouts and unreachable PCs", "[ssh]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     SshSite site("ssh-run");
     SshPc& pc = site.lab.add_pc(site.acme, "pc1", ip("192.168.1.21"));
     SshPc& other = site.lab.add_pc(site.acme, "pc2", ip("192.168.1.22"));
@@ -260,7 +259,7 @@ TEST_CASE("ssh: run collects exit code and both streams, strict host keys, timeo
 }
 
 TEST_CASE("ssh: a sleeping PC woken by custode wake answers over SSH and the test shutdown puts it back to sleep", "[ssh]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     SshSite site("ssh-wake");
     SshPc& pc = site.lab.add_pc(site.acme, "pc1", ip("192.168.1.21"), {.sleeping = true, .boot_delay = std::chrono::milliseconds(800)});
     const auto custode = site.provision();

@@ -14,6 +14,7 @@
 #include "custode/os/disconnection_store.h"
 #include "custode/os/state_store.h"
 #include "fake_packet_io.h"
+#include "support/literals.h"
 #include "support/temp_dir.h"
 
 using namespace custode;
@@ -23,9 +24,6 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {
-
-Ipv4Address ip(const char* text) { return *Ipv4Address::parse(text); }
-MacAddress mac(const char* text) { return *MacAddress::parse(text); }
 
 const MacAddress probe_mac = mac("02:00:00:00:00:99");
 const MacAddress br0_mac = mac("02:00:00:00:00:01");
