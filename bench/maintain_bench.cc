@@ -21,7 +21,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fcntl.h>
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
@@ -40,6 +39,8 @@
 #include "custode/app/netconf_source.h"
 #include "custode/core/netconf.h"
 #include "custode/core/tasks.h"
+#include "support/process.h"
+#include "support/temp_dir.h"
 #include "testbed/netns.h"
 #include "testbed/ssh_pc.h"
 #include "testbed/testbed.h"
@@ -48,6 +49,7 @@ namespace {
 
 using namespace custode;
 using namespace custode::testbed;
+using namespace custode::testing;
 namespace fs = std::filesystem;
 namespace chr = std::chrono;
 
@@ -88,22 +90,6 @@ std::string load_average() {
     return a + " " + b + " " + c;
 }
 
-/// A scratch directory under /tmp, removed at scope exit unless kept.
-struct ScratchDir {
-    fs::path path;
-    bool keep = false;
-    ScratchDir() {
-        std::string pattern = "/tmp/custode-bench-maintain-XXXXXX";
-        if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-        path = pattern;
-    }
-    ~ScratchDir() {
-        if (keep) return;
-        std::error_code ignored;
-        fs::remove_all(path, ignored);
-    }
-};
-
 /// Frames the kernel dropped because a CPU's backlog was full (softnet_stat's 2nd column, all CPUs).
 long backlog_drops() {
     std::ifstream in("/proc/net/softnet_stat");
@@ -129,32 +115,16 @@ struct Timed {
 
 Timed run_timed(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
                 const fs::path& out, const fs::path& err) {
-    std::vector<char*> args;
-    for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-    args.push_back(nullptr);
     const long drops_before = backlog_drops();
     const auto start = chr::steady_clock::now();
-    const pid_t pid = ::fork();
-    if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
-    if (pid == 0) {
-        const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        const int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-        if (o < 0 || e < 0 || null < 0) ::_exit(126);
-        ::dup2(null, 0);
-        ::dup2(o, 1);
-        ::dup2(e, 2);
-        for (const auto& [name, value] : env) ::setenv(name.c_str(), value.c_str(), 1);
-        ::execvp(args[0], args.data());
-        ::_exit(127);
-    }
+    const pid_t pid = start_program(argv, {.stdout_file = out, .stderr_file = err, .environment = env}).pid;
     int status = 0;
     rusage usage{};
     while (::wait4(pid, &status, 0, &usage) < 0)
         if (errno != EINTR) throw std::runtime_error(std::string("wait4: ") + std::strerror(errno));
     Timed timed;
     timed.wall = seconds_since(start);
-    timed.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    timed.exit_code = exit_code_of(status);
     timed.max_rss_mb = static_cast<double>(usage.ru_maxrss) / 1024.0;  // KiB on Linux
     timed.drops = backlog_drops() - drops_before;
     auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
@@ -333,9 +303,9 @@ int run_benchmark(const Options& options) {
     const std::string ansible_playbook = ansible.output.substr(0, ansible.output.find('\n'));
     const std::string custode = fs::canonical(options.custode).string();
 
-    ScratchDir dir;
-    dir.keep = options.keep_dir;
-    std::cout << "work directory: " << dir.path.string() << (options.keep_dir ? " (kept)" : "") << "\n";
+    TempDir dir("custode-bench-maintain");
+    if (options.keep_dir) dir.keep();
+    std::cout << "work directory: " << dir.path().string() << (options.keep_dir ? " (kept)" : "") << "\n";
     std::cout << "load average before (1, 5, 15 min): " << load_average() << "\n" << std::flush;
 
     // ---- the site and its PCs ----
@@ -344,7 +314,7 @@ int run_benchmark(const Options& options) {
     testbed::Site& acme = tb.site("acme", *Ipv4Prefix::parse(wide ? "10.77.0.0/23" : "192.168.1.0/24"));
     if (wide) acme.lan_address = Ipv4Prefix(host_address(acme.subnet, 510), 23);
     tb.connect_port(acme);
-    SshLab lab(tb, dir.path);
+    SshLab lab(tb, dir.path());
     const auto started = chr::steady_clock::now();
     std::vector<SshPc*> pcs;
     for (int i = 1; i <= options.pcs; ++i)
@@ -356,7 +326,7 @@ int run_benchmark(const Options& options) {
     for (SshPc* pc : pcs) furnish(*pc);
 
     // ---- netconf: the three tasks, never shut down, scans limited to each PC's home ----
-    const auto database = eicar_database(dir.path / "clamav");
+    const auto database = eicar_database(dir.path() / "clamav");
     NetconfOptions netconf_options{.ssh = lab.netconf_ssh()};
     netconf_options.client_extra["acme"] = fmt::format(
         "[maintenance]\ntasks = [{}]\nshutdown = \"never\"\ntask_timeout = 300\n",
@@ -366,7 +336,7 @@ int run_benchmark(const Options& options) {
             "[host.maintenance]\n[host.maintenance.commands]\nantivirus = {}\n",
             toml_string(fmt::format("clamscan -d {} --recursive --infected --no-summary --stdout -- {}",
                                     database.string(), pc->home().string())));
-    const auto netconf = tb.write_netconf(dir.path / "netconf", netconf_options);
+    const auto netconf = tb.write_netconf(dir.path() / "netconf", netconf_options);
     auto custode_cli = [&](const std::vector<std::string>& args) {
         std::vector<std::string> argv{custode, "--netconf", netconf.string()};
         argv.insert(argv.end(), args.begin(), args.end());
@@ -401,7 +371,7 @@ int run_benchmark(const Options& options) {
     std::vector<MaintenanceTask> tasks;
     for (const auto& name : task_names) tasks.push_back(*parse_maintenance_task(name));
 
-    const auto ansible_dir = dir.path / "ansible";
+    const auto ansible_dir = dir.path() / "ansible";
     std::string inventory = fmt::format(
         "all:\n  vars:\n    ansible_user: {}\n    ansible_ssh_private_key_file: {}\n"
         "    ansible_python_interpreter: /usr/bin/python3\n  hosts:\n",
@@ -448,8 +418,8 @@ int run_benchmark(const Options& options) {
 
     auto run_custode = [&](Round& round, const std::string& tag) {
         for (SshPc* pc : pcs) furnish(*pc);
-        const auto out = dir.path / ("custode-" + tag + ".json");
-        const auto err = dir.path / ("custode-" + tag + ".err");
+        const auto out = dir.path() / ("custode-" + tag + ".json");
+        const auto err = dir.path() / ("custode-" + tag + ".err");
         round.custode = run_timed({"nsenter", "--net=/run/netns/" + gateway_ns, "--", custode, "--json", "--netconf",
                                    netconf.string(), "maintain", "acme", "--concurrency",
                                    std::to_string(options.concurrency), "--tasks", task_list},
@@ -468,8 +438,8 @@ int run_benchmark(const Options& options) {
         // A fresh control directory each run: no master connection survives from an earlier run.
         const auto control = ansible_dir / ("cp-" + tag);
         fs::create_directories(control);
-        const auto out = dir.path / ("ansible-" + tag + ".out");
-        const auto err = dir.path / ("ansible-" + tag + ".err");
+        const auto out = dir.path() / ("ansible-" + tag + ".out");
+        const auto err = dir.path() / ("ansible-" + tag + ".err");
         round.ansible = run_timed({"nsenter", "--net=/run/netns/" + client_ns, "--", ansible_playbook,
                                    (ansible_dir / "playbook.yml").string()},
                                   {{"ANSIBLE_CONFIG", (ansible_dir / "ansible.cfg").string()},

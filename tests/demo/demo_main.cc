@@ -8,8 +8,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <csignal>
-#include <sys/wait.h>
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
@@ -22,14 +20,16 @@
 #include <vector>
 
 #include "custode/core/error.h"
+#include "support/lansim_process.h"
+#include "support/process.h"
 #include "testbed/ping.h"
-#include "testbed/process.h"
 #include "testbed/ssh_pc.h"
 #include "testbed/testbed.h"
 
 namespace fs = std::filesystem;
 using namespace custode;
 using namespace custode::testbed;
+using namespace custode::testing;
 
 namespace {
 
@@ -204,47 +204,18 @@ void step_apply(Demo& demo) {
 
 void step_scan(Demo& demo) { run_custode(demo, {"scan"}, {0}); }
 
-/// The LAN simulator playing a sleeping PC on acme's LAN, stopped at scope exit.
-class SleepingPc {
-public:
-    SleepingPc(const std::string& site_ns, const std::string& spec) {
-        int ready[2];
-        if (::pipe(ready) != 0) throw SystemError("pipe", errno, "");
-        pid_ = ::fork();
-        if (pid_ == 0) {
-            ::dup2(ready[1], STDOUT_FILENO);
-            ::close(ready[0]);
-            ::execl(CUSTODE_LANSIM, CUSTODE_LANSIM, "--interface", "br0", "--namespace", site_ns.c_str(), "--host",
-                    spec.c_str(), static_cast<char*>(nullptr));
-            ::_exit(127);
-        }
-        ::close(ready[1]);
-        char line[6] = {};
-        const auto got = ::read(ready[0], line, 5);  // "ready" once it captures
-        ::close(ready[0]);
-        if (pid_ < 0 || got != 5 || std::string_view(line) != "ready")
-            throw SystemError("custode-lansim", 0, "did not start");
-    }
-    ~SleepingPc() {
-        if (pid_ <= 0) return;
-        ::kill(pid_, SIGTERM);
-        ::waitpid(pid_, nullptr, 0);
-    }
-    SleepingPc(const SleepingPc&) = delete;
-    SleepingPc& operator=(const SleepingPc&) = delete;
-
-private:
-    pid_t pid_ = -1;
-};
-
 void step_wake(Demo& demo) {
     const Site& acme = demo.testbed().find_site("acme");
     const std::string mac = "02:c7:01:00:01:00", ip = "192.168.1.60";
     std::ofstream(demo.netconf / "clients" / "acme.toml", std::ios::app)
         << fmt::format("\n[[host]]\nname = \"sleepy\"\nmac = \"{}\"\nip = \"{}\"\nos = \"linux\"\n", mac, ip);
     demo.say(fmt::format("acme.toml: [[host]] sleepy {} {} (asleep; boots 1.5 s after a magic packet)", ip, mac));
-    SleepingPc pc(acme.ns, fmt::format("{} {} sleeping boot_ms=1500", ip, mac));
+    // The LAN simulator playing the sleeping PC on acme's LAN.
+    LansimProcess pc({"--interface", "br0", "--namespace", acme.ns, "--host",
+                      fmt::format("{} {} sleeping boot_ms=1500", ip, mac)});
+    if (!pc.wait_ready(std::chrono::seconds(5))) throw SystemError("custode-lansim", 0, "did not start");
     run_custode(demo, {"wake", "acme", "sleepy", "--wait", "15"}, {0});
+    pc.stop();
 }
 
 /// Before the first night: the PCs' host keys, recorded while they are on.

@@ -15,6 +15,9 @@
 #include "custode/os/disconnection_store.h"
 #include "custode/os/state_store.h"
 #include "netns/support.h"
+#include "support/literals.h"
+#include "support/root.h"
+#include "support/temp_dir.h"
 #include "testbed/testbed.h"
 
 using namespace custode;
@@ -24,10 +27,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-Ipv4Prefix prefix(const char* text) { return *Ipv4Prefix::parse(text); }
-Ipv4Address ip(const char* text) { return *Ipv4Address::parse(text); }
-MacAddress mac(const char* text) { return *MacAddress::parse(text); }
 
 std::string read_file(const fs::path& path) {
     std::ifstream in(path);
@@ -73,7 +72,7 @@ struct Provisioned {
         on_lan = {"labpc", hosts[1].ip, hosts[1].mac};
         NetconfOptions options;
         options.lab_hosts = {{"nas", ip("10.10.0.5"), mac("52:54:00:aa:bb:01")}, on_lan};
-        netconf = tb.write_netconf(dir.path / "netconf", options);
+        netconf = tb.write_netconf(dir.path() / "netconf", options);
         REQUIRE(custode()({"apply"}).exit_code == 0);
         tb.settle();
     }
@@ -84,12 +83,12 @@ struct Provisioned {
 }  // namespace
 
 TEST_CASE("disconnect: baseline, teardown, clean checks and a signed record", "[disconnect]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Provisioned lab("disc-clean");
     const auto custode = lab.custode();
     REQUIRE(custode({"keygen", "--out", (lab.netconf / "proof.key").string()}).exit_code == 0);
     const auto bridge_mac = link(lab.client_ns(), "br0").at("address").get<std::string>();
-    const auto targets_path = lab.dir.path / "out" / "acme-targets.json";
+    const auto targets_path = lab.dir.path() / "out" / "acme-targets.json";
     fs::create_directories(targets_path.parent_path());
 
     const auto result = custode({"disconnect", "acme", "--targets", targets_path.string(), "--json"});
@@ -177,12 +176,12 @@ TEST_CASE("disconnect: baseline, teardown, clean checks and a signed record", "[
 }
 
 TEST_CASE("disconnect: a leftover marked link fails a check (exit 1), unsigned without a key", "[disconnect]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Provisioned lab("disc-left");
     const auto custode = lab.custode();
     run_checked({"ip", "-n", lab.tb.gateway(), "link", "add", "left0", "type", "veth", "peer", "name", "left1"});
     run_checked({"ip", "-n", lab.tb.gateway(), "link", "set", "left0", "alias", "custode:acme"});
-    const auto targets_path = lab.dir.path / "acme-targets.json";
+    const auto targets_path = lab.dir.path() / "acme-targets.json";
 
     const auto result = custode({"disconnect", "acme", "--targets", targets_path.string(), "--json"});
     CHECK(result.exit_code == 1);
@@ -194,19 +193,19 @@ TEST_CASE("disconnect: a leftover marked link fails a check (exit 1), unsigned w
     CHECK(marked.at("detail").get<std::string>().find("gateway/left0") != std::string::npos);
     CHECK(check_named(out, "namespace_gone").at("ok") == true);
     CHECK(out.at("record").at("signed") == false);
-    CHECK(fs::exists(lab.dir.path / "acme-disconnect.json"));
-    CHECK_FALSE(fs::exists(lab.dir.path / "acme-disconnect.json.minisig"));
+    CHECK(fs::exists(lab.dir.path() / "acme-disconnect.json"));
+    CHECK_FALSE(fs::exists(lab.dir.path() / "acme-disconnect.json.minisig"));
     CHECK(fs::exists(targets_path));
 }
 
 TEST_CASE("disconnect: an unknown or unprovisioned client is a usage error", "[disconnect]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("disc-usage");
     Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
     tb.connect_port(acme);
     TempDir dir;
-    const Custode custode{tb, tb.write_netconf(dir.path)};
-    const auto targets = (dir.path / "t.json").string();
+    const Custode custode{tb, tb.write_netconf(dir.path())};
+    const auto targets = (dir.path() / "t.json").string();
 
     const auto unknown = custode({"disconnect", "nobody", "--targets", targets});
     CHECK(unknown.exit_code == 2);

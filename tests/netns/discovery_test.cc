@@ -26,8 +26,10 @@
 
 #include "custode/core/address.h"
 #include "custode/core/error.h"
-#include "netns/lansim_process.h"
 #include "netns/support.h"
+#include "support/literals.h"
+#include "support/root.h"
+#include "support/temp_dir.h"
 #include "testbed/testbed.h"
 
 extern char** environ;
@@ -42,8 +44,6 @@ using SteadyClock = std::chrono::steady_clock;
 
 namespace {
 
-Ipv4Prefix prefix(const char* text) { return *Ipv4Prefix::parse(text); }
-Ipv4Address ip(const char* text) { return *Ipv4Address::parse(text); }
 long long ms_since(SteadyClock::time_point start) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - start).count();
 }
@@ -98,14 +98,14 @@ std::string sim_host(Ipv4Address address, MacAddress mac, const std::string& opt
 }  // namespace
 
 TEST_CASE("discovery: 250 kernel hosts on a /24 are all found, listed, and not new the second time", "[discovery]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("disc-many");
     Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
     acme.lan_address = prefix("192.168.1.254/24");
     const auto pcs = tb.add_light_hosts(acme, 250, ip("192.168.1.1"));
     tb.connect_port(acme);
     TempDir dir;
-    const auto custode = provision(tb, dir.path);
+    const auto custode = provision(tb, dir.path());
     const auto expected = expected_of(pcs);
     REQUIRE(expected.size() == 250);
 
@@ -153,16 +153,16 @@ TEST_CASE("discovery: 250 kernel hosts on a /24 are all found, listed, and not n
 }
 
 TEST_CASE("discovery: two hosts answering for one IP are a conflict, exit 1", "[discovery]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("disc-conflict");
     Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
     const auto pcs = tb.add_light_hosts(acme, 10, ip("192.168.1.1"));
     tb.connect_port(acme);
     TempDir dir;
-    const auto custode = provision(tb, dir.path);
+    const auto custode = provision(tb, dir.path());
     /// A simulated PC claiming h5's address with its own MAC.
     const auto intruder = sim_mac(5);
-    const auto sim = simulate_hosts(acme, {sim_host(pcs[4].ip, intruder, "delay_ms=5")}, dir.path / "lansim.log");
+    const auto sim = simulate_hosts(acme, {sim_host(pcs[4].ip, intruder, "delay_ms=5")}, dir.path() / "lansim.log");
 
     const auto scanned = custode({"--json", "scan"});
     CHECK(scanned.exit_code == 1);
@@ -187,13 +187,13 @@ TEST_CASE("discovery: two hosts answering for one IP are a conflict, exit 1", "[
 }
 
 TEST_CASE("discovery: slow PCs (300-800 ms) known from the inventory or netconf are found on a re-scan", "[discovery]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("disc-slow");
     Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
     tb.add_light_hosts(acme, 20, ip("192.168.1.1"));
     tb.connect_port(acme);
     TempDir dir;
-    const auto custode = provision(tb, dir.path);
+    const auto custode = provision(tb, dir.path());
     const std::vector<int> delays{300, 425, 550, 675, 800};
     /// .100-.104: quick on the first scan (so in the inventory), slow afterwards.
     /// .110-.114: slow from the start and unknown to custode; then declared in netconf.
@@ -208,7 +208,7 @@ TEST_CASE("discovery: slow PCs (300-800 ms) known from the inventory or netconf 
 
     std::map<std::string, std::string> first_found;
     {
-        const auto sim = simulate_hosts(acme, first_specs, dir.path / "lansim-1.log");
+        const auto sim = simulate_hosts(acme, first_specs, dir.path() / "lansim-1.log");
         const auto first = custode({"--json", "scan"});
         REQUIRE(first.exit_code == 0);
         const auto client = client_of(json_of(first.output), "acme");
@@ -227,9 +227,9 @@ TEST_CASE("discovery: slow PCs (300-800 ms) known from the inventory or netconf 
     std::string declared;
     for (std::uint32_t i = 0; i < delays.size(); ++i)
         declared += host_entry("slow" + std::to_string(i), sim_mac(110 + i), host_address(acme.subnet, 110 + i));
-    append_file(dir.path / "clients" / "acme.toml", declared);
+    append_file(dir.path() / "clients" / "acme.toml", declared);
     REQUIRE(custode({"validate"}).exit_code == 0);
-    const auto sim = simulate_hosts(acme, slow_specs, dir.path / "lansim-2.log");
+    const auto sim = simulate_hosts(acme, slow_specs, dir.path() / "lansim-2.log");
     const auto started = SteadyClock::now();
     const auto second = custode({"--json", "scan"});
     const auto wall = ms_since(started);
@@ -248,13 +248,13 @@ TEST_CASE("discovery: slow PCs (300-800 ms) known from the inventory or netconf 
 }
 
 TEST_CASE("discovery: a host that left is missing — an IP on another MAC is mac_changed", "[discovery]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("disc-changes");
     Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
     const auto pcs = tb.add_light_hosts(acme, 10, ip("192.168.1.1"));
     tb.connect_port(acme);
     TempDir dir;
-    const auto custode = provision(tb, dir.path);
+    const auto custode = provision(tb, dir.path());
     REQUIRE(custode({"--json", "scan"}).exit_code == 0);
 
     /// h3 unplugged.
@@ -289,7 +289,7 @@ TEST_CASE("discovery: a host that left is missing — an IP on another MAC is ma
 }
 
 TEST_CASE("discovery: two clients with the same subnet scanned at once keep their own inventories", "[discovery]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("disc-overlap");
     Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
     Site& bianchi = tb.site("bianchi", prefix("192.168.1.0/24"));
@@ -298,7 +298,7 @@ TEST_CASE("discovery: two clients with the same subnet scanned at once keep thei
     tb.connect_port(acme);
     tb.connect_vxlan(bianchi, 5001);
     TempDir dir;
-    const auto custode = provision(tb, dir.path);
+    const auto custode = provision(tb, dir.path());
 
     const auto scanned = custode({"--json", "scan", "--all"});
     REQUIRE(scanned.exit_code == 0);
@@ -318,16 +318,16 @@ TEST_CASE("discovery: two clients with the same subnet scanned at once keep thei
 }
 
 TEST_CASE("discovery: wake a sleeping PC and confirm it — a MAC that never wakes fails within --wait", "[discovery]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("disc-wake");
     Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
     tb.add_light_hosts(acme, 5, ip("192.168.1.1"));
     tb.connect_port(acme);
     TempDir dir;
-    const Custode custode{tb, tb.write_netconf(dir.path)};
+    const Custode custode{tb, tb.write_netconf(dir.path())};
     const auto sleeper = sim_mac(60), napper = sim_mac(61), dead = sim_mac(62);
     const auto sleeper_ip = ip("192.168.1.60"), napper_ip = ip("192.168.1.61"), dead_ip = ip("192.168.1.62");
-    append_file(dir.path / "clients" / "acme.toml", host_entry("sleeper", sleeper, sleeper_ip) +
+    append_file(dir.path() / "clients" / "acme.toml", host_entry("sleeper", sleeper, sleeper_ip) +
                                                         host_entry("napper", napper, napper_ip) +
                                                         host_entry("dead", dead, dead_ip));
     REQUIRE(custode({"apply"}).exit_code == 0);
@@ -336,7 +336,7 @@ TEST_CASE("discovery: wake a sleeping PC and confirm it — a MAC that never wak
     const auto sim = simulate_hosts(acme,
                                     {sim_host(sleeper_ip, sleeper, "sleeping boot_ms=1500"),
                                      sim_host(napper_ip, napper, "sleeping boot_ms=800")},
-                                    dir.path / "lansim.log");
+                                    dir.path() / "lansim.log");
 
     SECTION("one sleeping PC, --wait 10") {
         const auto started = SteadyClock::now();
@@ -384,7 +384,7 @@ TEST_CASE("discovery: wake a sleeping PC and confirm it — a MAC that never wak
 }
 
 TEST_CASE("discovery: bad input — an unknown host name, a client not provisioned", "[discovery]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("disc-bad");
     Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
     Site& bianchi = tb.site("bianchi", prefix("192.168.2.0/24"));
@@ -393,7 +393,7 @@ TEST_CASE("discovery: bad input — an unknown host name, a client not provision
     tb.connect_port(acme);
     tb.connect_port(bianchi);
     TempDir dir;
-    const Custode custode{tb, tb.write_netconf(dir.path)};
+    const Custode custode{tb, tb.write_netconf(dir.path())};
     REQUIRE(custode({"apply", "acme"}).exit_code == 0);
     tb.settle();
 

@@ -18,6 +18,8 @@
 
 #include "custode/core/address.h"
 #include "netns/support.h"
+#include "support/literals.h"
+#include "support/temp_dir.h"
 #include "testbed/testbed.h"
 
 using namespace custode;
@@ -27,8 +29,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-Ipv4Address ip(const char* text) { return *Ipv4Address::parse(text); }
 
 json read_json(const fs::path& path) {
     std::ifstream in(path);
@@ -101,17 +101,17 @@ TEST_CASE("isolation-check: linked, split, control down, address reused — the 
     run_checked({"ip", "netns", "add", lab.ns});
     set_sysctls(lab.ns, {{"net.ipv6.conf.all.disable_ipv6", "1"}, {"net.ipv6.conf.default.disable_ipv6", "1"}});
 
-    const auto key = tmp.path / "proof.key";
+    const auto key = tmp.path() / "proof.key";
     REQUIRE(run_program({CUSTODE_BINARY, "keygen", "--out", key.string()}).ok());
-    const Check check{tmp.path, pc.ns, key};
-    const auto one = write_targets(tmp.path / "one.json", {{kLabIp, kLabMac}});
+    const Check check{tmp.path(), pc.ns, key};
+    const auto one = write_targets(tmp.path() / "one.json", {{kLabIp, kLabMac}});
 
     lab.link();
     SECTION("linked: not isolated (exit 1); the report verifies, a changed byte does not") {
         const auto [code, out] = check("linked", one);
         CHECK(code == 1);
         CHECK(out["verdict"] == "not_isolated");
-        const auto report = read_json(tmp.path / "linked.json");
+        const auto report = read_json(tmp.path() / "linked.json");
         CHECK(report["verdict"] == "not_isolated");
         CHECK(report["where"]["interface"] == "eth0");
         CHECK(report["where"]["mac"] == pc.mac.to_string());
@@ -125,17 +125,17 @@ TEST_CASE("isolation-check: linked, split, control down, address reused — the 
         CHECK(target_probe_answered_by(target, "tcp_syn", kLabMac));  // RST from closed ports
         CHECK(report["passive"]["lab_frames"].get<int>() > 0);
         CHECK(report["passive"]["dropped"] == 0);
-        CHECK(fs::file_size(tmp.path / "linked.json.pcap") > 24);
+        CHECK(fs::file_size(tmp.path() / "linked.json.pcap") > 24);
         CHECK(report["capture"]["file"] == "linked.json.pcap");
 
         const auto pub = key.string() + ".pub";
-        const auto file = (tmp.path / "linked.json").string();
+        const auto file = (tmp.path() / "linked.json").string();
         const auto verified = run_program({CUSTODE_BINARY, "verify", file, "--pubkey", pub});
         INFO(verified.output);
         CHECK(verified.exit_code == 0);
         CHECK_THAT(verified.output, Catch::Contains(report["report_id"].get<std::string>()));
         CHECK(run_program({"minisign", "-V", "-p", pub, "-m", file}).exit_code == 0);
-        const auto sha = run_checked({"sha256sum", (tmp.path / "linked.json.pcap").string()});
+        const auto sha = run_checked({"sha256sum", (tmp.path() / "linked.json.pcap").string()});
         CHECK(sha.substr(0, 64) == report["capture"]["sha256"]);
 
         std::string text;
@@ -154,7 +154,7 @@ TEST_CASE("isolation-check: linked, split, control down, address reused — the 
         run_checked({"ip", "-n", lab.ns, "route", "add", "blackhole", pc.ip.to_string() + "/32"});
         const auto [code, out] = check("arp-only", one);
         CHECK(code == 1);
-        const auto report = read_json(tmp.path / "arp-only.json");
+        const auto report = read_json(tmp.path() / "arp-only.json");
         CHECK(report["verdict"] == "not_isolated");
         const auto& target = report["targets"][0];
         CHECK(target_probe_answered_by(target, "arp_broadcast", kLabMac));
@@ -167,14 +167,14 @@ TEST_CASE("isolation-check: linked, split, control down, address reused — the 
             std::vector<std::pair<std::string, std::string>> ten{{kLabIp, kLabMac}};
             for (int i = 1; i < 10; ++i) ten.emplace_back(fmt::format("192.168.1.{}", 239 + i), fmt::format("02:1a:b0:00:01:{:02x}", i));
             ten[9] = {"10.10.0.5", "52:54:00:aa:bb:01"};  // a lab host on another subnet: no default route
-            const auto targets = write_targets(tmp.path / "ten.json", ten);
+            const auto targets = write_targets(tmp.path() / "ten.json", ten);
             const auto started = std::chrono::steady_clock::now();
             const auto [code, out] = check("split", targets);
             const auto elapsed =
                 std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
             CHECK(code == 0);
             CHECK(out["verdict"] == "isolated");
-            const auto report = read_json(tmp.path / "split.json");
+            const auto report = read_json(tmp.path() / "split.json");
             CHECK(report["targets"].size() == 10);
             CHECK(report["targets"][9]["route"] == "no_route");
             CHECK(report["control"]["answered"] == true);
@@ -185,7 +185,7 @@ TEST_CASE("isolation-check: linked, split, control down, address reused — the 
                       << " ms wall (check " << report["when"]["duration_ms"] << " ms); probes per LAN target "
                       << report["targets"][0]["probes"].size() << ", total " << probes << "\n";
             CHECK(elapsed < std::chrono::seconds(10));
-            CHECK(run_program({CUSTODE_BINARY, "verify", (tmp.path / "split.json").string(), "--pubkey",
+            CHECK(run_program({CUSTODE_BINARY, "verify", (tmp.path() / "split.json").string(), "--pubkey",
                                key.string() + ".pub"})
                       .exit_code == 0);
         }

@@ -24,8 +24,10 @@
 #include "custode/core/frames.h"
 #include "custode/os/packet_io.h"
 #include "custode/os/udp_broadcast.h"
-#include "netns/lansim_process.h"
 #include "netns/support.h"
+#include "support/literals.h"
+#include "support/root.h"
+#include "support/temp_dir.h"
 #include "testbed/testbed.h"
 
 extern char** environ;
@@ -39,8 +41,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-Ipv4Prefix prefix(const char* text) { return *Ipv4Prefix::parse(text); }
-Ipv4Address ip(const char* text) { return *Ipv4Address::parse(text); }
 Ipv4Address ip_at(std::uint32_t last) { return Ipv4Address(ip("192.168.1.0").value() + last); }
 MacAddress mac_at(std::uint32_t last) { return MacAddress({0x02, 0x51, 0x00, 0x00, 0x00, static_cast<std::uint8_t>(last)}); }
 long long ms(Clock::duration d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); }
@@ -147,13 +147,13 @@ std::vector<Ipv4Address> range(std::uint32_t first, std::uint32_t end) {
 }  // namespace
 
 TEST_CASE("lansim: quick, slow, lossy and sleeping PCs, woken by raw and UDP magic packets", "[lansim]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Lan lan("lansim-office");
     TempDir dir;
-    const auto hosts_file = dir.path / "hosts.txt";
+    const auto hosts_file = dir.path() / "hosts.txt";
     std::ofstream(hosts_file) << office_hosts();
-    const auto stats_file = dir.path / "stats.json";
-    const auto log_file = dir.path / "lansim.log";
+    const auto stats_file = dir.path() / "stats.json";
+    const auto log_file = dir.path() / "lansim.log";
     LansimProcess sim({"--interface", "br0", "--namespace", lan.site.ns, "--hosts", hosts_file.string(), "--stats",
                        stats_file.string()},
                       log_file);
@@ -231,11 +231,11 @@ TEST_CASE("lansim: quick, slow, lossy and sleeping PCs, woken by raw and UDP mag
 }
 
 TEST_CASE("lansim: 250 PCs answer a burst of requests — SIGINT stops it cleanly", "[lansim]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Lan lan("lansim-burst");
     TempDir dir;
     LansimProcess sim({"--interface", "br0", "--namespace", lan.site.ns, "--generate", "192.168.1.1", "249"},
-                      dir.path / "lansim.log");
+                      dir.path() / "lansim.log");
     REQUIRE(sim.wait_ready(5s));
     const auto io = os::open_pcap("p-acme", "arp", lan.tb.gateway());
 
@@ -269,7 +269,7 @@ TEST_CASE("lansim: 250 PCs answer a burst of requests — SIGINT stops it cleanl
 
 TEST_CASE("lansim: a bad hosts file is refused with its line", "[lansim]") {
     TempDir dir;
-    const auto file = dir.path / "hosts.txt";
+    const auto file = dir.path() / "hosts.txt";
     std::ofstream(file) << "192.168.1.10 02:00:00:00:00:01\n192.168.1.11 02:00:00:00:00:02 loss=2\n";
     const auto bad = run_program({CUSTODE_LANSIM, "--check", "--hosts", file.string()});
     CHECK(bad.exit_code == 2);

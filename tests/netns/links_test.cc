@@ -23,6 +23,9 @@
 #include "custode/os/netns.h"
 #include "custode/os/state_store.h"
 #include "netns/support.h"
+#include "support/literals.h"
+#include "support/root.h"
+#include "support/temp_dir.h"
 #include "testbed/testbed.h"
 
 using namespace custode;
@@ -33,9 +36,6 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 
 namespace {
-
-Ipv4Prefix prefix(const char* text) { return *Ipv4Prefix::parse(text); }
-Ipv4Address ip(const char* text) { return *Ipv4Address::parse(text); }
 
 std::string client_ns(const Testbed& tb, const Site& site) { return tb.custode_prefix() + site.name; }
 
@@ -149,13 +149,13 @@ void edit_file(const fs::path& file, const std::string& from, const std::string&
 }  // namespace
 
 TEST_CASE("links: a port client is provisioned end to end", "[links]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("links-port");
     Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
     tb.add_light_hosts(acme, 3, ip("192.168.1.10"));
     tb.connect_port(acme);
     TempDir dir;
-    const Custode custode{tb, tb.write_netconf(dir.path)};
+    const Custode custode{tb, tb.write_netconf(dir.path())};
 
     const auto applied = custode({"apply"});
     INFO("custode output:\n" << applied.output);
@@ -166,13 +166,13 @@ TEST_CASE("links: a port client is provisioned end to end", "[links]") {
 }
 
 TEST_CASE("links: a vxlan client is provisioned end to end", "[links]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("links-vxlan");
     Site& bianchi = tb.site("bianchi", prefix("192.168.1.0/24"));
     tb.add_light_hosts(bianchi, 3, ip("192.168.1.10"));
     const VxlanLink vx = tb.connect_vxlan(bianchi, 5001);
     TempDir dir;
-    const auto custode = provision(tb, dir.path);
+    const auto custode = provision(tb, dir.path());
     check_provisioned(tb, bianchi, "custode:bianchi", "vxlan");
     const json circuit = link(client_ns(tb, bianchi), "circuit");
     REQUIRE_FALSE(circuit.is_null());
@@ -186,7 +186,7 @@ TEST_CASE("links: a vxlan client is provisioned end to end", "[links]") {
 }
 
 TEST_CASE("links: two clients with the same subnet both work and stay apart", "[links]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("links-overlap");
     Site& a = tb.site("alfa", prefix("192.168.1.0/24"));
     Site& b = tb.site("beta", prefix("192.168.1.0/24"));
@@ -196,7 +196,7 @@ TEST_CASE("links: two clients with the same subnet both work and stay apart", "[
     tb.connect_port(a);
     tb.connect_vxlan(b, 5002);
     TempDir dir;
-    const auto custode = provision(tb, dir.path);
+    const auto custode = provision(tb, dir.path());
     check_provisioned(tb, a, port_alias(a), "veth");
     check_provisioned(tb, b, "custode:beta", "vxlan");
     const auto a_ns = client_ns(tb, a);
@@ -220,14 +220,14 @@ TEST_CASE("links: two clients with the same subnet both work and stay apart", "[
 }
 
 TEST_CASE("links: a second apply changes nothing", "[links]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("links-idempotent");
     Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
     Site& bianchi = tb.site("bianchi", prefix("192.168.1.0/24"));
     tb.connect_port(acme);
     tb.connect_vxlan(bianchi, 5001);
     TempDir dir;
-    const Custode custode{tb, tb.write_netconf(dir.path)};
+    const Custode custode{tb, tb.write_netconf(dir.path())};
 
     REQUIRE(custode({"plan"}).exit_code == 1);  // everything pending
     const auto gateway_empty = names_and_aliases(tb.gateway());
@@ -262,13 +262,13 @@ TEST_CASE("links: a second apply changes nothing", "[links]") {
 }
 
 TEST_CASE("links: drift is shown by plan and status and repaired by apply", "[links]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("links-drift");
     Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
     tb.add_light_hosts(acme, 2, ip("192.168.1.10"));
     tb.connect_port(acme);
     TempDir dir;
-    const auto custode = provision(tb, dir.path);
+    const auto custode = provision(tb, dir.path());
     CHECK(custode({"status"}).exit_code == 0);
     const auto ns = client_ns(tb, acme);
 
@@ -307,7 +307,7 @@ TEST_CASE("links: drift is shown by plan and status and repaired by apply", "[li
 }
 
 TEST_CASE("links: a step the kernel refuses mid-apply is fully undone", "[links]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("links-undo");
     Site& bad = tb.site("bad", prefix("192.168.1.0/24"));
     Site& good = tb.site("good", prefix("192.168.1.0/24"));
@@ -315,7 +315,7 @@ TEST_CASE("links: a step the kernel refuses mid-apply is fully undone", "[links]
     tb.connect_port(good);
     tb.add_light_hosts(good, 1, ip("192.168.1.10"));
     TempDir dir;
-    const Custode custode{tb, tb.write_netconf(dir.path)};
+    const Custode custode{tb, tb.write_netconf(dir.path())};
     /// An unmanaged VXLAN with the same VNI and port: the kernel refuses
     /// custode's circuit (EEXIST) after the namespace and bridge are made.
     run_checked({"ip", "-n", tb.gateway(), "link", "add", "stray", "type", "vxlan", "id", std::to_string(vx.vni),
@@ -343,7 +343,7 @@ TEST_CASE("links: a step the kernel refuses mid-apply is fully undone", "[links]
     /// The other client of the same run is in place.
     check_provisioned(tb, good, port_alias(good), "veth");
     /// The audit trail tells both stories.
-    auto store = os::StateStore::open(dir.path / "state.db");
+    auto store = os::StateStore::open(dir.path() / "state.db");
     std::map<std::string, std::string> results;
     for (const auto& record : store.audit_records(10)) results[record.client] = record.result;
     CHECK(results["good"] == "ok");
@@ -351,12 +351,12 @@ TEST_CASE("links: a step the kernel refuses mid-apply is fully undone", "[links]
 }
 
 TEST_CASE("links: an unmarked link with a clashing name is left untouched", "[links]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("links-unmarked");
     Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
     tb.connect_port(acme);
     TempDir dir;
-    const Custode custode{tb, tb.write_netconf(dir.path)};
+    const Custode custode{tb, tb.write_netconf(dir.path())};
     const auto ns = client_ns(tb, acme);
     run_checked({"ip", "netns", "add", ns});
     run_checked({"ip", "-n", ns, "link", "add", "br0", "type", "bridge"});
@@ -380,13 +380,13 @@ TEST_CASE("links: an unmarked link with a clashing name is left untouched", "[li
 }
 
 TEST_CASE("links: a missing port is refused and nothing is created", "[links]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("links-missing");
     Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
     tb.connect_port(acme);
     TempDir dir;
-    const Custode custode{tb, tb.write_netconf(dir.path)};
-    edit_file(dir.path / "clients" / "acme.toml", "interface = \"p-acme\"", "interface = \"p-nothere\"");
+    const Custode custode{tb, tb.write_netconf(dir.path())};
+    edit_file(dir.path() / "clients" / "acme.toml", "interface = \"p-acme\"", "interface = \"p-nothere\"");
     const auto gateway_before = names_and_aliases(tb.gateway());
 
     const auto applied = custode({"apply"});
@@ -398,13 +398,13 @@ TEST_CASE("links: a missing port is refused and nothing is created", "[links]") 
 }
 
 TEST_CASE("links: a port in use is refused unless adopt = true", "[links]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("links-adopt");
     Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
     tb.add_light_hosts(acme, 1, ip("192.168.1.10"));
     tb.connect_port(acme);
     TempDir dir;
-    const Custode custode{tb, tb.write_netconf(dir.path)};
+    const Custode custode{tb, tb.write_netconf(dir.path())};
     run_checked({"ip", "-n", tb.gateway(), "addr", "add", "10.99.0.1/24", "dev", "p-acme"});
     const auto gateway_before = names_and_aliases(tb.gateway());
 
@@ -417,14 +417,14 @@ TEST_CASE("links: a port in use is refused unless adopt = true", "[links]") {
     CHECK(names_and_aliases(tb.gateway()) == gateway_before);
     CHECK(ipv4_addresses(tb.gateway(), "p-acme") == std::vector<std::string>{"10.99.0.1/24"});
 
-    edit_file(dir.path / "clients" / "acme.toml", "[link]\n", "[link]\nadopt = true\n");
+    edit_file(dir.path() / "clients" / "acme.toml", "[link]\n", "[link]\nadopt = true\n");
     REQUIRE(custode({"apply"}).exit_code == 0);
     check_provisioned(tb, acme, port_alias(acme), "veth");
     CHECK(custode({"plan"}).exit_code == 0);
 }
 
 TEST_CASE("links: concurrent applies serialise on the run lock", "[links]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("links-lock");
     Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
     Site& bianchi = tb.site("bianchi", prefix("192.168.1.0/24"));
@@ -433,7 +433,7 @@ TEST_CASE("links: concurrent applies serialise on the run lock", "[links]") {
     tb.connect_port(acme);
     tb.connect_vxlan(bianchi, 5001);
     TempDir dir;
-    const Custode custode{tb, tb.write_netconf(dir.path)};
+    const Custode custode{tb, tb.write_netconf(dir.path())};
 
     SECTION("two applies with --wait at once: one applies, the other finds everything in sync") {
         auto first = std::async(std::launch::async, [&] { return custode({"apply", "--wait"}); });
@@ -450,7 +450,7 @@ TEST_CASE("links: concurrent applies serialise on the run lock", "[links]") {
         CHECK(in_sync == 1);
     }
     SECTION("a run holding the lock: without --wait exit 3, with --wait it queues") {
-        const auto lock_path = dir.path / "state.db.lock";
+        const auto lock_path = dir.path() / "state.db.lock";
         const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
         REQUIRE(fd >= 0);
         REQUIRE(::flock(fd, LOCK_EX) == 0);
@@ -472,7 +472,7 @@ TEST_CASE("links: concurrent applies serialise on the run lock", "[links]") {
 }
 
 TEST_CASE("links: remove gives the port back, and apply --prune removes a dropped client only", "[links]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("links-remove");
     Site& a = tb.site("alfa", prefix("192.168.1.0/24"));
     Site& b = tb.site("beta", prefix("192.168.1.0/24"));
@@ -482,7 +482,7 @@ TEST_CASE("links: remove gives the port back, and apply --prune removes a droppe
         tb.connect_port(*site);
     }
     TempDir dir;
-    const auto custode = provision(tb, dir.path);
+    const auto custode = provision(tb, dir.path());
     const auto gamma_indexes = indexes(client_ns(tb, c));
 
     /// remove: the port is back in the gateway under its own name, unmarked.
@@ -496,7 +496,7 @@ TEST_CASE("links: remove gives the port back, and apply --prune removes a droppe
     CHECK(link(tb.gateway(), "p-beta").is_null());
 
     /// prune: beta's file is gone; alfa (still in netconf) comes back, gamma is untouched.
-    fs::remove(dir.path / "clients" / "beta.toml");
+    fs::remove(dir.path() / "clients" / "beta.toml");
     const auto plan = custode({"--json", "plan", "--prune"});
     INFO("custode output:\n" << plan.output);
     CHECK(plan.exit_code == 1);
@@ -514,15 +514,15 @@ TEST_CASE("links: remove gives the port back, and apply --prune removes a droppe
 }
 
 TEST_CASE("links: apply writes an audit record per client", "[links]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("links-audit");
     Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
     tb.connect_port(acme);
     TempDir dir;
-    const auto custode = provision(tb, dir.path);
+    const auto custode = provision(tb, dir.path());
     REQUIRE(custode({"apply"}).exit_code == 0);  // in sync: nothing to record
 
-    auto store = os::StateStore::open(dir.path / "state.db");
+    auto store = os::StateStore::open(dir.path() / "state.db");
     const auto records = store.audit_records(10);
     REQUIRE(records.size() == 1);
     const auto& record = records.front();
@@ -538,7 +538,7 @@ TEST_CASE("links: apply writes an audit record per client", "[links]") {
 }
 
 TEST_CASE("links: a lab port joins the client's bridge with BPDU guard and root block", "[links]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("links-lab");
     Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
     tb.add_light_hosts(acme, 1, ip("192.168.1.10"));
@@ -548,9 +548,9 @@ TEST_CASE("links: a lab port joins the client's bridge with BPDU guard and root 
     tb.add_light_hosts(lab, 1, ip("192.168.1.5"));
     tb.connect_port(lab, "lab0");
     TempDir dir;
-    const Custode custode{tb, tb.write_netconf(dir.path)};
-    fs::remove(dir.path / "clients" / "lab.toml");
-    edit_file(dir.path / "clients" / "acme.toml", "kind = \"port\"", "kind = \"port\"\nlab_ports = [\"lab0\"]");
+    const Custode custode{tb, tb.write_netconf(dir.path())};
+    fs::remove(dir.path() / "clients" / "lab.toml");
+    edit_file(dir.path() / "clients" / "acme.toml", "kind = \"port\"", "kind = \"port\"\nlab_ports = [\"lab0\"]");
 
     const auto applied = custode({"apply"});
     INFO("custode output:\n" << applied.output);
@@ -569,7 +569,7 @@ TEST_CASE("links: a lab port joins the client's bridge with BPDU guard and root 
     CHECK(custode({"plan"}).exit_code == 0);
 
     /// Dropped from netconf: the lab port goes back to the gateway, unmarked.
-    edit_file(dir.path / "clients" / "acme.toml", "lab_ports = [\"lab0\"]", "lab_ports = []");
+    edit_file(dir.path() / "clients" / "acme.toml", "lab_ports = [\"lab0\"]", "lab_ports = []");
     CHECK(custode({"apply"}).exit_code == 0);
     CHECK(link(ns, "lab0").is_null());
     const json back = link(tb.gateway(), "lab0");
@@ -597,7 +597,7 @@ struct NamespaceSweep {
 }  // namespace
 
 TEST_CASE("links: a namespace made with work inside runs it there, by the caller, who comes back", "[links]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     const auto tag = std::to_string(::getpid());
     NamespaceSweep sweep{{"cu-inside-" + tag, "cu-fails-" + tag}};
     const auto home = namespace_inode("/proc/thread-self/ns/net");

@@ -13,6 +13,9 @@
 #include <sstream>
 
 #include "netns/support.h"
+#include "support/literals.h"
+#include "support/root.h"
+#include "support/temp_dir.h"
 #include "testbed/netns.h"
 #include "testbed/ssh_pc.h"
 #include "testbed/testbed.h"
@@ -21,14 +24,8 @@ namespace {
 
 using namespace custode;
 using namespace custode::testbed;
-using custode::testing::contains;
-using custode::testing::Custode;
-using custode::testing::json_of;
-using custode::testing::provision;
-using custode::testing::TempDir;
+using namespace custode::testing;
 namespace fs = std::filesystem;
-
-Ipv4Address ip(const char* text) { return *Ipv4Address::parse(text); }
 
 void write(const fs::path& path, const std::string& text) {
     fs::create_directories(path.parent_path());
@@ -162,20 +159,20 @@ struct Night {
     std::optional<Custode> custode;
 
     explicit Night(std::string_view tag)
-        : tb(tag), acme(tb.site("acme", *Ipv4Prefix::parse("192.168.1.0/24"))), lab(tb, dir.path),
+        : tb(tag), acme(tb.site("acme", *Ipv4Prefix::parse("192.168.1.0/24"))), lab(tb, dir.path()),
           pc1(lab.add_pc(acme, "pc1", ip("192.168.1.21"))),
           pc2(lab.add_pc(acme, "pc2", ip("192.168.1.22"), {.sleeping = true, .boot_delay = std::chrono::milliseconds(800)})),
           pc3(lab.add_pc(acme, "pc3", ip("192.168.1.23"))),
           pc4(lab.add_pc(acme, "pc4", ip("192.168.1.24"))) {
         tb.connect_port(acme);
-        const auto database = eicar_database(dir.path / "clamav");
+        const auto database = eicar_database(dir.path() / "clamav");
         NetconfOptions options{.ssh = lab.netconf_ssh()};
         options.client_extra["acme"] = fmt::format(
             "[[host]]\nname = \"ghost\"\nmac = \"02:00:00:00:de:ad\"\nip = \"192.168.1.99\"\nos = \"linux\"\n\n"
             "[maintenance]\ntasks = [\"antivirus\", \"disk-health\", \"backup\", \"empty-trash\"]\n"
             "shutdown = \"woken\"\nbackup_repository = {}\nbackup_password_file = {}\n",
-            toml_string(fmt::format("sftp:root@{}:{}", acme.lan_address.address().to_string(), (dir.path / "backups/repository").string())),
-            toml_string((dir.path / "backups/password").string()));
+            toml_string(fmt::format("sftp:root@{}:{}", acme.lan_address.address().to_string(), (dir.path() / "backups/repository").string())),
+            toml_string((dir.path() / "backups/password").string()));
         for (SshPc* pc : {&pc1, &pc2, &pc3}) options.host_extra[pc->name()] = host_settings(*pc, database);
         options.host_extra["pc4"] = fmt::format(
             "[host.maintenance]\nbackup_sources = [{}]\ntask_timeout = 8\n[host.maintenance.commands]\nantivirus = {}\n"
@@ -184,8 +181,8 @@ struct Night {
             toml_string(fmt::format("clamscan -d {} --recursive --infected --no-summary --stdout -- {}",
                                     database.string(), pc4.home().string())),
             toml_string(pc4.shutdown_command()));
-        custode.emplace(provision(tb, dir.path / "netconf", options));
-        backups.emplace(tb.custode_prefix() + "acme", acme.lan_address.address(), dir.path / "backups");
+        custode.emplace(provision(tb, dir.path() / "netconf", options));
+        backups.emplace(tb.custode_prefix() + "acme", acme.lan_address.address(), dir.path() / "backups");
         for (SshPc* pc : {&pc1, &pc2, &pc3, &pc4}) {
             backups->give_access(*pc);
             furnish(*pc, pc == &pc1);
@@ -202,7 +199,7 @@ struct Night {
 
 TEST_CASE("maintain: a night at acme — woken, scanned, backed up, trash emptied, shut down — failures reported",
           "[maintain]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Night night("night-full");
     const auto ran = (*night.custode)({"--json", "maintain", "acme", "--wake-wait", "6", "--ssh-wait", "10",
                                        "--off-wait", "15"});
@@ -257,7 +254,7 @@ TEST_CASE("maintain: a night at acme — woken, scanned, backed up, trash emptie
     const auto id = run.at("run").get<std::int64_t>();
     const auto runs = json_of((*night.custode)({"--json", "runs"}).output);
     CHECK(runs.dump().find(fmt::format("\"run\":{}", id)) != std::string::npos);
-    const auto html = night.dir.path / "night.html";
+    const auto html = night.dir.path() / "night.html";
     CHECK((*night.custode)({"report", std::to_string(id), "--html", html.string()}).exit_code == 0);
     std::ifstream page(html);
     const std::string text((std::istreambuf_iterator<char>(page)), std::istreambuf_iterator<char>());
@@ -270,7 +267,7 @@ TEST_CASE("maintain: a night at acme — woken, scanned, backed up, trash emptie
 
 TEST_CASE("maintain: a dry run wakes nothing and changes nothing, but checks programs and the repository",
           "[maintain]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Night night("night-dry");
     const auto ran = (*night.custode)({"--json", "maintain", "acme", "--dry-run", "--tasks", "antivirus,backup,empty-trash"});
     const auto run = json_of(ran.output);
@@ -288,10 +285,10 @@ TEST_CASE("maintain: a dry run wakes nothing and changes nothing, but checks pro
 
 TEST_CASE("maintain: two clients on the same subnet, each with a PC at the same address, keep their own host keys",
           "[maintain]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     TempDir dir{"ctb-twins"};
     Testbed tb("night-twins");
-    SshLab lab(tb, dir.path);
+    SshLab lab(tb, dir.path());
     NetconfOptions options{.ssh = lab.netconf_ssh()};
     for (const char* name : {"acme", "bianchi"}) {
         Site& site = tb.site(name, *Ipv4Prefix::parse("192.168.1.0/24"));
@@ -299,7 +296,7 @@ TEST_CASE("maintain: two clients on the same subnet, each with a PC at the same 
         lab.add_pc(site, "pc1", ip("192.168.1.21"));  // same address, another PC, another host key
         options.client_extra[name] = "[maintenance]\ntasks = [\"disk-health\"]\nshutdown = \"never\"\n";
     }
-    const auto custode = provision(tb, dir.path / "netconf", options);
+    const auto custode = provision(tb, dir.path() / "netconf", options);
     CHECK(custode({"enroll", "acme"}).exit_code == 0);
     CHECK(custode({"enroll", "bianchi"}).exit_code == 0);  // not "changed": its own file
     const auto ran = custode({"--json", "maintain", "--all"});

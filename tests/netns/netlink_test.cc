@@ -6,7 +6,6 @@
 #include <arpa/inet.h>
 #include <chrono>
 #include <algorithm>
-#include <cstdio>
 #include <filesystem>
 #include <fmt/format.h>
 #include <netinet/in.h>
@@ -17,9 +16,13 @@
 #include "custode/core/error.h"
 #include "custode/os/netlink.h"
 #include "custode/os/netns.h"
+#include "support/process.h"
+#include "support/root.h"
 
 using namespace custode;
 using namespace custode::os;
+using custode::testing::require_root;
+using custode::testing::run_shell;
 
 namespace {
 
@@ -48,22 +51,6 @@ private:
     static inline int next_ = 0;
     std::string name_;
 };
-
-/// netns tests need root: without it they fail, never pass as skipped.
-void require_root() {
-    if (::geteuid() != 0) FAIL("netns tests run as root (namespaces, netlink): sudo ./dev.sh test");
-}
-
-/// Output of a shell command (the `ip` cross-checks).
-std::string shell(const std::string& command) {
-    std::string output;
-    FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-    REQUIRE(pipe);
-    char buffer[4096];
-    while (const auto got = std::fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, got);
-    ::pclose(pipe);
-    return output;
-}
 
 const LiveLink& require_link(const LiveNamespace& live, std::string_view name) {
     const LiveLink* link = live.find(name);
@@ -98,7 +85,7 @@ TEST_CASE("named namespaces are made, listed and deleted like ip netns", "[netli
         CHECK(create_named_namespace(name) == Creation::already_exists);
         const auto names = list_named_namespaces();
         CHECK(std::find(names.begin(), names.end(), name) != names.end());
-        CHECK(shell("ip netns list").find(name) != std::string::npos);
+        CHECK(run_shell("ip netns list").output.find(name) != std::string::npos);
 
         auto socket = ns.socket();
         const auto live = dump_namespace(socket);
@@ -200,10 +187,10 @@ TEST_CASE("links are created, changed, moved, addressed, dumped and deleted", "[
     CHECK(tunnel.vxlan_port == 4789);
     CHECK(tunnel.vxlan_underlay_index == va);
 
-    const auto ip_view = shell("ip -n " + gateway.name() + " -d link show vx1");
+    const auto ip_view = run_shell("ip -n " + gateway.name() + " -d link show vx1").output;
     CHECK(ip_view.find("vxlan id 5001 remote 10.0.0.2 local 10.0.0.1 dev va") != std::string::npos);
     CHECK(ip_view.find("alias custode:u") != std::string::npos);
-    const auto port_view = shell("ip -n " + gateway.name() + " -d link show va");
+    const auto port_view = run_shell("ip -n " + gateway.name() + " -d link show va").output;
     CHECK(port_view.find(" guard on") != std::string::npos);
     CHECK(port_view.find("root_block on") != std::string::npos);
 

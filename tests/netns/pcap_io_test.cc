@@ -10,17 +10,17 @@
 #include "custode/core/frames.h"
 #include "custode/os/packet_io.h"
 #include "custode/os/udp_broadcast.h"
+#include "support/literals.h"
+#include "support/root.h"
 #include "testbed/testbed.h"
 
 using namespace custode;
 using namespace custode::testbed;
+using namespace custode::testing;
 using custode::os::Clock;
 using namespace std::chrono_literals;
 
 namespace {
-
-Ipv4Prefix prefix(const char* text) { return *Ipv4Prefix::parse(text); }
-Ipv4Address ip(const char* text) { return *Ipv4Address::parse(text); }
 
 /// The gateway's end of a site's port, up, optionally with an address: what
 /// custode's bridge looks like from the client LAN.
@@ -70,7 +70,7 @@ Frame ipv4_frame(MacAddress source) {
 }  // namespace
 
 TEST_CASE("pcap: an ARP request from a client namespace gets the kernel host's reply", "[pcap]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("pcap-arp");
     Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
     tb.connect_port(acme);
@@ -102,7 +102,7 @@ TEST_CASE("pcap: an ARP request from a client namespace gets the kernel host's r
 }
 
 TEST_CASE("pcap: the MAC is the interface's in its own namespace", "[pcap]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("pcap-mac");
     Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
     Site& bianchi = tb.site("bianchi", prefix("192.168.1.0/24"));
@@ -114,7 +114,7 @@ TEST_CASE("pcap: the MAC is the interface's in its own namespace", "[pcap]") {
 }
 
 TEST_CASE("pcap: the filter passes only its frames, and our own sends never come back", "[pcap]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("pcap-filter");
     Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
     tb.connect_port(acme);
@@ -140,7 +140,7 @@ TEST_CASE("pcap: the filter passes only its frames, and our own sends never come
 }
 
 TEST_CASE("pcap: receive returns nothing at the deadline, after waiting for it", "[pcap]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("pcap-deadline");
     Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
     const auto io = os::open_pcap("br0", "arp", acme.ns);
@@ -158,7 +158,7 @@ TEST_CASE("pcap: receive returns nothing at the deadline, after waiting for it",
 }
 
 TEST_CASE("pcap: malformed frames from the wire reach the parsers and are refused", "[pcap]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("pcap-malformed");
     Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
     tb.connect_port(acme);
@@ -203,7 +203,7 @@ TEST_CASE("pcap: malformed frames from the wire reach the parsers and are refuse
 }
 
 TEST_CASE("pcap: open failures name the interface or the filter", "[pcap]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("pcap-errors");
     Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
     CHECK_THROWS_WITH(os::open_pcap("nosuch0", "arp", acme.ns), Catch::Contains("nosuch0"));
@@ -213,7 +213,7 @@ TEST_CASE("pcap: open failures name the interface or the filter", "[pcap]") {
 }
 
 TEST_CASE("udp broadcast: the datagram leaves on the bound device, not the routed one", "[pcap]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("pcap-udp");
     Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
     Site& bianchi = tb.site("bianchi", prefix("192.168.1.0/24"));

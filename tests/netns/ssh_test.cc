@@ -16,6 +16,9 @@
 #include "custode/os/netns.h"
 #include "custode/os/ssh.h"
 #include "netns/support.h"
+#include "support/literals.h"
+#include "support/root.h"
+#include "support/temp_dir.h"
 #include "testbed/ssh_pc.h"
 #include "testbed/testbed.h"
 
@@ -23,14 +26,8 @@ namespace {
 
 using namespace custode;
 using namespace custode::testbed;
-using custode::testing::contains;
-using custode::testing::Custode;
-using custode::testing::json_of;
-using custode::testing::TempDir;
+using namespace custode::testing;
 using SteadyClock = std::chrono::steady_clock;
-
-Ipv4Prefix prefix(const char* text) { return *Ipv4Prefix::parse(text); }
-Ipv4Address ip(const char* text) { return *Ipv4Address::parse(text); }
 
 double seconds_since(SteadyClock::time_point start) {
     return std::chrono::duration<double>(SteadyClock::now() - start).count();
@@ -61,12 +58,12 @@ struct SshSite {
     SshLab lab;
 
     explicit SshSite(std::string_view tag)
-        : tb(tag), acme(tb.site("acme", prefix("192.168.1.0/24"))), lab(tb, dir.path) {
+        : tb(tag), acme(tb.site("acme", prefix("192.168.1.0/24"))), lab(tb, dir.path()) {
         tb.connect_port(acme);
     }
 
     Custode provision() {
-        return custode::testing::provision(tb, dir.path / "netconf", {.ssh = lab.netconf_ssh()});
+        return custode::testing::provision(tb, dir.path() / "netconf", {.ssh = lab.netconf_ssh()});
     }
 
     std::string client_ns() const { return tb.custode_prefix() + "acme"; }
@@ -110,7 +107,7 @@ const nlohmann::json& host_named(const nlohmann::json& document, const std::stri
 }  // namespace
 
 TEST_CASE("ssh: enroll records new keys, says same on rerun, refuses a changed key unless --replace", "[ssh]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     SshSite site("ssh-enroll");
     SshPc& pc1 = site.lab.add_pc(site.acme, "pc1", ip("192.168.1.21"));
     SshPc& pc2 = site.lab.add_pc(site.acme, "pc2", ip("192.168.1.22"));
@@ -173,7 +170,7 @@ TEST_CASE("ssh: enroll records new keys, says same on rerun, refuses a changed k
 }
 
 TEST_CASE("ssh: run collects exit code and both streams, strict host keys, timeouts and unreachable PCs", "[ssh]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     SshSite site("ssh-run");
     SshPc& pc = site.lab.add_pc(site.acme, "pc1", ip("192.168.1.21"));
     SshPc& other = site.lab.add_pc(site.acme, "pc2", ip("192.168.1.22"));
@@ -182,7 +179,7 @@ TEST_CASE("ssh: run collects exit code and both streams, strict host keys, timeo
     // Unknown host: refused before authenticating, whether the file is
     // missing or lists only others.
     auto strict = site.options();
-    strict.known_hosts = (site.dir.path / "other_known_hosts").string();
+    strict.known_hosts = (site.dir.path() / "other_known_hosts").string();
     CHECK(failure_of(site.connect(pc.ip(), strict)) == os::SshFailure::host_key_unknown);
     os::record_known_host(strict.known_hosts, other.ip(), 22, {"ssh-ed25519", pc.host_public_key().substr(12), ""});
     CHECK(failure_of(site.connect(pc.ip(), strict)) == os::SshFailure::host_key_unknown);
@@ -254,7 +251,7 @@ TEST_CASE("ssh: run collects exit code and both streams, strict host keys, timeo
         WARN("powered-off PC: unreachable after " << took << " s");
     }
     SECTION("a wrong key is refused") {
-        const auto stranger = make_ssh_key(site.dir.path / "stranger" / "id_ed25519");
+        const auto stranger = make_ssh_key(site.dir.path() / "stranger" / "id_ed25519");
         auto options = site.options();
         options.identity = stranger.private_key.string();
         CHECK(failure_of(site.connect(pc.ip(), options)) == os::SshFailure::auth_refused);
@@ -262,7 +259,7 @@ TEST_CASE("ssh: run collects exit code and both streams, strict host keys, timeo
 }
 
 TEST_CASE("ssh: a sleeping PC woken by custode wake answers over SSH and the test shutdown puts it back to sleep", "[ssh]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     SshSite site("ssh-wake");
     SshPc& pc = site.lab.add_pc(site.acme, "pc1", ip("192.168.1.21"), {.sleeping = true, .boot_delay = std::chrono::milliseconds(800)});
     const auto custode = site.provision();

@@ -1,36 +1,23 @@
 #pragma once
-/// What the netns tests share: a scratch directory, the real custode run in
-/// the testbed's gateway, and reading its JSON output.
+/// What the netns tests share beyond tests/support: the real custode run in
+/// the testbed's gateway, reading its JSON output, and simulated PCs.
 
 #include <catch2/catch.hpp>
 
-#include <cstdlib>
+#include <chrono>
 #include <filesystem>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "custode/core/error.h"
+#include "support/lansim_process.h"
+#include "support/process.h"
 #include "testbed/testbed.h"
 
 namespace custode::testing {
-
-/// A scratch directory under /tmp, removed at scope exit (also when a test fails).
-struct TempDir {
-    std::filesystem::path path;
-
-    explicit TempDir(std::string_view tag = "ctb-test") {
-        std::string pattern = (std::filesystem::temp_directory_path() / (std::string(tag) + "-XXXXXX")).string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        path = pattern;
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-};
 
 /// The real custode binary, in the testbed's gateway namespace (nsenter, not
 /// `ip netns exec`), on one netconf; its output goes into the test's log.
@@ -38,11 +25,11 @@ struct Custode {
     testbed::Testbed& tb;
     std::filesystem::path netconf;
 
-    testbed::CommandResult operator()(const std::vector<std::string>& args) const {
+    CommandResult operator()(const std::vector<std::string>& args) const {
         std::vector<std::string> argv{CUSTODE_BINARY, "--netconf", netconf.string()};
         argv.insert(argv.end(), args.begin(), args.end());
         const auto result = tb.in_gateway(argv);
-        UNSCOPED_INFO("$ custode " << testbed::join_argv(args) << "\n-> exit " << result.exit_code << "\n"
+        UNSCOPED_INFO("$ custode " << join_argv(args) << "\n-> exit " << result.exit_code << "\n"
                                    << result.output);
         return result;
     }
@@ -69,6 +56,20 @@ inline nlohmann::json json_of(const std::string& output) {
 
 inline bool contains(const std::string& text, const std::string& part) {
     return text.find(part) != std::string::npos;
+}
+
+/// Simulated PCs ("ip mac [options]" each) on the site's bridge, capturing
+/// once this returns; throws when the simulator does not get ready in 5 s.
+inline std::unique_ptr<LansimProcess> simulate_hosts(const testbed::Site& site, const std::vector<std::string>& specs,
+                                                     const std::filesystem::path& log) {
+    std::vector<std::string> args{"--interface", "br0", "--namespace", site.ns};
+    for (const auto& spec : specs) {
+        args.push_back("--host");
+        args.push_back(spec);
+    }
+    auto sim = std::make_unique<LansimProcess>(args, log);
+    if (!sim->wait_ready(std::chrono::seconds(5))) throw SystemError("custode-lansim did not get ready", 0, "");
+    return sim;
 }
 
 }  // namespace custode::testing

@@ -15,17 +15,18 @@
 #include <unistd.h>
 
 #include "custode/core/address.h"
+#include "support/literals.h"
+#include "support/root.h"
+#include "support/temp_dir.h"
 #include "testbed/testbed.h"
 
 using namespace custode;
 using namespace custode::testbed;
+using namespace custode::testing;
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-Ipv4Prefix prefix(const char* text) { return *Ipv4Prefix::parse(text); }
-Ipv4Address ip(const char* text) { return *Ipv4Address::parse(text); }
 
 long long ms_since(Clock::time_point start) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
@@ -49,20 +50,6 @@ std::map<Ipv4Address, MacAddress> neighbours(const std::string& ns) {
     return table;
 }
 
-/// A scratch directory, removed at scope exit.
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "ctb-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        path = pattern;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
-
 pid_t dead_pid() {
     const pid_t pid = ::fork();
     if (pid == 0) ::_exit(0);
@@ -84,7 +71,7 @@ bool process_gone(pid_t pid) {
 }  // namespace
 
 TEST_CASE("250 light hosts answer ping and ARP with their own MAC", "[testbed]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("many-hosts");
     Site& lan = tb.site("lan", prefix("192.168.1.0/24"));
     const auto start = Clock::now();
@@ -111,7 +98,7 @@ TEST_CASE("250 light hosts answer ping and ARP with their own MAC", "[testbed]")
 }
 
 TEST_CASE("Two sites with the same subnet stay separate", "[testbed]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("same-subnet");
     Site& one = tb.site("one", prefix("192.168.1.0/24"));
     Site& two = tb.site("two", prefix("192.168.1.0/24"));
@@ -135,7 +122,7 @@ TEST_CASE("Two sites with the same subnet stay separate", "[testbed]") {
 }
 
 TEST_CASE("The port link carries the site LAN to the gateway", "[testbed]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("port-link");
     Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
     const auto hosts = tb.add_light_hosts(acme, 3, ip("192.168.1.10"));
@@ -146,7 +133,7 @@ TEST_CASE("The port link carries the site LAN to the gateway", "[testbed]") {
 }
 
 TEST_CASE("The VXLAN link's parameters bring up a working tunnel", "[testbed]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("vxlan-link");
     Site& site = tb.site("bianchi", prefix("192.168.1.0/24"));
     const auto host = tb.add_light_hosts(site, 1, ip("192.168.1.10")).front();
@@ -167,7 +154,7 @@ TEST_CASE("The VXLAN link's parameters bring up a working tunnel", "[testbed]") 
 }
 
 TEST_CASE("A full host sleeps when its bridge port goes down", "[testbed]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("sleep");
     Site& lan = tb.site("lan", prefix("10.1.2.0/24"));
     const FullHost& a = tb.add_full_host(lan, "a", ip("10.1.2.3"), MacAddress::parse("00:11:22:33:44:55"));
@@ -185,7 +172,7 @@ TEST_CASE("A full host sleeps when its bridge port goes down", "[testbed]") {
 }
 
 TEST_CASE("Everything is removed when the test body throws", "[testbed]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     std::string prefix_seen;
     std::string host_ns;
     pid_t sleeper = 0;
@@ -209,7 +196,7 @@ TEST_CASE("Everything is removed when the test body throws", "[testbed]") {
 }
 
 TEST_CASE("Stale namespaces of a dead run of the same tag are swept", "[testbed]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     const std::string dead_prefix = "ctb-sweep-" + std::to_string(dead_pid()) + "-";
     const std::string stale = dead_prefix + "gw";
     const std::string alive = "ctb-sweep-1-gw";  // pid 1 lives: not stale
@@ -233,7 +220,7 @@ TEST_CASE("Stale namespaces of a dead run of the same tag are swept", "[testbed]
 }
 
 TEST_CASE("Tags are checked and one tag is live once per process", "[testbed]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     CHECK_THROWS(Testbed("Bad"));
     CHECK_THROWS(Testbed("a-1"));
     CHECK_THROWS(Testbed("two-words", Naming::fixed));
@@ -249,7 +236,7 @@ TEST_CASE("Tags are checked and one tag is live once per process", "[testbed]") 
 }
 
 TEST_CASE("The netconf written describes the built sites", "[testbed]") {
-    REQUIRE(::geteuid() == 0);
+    require_root();
     Testbed tb("netconf");
     Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
     Site& bianchi = tb.site("bianchi", prefix("192.168.1.0/24"));
@@ -259,18 +246,18 @@ TEST_CASE("The netconf written describes the built sites", "[testbed]") {
     acme.control = ip("192.168.1.1");
     tb.add_full_host(bianchi, "server", ip("192.168.1.5"));
     TempDir dir;
-    tb.write_netconf(dir.path, {.lab_hosts = {{"nas", ip("10.10.0.5"), *MacAddress::parse("52:54:00:aa:bb:01")}}});
+    tb.write_netconf(dir.path(), {.lab_hosts = {{"nas", ip("10.10.0.5"), *MacAddress::parse("52:54:00:aa:bb:01")}}});
 
-    const auto site = toml::parse_file((dir.path / "site.toml").string());
+    const auto site = toml::parse_file((dir.path() / "site.toml").string());
     CHECK(site["site"]["namespace_prefix"].value_or(std::string{}) == tb.custode_prefix());
     CHECK(site["lab"]["host"][0]["ip"].value_or(std::string{}) == "10.10.0.5");
-    const auto a = toml::parse_file((dir.path / "clients/acme.toml").string());
+    const auto a = toml::parse_file((dir.path() / "clients/acme.toml").string());
     CHECK(a["link"]["kind"].value_or(std::string{}) == "port");
     CHECK(a["link"]["interface"].value_or(std::string{}) == "p-acme");
     CHECK(a["lan"]["address"].value_or(std::string{}) == "192.168.1.250/24");
     CHECK(a["lan"]["control"].value_or(std::string{}) == "192.168.1.1");
     CHECK(a["host"].as_array()->size() == 2);
-    const auto b = toml::parse_file((dir.path / "clients/bianchi.toml").string());
+    const auto b = toml::parse_file((dir.path() / "clients/bianchi.toml").string());
     CHECK(b["link"]["kind"].value_or(std::string{}) == "vxlan");
     CHECK(b["link"]["vni"].value_or(0) == 5002);
     CHECK(b["link"]["underlay"].value_or(std::string{}) == "u-bianchi");
@@ -278,7 +265,7 @@ TEST_CASE("The netconf written describes the built sites", "[testbed]") {
     CHECK(b["host"][0]["name"].value_or(std::string{}) == "server");
 
     /// custode must accept what the harness writes, once its validator exists.
-    const CommandResult validate = run_program({CUSTODE_BINARY, "--netconf", dir.path.string(), "validate"});
+    const CommandResult validate = run_program({CUSTODE_BINARY, "--netconf", dir.path().string(), "validate"});
     if (validate.output.find("not built yet") != std::string::npos) {
         WARN("custode validate is not built yet: netconf not cross-checked");
     } else {

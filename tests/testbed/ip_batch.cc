@@ -1,9 +1,10 @@
 #include "testbed/ip_batch.h"
 
 #include "custode/core/error.h"
-#include "testbed/process.h"
+#include "support/process.h"
 
 namespace custode::testbed {
+using namespace custode::testing;
 
 IpBatch& IpBatch::add(std::string line) {
     lines_.push_back(std::move(line));

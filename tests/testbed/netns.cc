@@ -16,9 +16,10 @@
 #include <unistd.h>
 
 #include "custode/core/error.h"
-#include "testbed/process.h"
+#include "support/process.h"
 
 namespace custode::testbed {
+using namespace custode::testing;
 namespace fs = std::filesystem;
 namespace {
 

@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "testbed/process.h"
+#include "support/process.h"
 
 namespace custode::testbed {
 
@@ -39,16 +39,16 @@ void await_links_settled(const std::string& ns, std::chrono::milliseconds timeou
 
 /// Runs `argv` in `ns` through `ip netns exec`: it also binds the files of
 /// /etc/netns/<ns>/ over /etc (the simulated PCs' own passwd, sshd config).
-CommandResult exec(const std::string& ns, const std::vector<std::string>& argv);
+testing::CommandResult exec(const std::string& ns, const std::vector<std::string>& argv);
 
 /// Runs a shell command line in `ns` through `ip netns exec`.
-CommandResult run(const std::string& ns, const std::string& shell);
+testing::CommandResult run(const std::string& ns, const std::string& shell);
 
 /// Runs `argv` in `ns` entering the network namespace only (nsenter --net).
 /// Use it for custode itself: `ip netns exec` runs programs in a private
 /// mount namespace, so the namespaces custode creates there would not be
 /// visible to anyone else.
-CommandResult exec_net_only(const std::string& ns, const std::vector<std::string>& argv);
+testing::CommandResult exec_net_only(const std::string& ns, const std::vector<std::string>& argv);
 
 /// Names in /run/netns that start with `prefix`, sorted.
 std::vector<std::string> list_namespaces(std::string_view prefix = {});

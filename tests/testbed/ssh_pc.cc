@@ -17,9 +17,10 @@
 
 #include "custode/core/error.h"
 #include "custode/core/frames.h"
-#include "testbed/programs.h"
+#include "support/programs.h"
 
 namespace custode::testbed {
+using namespace custode::testing;
 namespace fs = std::filesystem;
 namespace {
 

@@ -262,7 +262,7 @@ const std::string& Testbed::gateway() {
     return gateway_;
 }
 
-CommandResult Testbed::in_gateway(const std::vector<std::string>& argv) { return exec_net_only(gateway(), argv); }
+testing::CommandResult Testbed::in_gateway(const std::vector<std::string>& argv) { return exec_net_only(gateway(), argv); }
 
 Site& Testbed::site(std::string_view name, Ipv4Prefix subnet) {
     if (!ClientName::parse(name) || name == "gw" || name == "cu") {

@@ -25,7 +25,7 @@
 #include "testbed/ip_batch.h"
 #include "testbed/netns.h"
 #include "testbed/ping.h"
-#include "testbed/process.h"
+#include "support/process.h"
 
 namespace custode::testbed {
 
@@ -150,7 +150,7 @@ public:
     const std::string& gateway();
     /// Runs `argv` in the gateway namespace, network only (see exec_net_only):
     /// the way to run custode against this testbed.
-    CommandResult in_gateway(const std::vector<std::string>& argv);
+    testing::CommandResult in_gateway(const std::vector<std::string>& argv);
 
     /// Creates a site: namespace, silent bridge br0 (no IPv6, no IGMP; ARP
     /// answered only by the owner of an address). `name` must be a valid

@@ -15,6 +15,8 @@
 #include "custode/os/state_store.h"
 #include "fake_link_system.h"
 #include "fake_packet_io.h"
+#include "support/literals.h"
+#include "support/temp_dir.h"
 
 using namespace custode;
 using namespace custode::app;
@@ -23,9 +25,6 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {
-
-Ipv4Address ip(const char* text) { return *Ipv4Address::parse(text); }
-MacAddress mac(const char* text) { return *MacAddress::parse(text); }
 
 const MacAddress probe_mac = mac("02:00:00:00:00:99");
 const MacAddress br0_mac = mac("02:00:00:00:00:01");
@@ -315,8 +314,7 @@ TEST_CASE("record: verdicts, removed actions, canonical without floats", "[disco
 }
 
 TEST_CASE("state: migration 4 keeps a version 3 file's rows — disconnections are append-only", "[disconnect][state]") {
-    const auto dir = fs::temp_directory_path() / ("custode-disconnect-test-" + std::to_string(::getpid()));
-    fs::remove_all(dir);
+    const TempDir dir("custode-disconnect-test");
     const auto path = dir / "state.db";
     {
         const auto all = os::StateStore::migrations();
@@ -336,5 +334,4 @@ TEST_CASE("state: migration 4 keeps a version 3 file's rows — disconnections a
     CHECK(os::disconnections(store, "bianchi").empty());
     CHECK_THROWS_WITH(store.execute("UPDATE disconnections SET signature = ''"), Catch::Contains("append-only"));
     CHECK_THROWS_WITH(store.execute("DELETE FROM disconnections"), Catch::Contains("append-only"));
-    fs::remove_all(dir);
 }

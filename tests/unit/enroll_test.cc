@@ -11,8 +11,10 @@
 #include <unistd.h>
 
 #include "custode/app/enroll.h"
+#include "support/temp_dir.h"
 
 using namespace custode;
+using custode::testing::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
@@ -45,22 +47,16 @@ std::string read(const fs::path& path) {
     return text.str();
 }
 
-struct Scratch {
-    fs::path dir = fs::temp_directory_path() / ("custode-enroll-" + std::to_string(::getpid()));
-    Scratch() { fs::create_directories(dir); }
-    ~Scratch() { fs::remove_all(dir); }
-};
-
 const auto pc1 = app::EnrollTarget{"pc1", Ipv4Address::parse("192.168.1.21")};
 const auto pc2 = app::EnrollTarget{"pc2", Ipv4Address::parse("192.168.1.22")};
 
 }  // namespace
 
 TEST_CASE("enroll records new keys, then finds them the same", "[enroll]") {
-    Scratch scratch;
+    TempDir scratch("custode-enroll");
     FakeLan lan;
     lan.keys = {{"192.168.1.21", key("AAAA1")}, {"192.168.1.22", key("AAAA2")}};
-    const app::EnrollSettings settings{(scratch.dir / "known_hosts").string()};
+    const app::EnrollSettings settings{(scratch / "known_hosts").string()};
     const auto first = app::enroll_hosts({pc1, pc2}, settings, lan.fetch());
     REQUIRE(first.size() == 2);
     CHECK(first[0].status == app::EnrollStatus::added);
@@ -76,10 +72,10 @@ TEST_CASE("enroll records new keys, then finds them the same", "[enroll]") {
 }
 
 TEST_CASE("a changed key is left alone unless replace is asked — then only that line changes", "[enroll]") {
-    Scratch scratch;
+    TempDir scratch("custode-enroll");
     FakeLan lan;
     lan.keys = {{"192.168.1.21", key("AAAA1")}, {"192.168.1.22", key("AAAA2")}};
-    app::EnrollSettings settings{(scratch.dir / "known_hosts").string()};
+    app::EnrollSettings settings{(scratch / "known_hosts").string()};
     app::enroll_hosts({pc1, pc2}, settings, lan.fetch());
     const auto before = read(settings.known_hosts);
 
@@ -99,9 +95,9 @@ TEST_CASE("a changed key is left alone unless replace is asked — then only tha
 }
 
 TEST_CASE("unreachable PCs and PCs without an address are reported, not recorded", "[enroll]") {
-    Scratch scratch;
+    TempDir scratch("custode-enroll");
     FakeLan lan;
-    const app::EnrollSettings settings{(scratch.dir / "known_hosts").string()};
+    const app::EnrollSettings settings{(scratch / "known_hosts").string()};
     const auto results = app::enroll_hosts({pc1, {"pc3", std::nullopt}}, settings, lan.fetch());
     REQUIRE(results.size() == 2);
     CHECK(results[0].status == app::EnrollStatus::unreachable);
@@ -113,11 +109,11 @@ TEST_CASE("unreachable PCs and PCs without an address are reported, not recorded
 
 TEST_CASE("a PC that missed the first burst gets a second chance — a silent one is tried twice, then reported",
           "[enroll]") {
-    Scratch scratch;
+    TempDir scratch("custode-enroll");
     FakeLan lan;
     lan.keys = {{"192.168.1.21", key("AAAA1")}};
     lan.lossy = {"192.168.1.21"};
-    const app::EnrollSettings settings{(scratch.dir / "known_hosts").string()};
+    const app::EnrollSettings settings{(scratch / "known_hosts").string()};
     const auto results = app::enroll_hosts({pc1, pc2}, settings, lan.fetch());
     CHECK(results[0].status == app::EnrollStatus::added);
     CHECK(results[1].status == app::EnrollStatus::unreachable);

@@ -7,8 +7,11 @@
 #include <string>
 
 #include "custode/core/frames.h"
+#include "support/literals.h"
 
 using namespace custode;
+using custode::testing::ip;
+using custode::testing::mac;
 
 namespace {
 
@@ -31,8 +34,6 @@ Frame golden(const std::string& name) {
     return bytes;
 }
 
-MacAddress mac(const char* text) { return *MacAddress::parse(text); }
-Ipv4Address ip(const char* text) { return *Ipv4Address::parse(text); }
 
 const MacAddress gateway_mac = mac("02:00:00:00:00:fa");
 const Ipv4Address gateway_ip = ip("192.168.1.250");

@@ -1,13 +1,13 @@
 #include <catch2/catch.hpp>
 
 #include "custode/core/inventory.h"
+#include "support/literals.h"
 
 using namespace custode;
+using custode::testing::ip;
+using custode::testing::mac;
 
 namespace {
-
-MacAddress mac(const char* text) { return *MacAddress::parse(text); }
-Ipv4Address ip(const char* text) { return *Ipv4Address::parse(text); }
 
 const OuiTable vendors = OuiTable::parse("52-54-00   (hex)\t\tQEMU virtual NIC\n");
 const MacAddress reception = mac("52:54:00:00:00:15");

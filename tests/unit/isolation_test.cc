@@ -17,15 +17,13 @@
 #include "custode/core/pcap_file.h"
 #include "custode/core/utc_time.h"
 #include "fake_packet_io.h"
+#include "support/literals.h"
 
 using namespace custode;
 using namespace custode::testing;
 using namespace std::chrono_literals;
 
 namespace {
-
-Ipv4Address ip(const char* text) { return *Ipv4Address::parse(text); }
-MacAddress mac(const char* text) { return *MacAddress::parse(text); }
 
 const MacAddress kOwn = mac("02:00:00:00:00:01");
 const MacAddress kLab = mac("52:54:00:aa:bb:01");

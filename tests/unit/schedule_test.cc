@@ -11,6 +11,7 @@
 
 #include "custode/core/schedule.h"
 #include "netconf_cli_support.h"
+#include "support/temp_dir.h"
 
 using namespace custode;
 namespace chr = std::chrono;
@@ -74,7 +75,8 @@ TEST_CASE("the timer starts at each distinct window start", "[schedule]") {
 }
 
 TEST_CASE("the install step writes the units with the example netconf's windows", "[schedule][install]") {
-    const auto dest = std::filesystem::temp_directory_path() / ("custode-install-" + std::to_string(::getpid()));
+    const custode::testing::TempDir scratch("custode-install");
+    const auto& dest = scratch.path();
     const std::string source = CUSTODE_SOURCE_DIR;
     const auto run = custode::testing::run_shell(source + "/dist/install.sh --destdir " + dest.string() + " --binary " +
                                                  CUSTODE_BINARY + " --netconf " + source + "/netconf 2>&1");
@@ -89,12 +91,12 @@ TEST_CASE("the install step writes the units with the example netconf's windows"
     CHECK(unit.find("ExecStart=/usr/local/bin/custode --netconf " + source + "/netconf maintain --scheduled") !=
           std::string::npos);
     CHECK(std::filesystem::exists(dest / "usr/local/bin/custode"));
-    std::filesystem::remove_all(dest);
 }
 
 TEST_CASE("maintain --scheduled takes no client outside its window — a missing SSH key is a usage error", "[schedule][cli]") {
     namespace fs = std::filesystem;
-    const auto dir = fs::temp_directory_path() / ("custode-scheduled-" + std::to_string(::getpid()));
+    const custode::testing::TempDir scratch("custode-scheduled");
+    const auto& dir = scratch.path();
     fs::create_directories(dir / "clients");
     // A window that opens two hours from now and closes an hour later.
     const std::time_t now = std::time(nullptr);
@@ -122,5 +124,4 @@ TEST_CASE("maintain --scheduled takes no client outside its window — a missing
     const auto no_identity = custode::testing::run_custode("--netconf " + dir.string() + " maintain --all", true);
     CHECK(no_identity.exit_code == 2);
     CHECK_THAT(no_identity.output, Catch::Contains("ssh.identity") && Catch::Contains("no such file"));
-    fs::remove_all(dir);
 }

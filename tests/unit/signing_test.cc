@@ -2,23 +2,19 @@
 /// interoperability with Debian's minisign binary, and the keygen/verify CLI.
 
 #include <catch2/catch.hpp>
-#include <cstring>
-#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <spawn.h>
 #include <sodium.h>
 #include <sstream>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "custode/core/error.h"
 #include "custode/os/signing.h"
 #include "netconf_cli_support.h"
-
-extern char** environ;
+#include "support/process.h"
+#include "support/temp_dir.h"
 
 namespace {
 
@@ -26,28 +22,8 @@ namespace fs = std::filesystem;
 using namespace custode::os;
 using custode::UsageError;
 using custode::testing::run_custode;
-
-/// A fresh directory under /tmp, removed with everything in it.
-class TempDir {
-public:
-    TempDir() {
-        std::string name = (fs::temp_directory_path() / "custode-signing-XXXXXX").string();
-        if (!::mkdtemp(name.data())) throw std::runtime_error("mkdtemp failed");
-        path_ = name;
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        fs::remove_all(path_, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    fs::path operator/(const std::string& name) const { return path_ / name; }
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
+using custode::testing::run_program;
+using custode::testing::TempDir;
 
 std::string read_file(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
@@ -67,40 +43,9 @@ unsigned mode_of(const fs::path& path) {
     return info.st_mode & 07777;
 }
 
-struct ProgramRun {
-    int exit_code = -1;
-    std::string output;  ///< stdout and stderr
-};
-
-/// Runs a program without a shell (stdin /dev/null, output captured in `dir`).
-ProgramRun run_program(const std::vector<std::string>& argv, const TempDir& dir) {
-    const auto output = dir / "program-output";
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
-    std::vector<char*> args;
-    for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-    args.push_back(nullptr);
-    pid_t pid = 0;
-    ProgramRun run;
-    const int error = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (error != 0) {
-        run.output = std::string("spawn failed: ") + std::strerror(error);
-        return run;
-    }
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    if (WIFEXITED(status)) run.exit_code = WEXITSTATUS(status);
-    run.output = read_file(output);
-    return run;
-}
-
 /// CI installs minisign (dev.sh); a missing binary fails the test, never skips it.
-void require_minisign(const TempDir& dir) {
-    const auto version = run_program({"minisign", "-v"}, dir);
+void require_minisign() {
+    const auto version = run_program({"minisign", "-v"});
     INFO("minisign must be installed: apt-get install minisign (dev.sh installs it); got: " << version.output);
     REQUIRE(version.exit_code == 0);
 }
@@ -362,7 +307,7 @@ TEST_CASE("loading a missing key names the file", "[signing]") {
 
 TEST_CASE("minisign -V accepts custode's signature and rejects a one-byte change", "[signing][minisign]") {
     TempDir dir;
-    require_minisign(dir);
+    require_minisign();
     const auto key = SecretKey::generate();
     save_key_pair(key, dir / "proof.key", Overwrite::refuse);
     write_file(dir / "report.json", report);
@@ -370,40 +315,40 @@ TEST_CASE("minisign -V accepts custode's signature and rejects a one-byte change
     const auto pub = (dir / "proof.key.pub").string();
     const auto file = (dir / "report.json").string();
 
-    const auto good = run_program({"minisign", "-V", "-p", pub, "-m", file}, dir);
+    const auto good = run_program({"minisign", "-V", "-p", pub, "-m", file});
     INFO(good.output);
     CHECK(good.exit_code == 0);
     CHECK_THAT(good.output, Catch::Contains("Trusted comment: report r-1 time 1714593600"));
     /// -H: minisign insists on the prehashed form, which custode always writes.
-    CHECK(run_program({"minisign", "-V", "-H", "-p", pub, "-m", file}, dir).exit_code == 0);
+    CHECK(run_program({"minisign", "-V", "-H", "-p", pub, "-m", file}).exit_code == 0);
     /// And with the key on the command line (the one-line form).
-    CHECK(run_program({"minisign", "-V", "-P", key.public_key().base64(), "-m", file}, dir).exit_code == 0);
+    CHECK(run_program({"minisign", "-V", "-P", key.public_key().base64(), "-m", file}).exit_code == 0);
 
     std::string changed = report;
     changed[5] = static_cast<char>(changed[5] ^ 0x01);
     write_file(dir / "report.json", changed);
-    const auto bad = run_program({"minisign", "-V", "-p", pub, "-m", file}, dir);
+    const auto bad = run_program({"minisign", "-V", "-p", pub, "-m", file});
     CHECK(bad.exit_code == 1);
     CHECK_THAT(bad.output, Catch::Contains("verification failed"));
 
     write_file(dir / "report.json", report);
     save_key_pair(SecretKey::generate(), dir / "other.key", Overwrite::refuse);
-    const auto other = run_program({"minisign", "-V", "-p", (dir / "other.key.pub").string(), "-m", file}, dir);
+    const auto other = run_program({"minisign", "-V", "-p", (dir / "other.key.pub").string(), "-m", file});
     CHECK(other.exit_code == 1);
     CHECK_THAT(other.output, Catch::Contains("key id"));
 }
 
 TEST_CASE("custode verifies what minisign -S signs with a minisign -G -W key", "[signing][minisign]") {
     TempDir dir;
-    require_minisign(dir);
+    require_minisign();
     const auto pub = (dir / "m.pub").string();
     const auto secret = (dir / "m.key").string();
     const auto file = (dir / "report.json").string();
-    const auto made = run_program({"minisign", "-G", "-W", "-p", pub, "-s", secret}, dir);
+    const auto made = run_program({"minisign", "-G", "-W", "-p", pub, "-s", secret});
     INFO(made.output);
     REQUIRE(made.exit_code == 0);
     write_file(file, report);
-    REQUIRE(run_program({"minisign", "-S", "-s", secret, "-m", file, "-t", "signed by minisign"}, dir).exit_code == 0);
+    REQUIRE(run_program({"minisign", "-S", "-s", secret, "-m", file, "-t", "signed by minisign"}).exit_code == 0);
 
     const auto key = load_public_key(pub);
     const auto result = verify(report, read_file(file + ".minisig"), key);
@@ -415,7 +360,7 @@ TEST_CASE("custode verifies what minisign -S signs with a minisign -G -W key", "
     CHECK(verify(changed, read_file(file + ".minisig"), key).verdict == SignatureVerdict::signature_mismatch);
 
     /// Legacy (-l, not prehashed) signatures verify too, as minisign -V accepts them.
-    REQUIRE(run_program({"minisign", "-S", "-l", "-s", secret, "-m", file, "-t", "legacy"}, dir).exit_code == 0);
+    REQUIRE(run_program({"minisign", "-S", "-l", "-s", secret, "-m", file, "-t", "legacy"}).exit_code == 0);
     const auto legacy = verify(report, read_file(file + ".minisig"), key);
     CHECK(legacy.ok());
     CHECK_FALSE(legacy.prehashed);
@@ -428,13 +373,13 @@ TEST_CASE("custode verifies what minisign -S signs with a minisign -G -W key", "
 
 TEST_CASE("minisign -S signs with custode's secret key file", "[signing][minisign]") {
     TempDir dir;
-    require_minisign(dir);
+    require_minisign();
     const auto key = SecretKey::generate();
     save_key_pair(key, dir / "proof.key", Overwrite::refuse);
     const auto file = (dir / "report.json").string();
     write_file(file, report);
     const auto signed_run =
-        run_program({"minisign", "-S", "-s", (dir / "proof.key").string(), "-m", file, "-t", "tc"}, dir);
+        run_program({"minisign", "-S", "-s", (dir / "proof.key").string(), "-m", file, "-t", "tc"});
     INFO(signed_run.output);
     REQUIRE(signed_run.exit_code == 0);
     CHECK(verify(report, read_file(file + ".minisig"), key.public_key()).ok());

@@ -13,32 +13,14 @@
 #include "custode/os/inventory_store.h"
 #include "custode/os/sqlite.h"
 #include "custode/os/state_store.h"
+#include "support/temp_dir.h"
 
 using namespace custode;
 using namespace custode::os;
+using custode::testing::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
-
-/// A fresh directory under /tmp, removed with everything in it.
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = "/tmp/custode-state-test-XXXXXX";
-        if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-        path_ = pattern;
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        fs::remove_all(path_, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    fs::path operator/(const std::string& name) const { return path_ / name; }
-
-private:
-    fs::path path_;
-};
 
 std::string query_text(const StateStore& store, const std::string& sql) {
     auto statement = store.prepare(sql);

@@ -1,4 +1,4 @@
-#include "testbed/process.h"
+#include "support/process.h"
 
 #include <cerrno>
 #include <fcntl.h>
@@ -7,13 +7,14 @@
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <utility>
 
 #include "custode/core/error.h"
-#include "testbed/programs.h"
+#include "support/programs.h"
 
 extern char** environ;
 
-namespace custode::testbed {
+namespace custode::testing {
 namespace {
 
 /// Closes the descriptor it holds; -1 means none.
@@ -23,9 +24,18 @@ public:
     explicit Fd(int fd) : fd_(fd) {}
     Fd(const Fd&) = delete;
     Fd& operator=(const Fd&) = delete;
+    Fd(Fd&& other) noexcept : fd_(other.release()) {}
+    Fd& operator=(Fd&& other) noexcept {
+        if (this != &other) {
+            reset();
+            fd_ = other.release();
+        }
+        return *this;
+    }
     ~Fd() { reset(); }
 
     int get() const { return fd_; }
+    int release() { return std::exchange(fd_, -1); }
     void reset() {
         if (fd_ >= 0) ::close(fd_);
         fd_ = -1;
@@ -58,19 +68,41 @@ private:
     posix_spawn_file_actions_t actions_;
 };
 
+/// argv as exec wants it: pointers into the strings, ending in nullptr.
+std::vector<char*> exec_args(const std::vector<std::string>& argv) {
+    std::vector<char*> args;
+    for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+    args.push_back(nullptr);
+    return args;
+}
+
+/// posix_spawnp with `actions`; a program not installed fails naming its package.
+pid_t spawn(const std::vector<std::string>& argv, FileActions& actions, char* const* envp) {
+    auto args = exec_args(argv);
+    pid_t pid = 0;
+    const int error = posix_spawnp(&pid, args[0], actions.get(), nullptr, args.data(), envp);
+    if (error == ENOENT) throw SystemError("posix_spawnp " + argv[0], error, missing_program_message(argv[0]));
+    if (error != 0) throw SystemError("posix_spawnp " + argv[0], error, "");
+    return pid;
+}
+
 pid_t spawn(const std::vector<std::string>& argv, const Pipe& in, const Pipe& out) {
     FileActions actions;
     posix_spawn_file_actions_adddup2(actions.get(), in.read.get(), STDIN_FILENO);
     posix_spawn_file_actions_adddup2(actions.get(), out.write.get(), STDOUT_FILENO);
     posix_spawn_file_actions_adddup2(actions.get(), out.write.get(), STDERR_FILENO);
-    std::vector<char*> args;
-    for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-    args.push_back(nullptr);
-    pid_t pid = 0;
-    const int error = posix_spawnp(&pid, args[0], actions.get(), nullptr, args.data(), environ);
-    if (error == ENOENT) throw SystemError("posix_spawnp " + argv[0], error, missing_program_message(argv[0]));
-    if (error != 0) throw SystemError("posix_spawnp " + argv[0], error, "");
-    return pid;
+    return spawn(argv, actions, environ);
+}
+
+/// This process's environment with `overrides` set ("NAME=value" strings).
+std::vector<std::string> environment_with(const std::map<std::string, std::string>& overrides) {
+    std::vector<std::string> entries;
+    for (char** entry = environ; *entry; ++entry) {
+        const std::string_view text(*entry);
+        if (!overrides.contains(std::string(text.substr(0, text.find('='))))) entries.emplace_back(text);
+    }
+    for (const auto& [name, value] : overrides) entries.push_back(name + "=" + value);
+    return entries;
 }
 
 /// Feeds `input` and drains the output at the same time, so neither side can
@@ -106,8 +138,7 @@ int wait_for(pid_t pid) {
     while (::waitpid(pid, &status, 0) < 0) {
         if (errno != EINTR) throw SystemError("waitpid", errno, "");
     }
-    if (WIFEXITED(status)) return WEXITSTATUS(status);
-    return 128 + WTERMSIG(status);
+    return exit_code_of(status);
 }
 
 /// A write to a child that died must fail with EPIPE, not kill the test.
@@ -141,6 +172,8 @@ std::string run_checked(const std::vector<std::string>& argv, std::string_view i
     return std::move(result.output);
 }
 
+CommandResult run_shell(const std::string& command) { return run_program({"sh", "-c", command}); }
+
 std::string join_argv(const std::vector<std::string>& argv) {
     std::string text;
     for (const auto& arg : argv) {
@@ -150,4 +183,39 @@ std::string join_argv(const std::vector<std::string>& argv) {
     return text;
 }
 
-}  // namespace custode::testbed
+StartedProgram start_program(const std::vector<std::string>& argv, const StartOptions& options) {
+    if (argv.empty()) throw SystemError("start_program", EINVAL, "empty argv");
+    FileActions actions;
+    posix_spawn_file_actions_addopen(actions.get(), STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    Pipe out;
+    if (options.stdout_file.empty()) {
+        out = make_pipe();
+        posix_spawn_file_actions_adddup2(actions.get(), out.write.get(), STDOUT_FILENO);
+    } else {
+        posix_spawn_file_actions_addopen(actions.get(), STDOUT_FILENO, options.stdout_file.c_str(),
+                                         O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    }
+    if (!options.stderr_file.empty()) {
+        posix_spawn_file_actions_addopen(actions.get(), STDERR_FILENO, options.stderr_file.c_str(),
+                                         O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    }
+    StartedProgram started;
+    if (options.environment.empty()) {
+        started.pid = spawn(argv, actions, environ);
+    } else {
+        auto entries = environment_with(options.environment);
+        started.pid = spawn(argv, actions, exec_args(entries).data());
+    }
+    if (out.read.get() >= 0) {
+        out.write.reset();
+        started.output = out.read.release();
+    }
+    return started;
+}
+
+int exit_code_of(int status) {
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    return 128 + WTERMSIG(status);
+}
+
+}  // namespace custode::testing

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace custode::testbed {
+namespace custode::testing {
 
 /// The Debian package that ships `program` (as dev.sh installs it), if known.
 std::optional<std::string_view> debian_package_of(std::string_view program);
@@ -22,4 +22,4 @@ std::string missing_program_message(std::string_view program);
 /// Throws SystemError with missing_program_message() for the first program not found.
 void require_programs(std::initializer_list<std::string_view> programs);
 
-}  // namespace custode::testbed
+}  // namespace custode::testing

@@ -1,4 +1,4 @@
-#include "testbed/programs.h"
+#include "support/programs.h"
 
 #include <array>
 #include <cstdlib>
@@ -8,7 +8,7 @@
 
 #include "custode/core/error.h"
 
-namespace custode::testbed {
+namespace custode::testing {
 namespace {
 
 /// Keep in step with DEMO_PACKAGES and TEST_PACKAGES in dev.sh.
@@ -71,4 +71,4 @@ void require_programs(std::initializer_list<std::string_view> programs) {
         if (!find_program(program)) throw SystemError(std::string(program), 0, missing_program_message(program));
 }
 
-}  // namespace custode::testbed
+}  // namespace custode::testing

@@ -1,0 +1,24 @@
+#include "support/temp_dir.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <string>
+#include <system_error>
+
+#include "custode/core/error.h"
+
+namespace custode::testing {
+
+TempDir::TempDir(std::string_view tag) {
+    std::string pattern = (std::filesystem::temp_directory_path() / (std::string(tag) + "-XXXXXX")).string();
+    if (::mkdtemp(pattern.data()) == nullptr) throw SystemError("mkdtemp " + pattern, errno, "");
+    path_ = pattern;
+}
+
+TempDir::~TempDir() {
+    if (keep_) return;
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+}
+
+}  // namespace custode::testing
