@@ -91,7 +91,12 @@ public:
         const auto arp = parse_arp(frame);
         if (!arp || arp->op != ArpPacket::Op::request) return;
         const int number = ++requests_for_[arp->target_ip];
-        for (auto& responder : responders_[arp->target_ip]) schedule_reply(*arp, responder, number);
+        // As on the wire: a host sees a request sent to the broadcast address
+        // or to its own MAC, never one sent to another MAC.
+        const MacAddress destination(MacAddress::Bytes{frame[0], frame[1], frame[2], frame[3], frame[4], frame[5]});
+        for (auto& responder : responders_[arp->target_ip])
+            if (destination == MacAddress::broadcast() || destination == responder.mac)
+                schedule_reply(*arp, responder, number);
     }
 
     std::optional<os::ReceivedFrame> receive(os::Clock::time_point deadline) override {

@@ -244,6 +244,20 @@ TEST_CASE("the probe loop on the fake packet I/O", "[isolation]") {
         CHECK(run.end - run.start >= 2500ms);
         CHECK(run.end - run.start < 3s);
     }
+    SECTION("unicast ARP probes are addressed to each target's own MAC") {
+        bench.run();
+        int unicast = 0;
+        for (const auto& sent : bench.io.sent()) {
+            const auto arp = parse_arp(sent.bytes);
+            if (!arp || arp->op != ArpPacket::Op::request) continue;
+            const auto& b = sent.bytes;
+            const MacAddress destination(MacAddress::Bytes{b[0], b[1], b[2], b[3], b[4], b[5]});
+            if (destination == MacAddress::broadcast()) continue;
+            ++unicast;
+            CHECK(destination == (arp->target_ip == ip("192.168.1.5") ? kLab : kLabGw));
+        }
+        CHECK(unicast == 2 * bench.plan.settings.arp_unicast_rounds);  // both targets have a known MAC
+    }
     SECTION("the lab answers ARP only (ICMP and TCP dropped): not isolated, the responder's MAC recorded") {
         bench.io.answer(ip("192.168.1.5"), kLab, 4ms);
         const auto run = bench.run();
