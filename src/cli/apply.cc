@@ -6,7 +6,7 @@
 #include "custode/cli/link_output.h"
 
 namespace custode::cli {
-namespace {
+namespace apply_cmd {
 
 void declare(CommandOptions& options) {
     options.named.add_options()
@@ -26,10 +26,11 @@ int run(const GlobalOptions& global, const po::variables_map& values) {
     return to_int(exit_code_for(outcomes, false));
 }
 
-}  // namespace
+}  // namespace apply_cmd
 
 Command apply_command() {
-    return {"apply", "[CLIENT...] [--dry-run] [--prune] [--wait]", "make the live system match netconf", declare, run};
+    return {"apply", "[CLIENT...] [--dry-run] [--prune] [--wait]", "make the live system match netconf",
+            apply_cmd::declare, apply_cmd::run};
 }
 
 }  // namespace custode::cli

@@ -15,7 +15,7 @@
 #include "custode/core/exit_code.h"
 
 namespace custode::cli {
-namespace {
+namespace disconnect_cmd {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -101,11 +101,11 @@ int run(const GlobalOptions& global, const po::variables_map& values) {
     return to_int(code);
 }
 
-}  // namespace
+}  // namespace disconnect_cmd
 
 Command disconnect_command() {
     return {"disconnect", "CLIENT [--targets FILE] [--wait]", "baseline, tear down, lab-side proof (signed record)",
-            declare, run};
+            disconnect_cmd::declare, disconnect_cmd::run};
 }
 
 }  // namespace custode::cli

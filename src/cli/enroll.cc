@@ -16,7 +16,7 @@
 #include "custode/core/exit_code.h"
 
 namespace custode::cli {
-namespace {
+namespace enroll_cmd {
 
 void declare(CommandOptions& options) {
     options.named.add_options()
@@ -81,11 +81,12 @@ int run(const GlobalOptions& global, const po::variables_map& values) {
     return to_int(ok ? ExitCode::ok : ExitCode::problem);
 }
 
-}  // namespace
+}  // namespace enroll_cmd
 
 Command enroll_command() {
     return {"enroll", "CLIENT [HOST...] [--port N] [--replace] [--timeout SECONDS]",
-            "record the SSH host keys of the client's PCs, showing fingerprints", declare, run};
+            "record the SSH host keys of the client's PCs, showing fingerprints",
+            enroll_cmd::declare, enroll_cmd::run};
 }
 
 }  // namespace custode::cli

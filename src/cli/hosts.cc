@@ -11,7 +11,7 @@
 #include "custode/core/exit_code.h"
 
 namespace custode::cli {
-namespace {
+namespace hosts_cmd {
 
 void declare(CommandOptions& options) {
     options.named.add_options()("client", po::value<std::string>()->value_name("CLIENT")->required(), "the client");
@@ -49,10 +49,11 @@ int run(const GlobalOptions& global, const po::variables_map& values) {
     return to_int(ExitCode::ok);
 }
 
-}  // namespace
+}  // namespace hosts_cmd
 
 Command hosts_command() {
-    return {"hosts", "CLIENT", "the inventory: name, ip, mac, vendor, first/last seen", declare, run};
+    return {"hosts", "CLIENT", "the inventory: name, ip, mac, vendor, first/last seen",
+            hosts_cmd::declare, hosts_cmd::run};
 }
 
 }  // namespace custode::cli

@@ -16,7 +16,7 @@
 #include "custode/core/utc_time.h"
 
 namespace custode::cli {
-namespace {
+namespace isolation_check_cmd {
 
 namespace fs = std::filesystem;
 
@@ -138,12 +138,13 @@ int run(const GlobalOptions& global, const po::variables_map& values) {
     return to_int(code);
 }
 
-}  // namespace
+}  // namespace isolation_check_cmd
 
 Command isolation_check_command() {
     return {"isolation-check",
             "--interface IF (--targets FILE | --target IP[@MAC]...) [--control IP] [--key FILE] [--out FILE]",
-            "client side: prove the lab is unreachable, in a signed report", declare, run};
+            "client side: prove the lab is unreachable, in a signed report",
+            isolation_check_cmd::declare, isolation_check_cmd::run};
 }
 
 }  // namespace custode::cli

@@ -11,7 +11,7 @@
 #include "custode/core/exit_code.h"
 
 namespace custode::cli {
-namespace {
+namespace keygen_cmd {
 
 void declare(CommandOptions& options) {
     options.named.add_options()
@@ -57,11 +57,11 @@ int run(const GlobalOptions& global, const po::variables_map& values) {
     return to_int(ExitCode::ok);
 }
 
-}  // namespace
+}  // namespace keygen_cmd
 
 Command keygen_command() {
     return {"keygen", "[--out FILE] [--force]", "create the signing key pair (FILE secret, FILE.pub public; minisign formats)",
-            declare, run};
+            keygen_cmd::declare, keygen_cmd::run};
 }
 
 }  // namespace custode::cli

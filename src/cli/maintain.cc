@@ -17,7 +17,7 @@
 #include "custode/core/schedule.h"
 
 namespace custode::cli {
-namespace {
+namespace maintain_cmd {
 
 namespace fs = std::filesystem;
 
@@ -141,11 +141,11 @@ int run(const GlobalOptions& global, const po::variables_map& values) {
     return to_int(record.ok() ? ExitCode::ok : ExitCode::problem);
 }
 
-}  // namespace
+}  // namespace maintain_cmd
 
 Command maintain_command() {
     return {"maintain", "[CLIENT...|--all|--scheduled] [--tasks LIST] [--dry-run]",
-            "the nightly run: wake, maintain over SSH, shut down, report", declare, run};
+            "the nightly run: wake, maintain over SSH, shut down, report", maintain_cmd::declare, maintain_cmd::run};
 }
 
 }  // namespace custode::cli

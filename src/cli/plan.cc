@@ -6,7 +6,7 @@
 #include "custode/cli/link_output.h"
 
 namespace custode::cli {
-namespace {
+namespace plan_cmd {
 
 void declare(CommandOptions& options) {
     options.named.add_options()
@@ -23,10 +23,11 @@ int run(const GlobalOptions& global, const po::variables_map& values) {
     return to_int(exit_code_for(outcomes, true));
 }
 
-}  // namespace
+}  // namespace plan_cmd
 
 Command plan_command() {
-    return {"plan", "[CLIENT...] [--prune]", "show what apply would change, per client and attribute", declare, run};
+    return {"plan", "[CLIENT...] [--prune]", "show what apply would change, per client and attribute",
+            plan_cmd::declare, plan_cmd::run};
 }
 
 }  // namespace custode::cli

@@ -5,7 +5,7 @@
 #include "custode/cli/link_output.h"
 
 namespace custode::cli {
-namespace {
+namespace remove_cmd {
 
 void declare(CommandOptions& options) {
     options.named.add_options()
@@ -24,11 +24,11 @@ int run(const GlobalOptions& global, const po::variables_map& values) {
     return to_int(exit_code_for(outcomes, false));
 }
 
-}  // namespace
+}  // namespace remove_cmd
 
 Command remove_command() {
-    return {"remove", "CLIENT [--dry-run] [--wait]", "tear down a client's circuit, bridge and namespace", declare,
-            run};
+    return {"remove", "CLIENT [--dry-run] [--wait]", "tear down a client's circuit, bridge and namespace", remove_cmd::declare,
+            remove_cmd::run};
 }
 
 }  // namespace custode::cli

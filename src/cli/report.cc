@@ -14,7 +14,7 @@
 #include "custode/core/run_record_json.h"
 
 namespace custode::cli {
-namespace {
+namespace report_cmd {
 
 void declare(CommandOptions& options) {
     options.named.add_options()("run", po::value<std::string>()->value_name("RUN")->required(),
@@ -98,11 +98,12 @@ int run(const GlobalOptions& global, const po::variables_map& values) {
     return to_int(ExitCode::ok);
 }
 
-}  // namespace
+}  // namespace report_cmd
 
 Command report_command() {
     return {"report", "RUN [--html FILE] [--metrics FILE]",
-            "a run's report: text, --json, an HTML page for a phone, node_exporter metrics", declare, run};
+            "a run's report: text, --json, an HTML page for a phone, node_exporter metrics",
+            report_cmd::declare, report_cmd::run};
 }
 
 }  // namespace custode::cli

@@ -11,7 +11,7 @@
 #include "custode/core/exit_code.h"
 
 namespace custode::cli {
-namespace {
+namespace runs_cmd {
 
 void declare(CommandOptions& options) {
     options.named.add_options()("client", po::value<std::string>()->value_name("CLIENT"),
@@ -71,11 +71,11 @@ int run(const GlobalOptions& global, const po::variables_map& values) {
     return to_int(ExitCode::ok);
 }
 
-}  // namespace
+}  // namespace runs_cmd
 
 Command runs_command() {
-    return {"runs", "[CLIENT] [--limit N]", "run history: newest first, with status and totals (* dry run)", declare,
-            run};
+    return {"runs", "[CLIENT] [--limit N]", "run history: newest first, with status and totals (* dry run)", runs_cmd::declare,
+            runs_cmd::run};
 }
 
 }  // namespace custode::cli

@@ -13,7 +13,7 @@
 #include "custode/core/exit_code.h"
 
 namespace custode::cli {
-namespace {
+namespace scan_cmd {
 
 void declare(CommandOptions& options) {
     options.named.add_options()
@@ -132,10 +132,11 @@ int run(const GlobalOptions& global, const po::variables_map& values) {
     return to_int(code);
 }
 
-}  // namespace
+}  // namespace scan_cmd
 
 Command scan_command() {
-    return {"scan", "[CLIENT...|--all]", "ARP discovery on each client LAN; updates the inventory", declare, run};
+    return {"scan", "[CLIENT...|--all]", "ARP discovery on each client LAN; updates the inventory",
+            scan_cmd::declare, scan_cmd::run};
 }
 
 }  // namespace custode::cli

@@ -11,7 +11,7 @@
 #include "custode/core/exit_code.h"
 
 namespace custode::cli {
-namespace {
+namespace status_cmd {
 
 void declare(CommandOptions& options) {
     options.named.add_options()
@@ -74,11 +74,11 @@ int run(const GlobalOptions& global, const po::variables_map& values) {
     return to_int(all_in_sync ? ExitCode::ok : ExitCode::problem);
 }
 
-}  // namespace
+}  // namespace status_cmd
 
 Command status_command() {
-    return {"status", "[CLIENT...]", "per client: namespace, circuit, bridge, carrier, address, counters, last scan and run", declare,
-            run};
+    return {"status", "[CLIENT...]", "per client: namespace, circuit, bridge, carrier, address, counters, last scan and run", status_cmd::declare,
+            status_cmd::run};
 }
 
 }  // namespace custode::cli

@@ -10,7 +10,7 @@
 #include "custode/core/exit_code.h"
 
 namespace custode::cli {
-namespace {
+namespace validate_cmd {
 
 /// The circuit in a few words: "trunk eth1 vlan 101".
 std::string describe_link(const LinkSpec& link) {
@@ -105,10 +105,10 @@ int run(const GlobalOptions& global, const po::variables_map&) {
     return to_int(load.ok() ? ExitCode::ok : ExitCode::usage);
 }
 
-}  // namespace
+}  // namespace validate_cmd
 
 Command validate_command() {
-    return {"validate", "", "parse and check every netconf file, across files too", nullptr, run};
+    return {"validate", "", "parse and check every netconf file, across files too", nullptr, validate_cmd::run};
 }
 
 }  // namespace custode::cli

@@ -13,7 +13,7 @@
 #include "custode/core/exit_code.h"
 
 namespace custode::cli {
-namespace {
+namespace verify_cmd {
 
 namespace fs = std::filesystem;
 
@@ -78,11 +78,11 @@ int run(const GlobalOptions& global, const po::variables_map& values) {
     return to_int(exit_code_for(check));
 }
 
-}  // namespace
+}  // namespace verify_cmd
 
 Command verify_command() {
     return {"verify", "REPORT [--pubkey FILE] [--signature FILE]", "check a signed report (minisign format)",
-            declare, run};
+            verify_cmd::declare, verify_cmd::run};
 }
 
 }  // namespace custode::cli

@@ -15,7 +15,7 @@
 #include "custode/core/exit_code.h"
 
 namespace custode::cli {
-namespace {
+namespace wake_cmd {
 
 void declare(CommandOptions& options) {
     options.named.add_options()
@@ -75,10 +75,11 @@ int run(const GlobalOptions& global, const po::variables_map& values) {
     return to_int(all_woke ? ExitCode::ok : ExitCode::problem);
 }
 
-}  // namespace
+}  // namespace wake_cmd
 
 Command wake_command() {
-    return {"wake", "CLIENT HOST...|--all [--wait SECONDS]", "Wake-on-LAN, then confirm each host is up", declare, run};
+    return {"wake", "CLIENT HOST...|--all [--wait SECONDS]", "Wake-on-LAN, then confirm each host is up",
+            wake_cmd::declare, wake_cmd::run};
 }
 
 }  // namespace custode::cli

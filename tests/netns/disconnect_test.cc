@@ -28,18 +28,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string read_file(const fs::path& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-json link(const std::string& ns, const std::string& name) {
-    for (const auto& l : json::parse(run_checked({"ip", "-n", ns, "-d", "-j", "link", "show"})))
-        if (l.value("ifname", "") == name) return l;
-    return nullptr;
-}
 
 json check_named(const json& document, const std::string& name) {
     for (const auto& check : document.at("checks"))
@@ -87,7 +75,7 @@ TEST_CASE("disconnect: baseline, teardown, clean checks and a signed record", "[
     Provisioned lab("disc-clean");
     const auto custode = lab.custode();
     REQUIRE(custode({"keygen", "--out", (lab.netconf / "proof.key").string()}).exit_code == 0);
-    const auto bridge_mac = link(lab.client_ns(), "br0").at("address").get<std::string>();
+    const auto bridge_mac = ip_link(lab.client_ns(), "br0").at("address").get<std::string>();
     const auto targets_path = lab.dir.path() / "out" / "acme-targets.json";
     fs::create_directories(targets_path.parent_path());
 
@@ -114,7 +102,7 @@ TEST_CASE("disconnect: baseline, teardown, clean checks and a signed record", "[
 
     // Torn down: namespace gone, the port back in the gateway, unmarked, down.
     CHECK_FALSE(namespace_exists(lab.client_ns()));
-    const auto port = link(lab.tb.gateway(), "p-acme");
+    const auto port = ip_link(lab.tb.gateway(), "p-acme");
     REQUIRE_FALSE(port.is_null());
     CHECK(port.value("ifalias", "") == "");
     CHECK(port.value("master", "") == "");

@@ -104,12 +104,6 @@ int count_replies(os::PacketIo& io, Ipv4Address target, int count, Clock::durati
     return replies;
 }
 
-std::string read_file(const fs::path& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 /// The site's LAN as the gateway sees it: port p-<site> up with custode's address.
 struct Lan {

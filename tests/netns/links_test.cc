@@ -40,14 +40,7 @@ namespace {
 std::string client_ns(const Testbed& tb, const Site& site) { return tb.custode_prefix() + site.name; }
 
 /// `ip -n NS -d -s -j link show`: every link of a namespace, parsed.
-json links(const std::string& ns) { return json::parse(run_checked({"ip", "-n", ns, "-d", "-s", "-j", "link", "show"})); }
 
-/// The link named `name` in `ns`, or null.
-json link(const std::string& ns, const std::string& name) {
-    for (const auto& l : links(ns))
-        if (l.value("ifname", "") == name) return l;
-    return nullptr;
-}
 
 std::string alias_of(const json& l) { return l.value("ifalias", ""); }
 std::string master_of(const json& l) { return l.value("master", ""); }
@@ -65,14 +58,14 @@ std::uint64_t rx_packets(const json& l) { return l["stats64"]["rx"]["packets"].g
 /// name -> alias of every link in `ns`.
 std::map<std::string, std::string> names_and_aliases(const std::string& ns) {
     std::map<std::string, std::string> out;
-    for (const auto& l : links(ns)) out[l["ifname"].get<std::string>()] = alias_of(l);
+    for (const auto& l : ip_links(ns)) out[l["ifname"].get<std::string>()] = alias_of(l);
     return out;
 }
 
 /// name -> ifindex of every link in `ns`.
 std::map<std::string, int> indexes(const std::string& ns) {
     std::map<std::string, int> out;
-    for (const auto& l : links(ns)) out[l["ifname"].get<std::string>()] = l["ifindex"].get<int>();
+    for (const auto& l : ip_links(ns)) out[l["ifname"].get<std::string>()] = l["ifindex"].get<int>();
     return out;
 }
 
@@ -111,13 +104,13 @@ void check_provisioned(const Testbed& tb, const Site& site, const std::string& c
     const auto ns = client_ns(tb, site);
     INFO("client " << site.name << " in " << ns);
     REQUIRE(namespace_exists(ns));
-    const json circuit = link(ns, "circuit");
+    const json circuit = ip_link(ns, "circuit");
     REQUIRE_FALSE(circuit.is_null());
     CHECK(master_of(circuit) == "br0");
     CHECK(alias_of(circuit) == circuit_alias);
     CHECK(kind_of(circuit) == circuit_kind);
     CHECK(admin_up(circuit));
-    const json bridge = link(ns, "br0");
+    const json bridge = ip_link(ns, "br0");
     REQUIRE_FALSE(bridge.is_null());
     CHECK(kind_of(bridge) == "bridge");
     CHECK(alias_of(bridge) == "custode:" + site.name);
@@ -162,7 +155,7 @@ TEST_CASE("links: a port client is provisioned end to end", "[links]") {
     REQUIRE(applied.exit_code == 0);
     check_provisioned(tb, acme, port_alias(acme), "veth");
     /// The port went into the client's namespace: the gateway no longer has it.
-    CHECK(link(tb.gateway(), "p-acme").is_null());
+    CHECK(ip_link(tb.gateway(), "p-acme").is_null());
 }
 
 TEST_CASE("links: a vxlan client is provisioned end to end", "[links]") {
@@ -174,15 +167,15 @@ TEST_CASE("links: a vxlan client is provisioned end to end", "[links]") {
     TempDir dir;
     const auto custode = provision(tb, dir.path());
     check_provisioned(tb, bianchi, "custode:bianchi", "vxlan");
-    const json circuit = link(client_ns(tb, bianchi), "circuit");
+    const json circuit = ip_link(client_ns(tb, bianchi), "circuit");
     REQUIRE_FALSE(circuit.is_null());
     const auto& data = circuit["linkinfo"]["info_data"];
     CHECK(data.value("id", 0u) == vx.vni);
     CHECK(data.value("port", 0) == vx.port);
     CHECK(data.value("remote", "") == vx.remote.to_string());
     /// The underlay stays in the gateway, and no temporary link is left there.
-    CHECK_FALSE(link(tb.gateway(), vx.underlay).is_null());
-    CHECK(link(tb.gateway(), "c-bianchi").is_null());
+    CHECK_FALSE(ip_link(tb.gateway(), vx.underlay).is_null());
+    CHECK(ip_link(tb.gateway(), "c-bianchi").is_null());
 }
 
 TEST_CASE("links: two clients with the same subnet both work and stay apart", "[links]") {
@@ -210,12 +203,12 @@ TEST_CASE("links: two clients with the same subnet both work and stay apart", "[
     CHECK(contains(neigh(b_ns), b_host.mac.to_string()));
 
     /// While alfa pings (and ARPs for an address only beta has), beta's bridge sees nothing.
-    const auto b_rx_before = rx_packets(link(b_ns, "br0"));
-    const auto b_circuit_rx_before = rx_packets(link(b_ns, "circuit"));
+    const auto b_rx_before = rx_packets(ip_link(b_ns, "br0"));
+    const auto b_circuit_rx_before = rx_packets(ip_link(b_ns, "circuit"));
     CHECK_FALSE(ping(a_ns, b_only.ip, 800ms));
     CHECK(ping_sweep(a_ns, {a_host.ip}, 1s).size() == 1);
-    CHECK(rx_packets(link(b_ns, "br0")) == b_rx_before);
-    CHECK(rx_packets(link(b_ns, "circuit")) == b_circuit_rx_before);
+    CHECK(rx_packets(ip_link(b_ns, "br0")) == b_rx_before);
+    CHECK(rx_packets(ip_link(b_ns, "circuit")) == b_circuit_rx_before);
     CHECK(ping(b_ns, b_only.ip));
 }
 
@@ -321,7 +314,7 @@ TEST_CASE("links: a step the kernel refuses mid-apply is fully undone", "[links]
     run_checked({"ip", "-n", tb.gateway(), "link", "add", "stray", "type", "vxlan", "id", std::to_string(vx.vni),
                  "dstport", std::to_string(vx.port), "dev", vx.underlay});
     const auto gateway_before = names_and_aliases(tb.gateway());
-    const auto stray_before = link(tb.gateway(), "stray");
+    const auto stray_before = ip_link(tb.gateway(), "stray");
 
     const auto applied = custode({"apply"});
     INFO("custode output:\n" << applied.output);
@@ -335,7 +328,7 @@ TEST_CASE("links: a step the kernel refuses mid-apply is fully undone", "[links]
     auto expected = gateway_before;
     expected.erase("p-good");
     CHECK(names_and_aliases(tb.gateway()) == expected);
-    const auto stray_after = link(tb.gateway(), "stray");
+    const auto stray_after = ip_link(tb.gateway(), "stray");
     REQUIRE_FALSE(stray_after.is_null());
     CHECK(stray_after["ifindex"] == stray_before["ifindex"]);
     CHECK(alias_of(stray_after).empty());
@@ -360,14 +353,14 @@ TEST_CASE("links: an unmarked link with a clashing name is left untouched", "[li
     const auto ns = client_ns(tb, acme);
     run_checked({"ip", "netns", "add", ns});
     run_checked({"ip", "-n", ns, "link", "add", "br0", "type", "bridge"});
-    const auto before = link(ns, "br0");
+    const auto before = ip_link(ns, "br0");
     const auto gateway_before = names_and_aliases(tb.gateway());
 
     const auto applied = custode({"apply"});
     INFO("custode output:\n" << applied.output);
     CHECK(applied.exit_code == 2);
     CHECK(contains(applied.output, "br0"));
-    const auto after = link(ns, "br0");
+    const auto after = ip_link(ns, "br0");
     REQUIRE_FALSE(after.is_null());
     CHECK(after["ifindex"] == before["ifindex"]);
     CHECK(alias_of(after).empty());
@@ -488,12 +481,12 @@ TEST_CASE("links: remove gives the port back, and apply --prune removes a droppe
     /// remove: the port is back in the gateway under its own name, unmarked.
     CHECK(custode({"remove", "alfa"}).exit_code == 0);
     CHECK_FALSE(namespace_exists(client_ns(tb, a)));
-    const auto alfa_port = link(tb.gateway(), "p-alfa");
+    const auto alfa_port = ip_link(tb.gateway(), "p-alfa");
     REQUIRE_FALSE(alfa_port.is_null());
     CHECK(alias_of(alfa_port).empty());
     CHECK(master_of(alfa_port).empty());
     CHECK(namespace_exists(client_ns(tb, b)));
-    CHECK(link(tb.gateway(), "p-beta").is_null());
+    CHECK(ip_link(tb.gateway(), "p-beta").is_null());
 
     /// prune: beta's file is gone; alfa (still in netconf) comes back, gamma is untouched.
     fs::remove(dir.path() / "clients" / "beta.toml");
@@ -504,7 +497,7 @@ TEST_CASE("links: remove gives the port back, and apply --prune removes a droppe
     INFO("custode output:\n" << pruned.output);
     CHECK(pruned.exit_code == 0);
     CHECK_FALSE(namespace_exists(client_ns(tb, b)));
-    const auto beta_port = link(tb.gateway(), "p-beta");
+    const auto beta_port = ip_link(tb.gateway(), "p-beta");
     REQUIRE_FALSE(beta_port.is_null());
     CHECK(alias_of(beta_port).empty());
     CHECK(indexes(client_ns(tb, c)) == gamma_indexes);
@@ -556,7 +549,7 @@ TEST_CASE("links: a lab port joins the client's bridge with BPDU guard and root 
     INFO("custode output:\n" << applied.output);
     REQUIRE(applied.exit_code == 0);
     const auto ns = client_ns(tb, acme);
-    const json port = link(ns, "lab0");
+    const json port = ip_link(ns, "lab0");
     REQUIRE_FALSE(port.is_null());
     CHECK(master_of(port) == "br0");
     CHECK(alias_of(port) == "custode:acme port=lab0");
@@ -571,8 +564,8 @@ TEST_CASE("links: a lab port joins the client's bridge with BPDU guard and root 
     /// Dropped from netconf: the lab port goes back to the gateway, unmarked.
     edit_file(dir.path() / "clients" / "acme.toml", "lab_ports = [\"lab0\"]", "lab_ports = []");
     CHECK(custode({"apply"}).exit_code == 0);
-    CHECK(link(ns, "lab0").is_null());
-    const json back = link(tb.gateway(), "lab0");
+    CHECK(ip_link(ns, "lab0").is_null());
+    const json back = ip_link(tb.gateway(), "lab0");
     REQUIRE_FALSE(back.is_null());
     CHECK(alias_of(back).empty());
 }

@@ -282,25 +282,25 @@ TEST_CASE("benchmark: one dump of a namespace with a few links", "[netlink][benc
     REQUIRE(add_address(socket, require_link(live, "br0").index, *Ipv4Prefix::parse("192.168.1.250/24")) ==
             Creation::created);
 
-    using Clock = std::chrono::steady_clock;
+    using Steady = std::chrono::steady_clock;
     for (int i = 0; i < 20; ++i) (void)dump_namespace(socket);  // warm caches
     constexpr int dumps = 1000;
     std::size_t links = 0;
-    const auto start = Clock::now();
+    const auto start = Steady::now();
     for (int i = 0; i < dumps; ++i) links += dump_namespace(socket).links.size();
-    const auto dump_us = std::chrono::duration<double, std::micro>(Clock::now() - start).count() / dumps;
+    const auto dump_us = std::chrono::duration<double, std::micro>(Steady::now() - start).count() / dumps;
 
     constexpr int opens = 200;
     const auto fd = ns.fd();
-    const auto open_start = Clock::now();
+    const auto open_start = Steady::now();
     for (int i = 0; i < opens; ++i) (void)in_namespace(fd, [] { return NetlinkSocket(); });
-    const auto open_us = std::chrono::duration<double, std::micro>(Clock::now() - open_start).count() / opens;
+    const auto open_us = std::chrono::duration<double, std::micro>(Steady::now() - open_start).count() / opens;
 
     std::vector<const NamespaceFd*> same(opens, &fd);
     std::vector<NetlinkSocket> sockets;
-    const auto batch_start = Clock::now();
+    const auto batch_start = Steady::now();
     run_in_each_namespace(same, [&](std::size_t) { sockets.emplace_back(); });
-    const auto batch_us = std::chrono::duration<double, std::micro>(Clock::now() - batch_start).count() / opens;
+    const auto batch_us = std::chrono::duration<double, std::micro>(Steady::now() - batch_start).count() / opens;
 
     CHECK(links == dumps * 4u);  // lo, br0, circuit, peer
     CHECK(sockets.size() == opens);

@@ -33,13 +33,6 @@ double seconds_since(SteadyClock::time_point start) {
     return std::chrono::duration<double>(SteadyClock::now() - start).count();
 }
 
-std::string read_file(const std::filesystem::path& path) {
-    std::ifstream in(path);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
 /// ssh-keygen's own fingerprint of a public key file: "SHA256:...".
 std::string keygen_fingerprint(const std::filesystem::path& public_key) {
     const auto output = run_checked({"ssh-keygen", "-l", "-E", "sha256", "-f", public_key.string()});

@@ -54,6 +54,18 @@ inline nlohmann::json json_of(const std::string& output) {
     return nlohmann::json::parse(output.substr(first, last - first + 1));
 }
 
+/// The links of `ns` as `ip -d -s -j link show` lists them.
+inline nlohmann::json ip_links(const std::string& ns) {
+    return nlohmann::json::parse(run_checked({"ip", "-n", ns, "-d", "-s", "-j", "link", "show"}));
+}
+
+/// The link named `name` in `ns`, as ip_links shows it, or null.
+inline nlohmann::json ip_link(const std::string& ns, const std::string& name) {
+    for (const auto& l : ip_links(ns))
+        if (l.value("ifname", "") == name) return l;
+    return nullptr;
+}
+
 inline bool contains(const std::string& text, const std::string& part) {
     return text.find(part) != std::string::npos;
 }

@@ -4,6 +4,7 @@
 /// fails.
 
 #include <filesystem>
+#include <string>
 #include <string_view>
 
 namespace custode::testing {
@@ -26,5 +27,8 @@ private:
     std::filesystem::path path_;
     bool keep_ = false;
 };
+
+/// The whole content of a file a test made ("" when it cannot be read).
+std::string read_file(const std::filesystem::path& path);
 
 }  // namespace custode::testing

@@ -21,7 +21,7 @@ Ipv4Address host(std::uint32_t last_octets, const char* network = "192.168.0.0")
 
 Ipv4Address lan(std::uint32_t last_octet) { return host(last_octet, "192.168.1.0"); }
 
-MacAddress pc_mac(std::uint32_t n) {
+MacAddress numbered_pc_mac(std::uint32_t n) {
     return MacAddress({0x52, 0x54, 0x00, static_cast<std::uint8_t>(n >> 16), static_cast<std::uint8_t>(n >> 8),
                        static_cast<std::uint8_t>(n)});
 }
@@ -44,7 +44,7 @@ ScanPlan plan_24(std::vector<Ipv4Address> known = {}, ScanSettings settings = {}
 void add_kernel_hosts(FakePacketIo& io, std::uint32_t count, const char* network = "192.168.1.0") {
     for (std::uint32_t n = 1; n <= count; ++n) {
         if (host(n, network) == own_address.address()) continue;
-        io.answer(host(n, network), pc_mac(n), std::chrono::microseconds(1000 + (n * 7919) % 29000));
+        io.answer(host(n, network), numbered_pc_mac(n), std::chrono::microseconds(1000 + (n * 7919) % 29000));
     }
 }
 
@@ -89,7 +89,7 @@ TEST_CASE("scan: 250 hosts in a /24 are all found in a few hundred ms", "[arp_sc
                      result.requests_sent, lan_24.scan.window(), ms(lan_24.scan.timeout())));
     const auto ips = lan_24.io.requested_ips();
     CHECK(std::find(ips.begin(), ips.end(), lan(250)) == ips.end());
-    for (const auto& found : result.hosts) CHECK(found.mac == pc_mac(found.ip.value() & 0xff));
+    for (const auto& found : result.hosts) CHECK(found.mac == numbered_pc_mac(found.ip.value() & 0xff));
 }
 
 TEST_CASE("scan: a /22 with 250 live hosts finishes quickly", "[arp_scan]") {
@@ -133,7 +133,7 @@ TEST_CASE("scan: never more requests than the rate cap allows", "[arp_scan]") {
 
 TEST_CASE("scan: a lost first request is retried and the host found", "[arp_scan]") {
     Lan lan_24(plan_24());
-    lan_24.io.answer(lan(7), pc_mac(7), 2ms, /*ignored_requests=*/1);
+    lan_24.io.answer(lan(7), numbered_pc_mac(7), 2ms, /*ignored_requests=*/1);
     const auto result = lan_24.run();
     REQUIRE(result.hosts.size() == 1);
     CHECK(result.hosts[0].requests == 2);
@@ -144,8 +144,8 @@ TEST_CASE("scan: a lost first request is retried and the host found", "[arp_scan
 
 TEST_CASE("scan: a reply after the timeout is late but still finds the host", "[arp_scan]") {
     Lan lan_24(plan_24());
-    lan_24.io.answer(lan(1), pc_mac(1), 2ms);
-    lan_24.io.answer(lan(9), pc_mac(9), 150ms, 0);  // beyond the first timeout, within the retry's
+    lan_24.io.answer(lan(1), numbered_pc_mac(1), 2ms);
+    lan_24.io.answer(lan(9), numbered_pc_mac(9), 150ms, 0);  // beyond the first timeout, within the retry's
     const auto result = lan_24.run();
     REQUIRE(result.hosts.size() == 2);
     CHECK(result.late_replies >= 1);
@@ -155,20 +155,20 @@ TEST_CASE("scan: a reply after the timeout is late but still finds the host", "[
 
 TEST_CASE("scan: an IP answered by two MACs is a conflict", "[arp_scan]") {
     Lan lan_24(plan_24());
-    lan_24.io.answer(lan(30), pc_mac(30), 1ms);
-    lan_24.io.answer(lan(30), pc_mac(99), 3ms);
-    lan_24.io.answer(lan(31), pc_mac(31), 1ms);
+    lan_24.io.answer(lan(30), numbered_pc_mac(30), 1ms);
+    lan_24.io.answer(lan(30), numbered_pc_mac(99), 3ms);
+    lan_24.io.answer(lan(31), numbered_pc_mac(31), 1ms);
     const auto result = lan_24.run();
     REQUIRE(result.hosts.size() == 2);
-    CHECK(result.hosts[0].mac == pc_mac(30));
+    CHECK(result.hosts[0].mac == numbered_pc_mac(30));
     REQUIRE(result.conflicts.size() == 1);
-    CHECK(result.conflicts[0] == ScanConflict{lan(30), {pc_mac(30), pc_mac(99)}});
+    CHECK(result.conflicts[0] == ScanConflict{lan(30), {numbered_pc_mac(30), numbered_pc_mac(99)}});
 }
 
 TEST_CASE("scan: the same reply twice is a duplicate, not a conflict", "[arp_scan]") {
     Lan lan_24(plan_24());
-    lan_24.io.answer(lan(30), pc_mac(30), 1ms);
-    lan_24.io.answer(lan(30), pc_mac(30), 2ms);
+    lan_24.io.answer(lan(30), numbered_pc_mac(30), 1ms);
+    lan_24.io.answer(lan(30), numbered_pc_mac(30), 2ms);
     const auto result = lan_24.run();
     CHECK(result.hosts.size() == 1);
     CHECK(result.conflicts.empty());
@@ -177,7 +177,7 @@ TEST_CASE("scan: the same reply twice is a duplicate, not a conflict", "[arp_sca
 
 TEST_CASE("scan: known silent hosts get extra tries and more patience", "[arp_scan]") {
     Lan lan_24(plan_24({lan(21)}));
-    lan_24.io.answer(lan(1), pc_mac(1), 1ms);
+    lan_24.io.answer(lan(1), numbered_pc_mac(1), 1ms);
     const auto result = lan_24.run();
     const auto ips = lan_24.io.requested_ips();
     const ScanSettings defaults;
@@ -194,7 +194,7 @@ TEST_CASE("scan: a slow known PC is found, the same PC unknown is not", "[arp_sc
         INFO(known);
         Lan lan_24(plan_24(known ? std::vector{lan(40)} : std::vector<Ipv4Address>{}));
         add_kernel_hosts(lan_24.io, 20);
-        lan_24.io.answer(lan(40), pc_mac(40), 700ms);
+        lan_24.io.answer(lan(40), numbered_pc_mac(40), 700ms);
         const auto result = lan_24.run();
         const bool found = std::any_of(result.hosts.begin(), result.hosts.end(), [](auto& h) { return h.ip == lan(40); });
         CHECK(found == known);
@@ -216,10 +216,10 @@ TEST_CASE("scan: ignores our own frames, gratuitous ARP, requests and replies we
     Lan lan_24(plan_24());
     lan_24.io.echo_sent_frames(true);
     const auto start = lan_24.clock.now();
-    lan_24.io.inject(build_arp_reply(pc_mac(5), lan(5), MacAddress::broadcast(), lan(5)), start + 1ms);  // gratuitous
-    lan_24.io.inject(build_arp_request(pc_mac(6), lan(6), lan(250)), start + 1ms);                      // a request
-    lan_24.io.inject(build_arp_reply(pc_mac(7), lan(7), pc_mac(8), lan(8)), start + 1ms);  // to someone else
-    lan_24.io.inject(build_arp_reply(pc_mac(9), host(9, "10.0.0.0"), own_mac, lan(250)), start + 1ms);  // not a target
+    lan_24.io.inject(build_arp_reply(numbered_pc_mac(5), lan(5), MacAddress::broadcast(), lan(5)), start + 1ms);  // gratuitous
+    lan_24.io.inject(build_arp_request(numbered_pc_mac(6), lan(6), lan(250)), start + 1ms);                      // a request
+    lan_24.io.inject(build_arp_reply(numbered_pc_mac(7), lan(7), numbered_pc_mac(8), lan(8)), start + 1ms);  // to someone else
+    lan_24.io.inject(build_arp_reply(numbered_pc_mac(9), host(9, "10.0.0.0"), own_mac, lan(250)), start + 1ms);  // not a target
     lan_24.io.inject(build_arp_reply(own_mac, lan(11), own_mac, lan(250)), start + 1ms);  // our own MAC
     const auto result = lan_24.run();
     CHECK(result.hosts.empty());
@@ -229,7 +229,7 @@ TEST_CASE("scan: ignores our own frames, gratuitous ARP, requests and replies we
 TEST_CASE("scan: a reply for an IP not asked yet is ignored", "[arp_scan]") {
     ArpScan scan(plan_24(), FakeClock{}.now());
     const auto now = FakeClock{}.now();
-    scan.on_frame(reply_from(lan(200), pc_mac(200)), now);  // nothing sent yet
+    scan.on_frame(reply_from(lan(200), numbered_pc_mac(200)), now);  // nothing sent yet
     CHECK(scan.result().ignored_frames == 1);
     CHECK(scan.result().hosts.empty());
 }
@@ -240,8 +240,8 @@ TEST_CASE("scan: replies with a zero or broadcast target MAC are accepted", "[ar
     const auto sent = scan.next_requests(clock.now());
     REQUIRE(sent.size() >= 2);
     clock.advance(1ms);
-    scan.on_frame(*parse_arp(build_arp_reply(pc_mac(1), sent[0], MacAddress{}, lan(250))), clock.now());
-    auto broadcast = reply_from(sent[1], pc_mac(2));
+    scan.on_frame(*parse_arp(build_arp_reply(numbered_pc_mac(1), sent[0], MacAddress{}, lan(250))), clock.now());
+    auto broadcast = reply_from(sent[1], numbered_pc_mac(2));
     broadcast.target_mac = MacAddress::broadcast();
     scan.on_frame(broadcast, clock.now());
     CHECK(scan.progress().answered == 2);
@@ -295,8 +295,8 @@ TEST_CASE("scan: when the LAN turns slow, late replies stretch the timeout and t
     // slows down (one shared kernel, a busy switch): the next hosts answer
     // only after 150 ms, later than the two tries of that short timeout.
     Lan slow(plan_subnet_scan(own_mac, *Ipv4Prefix::parse("192.168.1.250/22"), {}));
-    for (std::uint32_t n = 1; n <= 20; ++n) slow.io.answer(host(n), pc_mac(n), 1ms);
-    for (std::uint32_t n = 100; n < 900; n += 10) slow.io.answer(host(n), pc_mac(n), 150ms);
+    for (std::uint32_t n = 1; n <= 20; ++n) slow.io.answer(host(n), numbered_pc_mac(n), 1ms);
+    for (std::uint32_t n = 100; n < 900; n += 10) slow.io.answer(host(n), numbered_pc_mac(n), 150ms);
     const auto result = slow.run();
     CHECK(result.hosts.size() == 100);
     CHECK(result.late_replies > 0);

@@ -47,8 +47,8 @@ TEST_CASE("global options may come before or after the command, and repeat", "[c
     CHECK(run_custode(example + "validate", true).exit_code == 0);
     CHECK(run_custode("validate " + example + "--json", false).exit_code == 0);
     CHECK(run_custode("-v -v -q " + example + "validate", true).exit_code == 0);
-    auto json = run_custode("--json validate " + example, false);
-    CHECK_THAT(json.output, Catch::Contains("\"command\": \"validate\"") && Catch::Contains("\"ok\": true"));
+    auto as_json = run_custode("--json validate " + example, false);
+    CHECK_THAT(as_json.output, Catch::Contains("\"command\": \"validate\"") && Catch::Contains("\"ok\": true"));
 }
 
 TEST_CASE("link commands name an unknown client as a usage error", "[cli]") {

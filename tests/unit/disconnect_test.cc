@@ -29,7 +29,7 @@ namespace {
 const MacAddress probe_mac = mac("02:00:00:00:00:99");
 const MacAddress br0_mac = mac("02:00:00:00:00:01");
 const MacAddress labpc_mac = mac("52:54:00:aa:bb:02");
-const MacAddress pc_mac = mac("00:11:22:33:44:55");
+const MacAddress client_pc_mac = mac("00:11:22:33:44:55");
 
 std::vector<LabTarget> sample_targets() {
     return {{"gateway", ip("192.168.1.250"), br0_mac, true},
@@ -38,7 +38,7 @@ std::vector<LabTarget> sample_targets() {
 }
 
 DisconnectSubject port_subject() {
-    return {"acme", "cu-acme", "cu-", PortCircuit{"p-acme"}, {"lab0"}, {pc_mac}};
+    return {"acme", "cu-acme", "cu-", PortCircuit{"p-acme"}, {"lab0"}, {client_pc_mac}};
 }
 
 LiveLink make_link(int index, std::string name, std::string kind = "", std::string alias = "") {
@@ -186,7 +186,7 @@ TEST_CASE("checks: every kind of leftover fails its check, naming it", "[disconn
     }
     SECTION("a client MAC in a forwarding table") {
         auto observation = clean_observation();
-        observation.namespaces[0].fdb.push_back({pc_mac, 5, 0, 1});
+        observation.namespaces[0].fdb.push_back({client_pc_mac, 5, 0, 1});
         const auto checks = evaluate_checks(subject, observation);
         const auto& fdb = check(checks, "fdb_clean");
         CHECK_FALSE(fdb.ok);
@@ -230,7 +230,7 @@ TEST_CASE("observe: the gateway, every namespace under the prefix and their forw
     }
     system.add(system.namespaces["cu-bianchi"], "br0", "bridge").alias = "custode:bianchi";
     system.forwarding[""] = {{mac("00:aa:bb:cc:dd:01"), 2, 0, std::nullopt}};
-    system.forwarding["cu-bianchi"] = {{pc_mac, 3, 2, std::nullopt}};
+    system.forwarding["cu-bianchi"] = {{client_pc_mac, 3, 2, std::nullopt}};
     const auto old = system.namespace_identity("cu-acme");
     REQUIRE(old);
     system.holders[old->inode] = {"pid 42 (sleep)"};

@@ -13,4 +13,7 @@ inline CommandResult run_custode(const std::string& arguments, bool merge_stderr
     return run_shell(environment + " '" + CUSTODE_BINARY + "' " + arguments + (merge_stderr ? " 2>&1" : " 2>/dev/null"));
 }
 
+/// A netconf directory under tests/fixtures/netconf.
+inline std::string fixture_dir(const char* name) { return std::string(CUSTODE_FIXTURES) + "/netconf/" + name; }
+
 }  // namespace custode::testing

@@ -8,13 +8,13 @@
 
 #include "netconf_cli_support.h"
 
+using custode::testing::fixture_dir;
 using custode::testing::run_custode;
 
 namespace {
 
 std::string quoted_path(const std::string& path) { return "'" + path + "'"; }
 std::string example_dir() { return (std::filesystem::path(CUSTODE_SOURCE_DIR) / "netconf").string(); }
-std::string fixture_dir(const char* name) { return std::string(CUSTODE_FIXTURES) + "/netconf/" + name; }
 
 }  // namespace
 

@@ -10,6 +10,7 @@
 #include "netconf_cli_support.h"
 
 using namespace custode;
+using custode::testing::fixture_dir;
 using custode::testing::run_custode;
 
 namespace {
@@ -22,7 +23,6 @@ struct BrokenNetconf {
     const char* message;  ///< the start of the expected message
 };
 
-std::string fixture_dir(const char* name) { return std::string(CUSTODE_FIXTURES) + "/netconf/" + name; }
 
 void check_loader(const BrokenNetconf& broken) {
     const auto load = app::load_netconf_directory(fixture_dir(broken.name));

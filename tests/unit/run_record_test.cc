@@ -14,9 +14,11 @@
 #include "custode/os/run_store.h"
 #include "custode/os/sqlite.h"
 #include "netconf_cli_support.h"
+#include "support/temp_dir.h"
 #include "unit/sample_run.h"
 
 using namespace custode;
+using custode::testing::read_file;
 using custode::testing::sample_run;
 namespace fs = std::filesystem;
 
@@ -37,13 +39,6 @@ struct ScratchPath {
     }
     std::string str() const { return path.string(); }
 };
-
-std::string read_file(const fs::path& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 }  // namespace
 

@@ -23,14 +23,8 @@ using namespace custode::os;
 using custode::UsageError;
 using custode::testing::run_custode;
 using custode::testing::run_program;
+using custode::testing::read_file;
 using custode::testing::TempDir;
-
-std::string read_file(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 void write_file(const fs::path& path, const std::string& text) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
