@@ -58,7 +58,7 @@ DisconnectOutcome disconnect(const Netconf& netconf, const fs::path& state, cons
     const Client& client = provisioned_client(netconf, name, live);
 
     // Refusals first, before anything is probed or written.
-    const auto preview = remove_client(prefix, name, *system, true);
+    const auto preview = remove_client(prefix, name, *system, Removal::plan_only);
     if (preview.result == ClientOutcome::Result::refused)
         throw UsageError(fmt::format("cannot tear down {}: {}", name, fmt::join(preview.plan.refusals, "; ")));
 
@@ -76,7 +76,7 @@ DisconnectOutcome disconnect(const Netconf& netconf, const fs::path& state, cons
 
     say(fmt::format("tearing down {}", live.name));
     const auto old_namespace = system->namespace_identity(live.name);
-    d.removal = remove_client(prefix, name, *system, false);
+    d.removal = remove_client(prefix, name, *system, Removal::carry_out);
     system.reset();  // its sockets must not keep the old namespace alive
     record_audit(store, "disconnect", {d.removal});
 

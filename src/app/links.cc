@@ -207,10 +207,11 @@ std::vector<ClientOutcome> apply_links(const Netconf& netconf, os::LinkSystem& s
 }
 
 ClientOutcome remove_client(const std::string& prefix, const std::string& client, os::LinkSystem& system,
-                            bool dry_run) {
+                            Removal removal) {
     const auto name = prefix + client;
     auto outcome = planned(name, plan_removal(client, system.read_namespace(name)), true);
-    if (!dry_run && outcome.result == ClientOutcome::Result::pending) carry_out_plan(system, outcome);
+    if (removal == Removal::carry_out && outcome.result == ClientOutcome::Result::pending)
+        carry_out_plan(system, outcome);
     return outcome;
 }
 

@@ -33,7 +33,8 @@ ClientOutcome remove_on_gateway(const Netconf& netconf, const std::filesystem::p
     const auto lock = lock_runs(state, options.wait);
     auto store = os::StateStore::open(state);
     const auto system = os::make_kernel_link_system();
-    auto outcome = remove_client(netconf.site.namespace_prefix, client, *system, options.dry_run);
+    auto outcome = remove_client(netconf.site.namespace_prefix, client, *system,
+                                 options.dry_run ? Removal::plan_only : Removal::carry_out);
     if (!options.dry_run) record_audit(store, "remove", {outcome});
     return outcome;
 }

@@ -169,6 +169,14 @@ TEST_CASE("verdict rules on probe results", "[isolation]") {
         CHECK(a.verdict == IsolationVerdict::inconclusive);
         CHECK_THAT(a.reasons.at(0), Catch::Contains("dropped 3"));
     }
+    SECTION("a capture that lost a single frame and heard no lab: inconclusive, never isolated") {
+        auto e = quiet_evidence();
+        e.dropped = 1;
+        const auto a = assess(e);
+        CHECK(a.verdict == IsolationVerdict::inconclusive);
+        REQUIRE(a.reasons.size() == 1);
+        CHECK_THAT(a.reasons[0], Catch::Contains("dropped 1"));
+    }
     SECTION("a non-lab MAC answering for a lab IP: isolated, with an address-reuse warning") {
         auto e = quiet_evidence();
         e.targets[1].probes[0].answers.push_back({kOther, 1ms});

@@ -1,5 +1,10 @@
 #include <catch2/catch.hpp>
 
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "custode/core/link_plan.h"
 
 using namespace custode;
@@ -157,6 +162,19 @@ TEST_CASE("a changed VNI is recreated — unchanged vxlan is in sync", "[plan]")
     auto plan = plan_client(want, gateway.ns, ns.ns);
     REQUIRE_FALSE(plan.steps.empty());
     CHECK(describe(plan.steps[0]).attribute == "vni");
+    circuit.vxlan_vni = 5001;
+    // Each endpoint alone is drift that recreates the circuit.
+    for (const auto& [field, drift] : std::vector<std::pair<std::string, std::function<void(LiveLink&)>>>{
+             {"remote", [](LiveLink& l) { l.vxlan_remote = *Ipv4Address::parse("10.9.0.3"); }},
+             {"local", [](LiveLink& l) { l.vxlan_local = *Ipv4Address::parse("10.9.0.9"); }},
+             {"port", [](LiveLink& l) { l.vxlan_port = 8472; }}}) {
+        INFO(field);
+        auto drifted = ns;
+        drift(drifted["circuit"]);
+        const auto endpoint_plan = plan_client(want, gateway.ns, drifted.ns);
+        REQUIRE_FALSE(endpoint_plan.steps.empty());
+        CHECK(describe(endpoint_plan.steps[0]).attribute == "endpoints");
+    }
 }
 
 TEST_CASE("a changed port interface gives the old port back", "[plan]") {
@@ -191,6 +209,20 @@ TEST_CASE("ports in use are refused unless adopt is set", "[plan]") {
     CHECK(plan.steps.empty());
     REQUIRE(plan.refusals.size() == 1);
     CHECK_THAT(plan.refusals[0], Catch::Contains("adopt = true"));
+    want.adopt = true;
+    CHECK(plan_client(want, gateway.ns, FakeNamespace("cu-acme", false).ns).refusals.empty());
+}
+
+TEST_CASE("a port enslaved to another bridge is refused unless adopt is set", "[plan]") {
+    FakeNamespace gateway("");
+    auto& other_bridge = gateway.add("br-office", "bridge", "");
+    const int bridge_index = other_bridge.index;
+    gateway.add("p-acme", "veth", "").master_index = bridge_index;
+    auto want = port_client();
+    auto plan = plan_client(want, gateway.ns, FakeNamespace("cu-acme", false).ns);
+    CHECK(plan.steps.empty());
+    REQUIRE(plan.refusals.size() == 1);
+    CHECK_THAT(plan.refusals[0], Catch::Contains("enslaved to another device") && Catch::Contains("adopt = true"));
     want.adopt = true;
     CHECK(plan_client(want, gateway.ns, FakeNamespace("cu-acme", false).ns).refusals.empty());
 }

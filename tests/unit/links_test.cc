@@ -284,10 +284,10 @@ TEST_CASE("remove gives the port back under its own name", "[links]") {
     auto netconf = load({port_client("acme", "p-acme")});
     const auto before = snapshot(system);
     app::apply_links(netconf, system, app::select_clients(netconf, {}), {});
-    auto outcome = app::remove_client("cu-", "acme", system, false);
+    auto outcome = app::remove_client("cu-", "acme", system, app::Removal::carry_out);
     CHECK(outcome.result == Result::applied);
     CHECK(snapshot(system) == before);
-    CHECK(app::remove_client("cu-", "acme", system, false).result == Result::in_sync);
+    CHECK(app::remove_client("cu-", "acme", system, app::Removal::carry_out).result == Result::in_sync);
 }
 
 TEST_CASE("an unknown client name is a usage error", "[links]") {

@@ -60,11 +60,14 @@ std::vector<ClientOutcome> plan_links(const Netconf& netconf, os::LinkSystem& sy
 std::vector<ClientOutcome> apply_links(const Netconf& netconf, os::LinkSystem& system,
                                        const std::vector<const Client*>& clients, const ApplyOptions& options);
 
+/// Whether a removal is carried out or only planned.
+enum class Removal { plan_only, carry_out };
+
 /// Tears a client down: ports back to the gateway, namespace deleted.
 /// Works from the live system alone, so it also removes a client whose
 /// netconf file is gone.
 ClientOutcome remove_client(const std::string& prefix, const std::string& client, os::LinkSystem& system,
-                            bool dry_run);
+                            Removal removal);
 
 /// Carries out a plan as one transaction: on failure, the steps already done
 /// are undone in reverse order.
