@@ -107,6 +107,46 @@ TEST_CASE("drift is planned per attribute", "[plan]") {
                             });
 }
 
+TEST_CASE("a circuit that is down is brought up", "[plan]") {
+    FakeNamespace gateway("");
+    auto ns = in_sync_namespace();
+    ns["circuit"].admin_up = false;
+    CHECK(rendered(plan_client(port_client(), gateway.ns, ns.ns)) ==
+          std::vector<std::string>{"change circuit state down->up"});
+}
+
+TEST_CASE("a circuit of another kind, or a VLAN on another trunk, is recreated naming why", "[plan]") {
+    FakeNamespace gateway("");
+    auto& trunk = gateway.add("eth1", "", "");
+    auto& other_trunk = gateway.add("eth2", "", "");
+    auto want = port_client();
+    want.circuit = VlanCircuit{"eth1", 101};
+    auto ns = in_sync_namespace();
+    ns["circuit"].kind = "vlan";
+    ns["circuit"].alias = "custode:acme";
+    ns["circuit"].vlan_id = 101;
+    ns["circuit"].parent_index = trunk.index;
+    REQUIRE(plan_client(want, gateway.ns, ns.ns).in_sync());
+
+    auto moved = ns;
+    moved["circuit"].parent_index = other_trunk.index;
+    const auto on_other_trunk = plan_client(want, gateway.ns, moved.ns);
+    REQUIRE_FALSE(on_other_trunk.steps.empty());
+    CHECK(describe(on_other_trunk.steps[0]).op == "delete");
+    CHECK(describe(on_other_trunk.steps[0]).attribute == "trunk");
+
+    auto other_kind = ns;
+    other_kind["circuit"].kind = "vxlan";
+    other_kind["circuit"].vlan_id.reset();
+    other_kind["circuit"].vxlan_vni = 101;
+    const auto kind_changed = plan_client(want, gateway.ns, other_kind.ns);
+    REQUIRE_FALSE(kind_changed.steps.empty());
+    const auto removal = describe(kind_changed.steps[0]);
+    CHECK(removal.attribute == "kind");
+    CHECK(removal.from == "vxlan");
+    CHECK(removal.to == "vlan");
+}
+
 TEST_CASE("a deleted bridge is recreated with its address", "[plan]") {
     FakeNamespace gateway("");
     auto ns = in_sync_namespace();

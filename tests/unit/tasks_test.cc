@@ -313,6 +313,11 @@ TEST_CASE("smartctl: the exit bits decide when the JSON cannot", "[tasks][linux]
     const auto past = read_linux("disk-health", 0, R"({"device":"/dev/sda","type":"nvme","exit":32,"smartctl":{}})");
     CHECK(past.status == TaskStatus::warning);
     CHECK(past.findings == std::vector<std::string>{"/dev/sda: attributes past threshold in the past"});
+    // Bit 3 ("disk failing") decides even when the JSON says passed.
+    const auto failing = read_linux("disk-health", 0,
+                                    R"({"device":"/dev/sdb","type":"sat","exit":8,"smartctl":{"smart_status":{"passed":true}}})");
+    CHECK(failing.status == TaskStatus::failed);
+    CHECK(failing.findings == std::vector<std::string>{"/dev/sdb: SMART overall health FAILED"});
     CHECK(read_linux("disk-health", 0, "garbage\n").status == TaskStatus::error);
 }
 
