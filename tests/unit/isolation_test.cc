@@ -358,6 +358,13 @@ TEST_CASE("probe frames both ways", "[isolation]") {
     CHECK(reply->icmp_id == 0x1234);
     CHECK(reply->icmp_sequence == 7);
     CHECK_FALSE(parse_ip_reply(echo));  // a request is not an answer
+    auto not_ipv4 = build_icmp_echo_reply(back, 0x1234, 7);
+    not_ipv4[14] = 0x65;  // version 6 in the version/IHL byte
+    CHECK_FALSE(parse_ip_reply(not_ipv4));
+    auto later_fragment = build_icmp_echo_reply(back, 0x1234, 7);
+    later_fragment[20] = 0x00;  // flags clear, fragment offset 8 bytes: not the first fragment
+    later_fragment[21] = 0x01;
+    CHECK_FALSE(parse_ip_reply(later_fragment));
 
     const auto syn = build_tcp_syn(to, 40001, 445, 99);
     CHECK(syn.size() == 60);

@@ -98,6 +98,17 @@ TEST_CASE("a reply from another MAC for the PC's IP does not count", "[wake]") {
     CHECK_FALSE(results[0].woke);
 }
 
+TEST_CASE("the PC's MAC answering from another IP does not confirm a PC whose IP is known", "[wake]") {
+    FakeClock clock;
+    FakePacketIo io(gateway_mac, clock);
+    FakeUdp udp;
+    io.inject(build_arp_reply(pc_mac, *Ipv4Address::parse("192.168.1.99"), gateway_mac, own.address()),
+              clock.now() + std::chrono::milliseconds(10));
+    const auto results = app::wake_hosts(io, udp, own, {{"pc", pc_mac, Ipv4Address::parse("192.168.1.21")}},
+                                         quick(std::chrono::seconds(2)), [&] { return clock.now(); });
+    CHECK_FALSE(results[0].woke);
+}
+
 TEST_CASE("a PC whose IP is unknown is found by polling the whole subnet", "[wake]") {
     FakeClock clock;
     FakePacketIo io(gateway_mac, clock);
