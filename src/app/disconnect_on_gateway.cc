@@ -87,7 +87,6 @@ DisconnectOutcome disconnect(const Netconf& netconf, const fs::path& state, cons
     // namespace would keep that namespace alive.
     d.checks = run_checks(*os::make_kernel_link_system(), d.subject, old_namespace);
     d.finished = os::utc_now();
-    outcome.verdict = verdict_of(d);
 
     // Canonical JSON, signed with the site key when there is one, in the
     // state file and beside the targets file.

@@ -52,7 +52,7 @@ void print_text(const app::DisconnectOutcome& outcome, const fs::path& targets_p
     std::cout << "checks:\n";
     for (const auto& check : d.checks)
         std::cout << fmt::format("  {:<5} {:<19}{}\n", check.ok ? "ok" : "FAIL", check.name, check.detail);
-    std::cout << fmt::format("verdict: {}\nrecord: {} (state record #{})\n", outcome.verdict,
+    std::cout << fmt::format("verdict: {}\nrecord: {} (state record #{})\n", app::verdict_of(d),
                              written.record.string(), outcome.state_id);
     if (written.signature_file) {
         std::cout << fmt::format("signed: {} (key {})\n", written.signature_file->string(), *written.key_id);
@@ -73,8 +73,9 @@ int run(const GlobalOptions& global, const po::variables_map& values) {
     const auto outcome = app::disconnect(netconf, state_path(global, netconf), request);
     const auto& d = outcome.disconnection;
     const auto& written = outcome.record;
-    const ExitCode code = outcome.verdict == "teardown_failed" ? ExitCode::system
-                          : outcome.verdict == "leftovers"     ? ExitCode::problem
+    const auto verdict = app::verdict_of(d);
+    const ExitCode code = verdict == "teardown_failed" ? ExitCode::system
+                          : verdict == "leftovers"     ? ExitCode::problem
                                                                : ExitCode::ok;
     if (global.json) {
         print_json("disconnect", code == ExitCode::ok,
@@ -86,7 +87,7 @@ int run(const GlobalOptions& global, const po::variables_map& values) {
                     {"targets", outcome.targets},
                     {"removed", app::removal_json(d.removal)},
                     {"checks", app::checks_json(d.checks)},
-                    {"verdict", outcome.verdict},
+                    {"verdict", verdict},
                     {"record",
                      {{"file", written.record.string()},
                       {"signature", written.signature_file ? json(written.signature_file->string()) : json(nullptr)},

@@ -55,6 +55,16 @@ FakeNamespace in_sync_namespace() {
     return ns;
 }
 
+/// The client's namespace with its circuit as VLAN `vlan` on the trunk at `trunk_index`.
+FakeNamespace vlan_namespace(int vlan, int trunk_index) {
+    auto ns = in_sync_namespace();
+    ns["circuit"].kind = "vlan";
+    ns["circuit"].alias = "custode:acme";
+    ns["circuit"].vlan_id = vlan;
+    ns["circuit"].parent_index = trunk_index;
+    return ns;
+}
+
 std::vector<std::string> rendered(const ClientPlan& plan) {
     std::vector<std::string> lines;
     for (const auto& step : plan.steps) {
@@ -121,11 +131,7 @@ TEST_CASE("a circuit of another kind, or a VLAN on another trunk, is recreated n
     auto& other_trunk = gateway.add("eth2", "", "");
     auto want = port_client();
     want.circuit = VlanCircuit{"eth1", 101};
-    auto ns = in_sync_namespace();
-    ns["circuit"].kind = "vlan";
-    ns["circuit"].alias = "custode:acme";
-    ns["circuit"].vlan_id = 101;
-    ns["circuit"].parent_index = trunk.index;
+    const auto ns = vlan_namespace(101, trunk.index);
     REQUIRE(plan_client(want, gateway.ns, ns.ns).in_sync());
 
     auto moved = ns;
@@ -167,11 +173,7 @@ TEST_CASE("a changed VLAN id is an explicit, interrupting recreate", "[plan]") {
     auto& trunk = gateway.add("eth1", "", "");
     auto want = port_client();
     want.circuit = VlanCircuit{"eth1", 102};
-    auto ns = in_sync_namespace();
-    ns["circuit"].kind = "vlan";
-    ns["circuit"].alias = "custode:acme";
-    ns["circuit"].vlan_id = 101;
-    ns["circuit"].parent_index = trunk.index;
+    const auto ns = vlan_namespace(101, trunk.index);
     auto plan = plan_client(want, gateway.ns, ns.ns);
     REQUIRE(plan.steps.size() >= 2);
     auto removal = describe(plan.steps[0]);

@@ -175,7 +175,6 @@ struct DisconnectOutcome {
     nlohmann::json targets;  ///< the targets file's content
     SignedFiles record;      ///< `<client>-disconnect.json` beside the targets file
     std::int64_t state_id = 0;
-    std::string verdict;     ///< verdict_of(disconnection)
 };
 
 /// The whole disconnection: run lock, refusals (unknown or unprovisioned
