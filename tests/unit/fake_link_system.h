@@ -1,7 +1,8 @@
 #pragma once
 /// A fake kernel link table: carries out plan steps on plain data, with a
 /// failure that can be injected at any step. Used to test the link use cases
-/// without root.
+/// without root. It accepts and refuses what the kernel does: the body in
+/// tests/conformance/link_system_conformance.h runs against both.
 
 #include <algorithm>
 #include <functional>
@@ -77,8 +78,7 @@ public:
     void add_probe_port(const os::StepTarget& target, const ProbePort& port) override {
         auto& space = ns(target);
         for (const auto& name : {port.link, port.peer})
-            if (std::any_of(space.links.begin(), space.links.end(), [&](const LiveLink& l) { return l.name == name; }))
-                throw SystemError("create probe pair " + port.link, EEXIST, "");
+            if (has_link(space, name)) throw SystemError("create probe pair " + port.link, EEXIST, "");
         const int bridge = link(space, "br0").index;
         auto& probe = add(space, port.link, "veth");
         probe.alias = ownership_marker(target.client);
@@ -107,6 +107,19 @@ private:
         throw SystemError("find link " + std::string(name), ENODEV, "");
     }
 
+    static bool has_link(const LiveNamespace& ns, std::string_view name) {
+        return std::any_of(ns.links.begin(), ns.links.end(), [&](const LiveLink& l) { return l.name == name; });
+    }
+
+    /// Like the kernel, one VXLAN per VNI and port in the gateway's namespace,
+    /// wherever the link itself was moved.
+    bool vni_in_use(const VxlanCircuit& vxlan) const {
+        for (const auto& [name, space] : namespaces)
+            for (const auto& l : space.links)
+                if (l.vxlan_vni == vxlan.vni && l.vxlan_port == vxlan.port) return true;
+        return false;
+    }
+
     static LiveLink take(LiveNamespace& ns, std::string_view name) {
         auto found = std::find_if(ns.links.begin(), ns.links.end(), [&](auto& l) { return l.name == name; });
         if (found == ns.links.end()) throw SystemError("find link " + std::string(name), ENODEV, "");
@@ -115,29 +128,46 @@ private:
         for (auto& other : ns.links)
             if (other.master_index == taken.index) other.master_index = 0;
         taken.master_index = 0;
+        taken.bpdu_guard = taken.root_block = false;
         taken.admin_up = false;
         taken.addresses.clear();
         return taken;
     }
 
     void apply(const os::StepTarget& target, const CreateNamespace&) {
+        if (namespaces.count(target.namespace_name))
+            throw SystemError("create namespace " + target.namespace_name, EEXIST, "");
         LiveNamespace created;
         created.name = target.namespace_name;
         created.exists = true;
-        add(created, "lo", "");
+        add(created, "lo", "").admin_up = true;
         namespaces[target.namespace_name] = created;
     }
     void apply(const os::StepTarget& target, const DeleteNamespace&) { namespaces.erase(target.namespace_name); }
     void apply(const os::StepTarget& target, const CreateBridge&) {
-        add(ns(target), "br0", "bridge").alias = ownership_marker(target.client);
+        auto& space = ns(target);
+        if (const auto* existing = space.find("br0")) {
+            // Made meanwhile: the kernel side accepts it only if it is ours.
+            if (existing->kind != "bridge" || existing->alias != ownership_marker(target.client))
+                throw SystemError("create bridge br0", EEXIST, "");
+            return;
+        }
+        add(space, "br0", "bridge").alias = ownership_marker(target.client);
     }
     void apply(const os::StepTarget& target, const CreateCircuit& step) {
+        const auto* vxlan = std::get_if<VxlanCircuit>(&step.spec);
+        if (has_link(ns(target), "circuit") || (vxlan && vni_in_use(*vxlan)))
+            throw SystemError("create circuit", EEXIST, "");
+        const int lower_mtu = link(gateway, vxlan ? vxlan->underlay : std::get<VlanCircuit>(step.spec).trunk).mtu;
         auto& circuit = add(ns(target), "circuit", std::string(circuit_kind(step.spec)));
         circuit.alias = ownership_marker(target.client);
+        // The kernel's default: the lower device's MTU less a VXLAN's headroom.
+        constexpr int vxlan_headroom = 50;
+        circuit.mtu = vxlan ? lower_mtu - vxlan_headroom : lower_mtu;
         if (const auto* vlan = std::get_if<VlanCircuit>(&step.spec)) {
             circuit.vlan_id = vlan->vlan;
             circuit.parent_index = link(gateway, vlan->trunk).index;
-        } else if (const auto* vxlan = std::get_if<VxlanCircuit>(&step.spec)) {
+        } else if (vxlan) {
             circuit.vxlan_vni = vxlan->vni;
             circuit.vxlan_local = vxlan->local;
             circuit.vxlan_remote = vxlan->remote;
@@ -170,10 +200,16 @@ private:
     }
     void apply(const os::StepTarget& target, const SetMaster& step) {
         auto& space = ns(target);
-        link(space, step.link).master_index = step.to.empty() ? 0 : link(space, step.to).index;
+        auto& port = link(space, step.link);
+        port.master_index = step.to.empty() ? 0 : link(space, step.to).index;
+        // Lab ports are guarded against BPDUs; flags live only on bridge ports.
+        port.bpdu_guard = port.root_block = port.master_index != 0 && step.link != circuit_link;
     }
     void apply(const os::StepTarget& target, const AddAddress& step) {
-        link(ns(target), step.link).addresses.push_back(step.address);
+        auto& addresses = link(ns(target), step.link).addresses;
+        if (std::find(addresses.begin(), addresses.end(), step.address) != addresses.end())
+            throw SystemError("add address " + step.address.to_string(), EEXIST, "");
+        addresses.push_back(step.address);
     }
     void apply(const os::StepTarget& target, const DeleteAddress& step) {
         auto& addresses = link(ns(target), step.link).addresses;
