@@ -2,7 +2,7 @@
 # custode's developer entry point, as root on Debian 12:
 #   ./dev.sh demo [--down]   install the demo's packages, build what it runs, bring up the demo site
 #   ./dev.sh test [ctest args]  install everything, build everything, run the whole suite (unit, netns, vm, browser)
-#   ./dev.sh deps [demo|test] | build [demo|all]   the single steps
+#   ./dev.sh deps [demo|test] | build [demo|all] | pwsh   the single steps (pwsh: PowerShell 7 for the pwsh tests)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -40,6 +40,28 @@ TEST_PACKAGES=(
   qemu-system-x86 busybox-static   # vm tests: Debian's stock kernel for 802.1Q (tests/vm/prepare.sh)
 )
 
+# PowerShell 7 for the tests that run the Windows task scripts (label pwsh):
+# a .NET tool from NuGet, installed where only this project looks (.tools/pwsh,
+# gitignored; CMake finds it there as CUSTODE_PWSH), when the .NET SDK is on
+# PATH. 7.6.10 is the newest that installs with .NET 10 (docs/development.md).
+# Without dotnet the pwsh tests are reported as not run, by name.
+PWSH_VERSION=7.6.10
+PWSH_DIR=.tools/pwsh
+
+install_pwsh() {
+  if [[ -x $PWSH_DIR/pwsh && -d $PWSH_DIR/.store/powershell/$PWSH_VERSION ]]; then return 0; fi
+  if ! command -v dotnet >/dev/null; then
+    echo "dev.sh: no dotnet on PATH: the pwsh tests will not run (install the .NET SDK, then ./dev.sh pwsh)" >&2
+    return 0
+  fi
+  echo "dev.sh: installing PowerShell $PWSH_VERSION into $PWSH_DIR"
+  rm -rf "$PWSH_DIR"
+  if ! dotnet tool install PowerShell --version "$PWSH_VERSION" --tool-path "$PWSH_DIR"; then
+    echo "dev.sh: error: dotnet is here but PowerShell $PWSH_VERSION did not install (NuGet reachable?)" >&2
+    exit 1
+  fi
+}
+
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 
 # install PACKAGE...: apt-get install what is missing (idempotent; no recommends:
@@ -56,7 +78,7 @@ install() {
 deps() {
   case "${1:-test}" in
     demo) install "${DEMO_PACKAGES[@]}" ;;
-    test) install "${DEMO_PACKAGES[@]}" "${TEST_PACKAGES[@]}" ;;
+    test) install "${DEMO_PACKAGES[@]}" "${TEST_PACKAGES[@]}"; install_pwsh ;;
     *) echo "usage: ./dev.sh deps [demo|test]" >&2; exit 2 ;;
   esac
 }
@@ -96,6 +118,7 @@ require_root() {
 case "${1:-}" in
   deps)  require_root; deps "${2:-test}" ;;
   build) build "${2:-all}" ;;
+  pwsh)  install_pwsh ;;
   demo)
     require_root
     if [[ ${2:-} == --down ]]; then
@@ -106,5 +129,5 @@ case "${1:-}" in
     fi
     demo_command "${2:-}" ;;
   test)  require_root; deps test; build all; shift; run_tests "$@" ;;
-  *) echo "usage: ./dev.sh demo [--down] | test [ctest args] | deps [demo|test] | build [demo|all]" >&2; exit 2 ;;
+  *) echo "usage: ./dev.sh demo [--down] | test [ctest args] | deps [demo|test] | build [demo|all] | pwsh" >&2; exit 2 ;;
 esac

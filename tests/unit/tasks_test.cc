@@ -490,6 +490,9 @@ TEST_CASE("windows disk-optimize, backup and empty-trash readings", "[tasks][win
     CHECK(partial.status == TaskStatus::warning);
     CHECK(partial.summary == "snapshot 01234567: 1 new, 0 changed files, 4.0 KiB added; 1 file could not be read");
     CHECK(partial.findings.size() == 1);
+    // Windows PowerShell may collapse a one-element array to the element.
+    const auto collapsed = read_windows("backup", 3, R"({"restic_exit":3,"summary":null,"errors":"C:\\x: locked"})");
+    CHECK(collapsed.findings == std::vector<std::string>{"C:\\x: locked"});
     CHECK(read_windows("backup", 1, R"({"restic_exit":1,"summary":null,"errors":[],"messages":["Fatal: unable to open repository"]})")
               .summary == "no snapshot: Fatal: unable to open repository");
     const auto trash = read_windows("empty-trash", 0, fixture("windows-empty-trash.json"));

@@ -1,0 +1,153 @@
+# A mock of the Windows-only commands custode's task scripts call (Defender,
+# Storage, CIM), modelling one PC described by $env:CUSTODE_MOCK_PC/pc.json
+# and recording every call in $env:CUSTODE_MOCK_PC/calls.log. PowerShell
+# auto-loads it from PSModulePath, as Windows auto-loads the real modules;
+# the rest of each script (parsing, JSON, errors, files, exit codes) runs as
+# written. Each volume's drive letter is a folder of the mock PC
+# (drives/C, ...), so paths like C:\$Recycle.Bin are real folders.
+#
+# pc.json: { "defender": { "update_error", "scan_error", "threats": [{ "id",
+# "name", "resources": [..] }], "old_threats": [..] }, "disks": [{ "number",
+# "name", "media_type", "health", "wear", "temperature", "read_errors",
+# "write_errors", "error" }], "volumes": [{ "letter", "disk", "drive_type",
+# "file_system", "scan", "fragmentation", "fragmentation_after", "error" }] }
+# An "error" makes every call about that disk or volume throw it.
+
+$pcDir = $env:CUSTODE_MOCK_PC
+if (-not $pcDir) { throw 'CUSTODE_MOCK_PC is not set: the folder of the mock PC' }
+$pc = Get-Content -Raw -LiteralPath (Join-Path $pcDir 'pc.json') | ConvertFrom-Json
+$foundThisSession = [System.Collections.Generic.List[object]]::new()
+$fragmentation = @{}
+foreach ($v in @($pc.volumes)) {
+  $fragmentation["$($v.letter)"] = $v.fragmentation
+  $root = Join-Path $pcDir "drives/$($v.letter)"
+  New-Item -ItemType Directory -Force -Path $root | Out-Null
+  New-PSDrive -Name $v.letter -PSProvider FileSystem -Root $root -Scope Global | Out-Null
+}
+
+function Write-Call([string]$text) { Add-Content -LiteralPath (Join-Path $pcDir 'calls.log') -Value $text }
+
+function Find-Volume($letter) {
+  $v = @($pc.volumes) | Where-Object { $_.letter -eq "$letter" }
+  if (-not $v) { throw "No MSFT_Volume objects found with property 'DriveLetter' equal to '$letter'." }
+  if ($v.error) { throw $v.error }
+  $v
+}
+
+function Find-Disk($number) {
+  $d = @($pc.disks) | Where-Object { "$($_.number)" -eq "$number" }
+  if (-not $d) { throw "No MSFT_PhysicalDisk objects found with property 'DeviceId' equal to '$number'." }
+  if ($d.error) { throw $d.error }
+  $d
+}
+
+# ---- Defender ----------------------------------------------------------------
+
+function Get-MpComputerStatus {
+  Write-Call 'Get-MpComputerStatus'
+  [pscustomobject]@{ AMServiceEnabled = $true; AntivirusEnabled = $true; RealTimeProtectionEnabled = $true }
+}
+
+function Update-MpSignature {
+  Write-Call 'Update-MpSignature'
+  Write-Progress -Activity 'Updating signatures' -Status 'Downloading'
+  if ($pc.defender.update_error) { throw $pc.defender.update_error }
+}
+
+function Start-MpScan([string]$ScanType = 'QuickScan', [string]$ScanPath) {
+  Write-Call "Start-MpScan -ScanType $ScanType$(if ($ScanPath) { " -ScanPath $ScanPath" })"
+  Write-Progress -Activity 'Scanning' -Status $ScanType
+  if ($pc.defender.scan_error) { throw $pc.defender.scan_error }
+  foreach ($t in @($pc.defender.threats)) {
+    if ($null -eq $t) { continue }
+    $foundThisSession.Add([pscustomobject]@{ ThreatID = $t.id; InitialDetectionTime = Get-Date; Resources = @($t.resources) })
+  }
+}
+
+function Get-MpThreat {
+  Write-Call 'Get-MpThreat'
+  foreach ($t in @($pc.defender.threats) + @($pc.defender.old_threats)) {
+    if ($t) { [pscustomobject]@{ ThreatID = $t.id; ThreatName = $t.name } }
+  }
+}
+
+function Get-MpThreatDetection {
+  Write-Call 'Get-MpThreatDetection'
+  foreach ($t in @($pc.defender.old_threats)) {
+    if ($t) { [pscustomobject]@{ ThreatID = $t.id; InitialDetectionTime = (Get-Date).AddDays(-3); Resources = @($t.resources) } }
+  }
+  $foundThisSession
+}
+
+# ---- Storage -------------------------------------------------------------------
+
+function Get-PhysicalDisk {
+  Write-Call 'Get-PhysicalDisk'
+  foreach ($d in @($pc.disks)) {
+    if ($d) { [pscustomobject]@{ DeviceId = "$($d.number)"; FriendlyName = $d.name; MediaType = $d.media_type; HealthStatus = $d.health } }
+  }
+}
+
+function Get-StorageReliabilityCounter([Parameter(ValueFromPipeline)]$PhysicalDisk) {
+  process {
+    Write-Call "Get-StorageReliabilityCounter $($PhysicalDisk.DeviceId)"
+    $d = Find-Disk $PhysicalDisk.DeviceId
+    [pscustomobject]@{ Wear = $d.wear; Temperature = $d.temperature
+      ReadErrorsUncorrected = $d.read_errors; WriteErrorsUncorrected = $d.write_errors }
+  }
+}
+
+function Get-Volume {
+  Write-Call 'Get-Volume'
+  foreach ($v in @($pc.volumes)) {
+    if ($v) { [pscustomobject]@{ DriveLetter = [char]$v.letter; DriveType = $v.drive_type; FileSystem = $v.file_system } }
+  }
+}
+
+function Repair-Volume([char]$DriveLetter, [switch]$Scan) {
+  Write-Call "Repair-Volume -DriveLetter $DriveLetter$(if ($Scan) { ' -Scan' })"
+  Write-Progress -Activity 'Scanning volume' -Status "$DriveLetter"
+  (Find-Volume $DriveLetter).scan
+}
+
+function Optimize-Volume([char]$DriveLetter, [switch]$ReTrim, [switch]$Defrag, [switch]$Analyze) {
+  Write-Call "Optimize-Volume -DriveLetter $DriveLetter$(if ($ReTrim) { ' -ReTrim' })$(if ($Defrag) { ' -Defrag' })$(if ($Analyze) { ' -Analyze' })"
+  Write-Progress -Activity 'Optimizing volume' -Status "$DriveLetter"
+  $v = Find-Volume $DriveLetter
+  if ($Defrag) { $fragmentation["$DriveLetter"] = $v.fragmentation_after }
+}
+
+function Get-Partition([char]$DriveLetter) {
+  Write-Call "Get-Partition -DriveLetter $DriveLetter"
+  $v = Find-Volume $DriveLetter
+  [pscustomobject]@{ DriveLetter = $DriveLetter; DiskNumber = $v.disk }
+}
+
+function Get-Disk([Parameter(ValueFromPipeline)]$Partition) {
+  process {
+    Write-Call "Get-Disk $($Partition.DiskNumber)"
+    [pscustomobject]@{ Number = $Partition.DiskNumber }
+  }
+}
+
+# ---- CIM: only Win32_Volume and its DefragAnalysis -------------------------------
+
+function Get-CimInstance([Parameter(Position = 0)][string]$ClassName, [string]$Filter) {
+  Write-Call "Get-CimInstance $ClassName -Filter $Filter"
+  if ($ClassName -ne 'Win32_Volume') { throw "mock: CIM class $ClassName is not modelled" }
+  if ($Filter -notmatch "^DriveLetter='([A-Z]):'$") { throw "mock: filter $Filter is not modelled" }
+  $v = Find-Volume $Matches[1]
+  [pscustomobject]@{ DriveLetter = "$($v.letter):" }
+}
+
+function Invoke-CimMethod($InputObject, [string]$MethodName) {
+  Write-Call "Invoke-CimMethod $($InputObject.DriveLetter) $MethodName"
+  if ($MethodName -ne 'DefragAnalysis') { throw "mock: method $MethodName is not modelled" }
+  $letter = "$($InputObject.DriveLetter)".TrimEnd(':')
+  $null = Find-Volume $letter
+  [pscustomobject]@{ ReturnValue = 0; DefragAnalysis = [pscustomobject]@{ FilePercentFragmentation = $fragmentation[$letter] } }
+}
+
+Export-ModuleMember -Function Get-MpComputerStatus, Update-MpSignature, Start-MpScan, Get-MpThreat, Get-MpThreatDetection,
+  Get-PhysicalDisk, Get-StorageReliabilityCounter, Get-Volume, Repair-Volume, Optimize-Volume, Get-Partition, Get-Disk,
+  Get-CimInstance, Invoke-CimMethod

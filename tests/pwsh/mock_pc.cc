@@ -1,0 +1,123 @@
+#include "mock_pc.h"
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "support/process.h"
+
+namespace custode::pwsh_testing {
+namespace {
+
+namespace fs = std::filesystem;
+using custode::testing::read_file;
+
+/// Exit code CTest reads as "not run" (SKIP_RETURN_CODE in CMakeLists.txt).
+constexpr int skip_exit = 77;
+
+void write_text(const fs::path& path, const std::string& text) {
+    fs::create_directories(path.parent_path());
+    std::ofstream(path, std::ios::binary) << text;
+}
+
+std::vector<std::string> words_of(const std::string& line) {
+    std::vector<std::string> words;
+    std::istringstream in(line);
+    for (std::string word; in >> word;) words.push_back(word);
+    return words;
+}
+
+}  // namespace
+
+std::string pwsh_or_skip() {
+    const std::string pwsh = CUSTODE_PWSH;
+    if (!pwsh.empty() && ::access(pwsh.c_str(), X_OK) == 0) return pwsh;
+    std::cerr << "not run: pwsh (PowerShell 7) not found. With the .NET SDK installed, ./dev.sh test (or ./dev.sh pwsh) "
+                 "installs it into .tools/pwsh; then re-run cmake.\n";
+    std::exit(skip_exit);
+}
+
+std::string pwsh_test_file(const std::string& relative) {
+    const fs::path path = fs::path(CUSTODE_PWSH_TESTS) / relative;
+    REQUIRE(fs::exists(path));
+    return read_file(path);
+}
+
+std::string fixture_file(const std::string& relative) {
+    const fs::path path = fs::path(CUSTODE_FIXTURES) / relative;
+    REQUIRE(fs::exists(path));
+    return read_file(path);
+}
+
+std::vector<std::string> non_empty_lines(const std::string& text) {
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (!line.empty()) lines.push_back(line);
+    }
+    return lines;
+}
+
+MockPc::MockPc(const std::string& name) : state_(nlohmann::json::parse(pwsh_test_file("pcs/" + name + ".json"))) {
+    write_text(dir_ / "pc.json", state_.dump());
+    for (const auto& file : state_.value("files", nlohmann::json::array())) {
+        const auto path = drive_path(file.get<std::string>());
+        if (file.get<std::string>().ends_with('/')) fs::create_directories(path);
+        else write_text(path, "deleted file\n");
+    }
+    for (const auto& folder : state_.value("unreadable", nlohmann::json::array()))
+        fs::permissions(drive_path(folder.get<std::string>()), fs::perms::none);
+    // The PC's programs: the mock's, less those it lacks ("missing": ["shutdown.exe"]).
+    const auto missing = state_.value("missing", std::vector<std::string>{});
+    fs::create_directories(dir_ / "bin");
+    for (const auto& program : fs::directory_iterator(fs::path(CUSTODE_PWSH_TESTS) / "mock/bin"))
+        if (std::find(missing.begin(), missing.end(), program.path().filename()) == missing.end())
+            fs::create_symlink(program.path(), dir_ / "bin" / program.path().filename());
+}
+
+MockPc::~MockPc() {
+    // Readable again, so the scratch folder can be removed.
+    for (const auto& folder : state_.value("unreadable", nlohmann::json::array())) {
+        std::error_code ignored;
+        fs::permissions(drive_path(folder.get<std::string>()), fs::perms::owner_all, ignored);
+    }
+}
+
+fs::path MockPc::drive_path(const std::string& relative) const { return dir_ / "drives" / relative; }
+
+void MockPc::replay_restic(const std::string& out, const std::string& err, int exit_code) {
+    write_text(dir_ / "restic.out", out);
+    write_text(dir_ / "restic.err", err);
+    write_text(dir_ / "restic.exit", std::to_string(exit_code));
+}
+
+ScriptRun MockPc::run(const std::string& command_line) const {
+    auto argv = words_of(command_line);
+    REQUIRE(!argv.empty());
+    REQUIRE(argv.front() == "powershell.exe");
+    argv.front() = pwsh_or_skip();
+    // As root, without the capabilities that pass over file permissions: a
+    // folder no one may read stays unreadable, as a Windows ACL denies even
+    // an administrator.
+    if (::geteuid() == 0) argv.insert(argv.begin(), {"setpriv", "--bounding-set", "-dac_override,-dac_read_search"});
+    const char* path = std::getenv("PATH");
+    custode::testing::StartOptions options{
+        .stdout_file = dir_ / "stdout",
+        .stderr_file = dir_ / "stderr",
+        .environment = {{"PATH", (dir_ / "bin").string() + ":" + (path ? path : "/usr/bin:/bin")},
+                        {"PSModulePath", std::string(CUSTODE_PWSH_TESTS) + "/mock/Modules"},
+                        {"CUSTODE_MOCK_PC", dir_.path().string()}}};
+    const auto started = custode::testing::start_program(argv, options);
+    int status = 0;
+    REQUIRE(::waitpid(started.pid, &status, 0) == started.pid);
+    return {custode::testing::exit_code_of(status), read_file(dir_ / "stdout"), read_file(dir_ / "stderr"),
+            read_file(dir_ / "calls.log")};
+}
+
+}  // namespace custode::pwsh_testing

@@ -1,0 +1,61 @@
+#pragma once
+/// A Windows PC for the task scripts, on Linux: PowerShell 7 (pwsh) with the
+/// mock of the Windows-only commands (mock/Modules/WindowsMock, mock/bin)
+/// auto-loaded, modelling the PC described by a JSON file of pcs/. Scripts
+/// run from custode's own command line (powershell.exe ... -EncodedCommand),
+/// with pwsh in place of powershell.exe.
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "support/temp_dir.h"
+
+namespace custode::pwsh_testing {
+
+/// The pwsh the build found. Without one, ends the test with exit 77, which
+/// CTest reports as not run, naming what to install.
+std::string pwsh_or_skip();
+
+/// What one script left behind.
+struct ScriptRun {
+    int exit_code = -1;
+    std::string out;    ///< stdout
+    std::string err;    ///< stderr
+    std::string calls;  ///< the mock's calls.log: one line per Windows command called
+};
+
+class MockPc {
+public:
+    /// A PC as described by tests/pwsh/pcs/NAME.json: its disks, volumes,
+    /// threats, and the files on its drives ("files": ["C/$Recycle.Bin/..."];
+    /// a name ending in '/' is a folder; "unreadable": folders no one may read).
+    explicit MockPc(const std::string& name);
+    ~MockPc();
+    MockPc(const MockPc&) = delete;
+    MockPc& operator=(const MockPc&) = delete;
+
+    /// restic.exe on this PC replays `out` and `err` and exits with `exit_code`.
+    void replay_restic(const std::string& out, const std::string& err, int exit_code);
+
+    /// Runs custode's command line (powershell.exe ... -EncodedCommand ...)
+    /// under pwsh on this PC. Its stdin is empty, as custode's channel is.
+    ScriptRun run(const std::string& command_line) const;
+
+    /// A path on one of the PC's drives: drive_path("C/$Recycle.Bin").
+    std::filesystem::path drive_path(const std::string& relative) const;
+
+private:
+    custode::testing::TempDir dir_{"custode-pwsh"};
+    nlohmann::json state_;
+};
+
+/// The text of a file of tests/pwsh (pcs/..., restic/...) or tests/fixtures.
+std::string pwsh_test_file(const std::string& relative);
+std::string fixture_file(const std::string& relative);
+
+/// The lines of `text` that are not empty, without "\r".
+std::vector<std::string> non_empty_lines(const std::string& text);
+
+}  // namespace custode::pwsh_testing
