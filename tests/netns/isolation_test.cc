@@ -158,6 +158,7 @@ TEST_CASE("isolation-check: linked, split, control down, address reused — the 
         CHECK(report["verdict"] == "not_isolated");
         const auto& target = report["targets"][0];
         CHECK(target_probe_answered_by(target, "arp_broadcast", kLabMac));
+        CHECK(target["probes"].size() == 24);  // 5 ARP, 3 ICMP, 2 x 8 SYN
         for (const auto& probe : target["probes"])
             if (probe["kind"] == "icmp_echo" || probe["kind"] == "tcp_syn") CHECK(probe["answered"] == false);
     }
@@ -184,7 +185,7 @@ TEST_CASE("isolation-check: linked, split, control down, address reused — the 
             std::cout << "isolation-check: 10 targets (9 on the LAN, 1 off-subnet) in " << elapsed.count()
                       << " ms wall (check " << report["when"]["duration_ms"] << " ms); probes per LAN target "
                       << report["targets"][0]["probes"].size() << ", total " << probes << "\n";
-            CHECK(elapsed < std::chrono::seconds(10));
+            CHECK(elapsed < std::chrono::seconds(60));  // printed above; a guard against a hang
             CHECK(run_program({CUSTODE_BINARY, "verify", (tmp.path() / "split.json").string(), "--pubkey",
                                key.string() + ".pub"})
                       .exit_code == 0);

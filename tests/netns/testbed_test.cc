@@ -78,7 +78,7 @@ TEST_CASE("250 light hosts answer ping and ARP with their own MAC", "[testbed]")
     const auto hosts = tb.add_light_hosts(lan, 250, ip("192.168.1.2"));
     const auto build_ms = ms_since(start);
     std::cout << "testbed: 250 light hosts built in " << build_ms << " ms\n";
-    CHECK(build_ms < 1000);
+    CHECK(build_ms < 10'000);  // about 150 ms on a quiet machine: a guard against a hang, not a benchmark
     REQUIRE(hosts.size() == 250);
     CHECK(hosts.front().mac.to_string() == "02:c7:01:00:00:01");
     CHECK(hosts.back().ip == ip("192.168.1.251"));

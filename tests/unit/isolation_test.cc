@@ -321,6 +321,8 @@ TEST_CASE("the probe loop on the fake packet I/O", "[isolation]") {
         SECTION("no default route") {
             const auto run = bench.run();
             CHECK(run.evidence.targets[2].route == Route::no_route);
+            // ARP only: 3 broadcast + 2 unicast, and nothing routed.
+            CHECK(run.evidence.targets[2].probes.size() == 5);
             for (const auto& probe : run.evidence.targets[2].probes)
                 CHECK((probe.kind == ProbeKind::arp_broadcast || probe.kind == ProbeKind::arp_unicast));
         }
@@ -454,7 +456,12 @@ TEST_CASE("the report's canonical bytes are stable", "[isolation]") {
           "verdict=isolated file=r.json");
 
     const std::filesystem::path golden = std::filesystem::path(CUSTODE_FIXTURES) / "isolation" / "report.json";
-    if (std::getenv("CUSTODE_UPDATE_GOLDEN")) std::ofstream(golden, std::ios::binary) << text;
+    // Rewriting the golden file is a step a person takes and reviews: the run
+    // that rewrites it fails, so it can never pass a check by itself.
+    if (std::getenv("CUSTODE_UPDATE_GOLDEN")) {
+        std::ofstream(golden, std::ios::binary) << text;
+        FAIL("rewrote " << golden << ": review the diff, commit it, and run without CUSTODE_UPDATE_GOLDEN");
+    }
     std::ifstream in(golden, std::ios::binary);
     REQUIRE(in);
     std::stringstream expected;

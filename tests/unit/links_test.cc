@@ -178,6 +178,7 @@ TEST_CASE("apply runs in phases across clients: namespaces, then moves, then the
     auto system = three_ports();
     auto netconf = three_clients();
     auto outcomes = app::apply_links(netconf, system, app::select_clients(netconf, {}), {});
+    REQUIRE(outcomes.size() == 3);
     for (const auto& outcome : outcomes) CHECK(outcome.result == Result::applied);
     CHECK(last_call<CreateNamespace>(system) < first_call<AdoptPort>(system));
     CHECK(last_call<AddAddress>(system) < first_call<AdoptPort>(system));
