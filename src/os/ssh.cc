@@ -169,6 +169,10 @@ SshCommandResult LibsshSession::run(const std::string& command, std::chrono::mil
         return failed(std::move(result), "cannot open a channel", started);
     if (ssh_channel_request_exec(channel.get(), command.c_str()) != SSH_OK)
         return failed(std::move(result), "cannot start the command", started);
+    // Nothing comes on stdin: a program that reads it (restic asking for a
+    // password) gets EOF at once instead of waiting out the task's timeout.
+    if (ssh_channel_send_eof(channel.get()) != SSH_OK)
+        return failed(std::move(result), "closing the command's input", started);
 
     const auto deadline = started + timeout;
     const auto keepalive = std::chrono::duration_cast<Clock::duration>(std::max(options_.keepalive, std::chrono::seconds(1)));
@@ -212,7 +216,6 @@ SshCommandResult LibsshSession::run(const std::string& command, std::chrono::mil
     // within the session's timeout.
     const int status = ssh_channel_get_exit_status(channel.get());
     if (status >= 0) result.exit_code = status;
-    ssh_channel_send_eof(channel.get());
     channel.reset();
     result.seconds = std::chrono::duration<double>(Clock::now() - started).count();
     return result;
