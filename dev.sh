@@ -54,6 +54,9 @@ install_pwsh() {
     echo "dev.sh: no dotnet on PATH: the pwsh tests will not run (install the .NET SDK, then ./dev.sh pwsh)" >&2
     return 0
   fi
+  # .NET and PowerShell need ICU; a .NET SDK from Microsoft's packages pulls
+  # it in, one bound in from elsewhere (CI's fresh root) does not.
+  install libicu72
   echo "dev.sh: installing PowerShell $PWSH_VERSION into $PWSH_DIR"
   rm -rf "$PWSH_DIR"
   if ! dotnet tool install PowerShell --version "$PWSH_VERSION" --tool-path "$PWSH_DIR"; then
