@@ -55,15 +55,15 @@ std::string linux_check(const std::vector<std::string>& programs, MaintenanceTas
 }
 
 std::string windows_check(const std::vector<std::string>& programs, MaintenanceTask task, const TaskSettings& settings) {
-    std::string script = "$ErrorActionPreference = 'Stop'\n";
+    std::string script(powershell_plain_errors);
     for (const auto& program : programs)
         script += fmt::format("if (-not (Get-Command {0} -ErrorAction SilentlyContinue)) {{ "
                               "[Console]::Error.WriteLine('missing program: ' + {0}); exit {1} }}\n",
                               powershell_quote(program), missing_exit);
     if (task == MaintenanceTask::backup) {
         if (!settings.backup_repository)
-            return powershell_encoded(fmt::format("[Console]::Error.WriteLine('no backup_repository in netconf'); exit {}",
-                                                  missing_exit));
+            return powershell_encoded(fmt::format("{}[Console]::Error.WriteLine('no backup_repository in netconf'); exit {}",
+                                                  powershell_plain_errors, missing_exit));
         std::string password;
         if (settings.backup_password_file) password = " --password-file " + powershell_quote(*settings.backup_password_file);
         script += fmt::format("& restic --no-lock -r {}{} cat config | Out-Null\nexit $LASTEXITCODE\n",

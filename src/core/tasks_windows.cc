@@ -73,15 +73,18 @@ std::string antivirus(const TaskSettings& settings) {
     return framed(antivirus_body, "$paths = " + paths);
 }
 
-/// Exit 1: a disk Unhealthy or a volume scan found errors; 3: a disk in
-/// Warning, worn past 90 % or with uncorrected read/write errors.
+/// Exit 1: a disk Unhealthy, a volume scan found errors or could not run
+/// (each volume is its own try: one failing scan does not hide the others);
+/// 3: a disk in Warning, worn past 90 % or with uncorrected read/write errors.
 constexpr std::string_view disk_health_body = R"ps(
   $disks = @(Get-PhysicalDisk | ForEach-Object {
     $c = $_ | Get-StorageReliabilityCounter -ErrorAction SilentlyContinue
     [ordered]@{ name = $_.FriendlyName; media_type = "$($_.MediaType)"; health = "$($_.HealthStatus)";
       wear = $c.Wear; temperature = $c.Temperature; read_errors = $c.ReadErrorsUncorrected; write_errors = $c.WriteErrorsUncorrected } })
   $volumes = @(Get-Volume | Where-Object { $_.DriveType -eq 'Fixed' -and $_.DriveLetter -and $_.FileSystem -eq 'NTFS' } | ForEach-Object {
-    [ordered]@{ drive = "$($_.DriveLetter):"; scan = "$(Repair-Volume -DriveLetter $_.DriveLetter -Scan)" } })
+    $l = $_.DriveLetter
+    $scan = try { "$(Repair-Volume -DriveLetter $l -Scan)" } catch { "scan failed: $($_.Exception.Message)" }
+    [ordered]@{ drive = "${l}:"; scan = $scan } })
   $bad = @($disks | Where-Object { $_.health -eq 'Unhealthy' }).Count + @($volumes | Where-Object { $_.scan -ne 'NoErrorsFound' }).Count
   $warn = @($disks | Where-Object { $_.health -ne 'Healthy' -or $_.wear -gt 90 -or $_.read_errors -gt 0 -or $_.write_errors -gt 0 }).Count
   $code = if ($bad) { 1 } elseif ($warn) { 3 } else { 0 }
@@ -112,21 +115,25 @@ constexpr std::string_view disk_optimize_body = R"ps(
 
 /// restic's stderr is merged in with ErrorActionPreference relaxed: under
 /// 'Stop', Windows PowerShell turns a native program's first stderr line
-/// into a terminating error. The exit code is restic's own.
+/// into a terminating error. Its lines are read as they come and its status
+/// lines (one every 100 ms with --json: 36 000 an hour) dropped unparsed:
+/// only the summary, the errors and other messages are kept. The exit code
+/// is restic's own.
 constexpr std::string_view backup_body = R"ps(
   if (-not (Get-Command restic.exe -ErrorAction SilentlyContinue)) { throw 'restic.exe not found on PATH' }
+  $summary = $null; $errors = [Collections.Generic.List[string]]::new(); $messages = [Collections.Generic.List[string]]::new()
   $ErrorActionPreference = 'Continue'
-  $lines = @(& restic.exe @a 2>&1 | ForEach-Object { "$_" })
-  $code = $LASTEXITCODE
-  $ErrorActionPreference = 'Stop'
-  $summary = $null; $errors = @(); $messages = @()
-  foreach ($line in $lines) {
+  & restic.exe @a 2>&1 | ForEach-Object {
+    $line = "$_"
+    if (-not $line -or $line.StartsWith('{"message_type":"status"')) { return }
     $o = $null
     if ($line.StartsWith('{')) { try { $o = $line | ConvertFrom-Json } catch { } }
-    if (-not $o) { $messages += $line }
+    if (-not $o) { $messages.Add($line) }
     elseif ($o.message_type -eq 'summary') { $summary = $o }
-    elseif ($o.message_type -eq 'error') { $errors += "$($o.item): $($o.error.message)" }
-    elseif ($o.message_type -eq 'exit_error') { $messages += "$($o.message)" } }
+    elseif ($o.message_type -eq 'error') { $errors.Add("$($o.item): $($o.error.message)") }
+    elseif ($o.message_type -eq 'exit_error') { $messages.Add("$($o.message)") } }
+  $code = $LASTEXITCODE
+  $ErrorActionPreference = 'Stop'
   Out-Result ([ordered]@{ restic_exit = $code; summary = $summary; errors = $errors; messages = $messages }) $code)ps";
 
 std::string backup(const TaskSettings& settings) {
@@ -143,13 +150,16 @@ std::string backup(const TaskSettings& settings) {
 
 /// Every user's folder under X:\$Recycle.Bin on every fixed drive. `removed`
 /// counts the deleted items ($R... entries; each has a $I... record too).
+/// Each bin, user folder and item is its own try: what cannot be read or
+/// removed counts in `failed` and the rest goes on.
 constexpr std::string_view empty_trash_body = R"ps(
   $removed = 0; $failed = 0; $drives = @()
   foreach ($v in @(Get-Volume | Where-Object { $_.DriveType -eq 'Fixed' -and $_.DriveLetter })) {
     $bin = "$($v.DriveLetter):" + '\$Recycle.Bin'
     if (-not (Test-Path -LiteralPath $bin)) { continue }
     $drives += "$($v.DriveLetter):"
-    foreach ($user in @(Get-ChildItem -Force -Directory -LiteralPath $bin)) {
+    try { $users = @(Get-ChildItem -Force -Directory -LiteralPath $bin) } catch { $failed++; continue }
+    foreach ($user in $users) {
       try { $items = @(Get-ChildItem -Force -LiteralPath $user.FullName | Where-Object { $_.Name -ne 'desktop.ini' }) } catch { $failed++; continue }
       foreach ($item in $items) {
         try { Remove-Item -LiteralPath $item.FullName -Recurse -Force; if ($item.Name -like '$R*') { $removed++ } } catch { $failed++ } } } }
@@ -170,6 +180,11 @@ std::string windows_task_script(MaintenanceTask task, const TaskSettings& settin
 }
 
 /// Five seconds' grace, so the SSH session ends before Windows goes down.
-std::string windows_shutdown_script() { return "shutdown.exe /s /t 5\nexit $LASTEXITCODE"; }
+/// A shutdown that cannot run says why in plain text on stderr and exits 1
+/// (uncaught, the error would reach stderr as CLIXML, and `exit
+/// $LASTEXITCODE` with no program run would exit 0).
+std::string windows_shutdown_script() {
+    return std::string(powershell_plain_errors) + "shutdown.exe /s /t 5\nexit $LASTEXITCODE";
+}
 
 }  // namespace custode::tasks_detail

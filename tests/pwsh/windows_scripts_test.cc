@@ -55,6 +55,16 @@ void check_same_reading(const TaskReading& live, const TaskReading& recorded) {
     CHECK(live.findings == recorded.findings);
 }
 
+/// Runs `task` on `pc` and checks that the script printed exactly the
+/// recorded fixture and so reads as the fixture does.
+TaskRun run_recorded(const MockPc& pc, MaintenanceTask task, int expected_exit, const std::string& fixture,
+                     const TaskSettings& settings = {}) {
+    auto run = run_task(pc, task, expected_exit, settings);
+    CHECK(run.result == fixture_json(fixture));
+    check_same_reading(run.reading, fixture_reading(task, expected_exit, fixture));
+    return run;
+}
+
 bool called(const ScriptRun& run, const std::string& line) {
     for (const auto& call : non_empty_lines(run.calls))
         if (call == line) return true;
@@ -76,9 +86,7 @@ using namespace windows_scripts_test;
 
 TEST_CASE("antivirus on a clean PC: quick scan, an older detection left out", "[pwsh][windows]") {
     const MockPc pc("office-ssd");
-    const auto run = run_task(pc, MaintenanceTask::antivirus, 0);
-    CHECK(run.result == fixture_json("windows-antivirus-clean.json"));
-    check_same_reading(run.reading, fixture_reading(MaintenanceTask::antivirus, 0, "windows-antivirus-clean.json"));
+    const auto run = run_recorded(pc, MaintenanceTask::antivirus, 0, "windows-antivirus-clean.json");
     CHECK(run.reading.summary == "clean");
     CHECK(called(run.script, "Update-MpSignature"));
     CHECK(called(run.script, "Start-MpScan -ScanType QuickScan"));
@@ -86,18 +94,14 @@ TEST_CASE("antivirus on a clean PC: quick scan, an older detection left out", "[
 
 TEST_CASE("antivirus finding two threats, one in two files", "[pwsh][windows]") {
     const MockPc pc("infected");
-    const auto run = run_task(pc, MaintenanceTask::antivirus, 1);
-    CHECK(run.result == fixture_json("windows-antivirus-found.json"));
-    check_same_reading(run.reading, fixture_reading(MaintenanceTask::antivirus, 1, "windows-antivirus-found.json"));
+    const auto run = run_recorded(pc, MaintenanceTask::antivirus, 1, "windows-antivirus-found.json");
     CHECK(run.reading.status == TaskStatus::failed);
     CHECK(run.reading.summary == "2 threats found");
 }
 
 TEST_CASE("antivirus whose scan fails reads as error with Defender's message", "[pwsh][windows]") {
     const MockPc pc("defender-broken");
-    const auto run = run_task(pc, MaintenanceTask::antivirus, 2);
-    CHECK(run.result == fixture_json("windows-antivirus-error.json"));
-    check_same_reading(run.reading, fixture_reading(MaintenanceTask::antivirus, 2, "windows-antivirus-error.json"));
+    const auto run = run_recorded(pc, MaintenanceTask::antivirus, 2, "windows-antivirus-error.json");
     CHECK(run.reading.status == TaskStatus::error);
 }
 
@@ -116,9 +120,7 @@ TEST_CASE("antivirus scans each of scan_paths, quoted as given", "[pwsh][windows
 
 TEST_CASE("disk-health on a healthy PC checks the fixed NTFS volumes only", "[pwsh][windows]") {
     const MockPc pc("office-ssd");
-    const auto run = run_task(pc, MaintenanceTask::disk_health, 0);
-    CHECK(run.result == fixture_json("windows-disk-health-ok.json"));
-    check_same_reading(run.reading, fixture_reading(MaintenanceTask::disk_health, 0, "windows-disk-health-ok.json"));
+    const auto run = run_recorded(pc, MaintenanceTask::disk_health, 0, "windows-disk-health-ok.json");
     CHECK(run.reading.summary == "1 disk, 1 volume healthy");
     CHECK(called(run.script, "Repair-Volume -DriveLetter C -Scan"));
     CHECK_FALSE(called(run.script, "Repair-Volume -DriveLetter E -Scan"));  // removable
@@ -126,18 +128,24 @@ TEST_CASE("disk-health on a healthy PC checks the fixed NTFS volumes only", "[pw
 
 TEST_CASE("disk-health with a failing disk and a volume that needs a scan", "[pwsh][windows]") {
     const MockPc pc("failing-hdd");
-    const auto run = run_task(pc, MaintenanceTask::disk_health, 1);
-    CHECK(run.result == fixture_json("windows-disk-health-failing.json"));
-    check_same_reading(run.reading, fixture_reading(MaintenanceTask::disk_health, 1, "windows-disk-health-failing.json"));
+    const auto run = run_recorded(pc, MaintenanceTask::disk_health, 1, "windows-disk-health-failing.json");
     CHECK(run.reading.status == TaskStatus::failed);
 }
 
 TEST_CASE("disk-health with an SSD worn past 90 percent is a warning", "[pwsh][windows]") {
     const MockPc pc("worn-ssd");
-    const auto run = run_task(pc, MaintenanceTask::disk_health, 3);
-    CHECK(run.result == fixture_json("windows-disk-health-worn.json"));
-    check_same_reading(run.reading, fixture_reading(MaintenanceTask::disk_health, 3, "windows-disk-health-worn.json"));
+    const auto run = run_recorded(pc, MaintenanceTask::disk_health, 3, "windows-disk-health-worn.json");
     CHECK(run.reading.status == TaskStatus::warning);
+}
+
+TEST_CASE("disk-health with a volume whose scan fails records it and checks the others", "[pwsh][windows]") {
+    const MockPc pc("failing-volume");
+    const auto run = run_task(pc, MaintenanceTask::disk_health, 1);
+    CHECK(run.reading.status == TaskStatus::failed);
+    CHECK(run.reading.summary == "2 disks, 3 volumes: 1 problem");
+    CHECK(run.reading.findings ==
+          std::vector<std::string>{"D: file system: scan failed: Access to a CIM resource was not available to the client."});
+    CHECK(called(run.script, "Repair-Volume -DriveLetter F -Scan"));
 }
 
 TEST_CASE("disk-health with no physical disk is skipped", "[pwsh][windows]") {
@@ -151,9 +159,7 @@ TEST_CASE("disk-health with no physical disk is skipped", "[pwsh][windows]") {
 
 TEST_CASE("disk-optimize retrims the SSD and defragments the fragmented HDD", "[pwsh][windows]") {
     const MockPc pc("failing-hdd");
-    const auto run = run_task(pc, MaintenanceTask::disk_optimize, 0);
-    CHECK(run.result == fixture_json("windows-disk-optimize.json"));
-    check_same_reading(run.reading, fixture_reading(MaintenanceTask::disk_optimize, 0, "windows-disk-optimize.json"));
+    const auto run = run_recorded(pc, MaintenanceTask::disk_optimize, 0, "windows-disk-optimize.json");
     CHECK(called(run.script, "Optimize-Volume -DriveLetter C -ReTrim"));
     CHECK(called(run.script, "Optimize-Volume -DriveLetter D -Defrag"));
 }
@@ -181,9 +187,7 @@ TEST_CASE("disk-optimize with no fixed volume is skipped", "[pwsh][windows]") {
 TEST_CASE("backup: restic's summary is the snapshot", "[pwsh][windows]") {
     MockPc pc("office-ssd");
     pc.replay_restic(pwsh_test_file("restic/ok.out"), "", 0);
-    const auto run = run_task(pc, MaintenanceTask::backup, 0, backup_settings());
-    CHECK(run.result == fixture_json("windows-backup-ok.json"));
-    check_same_reading(run.reading, fixture_reading(MaintenanceTask::backup, 0, "windows-backup-ok.json"));
+    const auto run = run_recorded(pc, MaintenanceTask::backup, 0, "windows-backup-ok.json", backup_settings());
     CHECK(called(run.script, "restic.exe --repo sftp:backup@10.0.0.1:/srv/restic/acme --password-file "
                              "C:\\ProgramData\\custode\\restic.txt backup --json --use-fs-snapshot -- C:\\Users"));
 }
@@ -191,12 +195,20 @@ TEST_CASE("backup: restic's summary is the snapshot", "[pwsh][windows]") {
 TEST_CASE("backup: a file restic could not read is a warning naming it", "[pwsh][windows]") {
     MockPc pc("office-ssd");
     pc.replay_restic(pwsh_test_file("restic/partial.out"), pwsh_test_file("restic/partial.err"), 3);
-    const auto run = run_task(pc, MaintenanceTask::backup, 3, backup_settings());
-    CHECK(run.result == fixture_json("windows-backup-partial.json"));
-    check_same_reading(run.reading, fixture_reading(MaintenanceTask::backup, 3, "windows-backup-partial.json"));
+    const auto run = run_recorded(pc, MaintenanceTask::backup, 3, "windows-backup-partial.json", backup_settings());
     CHECK(run.reading.status == TaskStatus::warning);
     CHECK(run.reading.findings == std::vector<std::string>{"C:\\Users\\maria\\NTUSER.DAT: The process cannot access the "
                                                            "file because it is being used by another process."});
+}
+
+TEST_CASE("backup: an hour of restic's status lines is read and dropped", "[pwsh][windows]") {
+    MockPc pc("office-ssd");
+    const auto recorded = non_empty_lines(pwsh_test_file("restic/ok.out"));
+    std::string out;
+    for (int i = 0; i < 36000; ++i) out += recorded[1] + "\n";  // one every 100 ms
+    pc.replay_restic(out + recorded.back() + "\n", "", 0);
+    const auto run = run_task(pc, MaintenanceTask::backup, 0, backup_settings());
+    CHECK(run.result == fixture_json("windows-backup-ok.json"));
 }
 
 TEST_CASE("backup without a repository runs nothing", "[pwsh][windows]") {
@@ -211,14 +223,20 @@ TEST_CASE("backup without a repository runs nothing", "[pwsh][windows]") {
 
 TEST_CASE("empty-trash empties every user's bin on every fixed drive", "[pwsh][windows]") {
     const MockPc pc("full-bins");
-    const auto run = run_task(pc, MaintenanceTask::empty_trash, 0);
-    CHECK(run.result == fixture_json("windows-empty-trash.json"));
-    check_same_reading(run.reading, fixture_reading(MaintenanceTask::empty_trash, 0, "windows-empty-trash.json"));
+    const auto run = run_recorded(pc, MaintenanceTask::empty_trash, 0, "windows-empty-trash.json");
     namespace fs = std::filesystem;
     for (const auto* user : {"C/$Recycle.Bin/S-1-5-21-1002", "D/$Recycle.Bin/S-1-5-21-1001", "C/$Recycle.Bin/S-1-5-18"})
         CHECK(fs::is_empty(pc.drive_path(user)));
     CHECK(fs::exists(pc.drive_path("C/$Recycle.Bin/S-1-5-21-1001/desktop.ini")));
     CHECK(fs::exists(pc.drive_path("E/$Recycle.Bin/S-1-5-21-1001/$REA1B2C.txt")));  // removable: not touched
+}
+
+TEST_CASE("empty-trash with an unreadable bin counts it failed and empties the others", "[pwsh][windows]") {
+    const MockPc pc("unreadable-bin");
+    const auto run = run_task(pc, MaintenanceTask::empty_trash, 3);
+    CHECK(run.reading.status == TaskStatus::warning);
+    CHECK(run.reading.summary == "2 items removed from the recycle bins of 2 drives; 1 could not be removed");
+    CHECK(std::filesystem::is_empty(pc.drive_path("D/$Recycle.Bin/S-1-5-21-1001")));
 }
 
 TEST_CASE("empty-trash with empty bins removes nothing", "[pwsh][windows]") {
@@ -237,6 +255,18 @@ TEST_CASE("shutdown runs shutdown.exe and reads as scheduled", "[pwsh][windows]"
     CHECK(called(run, "shutdown.exe /s /t 5"));
     const auto reading = read_task_result(HostOs::windows, "shutdown", run.exit_code, run.out, run.err);
     CHECK(reading.status == TaskStatus::ok);
+}
+
+TEST_CASE("a shutdown that cannot run says why in plain text, not CLIXML", "[pwsh][windows]") {
+    const MockPc pc("no-shutdown-exe");
+    const auto run = pc.run(shutdown_command(HostOs::windows, {}).command);
+    INFO("stderr: " << run.err);
+    CHECK(run.exit_code != 0);
+    CHECK(run.err.find("CLIXML") == std::string::npos);
+    const auto err = non_empty_lines(run.err);
+    REQUIRE(err.size() >= 2);  // the pid line, then the reason
+    CHECK(announced_pid(err[0]));
+    CHECK_THAT(err[1], Catch::StartsWith("The term 'shutdown.exe' is not recognized"));
 }
 
 TEST_CASE("every dry-run check is ready on a PC that has what the tasks need", "[pwsh][windows]") {

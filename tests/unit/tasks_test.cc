@@ -394,8 +394,8 @@ TEST_CASE("windows scripts: preamble, one JSON object, explicit exit, short enou
         CHECK_THAT(script, Catch::EndsWith("}) 2 }"));  // any uncaught error: {"error":..} and exit 2
     }
     CHECK(script_of(shutdown_command(HostOs::windows, settings).command) ==
-          "$ProgressPreference = 'SilentlyContinue'\n[Console]::Error.WriteLine(\"custode-pid $PID\")\n"
-          "shutdown.exe /s /t 5\nexit $LASTEXITCODE");
+          "$ProgressPreference = 'SilentlyContinue'\n[Console]::Error.WriteLine(\"custode-pid $PID\")\n" +
+              std::string(powershell_plain_errors) + "shutdown.exe /s /t 5\nexit $LASTEXITCODE");
 }
 
 TEST_CASE("windows antivirus: quick scan by default, custom scan of quoted paths", "[tasks][windows]") {
@@ -432,7 +432,7 @@ TEST_CASE("windows disk and trash scripts use the documented cmdlets", "[tasks][
     const auto health = script_of(task_command(HostOs::windows, MaintenanceTask::disk_health, settings).command);
     CHECK_THAT(health, Catch::Contains("Get-PhysicalDisk"));
     CHECK_THAT(health, Catch::Contains("Get-StorageReliabilityCounter"));
-    CHECK_THAT(health, Catch::Contains("Repair-Volume -DriveLetter $_.DriveLetter -Scan"));
+    CHECK_THAT(health, Catch::Contains("Repair-Volume -DriveLetter $l -Scan"));
     const auto optimize = script_of(task_command(HostOs::windows, MaintenanceTask::disk_optimize, settings).command);
     CHECK_THAT(optimize, Catch::Contains("Optimize-Volume -DriveLetter $l -ReTrim"));
     CHECK_THAT(optimize, Catch::Contains("Optimize-Volume -DriveLetter $l -Defrag"));
