@@ -166,6 +166,27 @@ constexpr std::string_view empty_trash_body = R"ps(
   $code = if ($failed) { 3 } else { 0 }
   Out-Result ([ordered]@{ drives = $drives; removed = $removed; failed = $failed }) $code)ps";
 
+/// Never forced: `/t 0`, as any timeout above 0 implies /f, which closes a
+/// logged-on user's applications unsaved. When anyone is logged on (quser;
+/// Windows Home has none: the console user of Win32_ComputerSystem) nothing
+/// is shut down: the users are printed as JSON and the script exits 10.
+/// With no one logged on quser says so on stderr (exit 1), on which Windows
+/// PowerShell 5.1 would throw under 'Stop'.
+constexpr std::string_view shutdown_body = R"ps(
+  if (Get-Command quser.exe -ErrorAction SilentlyContinue) {
+    $ErrorActionPreference = 'Continue'
+    $table = @(quser.exe 2>&1 | ForEach-Object { "$_" })
+    $anyone = $LASTEXITCODE -eq 0
+    $ErrorActionPreference = 'Stop'
+    $users = @(if ($anyone) { $table | Select-Object -Skip 1 | ForEach-Object { ($_.TrimStart(' >') -split '\s+')[0] } })
+  } else { $users = @((Get-CimInstance Win32_ComputerSystem).UserName | Where-Object { $_ }) }
+  if ($users.Count) {
+    [Console]::Out.WriteLine((ConvertTo-Json -Compress ([ordered]@{ shutdown = 'skipped'; reason = 'user_logged_on'; users = $users })))
+    [Console]::Error.WriteLine("not shut down: logged on: $($users -join ', ')")
+    exit 10 }
+  shutdown.exe /s /t 0
+  exit $LASTEXITCODE)ps";
+
 }  // namespace
 
 std::string windows_task_script(MaintenanceTask task, const TaskSettings& settings) {
@@ -179,12 +200,9 @@ std::string windows_task_script(MaintenanceTask task, const TaskSettings& settin
     return "exit 2";
 }
 
-/// Five seconds' grace, so the SSH session ends before Windows goes down.
 /// A shutdown that cannot run says why in plain text on stderr and exits 1
 /// (uncaught, the error would reach stderr as CLIXML, and `exit
 /// $LASTEXITCODE` with no program run would exit 0).
-std::string windows_shutdown_script() {
-    return std::string(powershell_plain_errors) + "shutdown.exe /s /t 5\nexit $LASTEXITCODE";
-}
+std::string windows_shutdown_script() { return std::string(powershell_plain_errors) + compact(shutdown_body); }
 
 }  // namespace custode::tasks_detail

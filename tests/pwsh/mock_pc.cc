@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdlib>
+#include <fmt/format.h>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -73,6 +74,13 @@ MockPc::MockPc(const std::string& name) : state_(nlohmann::json::parse(pwsh_test
     }
     for (const auto& folder : state_.value("unreadable", nlohmann::json::array()))
         fs::permissions(drive_path(folder.get<std::string>()), fs::perms::none);
+    // quser's table of the logged-on users ("users": [{"name", "session", "id", "state"}]).
+    std::string quser = " USERNAME              SESSIONNAME        ID  STATE   IDLE TIME  LOGON TIME\n";
+    for (const auto& user : state_.value("users", nlohmann::json::array()))
+        quser += fmt::format("{}{:<22}{:<19}{:>2}  {:<7} {:>9}  12/6/2026 8:02 AM\n", user["session"] == "console" ? '>' : ' ',
+                             user["name"].get<std::string>(), user["session"].get<std::string>(), user["id"].get<int>(),
+                             user["state"].get<std::string>(), "none");
+    if (state_.contains("users")) write_text(dir_ / "quser.out", quser);
     // The PC's programs: the mock's, less those it lacks ("missing": ["shutdown.exe"]).
     const auto missing = state_.value("missing", std::vector<std::string>{});
     fs::create_directories(dir_ / "bin");

@@ -65,6 +65,11 @@ TaskRun run_recorded(const MockPc& pc, MaintenanceTask task, int expected_exit, 
     return run;
 }
 
+void check_read_as(const TaskRun& run, TaskStatus status, const std::string& summary) {
+    CHECK(run.reading.status == status);
+    CHECK(run.reading.summary == summary);
+}
+
 bool called(const ScriptRun& run, const std::string& line) {
     for (const auto& call : non_empty_lines(run.calls))
         if (call == line) return true;
@@ -95,8 +100,7 @@ TEST_CASE("antivirus on a clean PC: quick scan, an older detection left out", "[
 TEST_CASE("antivirus finding two threats, one in two files", "[pwsh][windows]") {
     const MockPc pc("infected");
     const auto run = run_recorded(pc, MaintenanceTask::antivirus, 1, "windows-antivirus-found.json");
-    CHECK(run.reading.status == TaskStatus::failed);
-    CHECK(run.reading.summary == "2 threats found");
+    check_read_as(run, TaskStatus::failed, "2 threats found");
 }
 
 TEST_CASE("antivirus whose scan fails reads as error with Defender's message", "[pwsh][windows]") {
@@ -141,8 +145,7 @@ TEST_CASE("disk-health with an SSD worn past 90 percent is a warning", "[pwsh][w
 TEST_CASE("disk-health with a volume whose scan fails records it and checks the others", "[pwsh][windows]") {
     const MockPc pc("failing-volume");
     const auto run = run_task(pc, MaintenanceTask::disk_health, 1);
-    CHECK(run.reading.status == TaskStatus::failed);
-    CHECK(run.reading.summary == "2 disks, 3 volumes: 1 problem");
+    check_read_as(run, TaskStatus::failed, "2 disks, 3 volumes: 1 problem");
     CHECK(run.reading.findings ==
           std::vector<std::string>{"D: file system: scan failed: Access to a CIM resource was not available to the client."});
     CHECK(called(run.script, "Repair-Volume -DriveLetter F -Scan"));
@@ -151,8 +154,7 @@ TEST_CASE("disk-health with a volume whose scan fails records it and checks the 
 TEST_CASE("disk-health with no physical disk is skipped", "[pwsh][windows]") {
     const MockPc pc("virtual-disks");
     const auto run = run_task(pc, MaintenanceTask::disk_health, 0);
-    CHECK(run.reading.status == TaskStatus::skipped);
-    CHECK(run.reading.summary == "no physical disk");
+    check_read_as(run, TaskStatus::skipped, "no physical disk");
 }
 
 // ---- disk-optimize ---------------------------------------------------------------
@@ -177,8 +179,7 @@ TEST_CASE("disk-optimize with a failing volume optimizes the others", "[pwsh][wi
 TEST_CASE("disk-optimize with no fixed volume is skipped", "[pwsh][windows]") {
     const MockPc pc("virtual-disks");
     const auto run = run_task(pc, MaintenanceTask::disk_optimize, 0);
-    CHECK(run.reading.status == TaskStatus::skipped);
-    CHECK(run.reading.summary == "no fixed volume");
+    check_read_as(run, TaskStatus::skipped, "no fixed volume");
     CHECK_FALSE(called(run.script, "Optimize-Volume -DriveLetter E -ReTrim"));
 }
 
@@ -214,8 +215,7 @@ TEST_CASE("backup: an hour of restic's status lines is read and dropped", "[pwsh
 TEST_CASE("backup without a repository runs nothing", "[pwsh][windows]") {
     const MockPc pc("office-ssd");
     const auto run = run_task(pc, MaintenanceTask::backup, 78);
-    CHECK(run.reading.status == TaskStatus::error);
-    CHECK(run.reading.summary == "no backup_repository in netconf");
+    check_read_as(run, TaskStatus::error, "no backup_repository in netconf");
     CHECK(run.script.calls.find("restic") == std::string::npos);
 }
 
@@ -234,27 +234,45 @@ TEST_CASE("empty-trash empties every user's bin on every fixed drive", "[pwsh][w
 TEST_CASE("empty-trash with an unreadable bin counts it failed and empties the others", "[pwsh][windows]") {
     const MockPc pc("unreadable-bin");
     const auto run = run_task(pc, MaintenanceTask::empty_trash, 3);
-    CHECK(run.reading.status == TaskStatus::warning);
-    CHECK(run.reading.summary == "2 items removed from the recycle bins of 2 drives; 1 could not be removed");
+    check_read_as(run, TaskStatus::warning, "2 items removed from the recycle bins of 2 drives; 1 could not be removed");
     CHECK(std::filesystem::is_empty(pc.drive_path("D/$Recycle.Bin/S-1-5-21-1001")));
 }
 
 TEST_CASE("empty-trash with empty bins removes nothing", "[pwsh][windows]") {
     const MockPc pc("office-ssd");
     const auto run = run_task(pc, MaintenanceTask::empty_trash, 0);
-    CHECK(run.reading.status == TaskStatus::ok);
-    CHECK(run.reading.summary == "0 items removed from the recycle bins of 1 drive");
+    check_read_as(run, TaskStatus::ok, "0 items removed from the recycle bins of 1 drive");
 }
 
 // ---- shutdown and the dry-run checks -------------------------------------------------
 
-TEST_CASE("shutdown runs shutdown.exe and reads as scheduled", "[pwsh][windows]") {
+TEST_CASE("shutdown with no one logged on runs shutdown.exe, never forced", "[pwsh][windows]") {
     const MockPc pc("office-ssd");
     const auto run = pc.run(shutdown_command(HostOs::windows, {}).command);
     CHECK(run.exit_code == 0);
-    CHECK(called(run, "shutdown.exe /s /t 5"));
+    CHECK(called(run, "quser.exe "));
+    CHECK(called(run, "shutdown.exe /s /t 0"));  // a timeout above 0 implies /f
     const auto reading = read_task_result(HostOs::windows, "shutdown", run.exit_code, run.out, run.err);
     CHECK(reading.status == TaskStatus::ok);
+}
+
+TEST_CASE("shutdown is skipped when someone is logged on, naming them", "[pwsh][windows]") {
+    for (const auto* name : {"user-logged-on", "home-edition"}) {
+        INFO(name);
+        const MockPc pc(name);
+        const auto run = pc.run(shutdown_command(HostOs::windows, {}).command);
+        INFO("stdout: " << run.out << "\nstderr: " << run.err << "\ncalls: " << run.calls);
+        CHECK(run.exit_code == 10);
+        CHECK(run.calls.find("shutdown.exe") == std::string::npos);
+        const auto out = non_empty_lines(run.out);
+        REQUIRE(out.size() == 1);
+        const auto result = nlohmann::json::parse(out.front());
+        CHECK(result["shutdown"] == "skipped");
+        CHECK(result["reason"] == "user_logged_on");
+        const auto users = std::string(name) == "home-edition" ? nlohmann::json{"OFFICE\\maria"} : nlohmann::json{"maria", "luca"};
+        CHECK(result["users"] == users);
+        CHECK_THAT(run.err, Catch::Contains("not shut down: logged on: "));
+    }
 }
 
 TEST_CASE("a shutdown that cannot run says why in plain text, not CLIXML", "[pwsh][windows]") {

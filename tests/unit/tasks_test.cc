@@ -393,9 +393,11 @@ TEST_CASE("windows scripts: preamble, one JSON object, explicit exit, short enou
         CHECK_THAT(script, Catch::Contains("exit $code"));
         CHECK_THAT(script, Catch::EndsWith("}) 2 }"));  // any uncaught error: {"error":..} and exit 2
     }
-    CHECK(script_of(shutdown_command(HostOs::windows, settings).command) ==
-          "$ProgressPreference = 'SilentlyContinue'\n[Console]::Error.WriteLine(\"custode-pid $PID\")\n" +
-              std::string(powershell_plain_errors) + "shutdown.exe /s /t 5\nexit $LASTEXITCODE");
+    const auto shutdown = script_of(shutdown_command(HostOs::windows, settings).command);
+    CHECK(shutdown.rfind("$ProgressPreference = 'SilentlyContinue'\n[Console]::Error.WriteLine(\"custode-pid $PID\")\n" +
+                             std::string(powershell_plain_errors), 0) == 0);
+    CHECK_THAT(shutdown, Catch::Contains("quser.exe"));
+    CHECK_THAT(shutdown, Catch::EndsWith("shutdown.exe /s /t 0\nexit $LASTEXITCODE"));  // /t above 0 implies /f
 }
 
 TEST_CASE("windows antivirus: quick scan by default, custom scan of quoted paths", "[tasks][windows]") {

@@ -10,7 +10,8 @@
 # "name", "resources": [..] }], "old_threats": [..] }, "disks": [{ "number",
 # "name", "media_type", "health", "wear", "temperature", "read_errors",
 # "write_errors", "error" }], "volumes": [{ "letter", "disk", "drive_type",
-# "file_system", "scan", "fragmentation", "fragmentation_after", "error" }] }
+# "file_system", "scan", "fragmentation", "fragmentation_after", "error" }],
+# "users": [{ "name", "session", "id", "state" }] } (the users quser lists).
 # An "error" makes every call about that disk or volume throw it.
 
 $pcDir = $env:CUSTODE_MOCK_PC
@@ -130,10 +131,14 @@ function Get-Disk([Parameter(ValueFromPipeline)]$Partition) {
   }
 }
 
-# ---- CIM: only Win32_Volume and its DefragAnalysis -------------------------------
+# ---- CIM: Win32_ComputerSystem's console user, Win32_Volume's DefragAnalysis ------
 
 function Get-CimInstance([Parameter(Position = 0)][string]$ClassName, [string]$Filter) {
-  Write-Call "Get-CimInstance $ClassName -Filter $Filter"
+  Write-Call "Get-CimInstance $ClassName$(if ($Filter) { " -Filter $Filter" })"
+  if ($ClassName -eq 'Win32_ComputerSystem') {
+    $console = @($pc.users) | Where-Object { $_ -and $_.session -eq 'console' }
+    return [pscustomobject]@{ UserName = $(if ($console) { "OFFICE\$($console.name)" }) }
+  }
   if ($ClassName -ne 'Win32_Volume') { throw "mock: CIM class $ClassName is not modelled" }
   if ($Filter -notmatch "^DriveLetter='([A-Z]):'$") { throw "mock: filter $Filter is not modelled" }
   $v = Find-Volume $Matches[1]
