@@ -238,6 +238,13 @@ void ClientJob::shut_down(os::SshSession& session, HostState& host) {
     const auto ran = session.run(command.command, command.timeout);
     // Still "failed" until confirm_off sees it go quiet.
     host.run.shutdown = ShutdownOutcome::failed;
+    if (const auto users = users_keeping_on(ran.exit_code, ran.stdout_text); users && !ran.timed_out) {
+        host.run.shutdown = ShutdownOutcome::user_logged_on;
+        host.run.logged_on = *users;
+        tell(fmt::format("{} left on: {} logged on", host.spec->name,
+                         users->empty() ? std::string("a user") : fmt::format("{}", fmt::join(*users, ", "))));
+        return;
+    }
     if (ran.timed_out || ran.exit_code != 0) {
         host.run.error = fmt::format("shutdown command failed: {}", output_tail(ran));
         return;

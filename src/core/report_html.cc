@@ -89,12 +89,15 @@ std::string reach_badge(const HostRun& host) {
     return "";
 }
 
-std::string shutdown_text(ShutdownOutcome shutdown) {
-    switch (shutdown) {
+std::string shutdown_text(const HostRun& host) {
+    switch (host.shutdown) {
         case ShutdownOutcome::not_requested: return "no shutdown";
         case ShutdownOutcome::confirmed_off: return "shut down";
         case ShutdownOutcome::still_on: return "still on after shutdown";
         case ShutdownOutcome::failed: return "shutdown failed";
+        case ShutdownOutcome::user_logged_on:
+            if (host.logged_on.empty()) return "left on: a user is logged on";
+            return fmt::format("left on: {} logged on", fmt::join(host.logged_on, ", "));
     }
     return "";
 }
@@ -122,7 +125,7 @@ std::string host_html(const HostRun& host) {
         host.ok() ? "good" : "bad", escape(host_label(host)), reach_badge(host), ok_badge(host.ok()));
     html += fmt::format(R"(<div class="meta">{} · {} · {} · {} · {} · {}</div>)",
                         escape(host.ip.empty() ? "no IP" : host.ip), escape(host.mac), to_string(host.os),
-                        power_text(host.power), shutdown_text(host.shutdown), format_duration(host.seconds));
+                        power_text(host.power), escape(shutdown_text(host)), format_duration(host.seconds));
     if (!host.error.empty()) html += fmt::format(R"(<div class="error">{}</div>)", escape(host.error));
     if (!host.tasks.empty()) {
         html += R"(<ul class="tasks">)";

@@ -101,6 +101,8 @@ void host_metrics(Exposition& out, const RunRecord& record) {
                 [](const HostRun& host) { return host.power == PowerOutcome::woken ? 1.0 : 0.0; });
     host_family(out, record, "custode_host_did_not_wake", "1 when the PC was woken but never answered.",
                 [](const HostRun& host) { return host.power == PowerOutcome::did_not_wake ? 1.0 : 0.0; });
+    host_family(out, record, "custode_host_user_logged_on", "1 when the PC was left on because someone was logged on.",
+                [](const HostRun& host) { return host.shutdown == ShutdownOutcome::user_logged_on ? 1.0 : 0.0; });
     host_family(out, record, "custode_host_ok", "1 when the PC was reached, its tasks ok and shut down if asked.",
                 [](const HostRun& host) { return host.ok() ? 1.0 : 0.0; });
     host_family(out, record, "custode_host_duration_seconds", "Time spent on the PC.",

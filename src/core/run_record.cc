@@ -18,7 +18,8 @@ namespace {
 constexpr std::array kPowerOutcomes = {PowerOutcome::was_on, PowerOutcome::woken, PowerOutcome::did_not_wake,
                                        PowerOutcome::unknown};
 constexpr std::array kShutdownOutcomes = {ShutdownOutcome::not_requested, ShutdownOutcome::confirmed_off,
-                                          ShutdownOutcome::still_on, ShutdownOutcome::failed};
+                                          ShutdownOutcome::still_on, ShutdownOutcome::failed,
+                                          ShutdownOutcome::user_logged_on};
 
 template <typename Enum, std::size_t N>
 std::optional<Enum> parse_enum(const std::array<Enum, N>& values, std::string_view text) {
@@ -45,6 +46,7 @@ std::string_view to_string(ShutdownOutcome outcome) {
         case ShutdownOutcome::confirmed_off: return "confirmed_off";
         case ShutdownOutcome::still_on: return "still_on";
         case ShutdownOutcome::failed: return "failed";
+        case ShutdownOutcome::user_logged_on: return "user_logged_on";
     }
     return "failed";
 }
@@ -60,8 +62,9 @@ std::optional<ShutdownOutcome> parse_shutdown_outcome(std::string_view text) {
 bool HostRun::ok() const {
     const bool tasks_ok =
         std::none_of(tasks.begin(), tasks.end(), [](const TaskResult& task) { return is_problem(task.status); });
-    const bool shutdown_ok =
-        shutdown == ShutdownOutcome::not_requested || shutdown == ShutdownOutcome::confirmed_off;
+    // Left on for a logged-on user is the rule working, not a failure.
+    const bool shutdown_ok = shutdown == ShutdownOutcome::not_requested ||
+                             shutdown == ShutdownOutcome::confirmed_off || shutdown == ShutdownOutcome::user_logged_on;
     return reached && tasks_ok && shutdown_ok;
 }
 

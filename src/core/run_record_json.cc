@@ -27,7 +27,7 @@ json host_json(const HostRun& host) {
     return {{"name", host.name},   {"ip", host.ip},           {"mac", host.mac},
             {"os", to_string(host.os)}, {"power", to_string(host.power)}, {"reached", host.reached},
             {"error", host.error}, {"tasks", tasks},        {"shutdown", to_string(host.shutdown)},
-            {"seconds", host.seconds}, {"ok", host.ok()}};
+            {"logged_on", host.logged_on}, {"seconds", host.seconds}, {"ok", host.ok()}};
 }
 
 json client_json(const ClientRun& client) {
@@ -134,6 +134,7 @@ HostRun host_from_json(const json& object, std::string path) {
     host.error = fields.optional<std::string>("error", "");
     host.shutdown =
         fields.enumerated<ShutdownOutcome>("shutdown", parse_shutdown_outcome, ShutdownOutcome::not_requested, false);
+    host.logged_on = fields.optional<std::vector<std::string>>("logged_on", {});
     host.seconds = fields.optional<double>("seconds", 0);
     fields.each("tasks", [&](const auto& task, std::string where) {
         host.tasks.push_back(task_from_json(task, std::move(where)));

@@ -103,6 +103,20 @@ std::optional<long> announced_pid(std::string_view stderr_text) {
     return std::nullopt;
 }
 
+std::optional<std::vector<std::string>> users_keeping_on(std::optional<int> exit_code, std::string_view stdout_text) {
+    if (exit_code != shutdown_user_logged_on_exit) return std::nullopt;
+    std::vector<std::string> users;
+    // The last JSON object of the output; anything else in it is not ours to trust.
+    for (const auto line : lines_of(stdout_text)) {
+        const auto object = nlohmann::json::parse(line, nullptr, false);
+        if (!object.is_object() || !object.contains("users") || !object["users"].is_array()) continue;
+        users.clear();
+        for (const auto& user : object["users"])
+            if (user.is_string() && !user.get<std::string>().empty()) users.push_back(user.get<std::string>());
+    }
+    return users;
+}
+
 std::string kill_command(HostOs os, long pid) {
     // Linux: the whole session; where pkill is missing, the process group
     // (the session leader leads its group too).

@@ -317,6 +317,32 @@ TEST_CASE("shutdown policies: all shuts down what was on, never leaves the woken
         CHECK(pc1.power == PowerOutcome::woken);
         CHECK(pc1.shutdown == ShutdownOutcome::not_requested);
     }
+    SECTION("a PC someone is logged on to is left on, naming them, and that is no failure") {
+        Night night;
+        night.shared.pcs = {{mac1, {ip1, false}}};
+        night.shared.answer = [](const std::string& command) {
+            if (!contains(command, "fake-poweroff")) return exited(0);
+            return exited(shutdown_user_logged_on_exit,
+                          R"({"shutdown":"skipped","reason":"user_logged_on","users":["maria","luca"]})" "\n",
+                          "not shut down: logged on: maria, luca\n");
+        };
+        const auto run = night.run(make_client({{"pc1", mac1}}));
+        const auto& pc1 = host_named(run, "pc1");
+        CHECK(pc1.shutdown == ShutdownOutcome::user_logged_on);
+        CHECK(pc1.logged_on == std::vector<std::string>{"maria", "luca"});
+        CHECK(pc1.ok());
+        CHECK(run.ok());
+    }
+    SECTION("a shutdown that fails with another code is a failure") {
+        Night night;
+        night.shared.pcs = {{mac1, {ip1, false}}};
+        night.shared.answer = [](const std::string& command) {
+            return contains(command, "fake-poweroff") ? exited(1190, "", "already scheduled\n") : exited(0);
+        };
+        const auto run = night.run(make_client({{"pc1", mac1}}));
+        CHECK(host_named(run, "pc1").shutdown == ShutdownOutcome::failed);
+        CHECK_FALSE(run.ok());
+    }
     SECTION("a PC that stays on after the command is reported still on") {
         Night night;
         FakePc stubborn{ip1, false};

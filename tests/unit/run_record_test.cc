@@ -10,6 +10,7 @@
 
 #include "custode/core/run_record.h"
 #include "custode/core/run_record_json.h"
+#include "custode/core/tasks.h"
 #include "custode/core/utc_time.h"
 #include "custode/os/run_store.h"
 #include "custode/os/sqlite.h"
@@ -88,7 +89,7 @@ TEST_CASE("enum names read back, unknown names do not", "[report]") {
     for (const auto power : {PowerOutcome::was_on, PowerOutcome::woken, PowerOutcome::did_not_wake, PowerOutcome::unknown})
         CHECK(parse_power_outcome(to_string(power)) == power);
     for (const auto shutdown : {ShutdownOutcome::not_requested, ShutdownOutcome::confirmed_off,
-                                ShutdownOutcome::still_on, ShutdownOutcome::failed})
+                                ShutdownOutcome::still_on, ShutdownOutcome::failed, ShutdownOutcome::user_logged_on})
         CHECK(parse_shutdown_outcome(to_string(shutdown)) == shutdown);
     CHECK_FALSE(parse_power_outcome("asleep"));
     CHECK_FALSE(parse_shutdown_outcome(""));
@@ -249,6 +250,37 @@ TEST_CASE("the metrics are node_exporter textfile lines with the run's values", 
     const auto statuses = std::count_if(samples.begin(), samples.end(),
                                         [](const Sample& sample) { return sample.name == "custode_task_status"; });
     CHECK(statuses == 5 * 6);  // every task, one line per status
+}
+
+TEST_CASE("a PC left on for a logged-on user is ok, and JSON, HTML and metrics say who", "[report]") {
+    auto run = sample_run();
+    auto& reception = run.clients[0].hosts[0];
+    reception.tasks[2].status = TaskStatus::ok;
+    reception.shutdown = ShutdownOutcome::user_logged_on;
+    reception.logged_on = {"maria", "<luca>"};
+    CHECK(reception.ok());
+
+    const auto json = to_json(run);
+    CHECK(json["clients"][0]["hosts"][0]["shutdown"] == "user_logged_on");
+    CHECK(json["clients"][0]["hosts"][0]["logged_on"] == nlohmann::json{"maria", "<luca>"});
+    CHECK(json["clients"][0]["hosts"][1]["logged_on"] == nlohmann::json::array());
+    CHECK(run_record_from_json(json).clients[0].hosts[0].logged_on == reception.logged_on);
+
+    const auto html = render_html_report(run);
+    CHECK_THAT(html, Catch::Contains("left on: maria, &lt;luca&gt; logged on"));
+    const auto samples = parse_metrics(render_prometheus_metrics(run));
+    CHECK(value_of(samples, "custode_host_user_logged_on", {{"client", "acme"}, {"host", "reception"}}) == 1);
+    CHECK(value_of(samples, "custode_host_user_logged_on", {{"client", "acme"}, {"host", "office-2"}}) == 0);
+    CHECK(value_of(samples, "custode_host_ok", {{"client", "acme"}, {"host", "reception"}}) == 1);
+}
+
+TEST_CASE("a skipped shutdown names who kept the PC on, any other ending names no one", "[report][tasks]") {
+    const std::string out = "noise\n{\"shutdown\":\"skipped\",\"reason\":\"user_logged_on\",\"users\":[\"maria\",\"\",3]}\n";
+    CHECK(users_keeping_on(shutdown_user_logged_on_exit, out) == std::vector<std::string>{"maria"});
+    CHECK(users_keeping_on(shutdown_user_logged_on_exit, "no JSON at all\n") == std::vector<std::string>{});
+    CHECK_FALSE(users_keeping_on(0, out));
+    CHECK_FALSE(users_keeping_on(1, out));
+    CHECK_FALSE(users_keeping_on(std::nullopt, out));
 }
 
 TEST_CASE("metric label values are escaped", "[report]") {

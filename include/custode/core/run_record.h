@@ -37,6 +37,7 @@ enum class ShutdownOutcome {
     confirmed_off,  ///< shut down and no longer answering
     still_on,       ///< shut down, but still answering after the wait
     failed,         ///< the shutdown command failed or could not be sent
+    user_logged_on, ///< left on: someone was logged on, and netconf does not force
 };
 
 std::string_view to_string(PowerOutcome outcome);
@@ -54,6 +55,7 @@ struct HostRun {
     std::string error;     ///< why it was not reached: host key changed, timeout...
     std::vector<TaskResult> tasks;
     ShutdownOutcome shutdown = ShutdownOutcome::not_requested;
+    std::vector<std::string> logged_on;  ///< who kept it on (user_logged_on)
     double seconds = 0;
 
     /// Reached, every task ok/warning/skipped, and shut down if asked.

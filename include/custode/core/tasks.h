@@ -42,6 +42,15 @@ RemoteCommand task_command(HostOs os, MaintenanceTask task, const TaskSettings& 
 /// ends cleanly first (or the `commands.shutdown` override).
 RemoteCommand shutdown_command(HostOs os, const TaskSettings& settings);
 
+/// The exit code of a shutdown command that left the PC on because someone
+/// is logged on; its stdout names them: {"users": ["maria", ...]}.
+inline constexpr int shutdown_user_logged_on_exit = 10;
+
+/// Who kept the PC on, when a shutdown command ended with
+/// shutdown_user_logged_on_exit; nullopt for any other ending. Users it
+/// could not name give an empty list.
+std::optional<std::vector<std::string>> users_keeping_on(std::optional<int> exit_code, std::string_view stdout_text);
+
 /// The pid announced by a command's `custode-pid <pid>` line in `stderr`.
 std::optional<long> announced_pid(std::string_view stderr_text);
 
