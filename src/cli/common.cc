@@ -13,7 +13,7 @@ Netconf require_netconf(const GlobalOptions& global) {
     if (load.ok()) return std::move(load.netconf);
     for (const auto& diagnostic : load.diagnostics) std::cerr << diagnostic.to_string() << '\n';
     throw UsageError(fmt::format("netconf in {} has {} error(s); nothing was changed", global.netconf_dir,
-                                 load.diagnostics.size()));
+                                 load.error_count()));
 }
 
 std::filesystem::path state_path(const GlobalOptions& global, const Netconf& netconf) {

@@ -61,21 +61,24 @@ nlohmann::json client_json(const Netconf& netconf, const Client& client) {
     return json;
 }
 
-nlohmann::json errors_json(const std::vector<Diagnostic>& diagnostics) {
-    nlohmann::json errors = nlohmann::json::array();
+nlohmann::json diagnostics_json(const std::vector<Diagnostic>& diagnostics, Diagnostic::Severity severity) {
+    nlohmann::json chosen = nlohmann::json::array();
     for (const auto& diagnostic : diagnostics)
-        errors.push_back({{"file", diagnostic.file},
-                          {"line", diagnostic.line},
-                          {"column", diagnostic.column},
-                          {"message", diagnostic.message}});
-    return errors;
+        if (diagnostic.severity == severity)
+            chosen.push_back({{"file", diagnostic.file},
+                              {"line", diagnostic.line},
+                              {"column", diagnostic.column},
+                              {"message", diagnostic.message}});
+    return chosen;
 }
 
 void print_json_result(const NetconfLoad& load) {
     nlohmann::json clients = nlohmann::json::array();
     if (load.ok())
         for (const auto& client : load.netconf.clients) clients.push_back(client_json(load.netconf, client));
-    nlohmann::json body = {{"errors", errors_json(load.diagnostics)}, {"clients", clients}};
+    nlohmann::json body = {{"errors", diagnostics_json(load.diagnostics, Diagnostic::Severity::error)},
+                           {"warnings", diagnostics_json(load.diagnostics, Diagnostic::Severity::warning)},
+                           {"clients", clients}};
     if (load.ok()) body["site"] = load.netconf.site.name;
     print_json("validate", load.ok(), std::move(body));
 }
@@ -83,8 +86,8 @@ void print_json_result(const NetconfLoad& load) {
 void print_text_result(const NetconfLoad& load, const std::string& dir) {
     for (const auto& diagnostic : load.diagnostics) std::cerr << diagnostic.to_string() << '\n';
     if (!load.ok()) {
-        print_error(fmt::format("{} error{} in {}; nothing was changed", load.diagnostics.size(),
-                                load.diagnostics.size() == 1 ? "" : "s", dir));
+        print_error(fmt::format("{} error{} in {}; nothing was changed", load.error_count(),
+                                load.error_count() == 1 ? "" : "s", dir));
         return;
     }
     const Netconf& netconf = load.netconf;

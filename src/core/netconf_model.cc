@@ -60,8 +60,15 @@ std::optional<int> parse_time_of_day(std::string_view text) {
 }  // namespace
 
 std::string Diagnostic::to_string() const {
-    if (line == 0) return fmt::format("{}: {}", file, message);
-    return fmt::format("{}:{}:{}: {}", file, line, column, message);
+    const std::string_view kind = severity == Severity::warning ? "warning: " : "";
+    if (line == 0) return fmt::format("{}: {}{}", file, kind, message);
+    return fmt::format("{}:{}:{}: {}{}", file, line, column, kind, message);
+}
+
+std::size_t NetconfLoad::error_count() const {
+    return static_cast<std::size_t>(std::count_if(diagnostics.begin(), diagnostics.end(), [](const Diagnostic& d) {
+        return d.severity == Diagnostic::Severity::error;
+    }));
 }
 
 std::string_view link_kind(const LinkSpec& link) {

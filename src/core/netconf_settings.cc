@@ -18,6 +18,9 @@ bool is_absolute_on_pc(std::string_view path) {
     return drive && path[1] == ':' && (path[2] == '\\' || path[2] == '/');
 }
 
+/// A Windows share, `\\server\share\...`.
+bool is_network_path(std::string_view path) { return path.starts_with("\\\\"); }
+
 /// A non-empty array of non-empty strings; with `absolute`, each an absolute path.
 std::optional<std::vector<std::string>> read_list(TableReader& table, std::string_view key, bool absolute) {
     const auto values = table.strings(key, Presence::optional);
@@ -34,6 +37,12 @@ std::optional<std::vector<std::string>> read_list(TableReader& table, std::strin
         if (problem) {
             table.diagnostics().error(at, fmt::format("{}: {} {}", table.qualified(key), in_quotes(path), problem));
             valid = false;
+        } else if (is_network_path(path)) {
+            table.diagnostics().warning(
+                at, fmt::format("{}: {} is a network share: a Windows PC logged on with an SSH key has no network "
+                                "credentials, so the task skips it; scan or back it up on the machine that holds it "
+                                "(docs/tasks.md)",
+                                table.qualified(key), in_quotes(path)));
         }
         list.push_back(path);
     }

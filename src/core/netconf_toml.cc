@@ -17,6 +17,10 @@ void FileDiagnostics::error(Position at, std::string message) {
     out_.push_back({file_, at.line, at.column, std::move(message)});
 }
 
+void FileDiagnostics::warning(Position at, std::string message) {
+    out_.push_back({file_, at.line, at.column, std::move(message), Diagnostic::Severity::warning});
+}
+
 std::string_view type_description(toml::node_type type) {
     switch (type) {
         case toml::node_type::string: return "a string";

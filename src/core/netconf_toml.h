@@ -38,6 +38,7 @@ public:
 
     void error(Position at, std::string message);
     void error(const toml::node& node, std::string message) { error(position_of(node), std::move(message)); }
+    void warning(Position at, std::string message);
     const std::string& file() const { return file_; }
 
 private:

@@ -3,10 +3,12 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "netconf_cli_support.h"
+#include "support/temp_dir.h"
 
 using custode::testing::fixture_dir;
 using custode::testing::run_custode;
@@ -102,4 +104,32 @@ TEST_CASE("CUSTODE_NETCONF selects the directory when --netconf is absent", "[ne
     INFO(result.output);
     CHECK(result.exit_code == 0);
     CHECK_THAT(result.output, Catch::StartsWith("site lab: 3 clients ok"));
+}
+
+TEST_CASE("a network share to scan or back up is a warning naming its place, and the netconf still loads",
+          "[netconf][cli]") {
+    custode::testing::TempDir dir;
+    std::filesystem::copy(example_dir(), dir.path(), std::filesystem::copy_options::recursive);
+    const auto acme = dir.path() / "clients" / "acme.toml";
+    auto text = custode::testing::read_file(acme);
+    const std::string anchor = "task_timeout = 7200";
+    const auto at = text.find(anchor);
+    REQUIRE(at != std::string::npos);
+    text.insert(at, "backup_sources = ['C:\\Users', '\\\\nas\\accounts']\n");
+    std::ofstream(acme) << text;
+
+    const auto result = run_custode("--netconf " + quoted_path(dir.path().string()) + " validate", true);
+    INFO(result.output);
+    CHECK(result.exit_code == 0);
+    CHECK_THAT(result.output, Catch::Contains("clients/acme.toml:25:31: warning: maintenance.backup_sources: "
+                                              "\"\\\\nas\\accounts\" is a network share"));
+    CHECK_THAT(result.output, Catch::Contains("site lab: 3 clients ok"));
+
+    const auto json = nlohmann::json::parse(
+        run_custode("--netconf " + quoted_path(dir.path().string()) + " validate --json", false).output);
+    CHECK(json["ok"] == true);
+    CHECK(json["errors"].empty());
+    REQUIRE(json["warnings"].size() == 1);
+    CHECK(json["warnings"][0]["line"] == 25);
+    CHECK(json["warnings"][0]["column"] == 31);
 }

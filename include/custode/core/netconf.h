@@ -25,12 +25,17 @@ struct SourceFile {
 /// A problem in a netconf file. Line and column are 1-based; both 0 when the
 /// problem has no position in the file (the file itself is missing).
 struct Diagnostic {
+    /// A warning is worth reading but stops nothing: the netconf still loads.
+    enum class Severity { error, warning };
+
     std::string file;
     int line = 0;
     int column = 0;
     std::string message;
+    Severity severity = Severity::error;
 
-    /// `file:line:column: message`, or `file: message` without a position.
+    /// `file:line:column: message` (`... warning: message` for a warning),
+    /// or `file: message` without a position.
     std::string to_string() const;
 
     /// Orders by file, line, column, then message: the order diagnostics are reported in.
@@ -217,11 +222,12 @@ struct NetconfSources {
 };
 
 struct NetconfLoad {
-    /// Complete only when `diagnostics` is empty; otherwise holds whatever parsed.
+    /// Complete only when `diagnostics` holds no error; otherwise holds whatever parsed.
     Netconf netconf;
-    std::vector<Diagnostic> diagnostics;  ///< sorted by file, line, column
+    std::vector<Diagnostic> diagnostics;  ///< errors and warnings, sorted by file, line, column
 
-    bool ok() const { return diagnostics.empty(); }
+    std::size_t error_count() const;
+    bool ok() const { return error_count() == 0; }
 };
 
 /// Parses and validates every file, then checks across files (VLAN ids per
