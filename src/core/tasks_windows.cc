@@ -74,12 +74,15 @@ std::string antivirus(const TaskSettings& settings) {
 }
 
 /// Exit 1: a disk Unhealthy, a volume scan found errors or could not run
-/// (each volume is its own try: one failing scan does not hide the others);
+/// (each disk and volume is its own try: one failing scan does not hide the
+/// others, and a disk without reliability counters, as USB disks and virtual
+/// ones are, is still listed with its health);
 /// 3: a disk in Warning, worn past 90 % or with uncorrected read/write errors.
 constexpr std::string_view disk_health_body = R"ps(
   $disks = @(Get-PhysicalDisk | ForEach-Object {
-    $c = $_ | Get-StorageReliabilityCounter -ErrorAction SilentlyContinue
-    [ordered]@{ name = $_.FriendlyName; media_type = "$($_.MediaType)"; health = "$($_.HealthStatus)";
+    $d = $_
+    $c = try { $d | Get-StorageReliabilityCounter -ErrorAction SilentlyContinue } catch { $null }
+    [ordered]@{ name = $d.FriendlyName; media_type = "$($d.MediaType)"; health = "$($d.HealthStatus)";
       wear = $c.Wear; temperature = $c.Temperature; read_errors = $c.ReadErrorsUncorrected; write_errors = $c.WriteErrorsUncorrected } })
   $volumes = @(Get-Volume | Where-Object { $_.DriveType -eq 'Fixed' -and $_.DriveLetter -and $_.FileSystem -eq 'NTFS' } | ForEach-Object {
     $l = $_.DriveLetter

@@ -142,13 +142,14 @@ TEST_CASE("disk-health with an SSD worn past 90 percent is a warning", "[pwsh][w
     CHECK(run.reading.status == TaskStatus::warning);
 }
 
-TEST_CASE("disk-health with a volume whose scan fails records it and checks the others", "[pwsh][windows]") {
+TEST_CASE("disk-health with a volume whose scan fails and a disk without counters checks the rest", "[pwsh][windows]") {
     const MockPc pc("failing-volume");
     const auto run = run_task(pc, MaintenanceTask::disk_health, 1);
     check_read_as(run, TaskStatus::failed, "2 disks, 3 volumes: 1 problem");
     CHECK(run.reading.findings ==
           std::vector<std::string>{"D: file system: scan failed: Access to a CIM resource was not available to the client."});
     CHECK(called(run.script, "Repair-Volume -DriveLetter F -Scan"));
+    CHECK(run.result["disks"][1]["wear"].is_null());
 }
 
 TEST_CASE("disk-health with no physical disk is skipped", "[pwsh][windows]") {
@@ -262,7 +263,7 @@ TEST_CASE("shutdown is skipped when someone is logged on, naming them", "[pwsh][
         const MockPc pc(name);
         const auto run = pc.run(shutdown_command(HostOs::windows, {}).command);
         INFO("stdout: " << run.out << "\nstderr: " << run.err << "\ncalls: " << run.calls);
-        CHECK(run.exit_code == 10);
+        CHECK(run.exit_code == shutdown_user_logged_on_exit);
         CHECK(run.calls.find("shutdown.exe") == std::string::npos);
         const auto out = non_empty_lines(run.out);
         REQUIRE(out.size() == 1);
@@ -271,6 +272,7 @@ TEST_CASE("shutdown is skipped when someone is logged on, naming them", "[pwsh][
         CHECK(result["reason"] == "user_logged_on");
         const auto users = std::string(name) == "home-edition" ? nlohmann::json{"OFFICE\\maria"} : nlohmann::json{"maria", "luca"};
         CHECK(result["users"] == users);
+        CHECK(users_keeping_on(run.exit_code, run.out) == users.get<std::vector<std::string>>());
         CHECK_THAT(run.err, Catch::Contains("not shut down: logged on: "));
     }
 }
