@@ -172,7 +172,8 @@ constexpr std::string_view empty_trash_body = R"ps(
 /// Never forced: `/t 0`, as any timeout above 0 implies /f, which closes a
 /// logged-on user's applications unsaved. When anyone is logged on (quser;
 /// Windows Home has none: the console user of Win32_ComputerSystem) nothing
-/// is shut down: the users are printed as JSON and the script exits 10.
+/// is shut down: the users are printed as JSON and the script exits 10
+/// (shutdown_user_logged_on_exit, which custode reads as user_logged_on).
 /// With no one logged on quser says so on stderr (exit 1), on which Windows
 /// PowerShell 5.1 would throw under 'Stop'.
 constexpr std::string_view shutdown_body = R"ps(

@@ -397,6 +397,7 @@ TEST_CASE("windows scripts: preamble, one JSON object, explicit exit, short enou
     CHECK(shutdown.rfind("$ProgressPreference = 'SilentlyContinue'\n[Console]::Error.WriteLine(\"custode-pid $PID\")\n" +
                              std::string(powershell_plain_errors), 0) == 0);
     CHECK_THAT(shutdown, Catch::Contains("quser.exe"));
+    CHECK_THAT(shutdown, Catch::Contains("exit " + std::to_string(shutdown_user_logged_on_exit) + " }"));
     CHECK_THAT(shutdown, Catch::EndsWith("shutdown.exe /s /t 0\nexit $LASTEXITCODE"));  // /t above 0 implies /f
 }
 
