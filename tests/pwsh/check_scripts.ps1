@@ -1,8 +1,9 @@
 # What custode's Windows scripts must be, checked with PowerShell's own parser
 # on its syntax tree: they parse, they use nothing Windows PowerShell 5.1
 # lacks (the PCs run 5.1; pwsh 7 would run 7-only syntax and hide it), and
-# they silence progress first (else it reaches stderr as CLIXML), and they
-# read restic's output as it comes.
+# they silence progress first (else it reaches stderr as CLIXML), they read
+# restic's output as it comes, and no native program's stderr is redirected
+# under 'Stop' (5.1 would throw on it).
 # Usage: pwsh -NoProfile -File check_scripts.ps1 FILE...
 #   FILE.ps1 is a script; FILE.cmd a command line "powershell.exe ...
 #   -EncodedCommand BASE64", decoded here. Prints "FILE:LINE: problem" for
@@ -52,6 +53,27 @@ function Test-Collected([Ast]$command) {
   $false
 }
 
+# The value of the last `$ErrorActionPreference = '...'` written before
+# `offset` in the script's text ('Continue', PowerShell's default, if none).
+function Get-ErrorActionAt([ScriptBlockAst]$script, [int]$offset) {
+  $preference = 'Continue'
+  $assignments = $script.FindAll({ param($a) $a -is [AssignmentStatementAst] -and
+      $a.Left -is [VariableExpressionAst] -and $a.Left.VariablePath.UserPath -eq 'ErrorActionPreference' }, $true)
+  foreach ($a in @($assignments | Sort-Object { $_.Extent.StartOffset })) {
+    if ($a.Extent.EndOffset -le $offset) { $preference = "$($a.Right)".Trim("'", '"', ' ') }
+  }
+  $preference
+}
+
+# Windows PowerShell 5.1 turns a native program's redirected stderr (2>&1,
+# 2>$null) into error records: under 'Stop' its first line throws. pwsh 7
+# does not, so only this check sees it. Native here: a name ending in .exe.
+function Test-StderrUnderStop([ScriptBlockAst]$script, [CommandAst]$command) {
+  if ($command.GetCommandName() -notlike '*.exe') { return $false }
+  $redirected = @($command.Redirections | Where-Object { $_.FromStream -in 'Error', 'All' }).Count
+  $redirected -and (Get-ErrorActionAt $script $command.Extent.StartOffset) -eq 'Stop'
+}
+
 function Find-Problems([ScriptBlockAst]$script) {
   $found = [Collections.Generic.List[object]]::new()
   $add = { param($ast, $what) $found.Add([pscustomobject]@{ Line = $ast.Extent.StartLineNumber; What = $what }) }
@@ -71,6 +93,8 @@ function Find-Problems([ScriptBlockAst]$script) {
         & $add $ast "`$$($_.VariablePath.UserPath) (not set in Windows PowerShell 5.1)" }
       { $_ -is [CommandAst] -and $_.GetCommandName() -in 'restic', 'restic.exe' -and (Test-Collected $_) } {
         & $add $ast "restic's output collected whole before it is read (it prints a status line every 100 ms)" }
+      { $_ -is [CommandAst] -and (Test-StderrUnderStop $script $_) } {
+        & $add $ast "$($_.GetCommandName())'s stderr redirected under `$ErrorActionPreference = 'Stop' (Windows PowerShell 5.1 throws on its first line)" }
       { $_ -is [CommandAst] } {
         $name = $_.GetCommandName()
         if ($name -and $aliases.ContainsKey($name)) { $name = $aliases[$name] }

@@ -1,7 +1,8 @@
 /// check_scripts.ps1 on every Windows script custode generates: PowerShell's
 /// own parser must accept it, its syntax tree must hold nothing Windows
-/// PowerShell 5.1 lacks, it must silence progress first, and restic's output
-/// must be read as it comes. The check itself is proved on one negative
+/// PowerShell 5.1 lacks, it must silence progress first, restic's output
+/// must be read as it comes, and no native program's stderr may be
+/// redirected under 'Stop'. The check itself is proved on one negative
 /// example per construct.
 
 #include <catch2/catch.hpp>
@@ -90,6 +91,8 @@ TEST_CASE("the script check refuses parse errors and each PowerShell 7-only cons
         {"\"`e[0m\"", "escape `e or `u{}"},
         {"\"`u{2713}\"", "escape `e or `u{}"},
         {"$lines = @(& restic.exe backup --json | ForEach-Object { \"$_\" })", "restic's output collected whole"},
+        {"$ErrorActionPreference = 'Stop'; quser.exe 2>$null", "quser.exe's stderr redirected under"},
+        {"$ErrorActionPreference = 'Stop'; & restic.exe --json 2>&1 | Out-Null", "restic.exe's stderr redirected under"},
     };
     custode::testing::TempDir dir("custode-pwsh-rules");
     std::vector<std::filesystem::path> files;
@@ -102,7 +105,7 @@ TEST_CASE("the script check refuses parse errors and each PowerShell 7-only cons
     files.push_back(dir / "fine.ps1");
     write_file(files.back(), "$ProgressPreference = 'SilentlyContinue'\n"
                              "$o = '{\"a\":1}' | ConvertFrom-Json\n& restic.exe --json | ForEach-Object { \"$_\" }\n"
-                             "$f? = 1\n'a' -replace 'a', 'b'\n");
+                             "$f? = 1\n'a' -replace 'a', 'b'\n$ErrorActionPreference = 'Continue'\nquser.exe 2>&1\n");
     const auto checked = check_scripts(files);
     INFO(checked.output);
     CHECK(checked.exit_code == 1);
