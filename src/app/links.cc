@@ -76,6 +76,7 @@ ClientLinks links_of(const Netconf& netconf, const Client& client) {
     links.circuit = circuit_of(client.link);
     links.lab_ports = client.lab_ports;
     links.mtu = client.mtu;
+    links.file = client.file;
     links.address = client.lan.address;
     links.adopt = adopts(client.link);
     return links;

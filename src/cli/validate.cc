@@ -56,7 +56,7 @@ nlohmann::json client_json(const Netconf& netconf, const Client& client) {
     json["address"] = client.lan.address.to_string();
     json["namespace"] = netconf.namespace_of(client);
     json["lab_ports"] = client.lab_ports;
-    json["mtu"] = client.mtu;
+    json["mtu"] = client.mtu ? nlohmann::json(*client.mtu) : nlohmann::json(nullptr);
     json["hosts"] = client.hosts.size();
     return json;
 }

@@ -17,6 +17,7 @@ public:
     }
 
     ClientPlan run() {
+        mtu_ = plan_mtu();
         if (!ns_.exists) add(CreateNamespace{});
         plan_bridge();
         plan_circuit();
@@ -47,8 +48,42 @@ private:
         return false;
     }
 
+    /// The MTU of the client's links: netconf's, if the circuit's lower
+    /// device can carry it (else a refusal saying what to change), or by
+    /// default what it carries, up to Ethernet's 1500.
+    int plan_mtu() {
+        constexpr int ethernet_mtu = 1500;
+        // A VXLAN frame gains 50 bytes over IPv4: outer IP 20, UDP 8, VXLAN 8, inner Ethernet 14.
+        constexpr int vxlan_headroom = 50;
+        const LiveLink* lower = nullptr;
+        int carries = 0;
+        std::string lower_name, what;
+        if (const auto* vlan = std::get_if<VlanCircuit>(&want_.circuit)) {
+            lower_name = vlan->trunk;
+            lower = gateway_.find(lower_name);
+            if (lower) carries = lower->mtu;
+            what = "trunk '" + lower_name + "' has MTU {0}: a VLAN on it carries at most {1}";
+        } else if (const auto* vxlan = std::get_if<VxlanCircuit>(&want_.circuit)) {
+            lower_name = vxlan->underlay;
+            lower = gateway_.find(lower_name);
+            if (lower) carries = lower->mtu - vxlan_headroom;
+            what = "underlay '" + lower_name + "' has MTU {0}: a VXLAN over it carries at most {1}";
+        }
+        // A port carries what it carries; a missing lower device is refused elsewhere.
+        if (!lower || carries <= 0) return want_.mtu.value_or(ethernet_mtu);
+        if (!want_.mtu) return std::min(ethernet_mtu, carries);
+        if (*want_.mtu > carries) {
+            refuse(fmt::format(fmt::runtime(what + "; raise {2}'s MTU to {3} (ask the carrier whether the path allows "
+                                                   "it) or set link.mtu = {1} in {4} (the client's LAN must then send "
+                                                   "no larger frames)"),
+                               lower->mtu, carries, lower_name, lower->mtu + (*want_.mtu - carries),
+                               want_.file.empty() ? "the client's netconf file" : want_.file));
+        }
+        return *want_.mtu;
+    }
+
     void tune(const std::string& name, const LiveLink* link, bool enslave) {
-        if (!link || link->mtu != want_.mtu) add(SetMtu{name, link ? link->mtu : 0, want_.mtu});
+        if (!link || link->mtu != mtu_) add(SetMtu{name, link ? link->mtu : 0, mtu_});
         const std::string master = link ? master_of(*link) : "";
         if (enslave && master != bridge_link) add(SetMaster{name, master, std::string(bridge_link)});
         if (enslave && (!link || !link->admin_up)) add(SetUp{name, true});
@@ -218,6 +253,7 @@ private:
     const LiveNamespace& gateway_;
     const LiveNamespace& ns_;
     ClientPlan plan_;
+    int mtu_ = 0;
 };
 
 }  // namespace

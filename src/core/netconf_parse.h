@@ -20,7 +20,7 @@ struct ParsedLink {
     std::optional<Located<std::int64_t>> vni;       ///< vxlan
     std::optional<Located<std::string>> underlay;   ///< vxlan
     std::vector<Located<std::string>> lab_ports;
-    int mtu = 1500;
+    std::optional<int> mtu;
 };
 
 /// One [[host]]: each field set when it is valid.

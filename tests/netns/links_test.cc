@@ -178,6 +178,39 @@ TEST_CASE("links: a vxlan client is provisioned end to end", "[links]") {
     CHECK(ip_link(tb.gateway(), "c-bianchi").is_null());
 }
 
+TEST_CASE("links: a VXLAN over a 1500-byte underlay takes 1450, and a netconf MTU it cannot carry is refused",
+          "[links][mtu]") {
+    require_root();
+    Testbed tb("links-mtu");
+    Site& bianchi = tb.site("bianchi", prefix("192.168.1.0/24"));
+    tb.add_light_hosts(bianchi, 3, ip("192.168.1.10"));
+    const VxlanLink vx = tb.connect_vxlan(bianchi, 5001);
+    // An ordinary underlay, as a new user has it (the testbed's own carries 1550).
+    run_checked({"ip", "-n", tb.gateway(), "link", "set", vx.underlay, "mtu", "1500"});
+    TempDir dir;
+    const Custode custode{tb, tb.write_netconf(dir.path())};
+
+    const auto applied = custode({"apply"});
+    INFO("custode output:\n" << applied.output);
+    REQUIRE(applied.exit_code == 0);
+    const auto ns = client_ns(tb, bianchi);
+    CHECK(ip_link(ns, "circuit").value("mtu", 0) == 1450);
+    CHECK(ip_link(ns, "br0").value("mtu", 0) == 1450);
+    CHECK(custode({"plan"}).exit_code == 0);
+    check_provisioned(tb, bianchi, "custode:bianchi", "vxlan");
+
+    edit_file(dir.path() / "clients" / "bianchi.toml", "[link]\n", "[link]\nmtu = 1500\n");
+    for (const char* command : {"plan", "apply"}) {
+        const auto refused = custode({command});
+        INFO("custode " << command << ":\n" << refused.output);
+        CHECK(refused.exit_code == 2);
+        CHECK(contains(refused.output, "bianchi: underlay '" + vx.underlay + "' has MTU 1500: a VXLAN over it carries "
+                                       "at most 1450; raise " + vx.underlay + "'s MTU to 1550"));
+        CHECK(contains(refused.output, "or set link.mtu = 1450 in "));
+    }
+    CHECK(ip_link(ns, "circuit").value("mtu", 0) == 1450);  // nothing changed
+}
+
 TEST_CASE("links: two clients with the same subnet both work and stay apart", "[links]") {
     require_root();
     Testbed tb("links-overlap");

@@ -187,7 +187,7 @@ TEST_CASE("a changed VLAN id is an explicit, interrupting recreate", "[plan]") {
 
 TEST_CASE("a changed VNI is recreated — unchanged vxlan is in sync", "[plan]") {
     FakeNamespace gateway("");
-    gateway.add("under0", "veth", "");
+    gateway.add("under0", "veth", "").mtu = 1550;  // carries a 1500-byte LAN
     auto want = port_client();
     VxlanCircuit vxlan{5001, *Ipv4Address::parse("10.9.0.1"), *Ipv4Address::parse("10.9.0.2"), "under0", 4789};
     want.circuit = vxlan;
@@ -387,4 +387,64 @@ TEST_CASE("markers name the client and keep an adopted port's name", "[plan]") {
     CHECK(marked_port_name(port_marker("acme", "enp3s0")) == "enp3s0");
     CHECK(marked_port_name("custode:acme").empty());
     CHECK(marked_port_name("someone port=eth0").empty());
+}
+
+TEST_CASE("the MTU is what the lower device carries: a VXLAN over 1500 takes 1450 by default", "[plan][mtu]") {
+    FakeNamespace gateway("");
+    auto& underlay = gateway.add("eth0", "", "");
+    auto want = port_client();
+    want.file = "clients/acme.toml";
+    want.circuit = VxlanCircuit{5001, *Ipv4Address::parse("10.9.0.1"), *Ipv4Address::parse("10.9.0.2"), "eth0", 4789};
+    const auto absent = FakeNamespace("cu-acme", false).ns;
+
+    SECTION("unset: the underlay's MTU less 50, for the bridge and the circuit") {
+        want.mtu.reset();
+        const auto plan = plan_client(want, gateway.ns, absent);
+        CHECK(plan.refusals.empty());
+        CHECK_THAT(rendered(plan), Catch::Contains(std::vector<std::string>{"change br0 mtu ->1450",
+                                                                            "change circuit mtu ->1450"}));
+        underlay.mtu = 1550;
+        CHECK_THAT(rendered(plan_client(want, gateway.ns, absent)),
+                   Catch::Contains(std::vector<std::string>{"change circuit mtu ->1500"}));
+        underlay.mtu = 9000;  // never above Ethernet's 1500 unless netconf says so
+        CHECK_THAT(rendered(plan_client(want, gateway.ns, absent)),
+                   Catch::Contains(std::vector<std::string>{"change circuit mtu ->1500"}));
+    }
+    SECTION("set above what it carries: refused before anything, saying what to change") {
+        want.mtu = 1500;
+        const auto plan = plan_client(want, gateway.ns, absent);
+        CHECK(plan.steps.empty());
+        REQUIRE(plan.refusals.size() == 1);
+        CHECK(plan.refusals[0] ==
+              "underlay 'eth0' has MTU 1500: a VXLAN over it carries at most 1450; raise eth0's MTU to 1550 (ask the "
+              "carrier whether the path allows it) or set link.mtu = 1450 in clients/acme.toml (the client's LAN "
+              "must then send no larger frames)");
+        want.mtu = 1450;  // exactly what it carries
+        CHECK(plan_client(want, gateway.ns, absent).refusals.empty());
+        underlay.mtu = 1550;
+        want.mtu = 1500;
+        CHECK(plan_client(want, gateway.ns, absent).refusals.empty());
+    }
+    SECTION("a VLAN carries what its trunk carries") {
+        auto& trunk = gateway.add("eth1", "", "");
+        want.circuit = VlanCircuit{"eth1", 101};
+        want.mtu = 9000;
+        const auto plan = plan_client(want, gateway.ns, absent);
+        REQUIRE(plan.refusals.size() == 1);
+        CHECK_THAT(plan.refusals[0], Catch::StartsWith("trunk 'eth1' has MTU 1500: a VLAN on it carries at most 1500; "
+                                                       "raise eth1's MTU to 9000"));
+        trunk.mtu = 9000;
+        CHECK(plan_client(want, gateway.ns, absent).refusals.empty());
+        want.mtu.reset();
+        trunk.mtu = 1400;
+        CHECK_THAT(rendered(plan_client(want, gateway.ns, absent)),
+                   Catch::Contains(std::vector<std::string>{"change circuit mtu ->1400"}));
+    }
+    SECTION("a port takes netconf's MTU, or 1500") {
+        want.circuit = PortCircuit{"p-acme"};
+        gateway.add("p-acme", "veth", "");
+        want.mtu.reset();
+        CHECK_THAT(rendered(plan_client(want, gateway.ns, absent)),
+                   Catch::Contains(std::vector<std::string>{"change circuit mtu ->1500"}));
+    }
 }

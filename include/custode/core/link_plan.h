@@ -41,7 +41,9 @@ struct ClientLinks {
     std::string namespace_name;
     CircuitSpec circuit;
     std::vector<std::string> lab_ports;
-    int mtu = 1500;
+    /// link.mtu; unset: what the circuit's lower device carries, up to 1500.
+    std::optional<int> mtu;
+    std::string file;    ///< the client's netconf file, for the advice in a refusal
     Ipv4Prefix address;  ///< the gateway's address on the client LAN, on br0
     bool adopt = false;  ///< take over ports that have addresses or a master
 };

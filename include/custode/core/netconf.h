@@ -167,7 +167,8 @@ struct Client {
     std::string description;
     LinkSpec link;
     std::vector<std::string> lab_ports;  ///< extra interfaces joined to the client's bridge
-    int mtu = 1500;
+    /// link.mtu; unset: what the circuit carries, up to 1500 (the link planner decides).
+    std::optional<int> mtu;
     LanSpec lan;
     MaintenanceSpec maintenance;
     std::vector<HostSpec> hosts;
