@@ -54,8 +54,18 @@ std::string linux_check(const std::vector<std::string>& programs, MaintenanceTas
     return script.empty() ? "true" : script;
 }
 
+/// The Windows tasks need an elevated administrator (VSS snapshots,
+/// Repair-Volume, Optimize-Volume, other users' recycle bins). whoami.exe
+/// lists the token's integrity level: High (S-1-16-12288) when elevated,
+/// System (S-1-16-16384) as SYSTEM; a key in the wrong authorized_keys gives
+/// an administrator a Medium one, or no login at all.
+constexpr std::string_view windows_elevated_check =
+    "if (-not (@(whoami.exe /groups /fo csv /nh) -match 'S-1-16-(12288|16384)')) { [Console]::Error.WriteLine("
+    "'not elevated: the SSH login is not an elevated administrator; put custode''s key in "
+    "administrators_authorized_keys (docs/ssh.md)'); exit 127 }\n";
+
 std::string windows_check(const std::vector<std::string>& programs, MaintenanceTask task, const TaskSettings& settings) {
-    std::string script(powershell_plain_errors);
+    std::string script = std::string(powershell_plain_errors) + std::string(windows_elevated_check);
     for (const auto& program : programs)
         script += fmt::format("if (-not (Get-Command {0} -ErrorAction SilentlyContinue)) {{ "
                               "[Console]::Error.WriteLine('missing program: ' + {0}); exit {1} }}\n",

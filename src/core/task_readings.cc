@@ -59,7 +59,7 @@ std::vector<std::string_view> lines_of(std::string_view text) {
 
 std::string first_line_or(std::string_view text, std::string_view fallback) {
     for (auto line : lines_of(text))
-        if (!trimmed(line).empty()) return std::string(trimmed(line));
+        if (!trimmed(line).empty() && !trimmed(line).starts_with(pid_marker)) return std::string(trimmed(line));
     return std::string(fallback);
 }
 

@@ -25,8 +25,6 @@ constexpr std::array<std::pair<TaskStatus, std::string_view>, 6> status_names{{
     {TaskStatus::skipped, "skipped"},
 }};
 
-constexpr std::string_view pid_marker = "custode-pid ";
-
 /// sshd makes the shell of each session a session leader, so `$$` names the
 /// session that kill_command ends, whatever the task started below it.
 constexpr std::string_view linux_preamble = "echo \"custode-pid $$\" >&2; ";

@@ -31,9 +31,13 @@ TaskReading read_windows(MaintenanceTask task, int exit_code, std::string_view o
 
 // ---- shared helpers -------------------------------------------------------
 
+/// The line every command prints first on stderr: `custode-pid <pid>`.
+inline constexpr std::string_view pid_marker = "custode-pid ";
+
 /// The lines of `text`, without their "\n" or "\r\n"; no empty last line.
 std::vector<std::string_view> lines_of(std::string_view text);
-/// The first non-empty line of `text`, trimmed, or `fallback`.
+/// The first non-empty line of `text`, trimmed, or `fallback`; the pid
+/// announcement is not a message, so it is passed over.
 std::string first_line_or(std::string_view text, std::string_view fallback);
 /// "1 file" / "3 files".
 std::string counted(std::int64_t count, std::string_view singular, std::string_view plural);

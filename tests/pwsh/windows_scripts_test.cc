@@ -307,6 +307,21 @@ TEST_CASE("every dry-run check is ready on a PC that has what the tasks need", "
                  "C:\\ProgramData\\custode\\restic.txt cat config"));
 }
 
+TEST_CASE("a login that is not an elevated administrator fails every dry-run check, named", "[pwsh][windows]") {
+    MockPc pc("not-elevated");
+    pc.replay_restic("{\"version\":2,\"id\":\"5f2b\"}\n", "", 0);
+    for (auto task : {MaintenanceTask::antivirus, MaintenanceTask::disk_health, MaintenanceTask::disk_optimize,
+                      MaintenanceTask::backup, MaintenanceTask::empty_trash}) {
+        INFO(to_string(task));
+        const auto run = pc.run(task_check_command(HostOs::windows, task, backup_settings()).command);
+        CHECK(run.exit_code == 127);
+        CHECK(read_task_check(run.exit_code, run.out, run.err).summary ==
+              "not elevated: the SSH login is not an elevated administrator; put custode's key in "
+              "administrators_authorized_keys (docs/ssh.md)");
+        CHECK(run.calls.find("restic") == std::string::npos);
+    }
+}
+
 TEST_CASE("dry-run checks name what is missing, in plain text", "[pwsh][windows]") {
     MockPc pc("office-ssd");
     TaskSettings settings = backup_settings();

@@ -372,6 +372,11 @@ TEST_CASE("readings of shutdown, killed commands and unknown tasks", "[tasks][re
     CHECK(read_linux("shutdown", 0, "").status == TaskStatus::ok);
     CHECK(read_windows("shutdown", 1190, "", "A system shutdown has already been scheduled.\n").summary ==
           "shutdown failed (exit 1190): A system shutdown has already been scheduled.");
+    // The pid every command announces first is not the message.
+    CHECK(read_windows("shutdown", 1, "", "custode-pid 4242\r\nshutdown.exe: access denied\r\n").summary ==
+          "shutdown failed (exit 1): shutdown.exe: access denied");
+    CHECK(read_linux("backup", 1, "", "custode-pid 77\nFatal: unable to open repository\n").summary ==
+          "no snapshot: Fatal: unable to open repository");
     const auto killed = read_task_result(HostOs::linux_, "antivirus", std::nullopt, "", "");
     CHECK(killed.status == TaskStatus::error);
     CHECK(read_linux("defrag", 0, "").status == TaskStatus::error);
