@@ -234,7 +234,8 @@ bool ClientJob::should_shut_down(const HostState& host) const {
 }
 
 void ClientJob::shut_down(os::SshSession& session, HostState& host) {
-    const auto command = shutdown_command(host.spec->os, host.settings);
+    const auto command = shutdown_command(host.spec->os, host.settings,
+                                          client_.maintenance.shutdown_force ? ForceShutdown::yes : ForceShutdown::no);
     const auto ran = session.run(command.command, command.timeout);
     // Still "failed" until confirm_off sees it go quiet.
     host.run.shutdown = ShutdownOutcome::failed;

@@ -124,6 +124,7 @@ MaintenanceSpec parse_maintenance(TableReader& maintenance) {
     spec.tasks = read_tasks(maintenance);
     if (const auto shutdown = maintenance.choice("shutdown", Presence::optional, {"woken", "all", "never"}))
         spec.shutdown = *parse_shutdown_policy(shutdown->value);
+    if (const auto force = maintenance.boolean("shutdown_force", Presence::optional)) spec.shutdown_force = force->value;
     spec.settings = parse_task_settings(maintenance);
     maintenance.report_unknown_keys();
     return spec;

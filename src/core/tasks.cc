@@ -83,10 +83,10 @@ RemoteCommand task_command(HostOs os, MaintenanceTask task, const TaskSettings& 
     return {std::string(name), wrapped(os, text), timeout_of(settings)};
 }
 
-RemoteCommand shutdown_command(HostOs os, const TaskSettings& settings) {
+RemoteCommand shutdown_command(HostOs os, const TaskSettings& settings, ForceShutdown force) {
     std::string text;
     if (const std::string* replacement = override_of(settings, "shutdown")) text = *replacement;
-    else text = os == HostOs::linux_ ? linux_shutdown_script() : windows_shutdown_script();
+    else text = os == HostOs::linux_ ? linux_shutdown_script() : windows_shutdown_script(force);
     return {"shutdown", wrapped(os, text), timeout_of(settings)};
 }
 

@@ -24,7 +24,7 @@ std::string linux_shutdown_script();
 
 /// Windows: the PowerShell script of a task or of the shutdown (no preamble).
 std::string windows_task_script(MaintenanceTask task, const TaskSettings& settings);
-std::string windows_shutdown_script();
+std::string windows_shutdown_script(ForceShutdown force);
 
 TaskReading read_linux(MaintenanceTask task, int exit_code, std::string_view out, std::string_view err);
 TaskReading read_windows(MaintenanceTask task, int exit_code, std::string_view out, std::string_view err);

@@ -204,9 +204,17 @@ std::string windows_task_script(MaintenanceTask task, const TaskSettings& settin
     return "exit 2";
 }
 
+/// netconf's shutdown_force: no question asked, applications closed unsaved.
+constexpr std::string_view forced_shutdown_body = R"ps(
+  shutdown.exe /s /f /t 0
+  exit $LASTEXITCODE)ps";
+
 /// A shutdown that cannot run says why in plain text on stderr and exits 1
 /// (uncaught, the error would reach stderr as CLIXML, and `exit
 /// $LASTEXITCODE` with no program run would exit 0).
-std::string windows_shutdown_script() { return std::string(powershell_plain_errors) + compact(shutdown_body); }
+std::string windows_shutdown_script(ForceShutdown force) {
+    return std::string(powershell_plain_errors) +
+           compact(force == ForceShutdown::yes ? forced_shutdown_body : shutdown_body);
+}
 
 }  // namespace custode::tasks_detail

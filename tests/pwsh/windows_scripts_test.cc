@@ -307,6 +307,16 @@ TEST_CASE("every dry-run check is ready on a PC that has what the tasks need", "
                  "C:\\ProgramData\\custode\\restic.txt cat config"));
 }
 
+TEST_CASE("shutdown_force shuts down with someone logged on, and asks no one", "[pwsh][windows]") {
+    const MockPc pc("user-logged-on");
+    const auto run = pc.run(shutdown_command(HostOs::windows, {}, ForceShutdown::yes).command);
+    INFO("stdout: " << run.out << "\nstderr: " << run.err << "\ncalls: " << run.calls);
+    CHECK(run.exit_code == 0);
+    CHECK(called(run, "shutdown.exe /s /f /t 0"));
+    CHECK(run.calls.find("quser") == std::string::npos);
+    CHECK(read_task_result(HostOs::windows, "shutdown", run.exit_code, run.out, run.err).status == TaskStatus::ok);
+}
+
 TEST_CASE("a login that is not an elevated administrator fails every dry-run check, named", "[pwsh][windows]") {
     MockPc pc("not-elevated");
     pc.replay_restic("{\"version\":2,\"id\":\"5f2b\"}\n", "", 0);

@@ -333,6 +333,20 @@ TEST_CASE("shutdown policies: all shuts down what was on, never leaves the woken
         CHECK(pc1.ok());
         CHECK(run.ok());
     }
+    SECTION("shutdown_force sends the forced shutdown, the default one never is") {
+        Night night;
+        night.shared.pcs = {{mac1, {ip1, false}}};
+        auto client = make_client({{"pc1", mac1}});
+        client.maintenance.settings.commands.erase("shutdown");
+        client.hosts[0].os = HostOs::windows;
+        client.maintenance.shutdown_force = true;
+        const auto forced = night.run(client);
+        CHECK(host_named(forced, "pc1").shutdown == ShutdownOutcome::confirmed_off);
+        const auto& sent = night.shared.commands[ip1.to_string()];
+        REQUIRE_FALSE(sent.empty());
+        CHECK(sent.back() == shutdown_command(HostOs::windows, {}, ForceShutdown::yes).command);
+        CHECK(sent.back() != shutdown_command(HostOs::windows, {}).command);
+    }
     SECTION("a shutdown that fails with another code is a failure") {
         Night night;
         night.shared.pcs = {{mac1, {ip1, false}}};

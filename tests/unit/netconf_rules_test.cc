@@ -120,6 +120,9 @@ NETCONF_RULE("task-duplicate", "clients/acme.toml", 11, 33, R"(maintenance.tasks
 // maintenance.shutdown is woken, all or never
 NETCONF_RULE("shutdown", "clients/acme.toml", 11, 12,
              R"(maintenance.shutdown: "sometimes" is not one of woken, all, never)")
+// maintenance.shutdown_force is a boolean
+NETCONF_RULE("shutdown-force-type", "clients/acme.toml", 11, 18,
+             R"(maintenance.shutdown_force: expected a boolean, found a string)")
 // maintenance.scan_paths are absolute paths on the PC
 NETCONF_RULE("scan-paths-relative", "clients/acme.toml", 11, 24,
              R"(maintenance.scan_paths: "Documents" is not an absolute path)")

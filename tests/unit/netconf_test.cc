@@ -73,6 +73,7 @@ control = "10.20.0.1"
 window = "20:30-06:30"
 tasks = ["backup", "antivirus"]
 shutdown = "never"
+shutdown_force = true
 
 [[host]]
 name = "pc-01"
@@ -114,6 +115,7 @@ os = "linux"
     CHECK(rossi->maintenance.window->to_string() == "20:30-06:30");
     CHECK(rossi->maintenance.tasks == std::vector{MaintenanceTask::backup, MaintenanceTask::antivirus});
     CHECK(rossi->maintenance.shutdown == ShutdownPolicy::never);
+    CHECK(rossi->maintenance.shutdown_force);
     REQUIRE(rossi->hosts.size() == 1);
     CHECK(rossi->hosts[0].name == "pc-01");
     CHECK(rossi->hosts[0].mac.to_string() == "00:1a:2b:3c:4d:5e");
@@ -144,6 +146,7 @@ address = "192.168.1.250/24"
     CHECK_FALSE(acme.maintenance.window);
     CHECK(acme.maintenance.tasks.empty());
     CHECK(acme.maintenance.shutdown == ShutdownPolicy::woken);
+    CHECK_FALSE(acme.maintenance.shutdown_force);
     CHECK(std::get<PortLink>(result.netconf.find("port")->link).adopt == false);
 }
 

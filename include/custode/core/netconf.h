@@ -136,6 +136,9 @@ struct MaintenanceSpec {
     std::optional<MaintenanceWindow> window;  ///< none: whenever `maintain` is run
     std::vector<MaintenanceTask> tasks;       ///< in the order given; none by default
     ShutdownPolicy shutdown = ShutdownPolicy::woken;
+    /// Shut down even with someone logged on, closing their applications
+    /// unsaved (Windows `shutdown /f`); off by default.
+    bool shutdown_force = false;
     TaskSettings settings;                    ///< [maintenance] keys and [maintenance.commands]
 };
 

@@ -38,9 +38,14 @@ struct RemoteCommand {
 /// tree (see kill_command).
 RemoteCommand task_command(HostOs os, MaintenanceTask task, const TaskSettings& settings);
 
-/// The command that shuts the PC down a few seconds later, so the SSH session
-/// ends cleanly first (or the `commands.shutdown` override).
-RemoteCommand shutdown_command(HostOs os, const TaskSettings& settings);
+/// Whether a shutdown goes ahead when someone is logged on (netconf's
+/// `shutdown_force`): `yes` closes their applications unsaved.
+enum class ForceShutdown { no, yes };
+
+/// The command that shuts the PC down (or the `commands.shutdown` override).
+/// On Windows, without `force`, a PC someone is logged on to is left on and
+/// the command exits shutdown_user_logged_on_exit naming them.
+RemoteCommand shutdown_command(HostOs os, const TaskSettings& settings, ForceShutdown force = ForceShutdown::no);
 
 /// The exit code of a shutdown command that left the PC on because someone
 /// is logged on; its stdout names them: {"users": ["maria", ...]}.
