@@ -242,8 +242,7 @@ void ClientJob::shut_down(os::SshSession& session, HostState& host) {
     if (const auto users = users_keeping_on(ran.exit_code, ran.stdout_text); users && !ran.timed_out) {
         host.run.shutdown = ShutdownOutcome::user_logged_on;
         host.run.logged_on = *users;
-        tell(fmt::format("{} left on: {} logged on", host.spec->name,
-                         users->empty() ? std::string("a user") : fmt::format("{}", fmt::join(*users, ", "))));
+        tell(fmt::format("{} {}", host.spec->name, left_on_text(*users)));
         return;
     }
     if (ran.timed_out || ran.exit_code != 0) {

@@ -55,30 +55,22 @@ private:
         constexpr int ethernet_mtu = 1500;
         // A VXLAN frame gains 50 bytes over IPv4: outer IP 20, UDP 8, VXLAN 8, inner Ethernet 14.
         constexpr int vxlan_headroom = 50;
-        const LiveLink* lower = nullptr;
-        int carries = 0;
-        std::string lower_name, what;
-        if (const auto* vlan = std::get_if<VlanCircuit>(&want_.circuit)) {
-            lower_name = vlan->trunk;
-            lower = gateway_.find(lower_name);
-            if (lower) carries = lower->mtu;
-            what = "trunk '" + lower_name + "' has MTU {0}: a VLAN on it carries at most {1}";
-        } else if (const auto* vxlan = std::get_if<VxlanCircuit>(&want_.circuit)) {
-            lower_name = vxlan->underlay;
-            lower = gateway_.find(lower_name);
-            if (lower) carries = lower->mtu - vxlan_headroom;
-            what = "underlay '" + lower_name + "' has MTU {0}: a VXLAN over it carries at most {1}";
-        }
+        const auto* vlan = std::get_if<VlanCircuit>(&want_.circuit);
+        const auto* vxlan = std::get_if<VxlanCircuit>(&want_.circuit);
+        const LiveLink* lower = vlan ? gateway_.find(vlan->trunk) : vxlan ? gateway_.find(vxlan->underlay) : nullptr;
         // A port carries what it carries; a missing lower device is refused elsewhere.
-        if (!lower || carries <= 0) return want_.mtu.value_or(ethernet_mtu);
+        if (!lower) return want_.mtu.value_or(ethernet_mtu);
+        const int headroom = vxlan ? vxlan_headroom : 0;
+        const int carries = lower->mtu - headroom;
         if (!want_.mtu) return std::min(ethernet_mtu, carries);
-        if (*want_.mtu > carries) {
-            refuse(fmt::format(fmt::runtime(what + "; raise {2}'s MTU to {3} (ask the carrier whether the path allows "
-                                                   "it) or set link.mtu = {1} in {4} (the client's LAN must then send "
-                                                   "no larger frames)"),
-                               lower->mtu, carries, lower_name, lower->mtu + (*want_.mtu - carries),
+        if (*want_.mtu > carries)
+            refuse(fmt::format("{} '{}' has MTU {}: {} carries at most {}; raise {}'s MTU to {} (ask the carrier "
+                               "whether the path allows it) or set link.mtu = {} in {} (the client's LAN must then "
+                               "send no larger frames)",
+                               vlan ? "trunk" : "underlay", lower->name, lower->mtu,
+                               vlan ? "a VLAN on it" : "a VXLAN over it", carries, lower->name,
+                               *want_.mtu + headroom, carries,
                                want_.file.empty() ? "the client's netconf file" : want_.file));
-        }
         return *want_.mtu;
     }
 

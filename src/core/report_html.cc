@@ -95,9 +95,7 @@ std::string shutdown_text(const HostRun& host) {
         case ShutdownOutcome::confirmed_off: return "shut down";
         case ShutdownOutcome::still_on: return "still on after shutdown";
         case ShutdownOutcome::failed: return "shutdown failed";
-        case ShutdownOutcome::user_logged_on:
-            if (host.logged_on.empty()) return "left on: a user is logged on";
-            return fmt::format("left on: {} logged on", fmt::join(host.logged_on, ", "));
+        case ShutdownOutcome::user_logged_on: return left_on_text(host.logged_on);
     }
     return "";
 }

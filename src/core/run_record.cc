@@ -57,6 +57,11 @@ std::optional<ShutdownOutcome> parse_shutdown_outcome(std::string_view text) {
     return parse_enum(kShutdownOutcomes, text);
 }
 
+std::string left_on_text(const std::vector<std::string>& logged_on) {
+    if (logged_on.empty()) return "left on: a user is logged on";
+    return fmt::format("left on: {} logged on", fmt::join(logged_on, ", "));
+}
+
 // ---------------------------------------------------------------- rules
 
 bool HostRun::ok() const {

@@ -45,6 +45,9 @@ std::string_view to_string(ShutdownOutcome outcome);
 std::optional<PowerOutcome> parse_power_outcome(std::string_view text);
 std::optional<ShutdownOutcome> parse_shutdown_outcome(std::string_view text);
 
+/// "left on: maria, luca logged on": why a user_logged_on PC stayed on.
+std::string left_on_text(const std::vector<std::string>& logged_on);
+
 struct HostRun {
     std::string name;
     std::string ip;   ///< empty when never learned
