@@ -204,12 +204,12 @@ TaskResult ClientJob::run_task(os::SshSession& session, const HostState& host, M
 }
 
 TaskResult ClientJob::run_command(os::SshSession& session, const HostState& host, const RemoteCommand& command) {
-    const auto ran = session.run(command.command, command.timeout);
+    const auto ran = session.run(command.command, command.input, command.timeout);
     TaskResult result{command.task, TaskStatus::timeout, ran.exit_code, ran.seconds, "", {}, output_tail(ran)};
     if (ran.timed_out) {
         result.summary = fmt::format("killed after {} s", command.timeout.count());
         if (const auto pid = announced_pid(ran.stderr_text))
-            session.run(kill_command(host.spec->os, *pid), chr::seconds(30));
+            session.run(kill_command(host.spec->os, *pid), {}, chr::seconds(30));
         else
             result.summary += " (its pid was never announced: it may still run)";
         return result;
@@ -236,7 +236,7 @@ bool ClientJob::should_shut_down(const HostState& host) const {
 void ClientJob::shut_down(os::SshSession& session, HostState& host) {
     const auto command = shutdown_command(host.spec->os, host.settings,
                                           client_.maintenance.shutdown_force ? ForceShutdown::yes : ForceShutdown::no);
-    const auto ran = session.run(command.command, command.timeout);
+    const auto ran = session.run(command.command, command.input, command.timeout);
     // Still "failed" until confirm_off sees it go quiet.
     host.run.shutdown = ShutdownOutcome::failed;
     if (const auto users = users_keeping_on(ran.exit_code, ran.stdout_text); users && !ran.timed_out) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "custode/core/command_text.h"
+#include "tasks_detail.h"
 
 namespace custode {
 namespace {
@@ -64,7 +65,7 @@ constexpr std::string_view windows_elevated_check =
     "'not elevated: the SSH login is not an elevated administrator; put custode''s key in "
     "administrators_authorized_keys (docs/ssh.md)'); exit 127 }\n";
 
-std::string windows_check(const std::vector<std::string>& programs, MaintenanceTask task, const TaskSettings& settings) {
+std::string windows_check_script(const std::vector<std::string>& programs, MaintenanceTask task, const TaskSettings& settings) {
     std::string script = std::string(powershell_plain_errors) + std::string(windows_elevated_check);
     for (const auto& program : programs)
         script += fmt::format("if (-not (Get-Command {0} -ErrorAction SilentlyContinue)) {{ "
@@ -72,14 +73,11 @@ std::string windows_check(const std::vector<std::string>& programs, MaintenanceT
                               powershell_quote(program), missing_exit);
     if (task == MaintenanceTask::backup) {
         if (!settings.backup_repository)
-            return powershell_encoded(fmt::format("{}[Console]::Error.WriteLine('no backup_repository in netconf'); exit {}",
-                                                  powershell_plain_errors, missing_exit));
-        std::string password;
-        if (settings.backup_password_file) password = " --password-file " + powershell_quote(*settings.backup_password_file);
-        script += fmt::format("& restic --no-lock -r {}{} cat config | Out-Null\nexit $LASTEXITCODE\n",
-                              powershell_quote(*settings.backup_repository), password);
+            return fmt::format("{}[Console]::Error.WriteLine('no backup_repository in netconf'); exit {}",
+                               powershell_plain_errors, missing_exit);
+        script += tasks_detail::restic_environment(settings) + "\n& restic --no-lock cat config | Out-Null\nexit $LASTEXITCODE\n";
     }
-    return powershell_encoded(script + "exit 0\n");
+    return script + "exit 0\n";
 }
 
 }  // namespace
@@ -88,18 +86,18 @@ RemoteCommand task_check_command(HostOs os, MaintenanceTask task, const TaskSett
     auto programs = programs_of(os, task);
     const auto override_command = settings.commands.find(std::string(to_string(task)));
     if (override_command != settings.commands.end()) programs = {first_word(override_command->second)};
-    const auto text = os == HostOs::linux_ ? linux_check(programs, task, settings) : windows_check(programs, task, settings);
-    return {std::string(to_string(task)), text, check_timeout};
+    if (os == HostOs::windows)
+        return powershell_command(std::string(to_string(task)), windows_check_script(programs, task, settings),
+                                  check_timeout);
+    return {std::string(to_string(task)), linux_check(programs, task, settings), check_timeout, {}};
 }
 
 TaskReading read_task_check(std::optional<int> exit_code, std::string_view stdout_text, std::string_view stderr_text) {
     if (exit_code == 0) return {TaskStatus::ok, "ready", {}};
-    std::string said(stderr_text.empty() ? stdout_text : stderr_text);
-    while (!said.empty() && (said.back() == '\n' || said.back() == '\r')) said.pop_back();
-    const auto reason = said.substr(0, said.find('\n'));
     if (!exit_code) return {TaskStatus::error, "the check ended without an exit code", {}};
-    return {TaskStatus::failed,
-            reason.empty() ? fmt::format("not ready (exit {})", *exit_code) : reason, {}};
+    const auto not_ready = fmt::format("not ready (exit {})", *exit_code);
+    return {TaskStatus::failed, tasks_detail::first_line_or(stderr_text, tasks_detail::first_line_or(stdout_text, not_ready)),
+            {}};
 }
 
 }  // namespace custode

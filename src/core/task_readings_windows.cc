@@ -52,10 +52,23 @@ TaskReading script_error(const json& result, int exit_code) {
     return {TaskStatus::error, message.empty() ? fmt::format("exit {}", exit_code) : message, {}};
 }
 
+/// The paths a script skipped as network paths (a key login carries no
+/// network credentials): each one a finding, and a task that was otherwise
+/// ok is a warning, since part of what netconf asked for was not done.
+TaskReading with_skipped(TaskReading reading, const json& result) {
+    const auto skipped = strings_of(result, "skipped");
+    if (skipped.empty()) return reading;
+    for (const auto& path : skipped) reading.findings.push_back(path + " skipped: network path over a key login");
+    reading.summary += fmt::format("; {} skipped (network path over a key login)", counted(skipped.size(), "path", "paths"));
+    if (reading.status == TaskStatus::ok) reading.status = TaskStatus::warning;
+    return reading;
+}
+
 // ---- antivirus: 0 clean, 1 found, 2 error ---------------------------------
 
 TaskReading read_defender(int exit_code, const json& result) {
     const bool updated = result.value("signatures_updated", false);
+    if (exit_code == 0 && text_of(result, "scan") == "none") return {TaskStatus::warning, "nothing scanned", {}};
     if (exit_code == 0 && !updated) return {TaskStatus::warning, "clean, but the signature update failed", {}};
     if (exit_code == 0) return {TaskStatus::ok, "clean", {}};
     if (exit_code != 1) return script_error(result, exit_code);
@@ -128,6 +141,8 @@ TaskReading read_optimize(int exit_code, const json& result) {
 // ---- backup: restic's exit code, passed through ----------------------------
 
 TaskReading read_restic_result(int exit_code, const json& result) {
+    // The script's own error (restic missing, no local source): restic never ran.
+    if (!result.contains("restic_exit") && exit_code != no_repository_exit) return script_error(result, exit_code);
     const auto summary = result.find("summary");
     const json* summary_object = summary != result.end() && summary->is_object() ? &*summary : nullptr;
     std::string messages = text_of(result, "error");
@@ -156,10 +171,10 @@ TaskReading read_windows(MaintenanceTask task, int exit_code, std::string_view o
         return {TaskStatus::error,
                 fmt::format("no JSON result: {}", first_line_or(out, first_line_or(err, "empty output"))), {}};
     switch (task) {
-        case MaintenanceTask::antivirus: return read_defender(exit_code, *result);
+        case MaintenanceTask::antivirus: return with_skipped(read_defender(exit_code, *result), *result);
         case MaintenanceTask::disk_health: return read_storage(exit_code, *result);
         case MaintenanceTask::disk_optimize: return read_optimize(exit_code, *result);
-        case MaintenanceTask::backup: return read_restic_result(exit_code, *result);
+        case MaintenanceTask::backup: return with_skipped(read_restic_result(exit_code, *result), *result);
         case MaintenanceTask::empty_trash: return read_recycle_bin(exit_code, *result);
     }
     return {TaskStatus::error, "unknown task", {}};

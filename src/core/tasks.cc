@@ -29,11 +29,18 @@ constexpr std::array<std::pair<TaskStatus, std::string_view>, 6> status_names{{
 /// session that kill_command ends, whatever the task started below it.
 constexpr std::string_view linux_preamble = "echo \"custode-pid $$\" >&2; ";
 
-/// $PID is powershell.exe itself: `taskkill /T` ends everything under it.
-/// Progress records would reach stderr as CLIXML noise over SSH.
-constexpr std::string_view windows_preamble =
-    "$ProgressPreference = 'SilentlyContinue'\n"
-    "[Console]::Error.WriteLine(\"custode-pid $PID\")\n";
+/// The command line every Windows script runs from: it reads the script from
+/// stdin (base64 of UTF-8, so no console code page can alter it) and runs it
+/// in its own scope. cmd.exe, the Windows sshd's default shell, cuts a
+/// command line at 8191 characters; this one is always about 1.2k. $PID is
+/// powershell.exe itself: `taskkill /T` ends everything under it. Progress
+/// records would reach stderr as CLIXML noise over SSH, and so would errors
+/// without `-OutputFormat Text`.
+constexpr std::string_view windows_bootstrap = R"ps($ProgressPreference = 'SilentlyContinue'
+[Console]::Error.WriteLine("custode-pid $PID")
+try { $custode_script = [ScriptBlock]::Create([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String([Console]::In.ReadToEnd()))) }
+catch { [Console]::Error.WriteLine("custode: the script did not arrive whole: $($_.Exception.Message)"); exit 2 }
+try { . $custode_script } catch { [Console]::Error.WriteLine("$($_.Exception.Message)"); exit 1 })ps";
 
 std::chrono::seconds timeout_of(const TaskSettings& settings) {
     return settings.task_timeout ? std::chrono::seconds(*settings.task_timeout) : default_task_timeout;
@@ -45,9 +52,9 @@ const std::string* override_of(const TaskSettings& settings, std::string_view na
     return found == settings.commands.end() ? nullptr : &found->second;
 }
 
-std::string wrapped(HostOs os, const std::string& text) {
-    if (os == HostOs::linux_) return std::string(linux_preamble) + text;
-    return powershell_encoded(std::string(windows_preamble) + text);
+RemoteCommand command_for(HostOs os, std::string task, const std::string& text, std::chrono::seconds timeout) {
+    if (os == HostOs::linux_) return {std::move(task), std::string(linux_preamble) + text, timeout, {}};
+    return powershell_command(std::move(task), text, timeout);
 }
 
 TaskReading read_shutdown(int exit_code, std::string_view err) {
@@ -80,14 +87,14 @@ RemoteCommand task_command(HostOs os, MaintenanceTask task, const TaskSettings& 
     if (const std::string* replacement = override_of(settings, name)) text = *replacement;
     else if (os == HostOs::linux_) text = linux_task_script(task, settings);
     else text = windows_task_script(task, settings);
-    return {std::string(name), wrapped(os, text), timeout_of(settings)};
+    return command_for(os, std::string(name), text, timeout_of(settings));
 }
 
 RemoteCommand shutdown_command(HostOs os, const TaskSettings& settings, ForceShutdown force) {
     std::string text;
     if (const std::string* replacement = override_of(settings, "shutdown")) text = *replacement;
     else text = os == HostOs::linux_ ? linux_shutdown_script() : windows_shutdown_script(force);
-    return {"shutdown", wrapped(os, text), timeout_of(settings)};
+    return command_for(os, "shutdown", text, timeout_of(settings));
 }
 
 std::optional<long> announced_pid(std::string_view stderr_text) {
@@ -133,8 +140,14 @@ TaskReading read_task_result(HostOs os, std::string_view task, std::optional<int
 }
 
 std::string powershell_encoded(std::string_view script) {
-    return "powershell.exe -NoLogo -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand " +
+    return "powershell.exe -NoLogo -NoProfile -NonInteractive -ExecutionPolicy Bypass -OutputFormat Text "
+           "-EncodedCommand " +
            base64_encode(utf8_to_utf16le(script));
+}
+
+RemoteCommand powershell_command(std::string task, std::string_view script, std::chrono::seconds timeout) {
+    static const std::string bootstrap = powershell_encoded(windows_bootstrap);
+    return {std::move(task), bootstrap, timeout, base64_encode(script)};
 }
 
 }  // namespace custode

@@ -25,6 +25,10 @@ std::string linux_shutdown_script();
 /// Windows: the PowerShell script of a task or of the shutdown (no preamble).
 std::string windows_task_script(MaintenanceTask task, const TaskSettings& settings);
 std::string windows_shutdown_script(ForceShutdown force);
+/// Windows: the lines giving restic its repository and password file through
+/// the environment ($env:RESTIC_REPOSITORY, $env:RESTIC_PASSWORD_FILE), where
+/// no native-argument quoting can break them.
+std::string restic_environment(const TaskSettings& settings);
 
 TaskReading read_linux(MaintenanceTask task, int exit_code, std::string_view out, std::string_view err);
 TaskReading read_windows(MaintenanceTask task, int exit_code, std::string_view out, std::string_view err);

@@ -56,17 +56,22 @@ std::string framed(std::string_view body, std::string_view settings = {}) {
 }
 
 /// Detections since the scan started, with the threat's name and the files.
+/// A network path is skipped and listed: a key login has no network
+/// credentials (PowerShell/Win32-OpenSSH#518), so Defender would be denied.
 constexpr std::string_view antivirus_body = R"ps(
+  $skipped = @($paths | Where-Object { $_.StartsWith('\\') })
+  $local = @($paths | Where-Object { -not $_.StartsWith('\\') })
   $updated = $true
   try { Update-MpSignature } catch { $updated = $false }
   $start = Get-Date
-  if ($paths.Count) { $type = 'CustomScan'; foreach ($p in $paths) { Start-MpScan -ScanType CustomScan -ScanPath $p } }
-  else { $type = 'QuickScan'; Start-MpScan -ScanType QuickScan }
+  if (-not $paths.Count) { $type = 'QuickScan'; Start-MpScan -ScanType QuickScan }
+  elseif ($local.Count) { $type = 'CustomScan'; foreach ($p in $local) { Start-MpScan -ScanType CustomScan -ScanPath $p } }
+  else { $type = 'none' }
   $names = @{}
   Get-MpThreat | ForEach-Object { $names["$($_.ThreatID)"] = $_.ThreatName }
   $found = @(Get-MpThreatDetection | Where-Object { $_.InitialDetectionTime -ge $start } | ForEach-Object {
     [ordered]@{ threat = $names["$($_.ThreatID)"]; path = (@($_.Resources | ForEach-Object { $_ -replace '^\w+:_', '' }) -join '; ') } })
-  Out-Result ([ordered]@{ signatures_updated = $updated; scan = $type; detections = $found }) ([int]($found.Count -gt 0)))ps";
+  Out-Result ([ordered]@{ signatures_updated = $updated; scan = $type; detections = $found; skipped = $skipped }) ([int]($found.Count -gt 0)))ps";
 
 std::string antivirus(const TaskSettings& settings) {
     const auto paths = settings.scan_paths ? powershell_array(*settings.scan_paths) : std::string("@()");
@@ -116,39 +121,47 @@ constexpr std::string_view disk_optimize_body = R"ps(
   $code = if ($failures -and $failures -eq $results.Count) { 2 } elseif ($failures) { 3 } else { 0 }
   Out-Result ([ordered]@{ volumes = $results }) $code)ps";
 
-/// restic's stderr is merged in with ErrorActionPreference relaxed: under
-/// 'Stop', Windows PowerShell turns a native program's first stderr line
-/// into a terminating error. Its lines are read as they come and its status
-/// lines (one every 100 ms with --json: 36 000 an hour) dropped unparsed:
-/// only the summary, the errors and other messages are kept. The exit code
-/// is restic's own.
+/// Nothing of netconf reaches restic's command line, where Windows
+/// PowerShell 5.1 would re-quote it (a trailing backslash before a space,
+/// an embedded `"` splitting it into more arguments): the repository and the
+/// password file go in the environment, the sources in a UTF-8 file read by
+/// --files-from-verbatim (one path a line, taken as written). Network paths
+/// are skipped and listed, as for the antivirus. restic's stderr is merged
+/// in with ErrorActionPreference relaxed: under 'Stop', Windows PowerShell
+/// turns a native program's first stderr line into a terminating error. Its
+/// lines are read as they come and its status lines (one every 100 ms with
+/// --json: 36 000 an hour) dropped unparsed: only the summary, the errors
+/// and other messages are kept. The exit code is restic's own.
 constexpr std::string_view backup_body = R"ps(
   if (-not (Get-Command restic.exe -ErrorAction SilentlyContinue)) { throw 'restic.exe not found on PATH' }
-  $summary = $null; $errors = [Collections.Generic.List[string]]::new(); $messages = [Collections.Generic.List[string]]::new()
-  $ErrorActionPreference = 'Continue'
-  & restic.exe @a 2>&1 | ForEach-Object {
-    $line = "$_"
-    if (-not $line -or $line.StartsWith('{"message_type":"status"')) { return }
-    $o = $null
-    if ($line.StartsWith('{')) { try { $o = $line | ConvertFrom-Json } catch { } }
-    if (-not $o) { $messages.Add($line) }
-    elseif ($o.message_type -eq 'summary') { $summary = $o }
-    elseif ($o.message_type -eq 'error') { $errors.Add("$($o.item): $($o.error.message)") }
-    elseif ($o.message_type -eq 'exit_error') { $messages.Add("$($o.message)") } }
-  $code = $LASTEXITCODE
-  $ErrorActionPreference = 'Stop'
-  Out-Result ([ordered]@{ restic_exit = $code; summary = $summary; errors = $errors; messages = $messages }) $code)ps";
+  $skipped = @($sources | Where-Object { $_.StartsWith('\\') })
+  $local = @($sources | Where-Object { -not $_.StartsWith('\\') })
+  if (-not $local.Count) { Out-Result ([ordered]@{ error = 'nothing to back up: every source is a network path'; skipped = $skipped }) 2 }
+  $list = [IO.Path]::GetTempFileName()
+  try {
+    [IO.File]::WriteAllLines($list, [string[]]$local, (New-Object Text.UTF8Encoding $false))
+    $summary = $null; $errors = [Collections.Generic.List[string]]::new(); $messages = [Collections.Generic.List[string]]::new()
+    $ErrorActionPreference = 'Continue'
+    & restic.exe backup --json --use-fs-snapshot --files-from-verbatim $list 2>&1 | ForEach-Object {
+      $line = "$_"
+      if (-not $line -or $line.StartsWith('{"message_type":"status"')) { return }
+      $o = $null
+      if ($line.StartsWith('{')) { try { $o = $line | ConvertFrom-Json } catch { } }
+      if (-not $o) { $messages.Add($line) }
+      elseif ($o.message_type -eq 'summary') { $summary = $o }
+      elseif ($o.message_type -eq 'error') { $errors.Add("$($o.item): $($o.error.message)") }
+      elseif ($o.message_type -eq 'exit_error') { $messages.Add("$($o.message)") } }
+    $code = $LASTEXITCODE
+    $ErrorActionPreference = 'Stop'
+  } finally { Remove-Item -LiteralPath $list -Force -ErrorAction SilentlyContinue }
+  Out-Result ([ordered]@{ restic_exit = $code; summary = $summary; errors = $errors; messages = $messages; skipped = $skipped }) $code)ps";
 
 std::string backup(const TaskSettings& settings) {
     if (!settings.backup_repository)
         return framed(fmt::format("Out-Result ([ordered]@{{ error = {} }}) {}", powershell_quote(no_repository_message),
                                   no_repository_exit));
-    std::string arguments = "$a = @('--repo', " + powershell_quote(*settings.backup_repository) + ")";
-    if (settings.backup_password_file)
-        arguments += " + @('--password-file', " + powershell_quote(*settings.backup_password_file) + ")";
-    arguments += " + @('backup', '--json', '--use-fs-snapshot', '--') + " +
-                 powershell_array(settings.backup_sources.value_or(default_backup_sources));
-    return framed(backup_body, arguments);
+    return framed(backup_body, restic_environment(settings) + "\n$sources = " +
+                                   powershell_array(settings.backup_sources.value_or(default_backup_sources)));
 }
 
 /// Every user's folder under X:\$Recycle.Bin on every fixed drive. `removed`
@@ -192,6 +205,14 @@ constexpr std::string_view shutdown_body = R"ps(
   exit $LASTEXITCODE)ps";
 
 }  // namespace
+
+std::string restic_environment(const TaskSettings& settings) {
+    std::string lines;
+    if (settings.backup_repository) lines += "$env:RESTIC_REPOSITORY = " + powershell_quote(*settings.backup_repository);
+    if (settings.backup_password_file)
+        lines += "\n$env:RESTIC_PASSWORD_FILE = " + powershell_quote(*settings.backup_password_file);
+    return lines;
+}
 
 std::string windows_task_script(MaintenanceTask task, const TaskSettings& settings) {
     switch (task) {

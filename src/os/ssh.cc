@@ -145,7 +145,8 @@ public:
     LibsshSession(SessionPtr session, Ipv4Address ip, const SshOptions& options)
         : session_(std::move(session)), ip_(ip), options_(options) {}
 
-    SshCommandResult run(const std::string& command, std::chrono::milliseconds timeout) override;
+    SshCommandResult run(const std::string& command, const std::string& input,
+                         std::chrono::milliseconds timeout) override;
 
 private:
     SshCommandResult failed(SshCommandResult result, std::string_view what, Clock::time_point started) {
@@ -160,7 +161,8 @@ private:
     SshOptions options_;
 };
 
-SshCommandResult LibsshSession::run(const std::string& command, std::chrono::milliseconds timeout) {
+SshCommandResult LibsshSession::run(const std::string& command, const std::string& input,
+                                    std::chrono::milliseconds timeout) {
     const auto started = Clock::now();
     SshCommandResult result;
     ChannelPtr channel(ssh_channel_new(session_.get()));
@@ -169,8 +171,14 @@ SshCommandResult LibsshSession::run(const std::string& command, std::chrono::mil
         return failed(std::move(result), "cannot open a channel", started);
     if (ssh_channel_request_exec(channel.get(), command.c_str()) != SSH_OK)
         return failed(std::move(result), "cannot start the command", started);
-    // Nothing comes on stdin: a program that reads it (restic asking for a
+    // The input, then EOF: a program that reads further (restic asking for a
     // password) gets EOF at once instead of waiting out the task's timeout.
+    // The scripts custode sends read all their input first, so writing it
+    // whole before reading any output cannot deadlock.
+    if (!input.empty() &&
+        ssh_channel_write(channel.get(), input.data(), static_cast<std::uint32_t>(input.size())) !=
+            static_cast<int>(input.size()))
+        return failed(std::move(result), "writing the command's input", started);
     if (ssh_channel_send_eof(channel.get()) != SSH_OK)
         return failed(std::move(result), "closing the command's input", started);
 

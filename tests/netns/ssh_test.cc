@@ -5,14 +5,17 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <fmt/format.h>
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <span>
 #include <sstream>
 #include <string>
 #include <thread>
 
 #include "custode/core/address.h"
+#include "custode/os/digest.h"
 #include "custode/os/netns.h"
 #include "custode/os/ssh.h"
 #include "netns/support.h"
@@ -131,7 +134,7 @@ TEST_CASE("ssh: enroll records new keys, says same on rerun, refuses a changed k
     // The adapter trusts what enroll recorded.
     {
         auto connected = site.connect(pc1.ip(), site.options());
-        CHECK(session_of(connected).run("echo ok", std::chrono::seconds(5)).stdout_text == "ok\n");
+        CHECK(session_of(connected).run("echo ok", {}, std::chrono::seconds(5)).stdout_text == "ok\n");
     }
 
     pc1.regenerate_host_key();
@@ -182,12 +185,12 @@ TEST_CASE("ssh: run collects exit code and both streams, strict host keys, timeo
     SECTION("exit code, stdout, stderr; the home is the PC's own") {
         auto connected = site.connect(pc.ip(), site.options());
         auto& session = session_of(connected);
-        const auto result = session.run("echo hi; echo err >&2; exit 3", std::chrono::seconds(10));
+        const auto result = session.run("echo hi; echo err >&2; exit 3", {}, std::chrono::seconds(10));
         CHECK(result.exit_code == 3);
         CHECK(result.stdout_text == "hi\n");
         CHECK(result.stderr_text == "err\n");
         CHECK_FALSE(result.timed_out);
-        const auto home = session.run("cd && pwd && id -u", std::chrono::seconds(10));
+        const auto home = session.run("cd && pwd && id -u", {}, std::chrono::seconds(10));
         CHECK(home.exit_code == 0);
         CHECK(home.stdout_text == pc.home().string() + "\n0\n");
     }
@@ -195,7 +198,7 @@ TEST_CASE("ssh: run collects exit code and both streams, strict host keys, timeo
         auto options = site.options();
         options.output_limit = 100;
         auto connected = site.connect(pc.ip(), options);
-        const auto result = session_of(connected).run("seq 1 10000", std::chrono::seconds(10));
+        const auto result = session_of(connected).run("seq 1 10000", {}, std::chrono::seconds(10));
         CHECK(result.exit_code == 0);
         CHECK(result.stdout_text.size() == 100);
         CHECK(result.stdout_text.ends_with("9999\n10000\n"));
@@ -204,7 +207,7 @@ TEST_CASE("ssh: run collects exit code and both streams, strict host keys, timeo
         auto connected = site.connect(pc.ip(), site.options());
         auto& session = session_of(connected);
         const auto started = SteadyClock::now();
-        const auto result = session.run("echo custode-pid $$ >&2; sleep 30 & sleep 30", std::chrono::seconds(1));
+        const auto result = session.run("echo custode-pid $$ >&2; sleep 30 & sleep 30", {}, std::chrono::seconds(1));
         const auto took = seconds_since(started);
         CHECK(result.timed_out);
         CHECK_FALSE(result.exit_code);
@@ -214,14 +217,14 @@ TEST_CASE("ssh: run collects exit code and both streams, strict host keys, timeo
         std::smatch pid;
         REQUIRE(std::regex_search(result.stderr_text, pid, std::regex("custode-pid ([0-9]+)")));
         const auto sid = pid[1].str();
-        const auto before = session.run("pgrep -c -s " + sid, std::chrono::seconds(5));
+        const auto before = session.run("pgrep -c -s " + sid, {}, std::chrono::seconds(5));
         CHECK(before.exit_code == 0);  // the sleeps (and the shell, unless it exec'd the last one)
-        const auto killed = session.run("pkill -KILL -s " + sid, std::chrono::seconds(5));
+        const auto killed = session.run("pkill -KILL -s " + sid, {}, std::chrono::seconds(5));
         CHECK(killed.exit_code == 0);
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
         // Killed processes may linger as zombies until the machine's init reaps them.
-        const auto after = session.run("pgrep --runstates RSD -s " + sid, std::chrono::seconds(5));
-        INFO("left: " << session.run("ps -o pid,stat,args -s " + sid, std::chrono::seconds(5)).stdout_text);
+        const auto after = session.run("pgrep --runstates RSD -s " + sid, {}, std::chrono::seconds(5));
+        INFO("left: " << session.run("ps -o pid,stat,args -s " + sid, {}, std::chrono::seconds(5)).stdout_text);
         CHECK(after.exit_code == 1);  // nothing left
         CHECK(after.stdout_text.empty());
     }
@@ -229,17 +232,29 @@ TEST_CASE("ssh: run collects exit code and both streams, strict host keys, timeo
         // restic asks for a password on stdin when none is given: it must
         // fail there and then, not hang for the task's two hours.
         auto connected = site.connect(pc.ip(), site.options());
-        const auto result = session_of(connected).run("cat; echo input-closed", std::chrono::seconds(20));
+        const auto result = session_of(connected).run("cat; echo input-closed", {}, std::chrono::seconds(20));
         CHECK_FALSE(result.timed_out);
         CHECK(result.exit_code == 0);
         CHECK(result.stdout_text == "input-closed\n");
         WARN("a command reading stdin ended after " << result.seconds << " s");
     }
+    SECTION("the input reaches the command whole, then EOF, whatever its size") {
+        // A Windows script travels this way (never on the command line):
+        // 3 MB is many SSH windows' worth.
+        std::string input;
+        for (int line = 0; input.size() < 3'000'000; ++line) input += fmt::format("line {} of the script\n", line);
+        auto connected = site.connect(pc.ip(), site.options());
+        const auto result = session_of(connected).run("sha256sum", input, std::chrono::seconds(60));
+        CHECK_FALSE(result.timed_out);
+        CHECK(result.exit_code == 0);
+        const std::span bytes(reinterpret_cast<const std::uint8_t*>(input.data()), input.size());
+        CHECK(result.stdout_text == os::sha256_hex(bytes) + "  -\n");
+    }
     SECTION("keepalives keep a quiet command's session going") {
         auto options = site.options();
         options.keepalive = std::chrono::seconds(1);
         auto connected = site.connect(pc.ip(), options);
-        const auto result = session_of(connected).run("sleep 2.5; echo done", std::chrono::seconds(10));
+        const auto result = session_of(connected).run("sleep 2.5; echo done", {}, std::chrono::seconds(10));
         CHECK(result.exit_code == 0);
         CHECK(result.stdout_text == "done\n");
     }
@@ -290,10 +305,10 @@ TEST_CASE("ssh: a sleeping PC woken by custode wake answers over SSH and the tes
     auto connected = wake_and_connect();
     CHECK(pc.wakes() == 1);
     auto& session = session_of(connected);
-    CHECK(session.run("echo awake", std::chrono::seconds(5)).stdout_text == "awake\n");
+    CHECK(session.run("echo awake", {}, std::chrono::seconds(5)).stdout_text == "awake\n");
 
     // The shutdown is delayed: the command returns while the PC is still up.
-    const auto shutdown = session.run(pc.shutdown_command(), std::chrono::seconds(60));
+    const auto shutdown = session.run(pc.shutdown_command(), {}, std::chrono::seconds(60));
     CHECK(shutdown.exit_code == 0);
     WARN("the delayed shutdown command returned after " << shutdown.seconds << " s");
     CHECK(shutdown.seconds < 30.0);
@@ -303,5 +318,5 @@ TEST_CASE("ssh: a sleeping PC woken by custode wake answers over SSH and the tes
 
     auto again = wake_and_connect();
     CHECK(pc.wakes() == 2);
-    CHECK(session_of(again).run("echo back", std::chrono::seconds(5)).stdout_text == "back\n");
+    CHECK(session_of(again).run("echo back", {}, std::chrono::seconds(5)).stdout_text == "back\n");
 }

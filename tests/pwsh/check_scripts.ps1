@@ -6,7 +6,9 @@
 # under 'Stop' (5.1 would throw on it).
 # Usage: pwsh -NoProfile -File check_scripts.ps1 FILE...
 #   FILE.ps1 is a script; FILE.cmd a command line "powershell.exe ...
-#   -EncodedCommand BASE64", decoded here. Prints "FILE:LINE: problem" for
+#   -EncodedCommand BASE64" and, on its second line, what custode sends on
+#   the command's stdin (base64 of UTF-8): the bootstrap and the script it
+#   runs, checked as one text, decoded here. Prints "FILE:LINE: problem" for
 #   each problem found and exits 1 if there was any.
 using namespace System.Management.Automation.Language
 param([Parameter(Mandatory, ValueFromRemainingArguments)][string[]]$Files)
@@ -33,8 +35,11 @@ $newVariables = @('PSStyle', 'IsWindows', 'IsLinux', 'IsMacOS', 'IsCoreCLR', 'PS
 function Get-ScriptText([string]$file) {
   $text = Get-Content -Raw -LiteralPath $file
   if ($file -notlike '*.cmd') { return $text }
-  if ($text -notmatch '-EncodedCommand\s+(\S+)') { throw "${file}: no -EncodedCommand" }
-  [Text.Encoding]::Unicode.GetString([Convert]::FromBase64String($Matches[1]))
+  $command, $stdin = $text -split "`n", 2
+  if ($command -notmatch '-EncodedCommand\s+(\S+)') { throw "${file}: no -EncodedCommand" }
+  $bootstrap = [Text.Encoding]::Unicode.GetString([Convert]::FromBase64String($Matches[1]))
+  if (-not "$stdin".Trim()) { return $bootstrap }
+  $bootstrap + "`n" + [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String("$stdin".Trim()))
 }
 
 # The parameter of 7-only `names` that `parameterName` (perhaps shortened) means.

@@ -105,8 +105,8 @@ void MockPc::replay_restic(const std::string& out, const std::string& err, int e
     write_text(dir_ / "restic.exit", std::to_string(exit_code));
 }
 
-ScriptRun MockPc::run(const std::string& command_line) const {
-    auto argv = words_of(command_line);
+ScriptRun MockPc::run(const RemoteCommand& command) const {
+    auto argv = words_of(command.command);
     REQUIRE(!argv.empty());
     REQUIRE(argv.front() == "powershell.exe");
     argv.front() = pwsh_or_skip();
@@ -115,7 +115,10 @@ ScriptRun MockPc::run(const std::string& command_line) const {
     // an administrator.
     if (::geteuid() == 0) argv.insert(argv.begin(), {"setpriv", "--bounding-set", "-dac_override,-dac_read_search"});
     const char* path = std::getenv("PATH");
+    write_text(dir_ / "stdin", command.input);
+    write_text(dir_ / "calls.log", "");  // this run's calls only
     custode::testing::StartOptions options{
+        .stdin_file = dir_ / "stdin",
         .stdout_file = dir_ / "stdout",
         .stderr_file = dir_ / "stderr",
         .environment = {{"PATH", (dir_ / "bin").string() + ":" + (path ? path : "/usr/bin:/bin")},

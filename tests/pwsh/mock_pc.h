@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "custode/core/tasks.h"
 #include "support/temp_dir.h"
 
 namespace custode::pwsh_testing {
@@ -39,9 +40,10 @@ public:
     /// restic.exe on this PC replays `out` and `err` and exits with `exit_code`.
     void replay_restic(const std::string& out, const std::string& err, int exit_code);
 
-    /// Runs custode's command line (powershell.exe ... -EncodedCommand ...)
-    /// under pwsh on this PC. Its stdin is empty, as custode's channel is.
-    ScriptRun run(const std::string& command_line) const;
+    /// Runs custode's command (powershell.exe ... -EncodedCommand ...) under
+    /// pwsh on this PC, its input on stdin then end-of-file, as custode's
+    /// channel sends it.
+    ScriptRun run(const RemoteCommand& command) const;
 
     /// A path on one of the PC's drives: drive_path("C/$Recycle.Bin").
     std::filesystem::path drive_path(const std::string& relative) const;

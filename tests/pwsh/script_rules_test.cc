@@ -46,18 +46,24 @@ TaskSettings every_setting() {
     return settings;
 }
 
-/// Every command line custode sends to a Windows PC, by a name for messages:
-/// the tasks with default and with every setting, the shutdown, the dry-run checks.
+/// A command as check_scripts.ps1 reads a .cmd file: the command line, then
+/// what is sent on its stdin.
+std::string cmd_file_text(const RemoteCommand& command) { return command.command + "\n" + command.input + "\n"; }
+
+/// Every command custode sends to a Windows PC, by a name for messages: the
+/// tasks with default and with every setting, the shutdowns, the dry-run checks.
 std::vector<std::pair<std::string, std::string>> every_windows_command() {
     std::vector<std::pair<std::string, std::string>> commands;
     for (auto task : all_tasks) {
         const std::string name(to_string(task));
-        commands.emplace_back(name + "-defaults", task_command(HostOs::windows, task, {}).command);
-        commands.emplace_back(name + "-settings", task_command(HostOs::windows, task, every_setting()).command);
-        commands.emplace_back(name + "-check-defaults", task_check_command(HostOs::windows, task, {}).command);
-        commands.emplace_back(name + "-check-settings", task_check_command(HostOs::windows, task, every_setting()).command);
+        commands.emplace_back(name + "-defaults", cmd_file_text(task_command(HostOs::windows, task, {})));
+        commands.emplace_back(name + "-settings", cmd_file_text(task_command(HostOs::windows, task, every_setting())));
+        commands.emplace_back(name + "-check-defaults", cmd_file_text(task_check_command(HostOs::windows, task, {})));
+        commands.emplace_back(name + "-check-settings",
+                              cmd_file_text(task_check_command(HostOs::windows, task, every_setting())));
     }
-    commands.emplace_back("shutdown", shutdown_command(HostOs::windows, {}).command);
+    commands.emplace_back("shutdown", cmd_file_text(shutdown_command(HostOs::windows, {})));
+    commands.emplace_back("shutdown-forced", cmd_file_text(shutdown_command(HostOs::windows, {}, ForceShutdown::yes)));
     return commands;
 }
 
@@ -135,7 +141,7 @@ TEST_CASE("every generated Windows script parses, needs nothing past 5.1 and sil
 TEST_CASE("the backup script reads restic's output line by line as it comes", "[pwsh][compat]") {
     custode::testing::TempDir dir("custode-pwsh-rules");
     const auto file = dir / "backup.cmd";
-    write_file(file, task_command(HostOs::windows, MaintenanceTask::backup, every_setting()).command);
+    write_file(file, cmd_file_text(task_command(HostOs::windows, MaintenanceTask::backup, every_setting())));
     const auto checked = check_scripts({file});
     INFO(checked.output);
     CHECK(checked.exit_code == 0);

@@ -5,8 +5,10 @@
 /// print exactly one JSON object on stdout, nothing but the pid line on
 /// stderr, exit with the task's code, and read as the right result.
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fmt/format.h>
 #include <string>
 #include <vector>
 
@@ -28,7 +30,7 @@ struct TaskRun {
 
 /// Runs `task` on `pc` and checks what every script owes custode's reader.
 TaskRun run_task(const MockPc& pc, MaintenanceTask task, int expected_exit, const TaskSettings& settings = {}) {
-    auto script = pc.run(task_command(HostOs::windows, task, settings).command);
+    auto script = pc.run(task_command(HostOs::windows, task, settings));
     INFO("stdout: " << script.out << "\nstderr: " << script.err << "\ncalls: " << script.calls);
     CHECK(script.exit_code == expected_exit);
     const auto out = non_empty_lines(script.out);
@@ -120,6 +122,38 @@ TEST_CASE("antivirus scans each of scan_paths, quoted as given", "[pwsh][windows
     CHECK(called(run.script, "Start-MpScan -ScanType CustomScan -ScanPath C:\\$(whoami)"));
 }
 
+TEST_CASE("antivirus skips a network path and names it, scanning the rest", "[pwsh][windows]") {
+    // A key login has no network credentials: Defender would be denied the share.
+    const MockPc pc("office-ssd");
+    TaskSettings settings;
+    settings.scan_paths = {"\\\\server\\dati", "D:\\Dati"};
+    auto run = run_task(pc, MaintenanceTask::antivirus, 0, settings);
+    CHECK(called(run.script, "Start-MpScan -ScanType CustomScan -ScanPath D:\\Dati"));
+    CHECK(run.script.calls.find("server") == std::string::npos);
+    check_read_as(run, TaskStatus::warning, "clean; 1 path skipped (network path over a key login)");
+    CHECK(run.reading.findings == std::vector<std::string>{"\\\\server\\dati skipped: network path over a key login"});
+    settings.scan_paths = {"\\\\server\\dati"};
+    run = run_task(pc, MaintenanceTask::antivirus, 0, settings);
+    CHECK(run.script.calls.find("Start-MpScan") == std::string::npos);  // never a quick scan in its place
+    check_read_as(run, TaskStatus::warning, "nothing scanned; 1 path skipped (network path over a key login)");
+}
+
+TEST_CASE("a script far past cmd.exe's 8191 characters runs whole", "[pwsh][windows]") {
+    // 57 paths of 30 characters broke the command line before the script
+    // went over stdin; 300 make a script of about 12 000 characters.
+    const MockPc pc("office-ssd");
+    TaskSettings settings;
+    settings.scan_paths.emplace();
+    for (int i = 0; i < 300; ++i) settings.scan_paths->push_back(fmt::format("D:\\Clienti\\Archivio\\{:04}", i));
+    const auto command = task_command(HostOs::windows, MaintenanceTask::antivirus, settings);
+    CHECK(command.command.size() < 8191);
+    CHECK(command.input.size() / 4 * 3 > 8191);  // the script's bytes, from its base64
+    const auto run = run_task(pc, MaintenanceTask::antivirus, 0, settings);
+    CHECK(called(run.script, "Start-MpScan -ScanType CustomScan -ScanPath D:\\Clienti\\Archivio\\0000"));
+    CHECK(called(run.script, "Start-MpScan -ScanType CustomScan -ScanPath D:\\Clienti\\Archivio\\0299"));
+    check_read_as(run, TaskStatus::ok, "clean");
+}
+
 // ---- disk-health -----------------------------------------------------------------
 
 TEST_CASE("disk-health on a healthy PC checks the fixed NTFS volumes only", "[pwsh][windows]") {
@@ -190,8 +224,50 @@ TEST_CASE("backup: restic's summary is the snapshot", "[pwsh][windows]") {
     MockPc pc("office-ssd");
     pc.replay_restic(pwsh_test_file("restic/ok.out"), "", 0);
     const auto run = run_recorded(pc, MaintenanceTask::backup, 0, "windows-backup-ok.json", backup_settings());
-    CHECK(called(run.script, "restic.exe --repo sftp:backup@10.0.0.1:/srv/restic/acme --password-file "
-                             "C:\\ProgramData\\custode\\restic.txt backup --json --use-fs-snapshot -- C:\\Users"));
+    CHECK_THAT(run.script.calls, Catch::Contains("restic.exe backup --json --use-fs-snapshot --files-from-verbatim "));
+    CHECK(called(run.script, "  RESTIC_REPOSITORY=sftp:backup@10.0.0.1:/srv/restic/acme"));
+    CHECK(called(run.script, "  RESTIC_PASSWORD_FILE=C:\\ProgramData\\custode\\restic.txt"));
+    CHECK(called(run.script, "  source <C:\\Users>"));
+}
+
+TEST_CASE("backup: no value of netconf can break or add restic's arguments", "[pwsh][windows]") {
+    // Windows PowerShell 5.1 re-quotes native arguments: a trailing backslash
+    // before a space, or an embedded ", once split a source into arguments
+    // of restic's own (--password-command). Now none is on its command line.
+    MockPc pc("office-ssd");
+    pc.replay_restic(pwsh_test_file("restic/ok.out"), "", 0);
+    auto settings = backup_settings();
+    settings.backup_repository = "sftp:backup@10.0.0.1:/srv/restic/o'brien \"x\" --insecure-tls";
+    settings.backup_sources = {"C:\\Users\\Maria Rossi\\", "D:\\Dati\\a\" --password-command=calc.exe \"",
+                               "E:\\caff\xC3\xA8 \xE2\x80\x99s"};
+    const auto run = run_task(pc, MaintenanceTask::backup, 0, settings);
+    const auto calls = non_empty_lines(run.script.calls);
+    const auto restic_lines =
+        std::count_if(calls.begin(), calls.end(), [](const std::string& line) { return line.starts_with("restic.exe "); });
+    CHECK(restic_lines == 1);
+    CHECK_THAT(run.script.calls, !Catch::Contains("--password-command=calc.exe --"));
+    CHECK(called(run.script, "  RESTIC_REPOSITORY=sftp:backup@10.0.0.1:/srv/restic/o'brien \"x\" --insecure-tls"));
+    CHECK(called(run.script, "  source <C:\\Users\\Maria Rossi\\>"));
+    CHECK(called(run.script, "  source <D:\\Dati\\a\" --password-command=calc.exe \">"));
+    CHECK(called(run.script, "  source <E:\\caff\xC3\xA8 \xE2\x80\x99s>"));
+    check_read_as(run, TaskStatus::ok, fixture_reading(MaintenanceTask::backup, 0, "windows-backup-ok.json").summary);
+}
+
+TEST_CASE("backup: a network source is skipped and named, the rest backed up", "[pwsh][windows]") {
+    MockPc pc("office-ssd");
+    pc.replay_restic(pwsh_test_file("restic/ok.out"), "", 0);
+    auto settings = backup_settings();
+    settings.backup_sources = {"\\\\nas\\documenti", "C:\\Users"};
+    auto run = run_task(pc, MaintenanceTask::backup, 0, settings);
+    CHECK(called(run.script, "  source <C:\\Users>"));
+    CHECK(run.script.calls.find("nas") == std::string::npos);
+    CHECK(run.reading.status == TaskStatus::warning);
+    CHECK(run.reading.findings == std::vector<std::string>{"\\\\nas\\documenti skipped: network path over a key login"});
+    settings.backup_sources = {"\\\\nas\\documenti"};
+    run = run_task(pc, MaintenanceTask::backup, 2, settings);
+    CHECK(run.script.calls.find("restic") == std::string::npos);
+    check_read_as(run, TaskStatus::error,
+                  "nothing to back up: every source is a network path; 1 path skipped (network path over a key login)");
 }
 
 TEST_CASE("backup: a file restic could not read is a warning naming it", "[pwsh][windows]") {
@@ -249,7 +325,7 @@ TEST_CASE("empty-trash with empty bins removes nothing", "[pwsh][windows]") {
 
 TEST_CASE("shutdown with no one logged on runs shutdown.exe, never forced", "[pwsh][windows]") {
     const MockPc pc("office-ssd");
-    const auto run = pc.run(shutdown_command(HostOs::windows, {}).command);
+    const auto run = pc.run(shutdown_command(HostOs::windows, {}));
     CHECK(run.exit_code == 0);
     CHECK(called(run, "quser.exe "));
     CHECK(called(run, "shutdown.exe /s /t 0"));  // a timeout above 0 implies /f
@@ -261,7 +337,7 @@ TEST_CASE("shutdown is skipped when someone is logged on, naming them", "[pwsh][
     for (const auto* name : {"user-logged-on", "home-edition"}) {
         INFO(name);
         const MockPc pc(name);
-        const auto run = pc.run(shutdown_command(HostOs::windows, {}).command);
+        const auto run = pc.run(shutdown_command(HostOs::windows, {}));
         INFO("stdout: " << run.out << "\nstderr: " << run.err << "\ncalls: " << run.calls);
         CHECK(run.exit_code == shutdown_user_logged_on_exit);
         CHECK(run.calls.find("shutdown.exe") == std::string::npos);
@@ -279,7 +355,7 @@ TEST_CASE("shutdown is skipped when someone is logged on, naming them", "[pwsh][
 
 TEST_CASE("a shutdown that cannot run says why in plain text, not CLIXML", "[pwsh][windows]") {
     const MockPc pc("no-shutdown-exe");
-    const auto run = pc.run(shutdown_command(HostOs::windows, {}).command);
+    const auto run = pc.run(shutdown_command(HostOs::windows, {}));
     INFO("stderr: " << run.err);
     CHECK(run.exit_code != 0);
     CHECK(run.err.find("CLIXML") == std::string::npos);
@@ -296,20 +372,22 @@ TEST_CASE("every dry-run check is ready on a PC that has what the tasks need", "
     for (auto task : {MaintenanceTask::antivirus, MaintenanceTask::disk_health, MaintenanceTask::disk_optimize,
                       MaintenanceTask::backup, MaintenanceTask::empty_trash}) {
         INFO(to_string(task));
-        const auto run = pc.run(task_check_command(HostOs::windows, task, settings).command);
+        const auto run = pc.run(task_check_command(HostOs::windows, task, settings));
         INFO("stdout: " << run.out << "\nstderr: " << run.err);
         CHECK(run.exit_code == 0);
-        CHECK(run.err.empty());
+        CHECK(non_empty_lines(run.err).size() == 1);  // the pid line alone
+        CHECK(announced_pid(run.err));
         CHECK(read_task_check(run.exit_code, run.out, run.err).summary == "ready");
     }
-    CHECK(called(pc.run(task_check_command(HostOs::windows, MaintenanceTask::backup, settings).command),
-                 "restic --no-lock -r sftp:backup@10.0.0.1:/srv/restic/acme --password-file "
-                 "C:\\ProgramData\\custode\\restic.txt cat config"));
+    const auto check = pc.run(task_check_command(HostOs::windows, MaintenanceTask::backup, settings));
+    CHECK(called(check, "restic --no-lock cat config"));
+    CHECK(called(check, "  RESTIC_REPOSITORY=sftp:backup@10.0.0.1:/srv/restic/acme"));
+    CHECK(called(check, "  RESTIC_PASSWORD_FILE=C:\\ProgramData\\custode\\restic.txt"));
 }
 
 TEST_CASE("shutdown_force shuts down with someone logged on, and asks no one", "[pwsh][windows]") {
     const MockPc pc("user-logged-on");
-    const auto run = pc.run(shutdown_command(HostOs::windows, {}, ForceShutdown::yes).command);
+    const auto run = pc.run(shutdown_command(HostOs::windows, {}, ForceShutdown::yes));
     INFO("stdout: " << run.out << "\nstderr: " << run.err << "\ncalls: " << run.calls);
     CHECK(run.exit_code == 0);
     CHECK(called(run, "shutdown.exe /s /f /t 0"));
@@ -323,7 +401,7 @@ TEST_CASE("a login that is not an elevated administrator fails every dry-run che
     for (auto task : {MaintenanceTask::antivirus, MaintenanceTask::disk_health, MaintenanceTask::disk_optimize,
                       MaintenanceTask::backup, MaintenanceTask::empty_trash}) {
         INFO(to_string(task));
-        const auto run = pc.run(task_check_command(HostOs::windows, task, backup_settings()).command);
+        const auto run = pc.run(task_check_command(HostOs::windows, task, backup_settings()));
         CHECK(run.exit_code == 127);
         CHECK(read_task_check(run.exit_code, run.out, run.err).summary ==
               "not elevated: the SSH login is not an elevated administrator; put custode's key in "
@@ -336,11 +414,11 @@ TEST_CASE("dry-run checks name what is missing, in plain text", "[pwsh][windows]
     MockPc pc("office-ssd");
     TaskSettings settings = backup_settings();
     settings.commands["antivirus"] = "MpCmdRun.exe -Scan -ScanType 1";
-    auto run = pc.run(task_check_command(HostOs::windows, MaintenanceTask::antivirus, settings).command);
+    auto run = pc.run(task_check_command(HostOs::windows, MaintenanceTask::antivirus, settings));
     CHECK(run.exit_code == 127);
     CHECK(read_task_check(run.exit_code, run.out, run.err).summary == "missing program: MpCmdRun.exe");
     pc.replay_restic("", "Fatal: unable to open config file: <config/> does not exist\n", 10);
-    run = pc.run(task_check_command(HostOs::windows, MaintenanceTask::backup, settings).command);
+    run = pc.run(task_check_command(HostOs::windows, MaintenanceTask::backup, settings));
     CHECK(run.exit_code == 10);
     CHECK(read_task_check(run.exit_code, run.out, run.err).summary ==
           "Fatal: unable to open config file: <config/> does not exist");

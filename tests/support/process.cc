@@ -186,7 +186,8 @@ std::string join_argv(const std::vector<std::string>& argv) {
 StartedProgram start_program(const std::vector<std::string>& argv, const StartOptions& options) {
     if (argv.empty()) throw SystemError("start_program", EINVAL, "empty argv");
     FileActions actions;
-    posix_spawn_file_actions_addopen(actions.get(), STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(actions.get(), STDIN_FILENO,
+                                     options.stdin_file.empty() ? "/dev/null" : options.stdin_file.c_str(), O_RDONLY, 0);
     Pipe out;
     if (options.stdout_file.empty()) {
         out = make_pipe();

@@ -36,6 +36,7 @@ std::string join_argv(const std::vector<std::string>& argv);
 
 /// Where a program started in the background writes; its stdin is /dev/null.
 struct StartOptions {
+    std::filesystem::path stdin_file;   ///< empty: /dev/null
     std::filesystem::path stdout_file;  ///< empty: a pipe, read from StartedProgram::output
     std::filesystem::path stderr_file;  ///< empty: this process's stderr
     std::map<std::string, std::string> environment;  ///< set on top of this process's

@@ -48,12 +48,18 @@ public:
     }
     ~FakeSession() override { --shared_.open_sessions; }
 
-    os::SshCommandResult run(const std::string& command, std::chrono::milliseconds) override {
+    /// The command and its input are recorded and answered as one text.
+    os::SshCommandResult run(const std::string& command, const std::string& input, std::chrono::milliseconds) override {
+        const auto text = sent_text(command, input);
         {
             const std::lock_guard lock(shared_.mutex);
-            shared_.commands[ip_].push_back(command);
+            shared_.commands[ip_].push_back(text);
         }
-        return shared_.answer(command);
+        return shared_.answer(text);
+    }
+
+    static std::string sent_text(const std::string& command, const std::string& input) {
+        return input.empty() ? command : command + "\n" + input;
     }
 
 private:
@@ -344,8 +350,10 @@ TEST_CASE("shutdown policies: all shuts down what was on, never leaves the woken
         CHECK(host_named(forced, "pc1").shutdown == ShutdownOutcome::confirmed_off);
         const auto& sent = night.shared.commands[ip1.to_string()];
         REQUIRE_FALSE(sent.empty());
-        CHECK(sent.back() == shutdown_command(HostOs::windows, {}, ForceShutdown::yes).command);
-        CHECK(sent.back() != shutdown_command(HostOs::windows, {}).command);
+        const auto forced_command = shutdown_command(HostOs::windows, {}, ForceShutdown::yes);
+        const auto default_command = shutdown_command(HostOs::windows, {});
+        CHECK(sent.back() == FakeSession::sent_text(forced_command.command, forced_command.input));
+        CHECK(sent.back() != FakeSession::sent_text(default_command.command, default_command.input));
     }
     SECTION("a shutdown that fails with another code is a failure") {
         Night night;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "custode/core/command_text.h"
+#include "custode/core/task_checks.h"
 #include "custode/core/tasks.h"
 
 using namespace custode;
@@ -76,13 +77,16 @@ std::string utf16le_to_utf8(const std::string& bytes) {
 }
 
 constexpr const char* encoded_prefix =
-    "powershell.exe -NoLogo -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand ";
+    "powershell.exe -NoLogo -NoProfile -NonInteractive -ExecutionPolicy Bypass -OutputFormat Text -EncodedCommand ";
 
-/// The PowerShell script inside a Windows command line.
+/// The PowerShell script inside a command line.
 std::string script_of(const std::string& command) {
     REQUIRE(command.rfind(encoded_prefix, 0) == 0);
     return utf16le_to_utf8(base64_decode(command.substr(std::string(encoded_prefix).size())));
 }
+
+/// The PowerShell script a Windows command sends on stdin.
+std::string script_of(const RemoteCommand& command) { return base64_decode(command.input); }
 
 const std::string linux_preamble = "echo \"custode-pid $$\" >&2; ";
 
@@ -243,9 +247,10 @@ TEST_CASE("overrides replace the command text but keep the preamble and the read
     CHECK(shutdown_command(HostOs::linux_, settings).command == linux_preamble + "/usr/local/bin/sim-poweroff");
     CHECK(task_command(HostOs::linux_, MaintenanceTask::disk_optimize, settings).command ==
           linux_preamble + "fstrim --verbose --all");
-    const auto windows = script_of(task_command(HostOs::windows, MaintenanceTask::antivirus, settings).command);
-    CHECK(windows == "$ProgressPreference = 'SilentlyContinue'\n[Console]::Error.WriteLine(\"custode-pid $PID\")\n"
-                     "clamscan -r /srv/test");
+    // On Windows the override is the script the bootstrap runs, as is.
+    const auto windows = task_command(HostOs::windows, MaintenanceTask::antivirus, settings);
+    CHECK(script_of(windows) == "clamscan -r /srv/test");
+    CHECK(windows.command == task_command(HostOs::windows, MaintenanceTask::disk_health, settings).command);
     // read as the task it replaces
     CHECK(read_linux("antivirus", 1, "/srv/test/eicar: Eicar-Signature FOUND\n").status == TaskStatus::failed);
 }
@@ -384,50 +389,67 @@ TEST_CASE("readings of shutdown, killed commands and unknown tasks", "[tasks][re
 
 // ---- Windows scripts -------------------------------------------------------------------
 
-TEST_CASE("windows scripts: preamble, one JSON object, explicit exit, short enough for cmd", "[tasks][windows]") {
+TEST_CASE("windows commands: one fixed bootstrap line, the script on stdin, one JSON object, explicit exit",
+          "[tasks][windows]") {
+    // Every netconf value lives in the script, never on the command line:
+    // cmd.exe cuts a command line at 8191 characters.
     TaskSettings settings;
     settings.backup_repository = "rest:http://10.0.0.1:8000/acme";
+    settings.scan_paths = std::vector<std::string>(400, "D:\\Dati\\Clienti\\Archivio 2026\\Fatture");
+    settings.backup_sources = settings.scan_paths;
+    const auto bootstrap = task_command(HostOs::windows, MaintenanceTask::antivirus, {}).command;
+    CHECK(bootstrap.size() < 1500);
+    const auto boot = script_of(bootstrap);
+    CHECK(boot.rfind("$ProgressPreference = 'SilentlyContinue'\n[Console]::Error.WriteLine(\"custode-pid $PID\")\n", 0) == 0);
+    CHECK_THAT(boot, Catch::Contains("[Console]::In.ReadToEnd()"));
     for (auto task : {MaintenanceTask::antivirus, MaintenanceTask::disk_health, MaintenanceTask::disk_optimize,
                       MaintenanceTask::backup, MaintenanceTask::empty_trash}) {
         INFO(to_string(task));
-        const auto command = task_command(HostOs::windows, task, settings).command;
-        CHECK(command.size() < 8191);  // cmd.exe's command-line limit
+        const auto command = task_command(HostOs::windows, task, settings);
+        CHECK(command.command == bootstrap);
+        CHECK(task_check_command(HostOs::windows, task, settings).command == bootstrap);
         const auto script = script_of(command);
-        CHECK(script.rfind("$ProgressPreference = 'SilentlyContinue'\n[Console]::Error.WriteLine(\"custode-pid $PID\")\n", 0) == 0);
         CHECK_THAT(script, Catch::Contains("ConvertTo-Json -Compress -Depth 5"));
         CHECK_THAT(script, Catch::Contains("exit $code"));
         CHECK_THAT(script, Catch::EndsWith("}) 2 }"));  // any uncaught error: {"error":..} and exit 2
     }
-    const auto shutdown = script_of(shutdown_command(HostOs::windows, settings).command);
-    CHECK(shutdown.rfind("$ProgressPreference = 'SilentlyContinue'\n[Console]::Error.WriteLine(\"custode-pid $PID\")\n" +
-                             std::string(powershell_plain_errors), 0) == 0);
-    CHECK_THAT(shutdown, Catch::Contains("quser.exe"));
-    CHECK_THAT(shutdown, Catch::Contains("exit " + std::to_string(shutdown_user_logged_on_exit) + " }"));
-    CHECK_THAT(shutdown, Catch::EndsWith("shutdown.exe /s /t 0\nexit $LASTEXITCODE"));  // /t above 0 implies /f
+    CHECK(script_of(task_command(HostOs::windows, MaintenanceTask::antivirus, settings)).size() > 15000);
+    const auto shutdown = shutdown_command(HostOs::windows, settings);
+    CHECK(shutdown.command == bootstrap);
+    const auto shutdown_script = script_of(shutdown);
+    CHECK(shutdown_script.rfind(std::string(powershell_plain_errors), 0) == 0);
+    CHECK_THAT(shutdown_script, Catch::Contains("quser.exe"));
+    CHECK_THAT(shutdown_script, Catch::Contains("exit " + std::to_string(shutdown_user_logged_on_exit) + " }"));
+    CHECK_THAT(shutdown_script, Catch::EndsWith("shutdown.exe /s /t 0\nexit $LASTEXITCODE"));  // /t above 0 implies /f
+    // Linux commands carry their text on the command line and send nothing.
+    CHECK(task_command(HostOs::linux_, MaintenanceTask::antivirus, settings).input.empty());
 }
 
 TEST_CASE("windows antivirus: quick scan by default, custom scan of quoted paths", "[tasks][windows]") {
     TaskSettings settings;
-    auto script = script_of(task_command(HostOs::windows, MaintenanceTask::antivirus, settings).command);
+    auto script = script_of(task_command(HostOs::windows, MaintenanceTask::antivirus, settings));
     CHECK_THAT(script, Catch::Contains("$paths = @()\n"));
     CHECK_THAT(script, Catch::Contains("Update-MpSignature"));
     CHECK_THAT(script, Catch::Contains("Start-MpScan -ScanType QuickScan"));
     CHECK_THAT(script, Catch::Contains("Get-MpThreatDetection | Where-Object { $_.InitialDetectionTime -ge $start }"));
     settings.scan_paths = {"D:\\Dati 'vecchi'", "C:\\a\xE2\x80\x99" "b\n$(x)"};
-    script = script_of(task_command(HostOs::windows, MaintenanceTask::antivirus, settings).command);
+    script = script_of(task_command(HostOs::windows, MaintenanceTask::antivirus, settings));
     CHECK_THAT(script, Catch::Contains("$paths = @('D:\\Dati ''vecchi''', 'C:\\a\xE2\x80\x99\xE2\x80\x99" "b\n$(x)')\n"));
 }
 
-TEST_CASE("windows backup: restic with VSS, quoted settings, no repository", "[tasks][windows]") {
+TEST_CASE("windows backup: restic with VSS, its settings in the environment and a list file, no repository",
+          "[tasks][windows]") {
     TaskSettings settings;
     settings.backup_repository = "\\\\nas\\restic's";
     settings.backup_password_file = "C:\\ProgramData\\custode\\restic.txt";
-    auto script = script_of(task_command(HostOs::windows, MaintenanceTask::backup, settings).command);
-    CHECK_THAT(script, Catch::Contains("$a = @('--repo', '\\\\nas\\restic''s') + @('--password-file', "
-                                       "'C:\\ProgramData\\custode\\restic.txt') + @('backup', '--json', "
-                                       "'--use-fs-snapshot', '--') + @('C:\\Users')\n"));
-    CHECK_THAT(script, Catch::Contains("& restic.exe @a"));
-    script = script_of(task_command(HostOs::windows, MaintenanceTask::backup, {}).command);
+    settings.backup_sources = {"C:\\Users\\Maria Rossi\\", "D:\\a\"b --password-command=calc"};
+    auto script = script_of(task_command(HostOs::windows, MaintenanceTask::backup, settings));
+    CHECK_THAT(script, Catch::Contains("$env:RESTIC_REPOSITORY = '\\\\nas\\restic''s'\n"
+                                       "$env:RESTIC_PASSWORD_FILE = 'C:\\ProgramData\\custode\\restic.txt'\n"
+                                       "$sources = @('C:\\Users\\Maria Rossi\\', 'D:\\a\"b --password-command=calc')\n"));
+    // restic's command line is fixed text: no value of netconf is on it.
+    CHECK_THAT(script, Catch::Contains("& restic.exe backup --json --use-fs-snapshot --files-from-verbatim $list 2>&1"));
+    script = script_of(task_command(HostOs::windows, MaintenanceTask::backup, {}));
     CHECK_THAT(script, Catch::Contains("Out-Result ([ordered]@{ error = 'no backup_repository in netconf' }) 78"));
     CHECK(script.find("restic.exe") == std::string::npos);
     const auto reading = read_windows("backup", 78, R"({"error":"no backup_repository in netconf"})");
@@ -435,16 +457,41 @@ TEST_CASE("windows backup: restic with VSS, quoted settings, no repository", "[t
     CHECK(reading.summary == "no backup_repository in netconf");
 }
 
+TEST_CASE("windows: a network path is skipped and listed, and the task is a warning", "[tasks][windows][readings]") {
+    const auto skipped = read_windows(
+        "antivirus", 0,
+        R"({"signatures_updated":true,"scan":"CustomScan","detections":[],"skipped":"\\\\srv\\dati"})");
+    CHECK(skipped.status == TaskStatus::warning);
+    CHECK(skipped.summary == "clean; 1 path skipped (network path over a key login)");
+    CHECK(skipped.findings == std::vector<std::string>{"\\\\srv\\dati skipped: network path over a key login"});
+    const auto nothing = read_windows(
+        "antivirus", 0, R"({"signatures_updated":true,"scan":"none","detections":[],"skipped":["\\\\a\\b","\\\\c\\d"]})");
+    CHECK(nothing.status == TaskStatus::warning);
+    CHECK(nothing.summary == "nothing scanned; 2 paths skipped (network path over a key login)");
+    const auto clean = read_windows("antivirus", 0, R"({"signatures_updated":true,"scan":"QuickScan","detections":[],"skipped":[]})");
+    CHECK(clean.status == TaskStatus::ok);
+    CHECK(clean.findings.empty());
+    const auto found = read_windows(
+        "antivirus", 1,
+        R"({"signatures_updated":true,"scan":"CustomScan","detections":{"threat":"EICAR","path":"C:\\x"},"skipped":"\\\\srv\\x"})");
+    CHECK(found.status == TaskStatus::failed);
+    CHECK(found.findings.size() == 2);
+    const auto no_source = read_windows(
+        "backup", 2, R"({"error":"nothing to back up: every source is a network path","skipped":"\\\\nas\\x"})");
+    CHECK(no_source.status == TaskStatus::error);
+    CHECK(no_source.summary == "nothing to back up: every source is a network path; 1 path skipped (network path over a key login)");
+}
+
 TEST_CASE("windows disk and trash scripts use the documented cmdlets", "[tasks][windows]") {
     const TaskSettings settings;
-    const auto health = script_of(task_command(HostOs::windows, MaintenanceTask::disk_health, settings).command);
+    const auto health = script_of(task_command(HostOs::windows, MaintenanceTask::disk_health, settings));
     CHECK_THAT(health, Catch::Contains("Get-PhysicalDisk"));
     CHECK_THAT(health, Catch::Contains("Get-StorageReliabilityCounter"));
     CHECK_THAT(health, Catch::Contains("Repair-Volume -DriveLetter $l -Scan"));
-    const auto optimize = script_of(task_command(HostOs::windows, MaintenanceTask::disk_optimize, settings).command);
+    const auto optimize = script_of(task_command(HostOs::windows, MaintenanceTask::disk_optimize, settings));
     CHECK_THAT(optimize, Catch::Contains("Optimize-Volume -DriveLetter $l -ReTrim"));
     CHECK_THAT(optimize, Catch::Contains("Optimize-Volume -DriveLetter $l -Defrag"));
-    const auto trash = script_of(task_command(HostOs::windows, MaintenanceTask::empty_trash, settings).command);
+    const auto trash = script_of(task_command(HostOs::windows, MaintenanceTask::empty_trash, settings));
     CHECK_THAT(trash, Catch::Contains("'\\$Recycle.Bin'"));
     CHECK_THAT(trash, Catch::Contains("Remove-Item -LiteralPath $item.FullName -Recurse -Force"));
 }

@@ -29,6 +29,11 @@ struct RemoteCommand {
     std::string task;     ///< "antivirus", ..., or "shutdown"
     std::string command;  ///< the exact command line sent on the channel
     std::chrono::seconds timeout = default_task_timeout;
+    /// Sent on the command's stdin, then end-of-file. Windows: the script
+    /// itself (base64 of its UTF-8), which `command`, a short fixed
+    /// bootstrap, reads and runs, so no netconf value makes the command
+    /// line longer; Linux: nothing.
+    std::string input;
 };
 
 /// The command for `task` on a PC of `os` with the merged `settings`
@@ -79,5 +84,11 @@ TaskReading read_task_result(HostOs os, std::string_view task, std::optional<int
 /// Windows: the `powershell ... -EncodedCommand <base64 of UTF-16LE>` line
 /// that runs `script`. Exposed for tests.
 std::string powershell_encoded(std::string_view script);
+
+/// Windows: `script` delivered on stdin to the fixed bootstrap, which
+/// announces `custode-pid`, reads the whole script, and runs it; an error the
+/// script does not catch reaches stderr as its plain message, exit 1; a
+/// script that does not arrive whole (or does not parse) exits 2 saying so.
+RemoteCommand powershell_command(std::string task, std::string_view script, std::chrono::seconds timeout);
 
 }  // namespace custode

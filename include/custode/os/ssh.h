@@ -59,9 +59,12 @@ struct SshCommandResult {
 class SshSession {
 public:
     virtual ~SshSession() = default;
-    /// Runs `command` on a new channel, collecting stdout and stderr (each
-    /// bounded to its last SshOptions::output_limit bytes) until it exits or `timeout`.
-    virtual SshCommandResult run(const std::string& command, std::chrono::milliseconds timeout) = 0;
+    /// Runs `command` on a new channel, writes `input` to its stdin and closes
+    /// it (a program that reads stdin gets end-of-file, never waits), and
+    /// collects stdout and stderr (each bounded to its last
+    /// SshOptions::output_limit bytes) until it exits or `timeout`.
+    virtual SshCommandResult run(const std::string& command, const std::string& input,
+                                 std::chrono::milliseconds timeout) = 0;
 };
 
 using SshConnectResult = std::variant<std::unique_ptr<SshSession>, SshError>;
