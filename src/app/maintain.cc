@@ -208,8 +208,10 @@ TaskResult ClientJob::run_command(os::SshSession& session, const HostState& host
     TaskResult result{command.task, TaskStatus::timeout, ran.exit_code, ran.seconds, "", {}, output_tail(ran)};
     if (ran.timed_out) {
         result.summary = fmt::format("killed after {} s", command.timeout.count());
-        if (const auto pid = announced_pid(ran.stderr_text))
-            session.run(kill_command(host.spec->os, *pid), {}, chr::seconds(30));
+        if (const auto pid = announced_pid(ran.stderr_text)) {
+            const auto kill = kill_command(host.spec->os, command.task, *pid);
+            session.run(kill.command, kill.input, kill.timeout);
+        }
         else
             result.summary += " (its pid was never announced: it may still run)";
         return result;

@@ -122,11 +122,17 @@ std::optional<std::vector<std::string>> users_keeping_on(std::optional<int> exit
     return users;
 }
 
-std::string kill_command(HostOs os, long pid) {
+RemoteCommand kill_command(HostOs os, std::string_view task, long pid) {
+    constexpr std::chrono::seconds kill_timeout{30};
     // Linux: the whole session; where pkill is missing, the process group
     // (the session leader leads its group too).
-    if (os == HostOs::linux_) return fmt::format("pkill -KILL -s {0} || kill -KILL -- -{0}", pid);
-    return fmt::format("taskkill /T /F /PID {}", pid);
+    if (os == HostOs::linux_) return {"kill", fmt::format("pkill -KILL -s {0} || kill -KILL -- -{0}", pid), kill_timeout, {}};
+    // Each step its own: one that fails (no scan running) stops no other.
+    std::string script = fmt::format("$ErrorActionPreference = 'Continue'\ntaskkill.exe /T /F /PID {}\n", pid);
+    if (task == to_string(MaintenanceTask::antivirus))
+        script += "& \"$env:ProgramFiles\\Windows Defender\\MpCmdRun.exe\" -Scan -Cancel\n";
+    if (task == to_string(MaintenanceTask::disk_optimize)) script += "Stop-Service -Name defragsvc -Force\n";
+    return powershell_command("kill", script, kill_timeout);
 }
 
 TaskReading read_task_result(HostOs os, std::string_view task, std::optional<int> exit_code,

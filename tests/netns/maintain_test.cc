@@ -16,6 +16,7 @@
 #include "support/literals.h"
 #include "support/root.h"
 #include "support/temp_dir.h"
+#include "testbed/backup_server.h"
 #include "testbed/netns.h"
 #include "testbed/ssh_pc.h"
 #include "testbed/testbed.h"
@@ -46,71 +47,6 @@ fs::path eicar_database(const fs::path& dir) {
     return database;
 }
 
-/// The lab side of the backups: an sshd with sftp in the client's namespace,
-/// on the gateway's LAN address, port 2222, for root with one key. Restic on
-/// the PCs reaches it over the client's circuit, as a lab NAS would be.
-class BackupServer {
-public:
-    BackupServer(const std::string& ns, Ipv4Address address, const fs::path& dir)
-        : ns_(ns), dir_(dir), client_key_(make_ssh_key(dir / "client_key", "backup-client")) {
-        const auto host_key = make_ssh_key(dir / "host_key", "backup-host");
-        write(dir / "authorized_keys", client_key_.public_line + "\n");
-        write(dir / "sshd_config",
-              fmt::format("ListenAddress {}\nPort 2222\nHostKey {}\nPidFile {}\nAuthorizedKeysFile {}\nUsePAM no\n"
-                          "PermitRootLogin prohibit-password\nPasswordAuthentication no\nStrictModes no\n"
-                          "Subsystem sftp /usr/lib/openssh/sftp-server\nLogLevel ERROR\n",
-                          address.to_string(), host_key.private_key.string(), pid_file().string(),
-                          (dir / "authorized_keys").string()));
-        known_host_ = fmt::format("[{}]:2222 {}", address.to_string(), host_key.public_line);
-        repository_ = dir / "repository";
-        password_file_ = dir / "password";
-        write(password_file_, "custode-test\n");
-        run_checked({"restic", "init", "--quiet", "--repo", repository_.string(), "--password-file",
-                     password_file_.string()});
-        // Last: a constructor that throws gets no destructor, and must not leave sshd running.
-        const auto started = exec(ns, {"/usr/sbin/sshd", "-f", (dir / "sshd_config").string(), "-E",
-                                       (dir / "sshd.log").string()});
-        REQUIRE(started.ok());
-    }
-    ~BackupServer() {
-        std::ifstream pid_text(pid_file());
-        if (int pid = 0; pid_text >> pid && pid > 1) ::kill(pid, SIGTERM);
-    }
-    BackupServer(const BackupServer&) = delete;
-    BackupServer& operator=(const BackupServer&) = delete;
-
-    /// What a PC's root needs to log in: an ssh config in its home.
-    void give_access(const SshPc& pc) const {
-        write(pc.home() / ".ssh" / "known_hosts", known_host_ + "\n");
-        write(pc.home() / ".ssh" / "config",
-              fmt::format("Host *\n  User root\n  Port 2222\n  IdentityFile {}\n  UserKnownHostsFile {}\n"
-                          "  StrictHostKeyChecking yes\n  BatchMode yes\n",
-                          client_key_.private_key.string(), (pc.home() / ".ssh" / "known_hosts").string()));
-    }
-    std::string repository_for_pcs(Ipv4Address address) const {
-        return fmt::format("sftp:root@{}:{}", address.to_string(), repository_.string());
-    }
-    const fs::path& password_file() const { return password_file_; }
-    /// The snapshots' paths, one entry per snapshot, read locally.
-    std::vector<std::string> snapshot_paths() const {
-        const auto json = nlohmann::json::parse(run_checked(
-            {"restic", "snapshots", "--json", "--repo", repository_.string(), "--password-file", password_file_.string()}));
-        std::vector<std::string> paths;
-        for (const auto& snapshot : json) paths.push_back(snapshot.at("paths").at(0));
-        return paths;
-    }
-
-private:
-    fs::path pid_file() const { return dir_ / "sshd.pid"; }
-
-    std::string ns_;
-    fs::path dir_;
-    SshKeyPair client_key_;
-    std::string known_host_;
-    fs::path repository_;
-    fs::path password_file_;
-};
-
 /// A PC's own files: documents to back up, a trashed file, maybe EICAR.
 void furnish(const SshPc& pc, bool infected) {
     write(pc.home() / "documents" / "offer.txt", "offer for " + pc.name() + "\n");
@@ -127,20 +63,6 @@ std::string host_settings(const SshPc& pc, const fs::path& database, const std::
                        toml_string(fmt::format("clamscan -d {} --recursive --infected --no-summary --stdout -- {}",
                                                database.string(), pc.home().string())),
                        toml_string(pc.shutdown_command()), extra_commands);
-}
-
-const nlohmann::json& host_in(const nlohmann::json& run, const std::string& name) {
-    for (const auto& host : run.at("clients").at(0).at("hosts"))
-        if (host.at("name") == name) return host;
-    FAIL("no host " << name << " in " << run.dump(2));
-    throw std::logic_error("unreachable");
-}
-
-const nlohmann::json& task_in(const nlohmann::json& host, const std::string& task) {
-    for (const auto& entry : host.at("tasks"))
-        if (entry.at("task") == task) return entry;
-    FAIL("no task " << task << " in " << host.dump(2));
-    throw std::logic_error("unreachable");
 }
 
 bool sleep_marker_running() { return run_program({"pgrep", "-f", "sleep 301"}).exit_code == 0; }

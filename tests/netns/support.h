@@ -9,6 +9,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <stdexcept>
 #include <string_view>
 #include <vector>
 
@@ -68,6 +69,22 @@ inline nlohmann::json ip_link(const std::string& ns, const std::string& name) {
 
 inline bool contains(const std::string& text, const std::string& part) {
     return text.find(part) != std::string::npos;
+}
+
+/// A host of the first client of `maintain --json`'s run, by name.
+inline const nlohmann::json& host_in(const nlohmann::json& run, const std::string& name) {
+    for (const auto& host : run.at("clients").at(0).at("hosts"))
+        if (host.at("name") == name) return host;
+    FAIL("no host " << name << " in " << run.dump(2));
+    throw std::logic_error("unreachable");
+}
+
+/// One task of a host of host_in.
+inline const nlohmann::json& task_in(const nlohmann::json& host, const std::string& task) {
+    for (const auto& entry : host.at("tasks"))
+        if (entry.at("task") == task) return entry;
+    FAIL("no task " << task << " in " << host.dump(2));
+    throw std::logic_error("unreachable");
 }
 
 /// Simulated PCs ("ip mac [options]" each) on the site's bridge, capturing

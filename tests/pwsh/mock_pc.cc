@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <csignal>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -87,9 +88,25 @@ MockPc::MockPc(const std::string& name) : state_(nlohmann::json::parse(pwsh_test
     for (const auto& program : fs::directory_iterator(fs::path(CUSTODE_PWSH_TESTS) / "mock/bin"))
         if (std::find(missing.begin(), missing.end(), program.path().filename()) == missing.end())
             fs::create_symlink(program.path(), dir_ / "bin" / program.path().filename());
+    write_text(dir_ / "bin" / "powershell.exe", fmt::format("#!/bin/sh\nexec '{}' \"$@\"\n", pwsh_or_skip()));
+    fs::permissions(dir_ / "bin" / "powershell.exe", fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec,
+                    fs::perm_options::add);
 }
 
+std::map<std::string, std::string> MockPc::environment() const {
+    const char* path = std::getenv("PATH");
+    return {{"PATH", (dir_ / "bin").string() + ":" + (path ? path : "/usr/sbin:/usr/bin:/sbin:/bin")},
+            {"PSModulePath", std::string(CUSTODE_PWSH_TESTS) + "/mock/Modules"},
+            {"CUSTODE_MOCK_PC", dir_.path().string()},
+            {"ProgramFiles", std::string(CUSTODE_PWSH_TESTS) + "/mock/ProgramFiles"}};
+}
+
+std::string MockPc::calls() const { return fs::exists(dir_ / "calls.log") ? read_file(dir_ / "calls.log") : ""; }
+
 MockPc::~MockPc() {
+    // A long scan outlives its script by design; the PC goes, so does it.
+    std::ifstream scan(dir_ / "defender-scan.pid");
+    if (long pid = 0; scan >> pid && pid > 1) ::kill(static_cast<pid_t>(pid), SIGKILL);
     // Readable again, so the scratch folder can be removed.
     for (const auto& folder : state_.value("unreadable", nlohmann::json::array())) {
         std::error_code ignored;
@@ -114,21 +131,16 @@ ScriptRun MockPc::run(const RemoteCommand& command) const {
     // folder no one may read stays unreadable, as a Windows ACL denies even
     // an administrator.
     if (::geteuid() == 0) argv.insert(argv.begin(), {"setpriv", "--bounding-set", "-dac_override,-dac_read_search"});
-    const char* path = std::getenv("PATH");
     write_text(dir_ / "stdin", command.input);
     write_text(dir_ / "calls.log", "");  // this run's calls only
-    custode::testing::StartOptions options{
-        .stdin_file = dir_ / "stdin",
-        .stdout_file = dir_ / "stdout",
-        .stderr_file = dir_ / "stderr",
-        .environment = {{"PATH", (dir_ / "bin").string() + ":" + (path ? path : "/usr/bin:/bin")},
-                        {"PSModulePath", std::string(CUSTODE_PWSH_TESTS) + "/mock/Modules"},
-                        {"CUSTODE_MOCK_PC", dir_.path().string()}}};
+    custode::testing::StartOptions options{.stdin_file = dir_ / "stdin",
+                                           .stdout_file = dir_ / "stdout",
+                                           .stderr_file = dir_ / "stderr",
+                                           .environment = environment()};
     const auto started = custode::testing::start_program(argv, options);
     int status = 0;
     REQUIRE(::waitpid(started.pid, &status, 0) == started.pid);
-    return {custode::testing::exit_code_of(status), read_file(dir_ / "stdout"), read_file(dir_ / "stderr"),
-            read_file(dir_ / "calls.log")};
+    return {custode::testing::exit_code_of(status), read_file(dir_ / "stdout"), read_file(dir_ / "stderr"), calls()};
 }
 
 }  // namespace custode::pwsh_testing

@@ -6,6 +6,7 @@
 /// with pwsh in place of powershell.exe.
 
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -47,6 +48,15 @@ public:
 
     /// A path on one of the PC's drives: drive_path("C/$Recycle.Bin").
     std::filesystem::path drive_path(const std::string& relative) const;
+
+    /// The PC's folder: pc.json, calls.log, bin/ (the mock's programs, and
+    /// powershell.exe running pwsh), drives/.
+    const std::filesystem::path& dir() const { return dir_.path(); }
+    /// What a process on this PC has in its environment: PATH with bin/ first,
+    /// PSModulePath with the mock module, CUSTODE_MOCK_PC, ProgramFiles.
+    std::map<std::string, std::string> environment() const;
+    /// The mock's calls so far (calls.log).
+    std::string calls() const;
 
 private:
     custode::testing::TempDir dir_{"custode-pwsh"};

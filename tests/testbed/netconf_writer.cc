@@ -67,7 +67,9 @@ std::string client_toml(const Site& site, const NetconfOptions& options) {
     /// Light hosts only answer ARP and ping, like Windows PCs without SSH;
     /// full hosts are where sshd runs.
     for (const auto& host : site.full_hosts)
-        text += host_toml(host.name, host.ip, host.mac, "linux") + extra(options.host_extra, host.name);
+        text += host_toml(host.name, host.ip, host.mac,
+                          options.host_os.contains(host.name) ? options.host_os.at(host.name) : "linux") +
+                extra(options.host_extra, host.name);
     for (const auto& host : site.light_hosts)
         if (options.declare_light_hosts) text += host_toml(host.name, host.ip, host.mac, "windows") + extra(options.host_extra, host.name);
     return text + extra(options.client_extra, site.name);

@@ -103,7 +103,7 @@ SshPc::SshPc(Testbed& tb, Site& site, std::string_view name, Ipv4Address ip, con
     host_ = tb.add_full_host(site, name, ip, options.mac);
     fs::create_directories(home_);
     fs::create_directories("/run/sshd");  // sshd's privilege separation directory
-    write_files(authorized_key);
+    write_files(authorized_key, options.login_shell);
     make_ssh_key(host_key(), fmt::format("{}-host", name));
     if (options.sleeping) {
         links(false);
@@ -147,13 +147,14 @@ std::string without_home(const std::string& line) {
 
 }  // namespace
 
-void SshPc::write_files(const std::string& authorized_key) {
+void SshPc::write_files(const std::string& authorized_key, const fs::path& login_shell) {
     // The PC's own /etc/passwd: the machine's (sshd needs its privilege
     // separation user) plus `custode`, uid 0, at home in the PC's directory.
     // Every other account's home points nowhere: tasks that walk all homes
     // (empty-trash) must only ever see the PC's own, never this machine's.
     // `custode` comes first, so uid 0's home (ssh's ~, for restic's sftp) is the PC's.
-    std::string passwd = fmt::format("{}:x:0:0:custode test PC:{}:/bin/sh\n", SshLab::user(), home_.string());
+    std::string passwd =
+        fmt::format("{}:x:0:0:custode test PC:{}:{}\n", SshLab::user(), home_.string(), login_shell.string());
     {
         std::istringstream lines(read_all("/etc/passwd"));
         std::string line;

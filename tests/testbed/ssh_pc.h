@@ -50,6 +50,9 @@ struct SshPcOptions {
     /// From the magic packet to link up and sshd listening.
     std::chrono::milliseconds boot_delay{500};
     std::optional<MacAddress> mac;  ///< default: the harness MAC
+    /// The login user's shell: sshd runs every command as `SHELL -c COMMAND`
+    /// (a Windows-like PC's puts the mock of Windows on PATH).
+    std::filesystem::path login_shell = "/bin/sh";
 };
 
 class SshPc {
@@ -102,7 +105,7 @@ public:
     int wakes() const { return wakes_.load(); }
 
 private:
-    void write_files(const std::string& authorized_key);
+    void write_files(const std::string& authorized_key, const std::filesystem::path& login_shell);
     void watch(int fd);
     void links(bool up);
 

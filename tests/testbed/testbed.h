@@ -116,6 +116,9 @@ struct NetconfOptions {
     std::map<std::string, std::string> client_extra;
     /// More TOML right after a host's [[host]] table (by host name): [host.maintenance].
     std::map<std::string, std::string> host_extra;
+    /// A full host's `os` (by host name) when not "linux": "windows" for a
+    /// Windows-like PC (tests/pwsh/windows_night_test.cc).
+    std::map<std::string, std::string> host_os;
 };
 
 /// `subnet`'s n-th address (network + n). Throws UsageError when that is not a

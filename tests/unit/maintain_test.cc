@@ -230,7 +230,7 @@ TEST_CASE("a task past its timeout is recorded as timeout and its announced proc
     CHECK(pc1.tasks[0].status == TaskStatus::timeout);
     const auto& sent = night.shared.commands.at("192.168.1.21");
     REQUIRE(sent.size() == 2);
-    CHECK(sent[1] == kill_command(HostOs::linux_, 4242));
+    CHECK(sent[1] == kill_command(HostOs::linux_, "antivirus", 4242).command);
     CHECK_FALSE(run.ok());
 }
 

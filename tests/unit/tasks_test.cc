@@ -172,8 +172,15 @@ TEST_CASE("announced_pid reads the first custode-pid line", "[tasks]") {
 }
 
 TEST_CASE("kill_command ends the whole tree", "[tasks]") {
-    CHECK(kill_command(HostOs::linux_, 4242) == "pkill -KILL -s 4242 || kill -KILL -- -4242");
-    CHECK(kill_command(HostOs::windows, 4242) == "taskkill /T /F /PID 4242");
+    CHECK(kill_command(HostOs::linux_, "backup", 4242).command == "pkill -KILL -s 4242 || kill -KILL -- -4242");
+    const auto backup = script_of(kill_command(HostOs::windows, "backup", 4242));
+    CHECK_THAT(backup, Catch::Contains("taskkill.exe /T /F /PID 4242\n"));
+    CHECK_THAT(backup, !Catch::Contains("MpCmdRun"));
+    // The work a task handed to a Windows service is stopped too.
+    CHECK_THAT(script_of(kill_command(HostOs::windows, "antivirus", 4242)),
+               Catch::EndsWith("\\Windows Defender\\MpCmdRun.exe\" -Scan -Cancel\n"));
+    CHECK_THAT(script_of(kill_command(HostOs::windows, "disk-optimize", 4242)),
+               Catch::EndsWith("Stop-Service -Name defragsvc -Force\n"));
 }
 
 // ---- Linux commands ---------------------------------------------------------------

@@ -64,9 +64,13 @@ std::optional<std::vector<std::string>> users_keeping_on(std::optional<int> exit
 /// The pid announced by a command's `custode-pid <pid>` line in `stderr`.
 std::optional<long> announced_pid(std::string_view stderr_text);
 
-/// The command that kills the whole process tree of `pid` on a PC of `os`
-/// (Linux: its session; Windows: `taskkill /T /F`).
-std::string kill_command(HostOs os, long pid);
+/// The command that ends `task` (a MaintenanceTask name) whose command
+/// announced `pid`, once past its timeout: the whole process tree (Linux:
+/// its session; Windows: `taskkill /T /F`), and on Windows also the work the
+/// task handed to a service, which no kill of its tree reaches: Defender's
+/// scan runs in MsMpEng (cancelled with MpCmdRun -Scan -Cancel), an
+/// optimisation in the Optimize Drives service (stopped).
+RemoteCommand kill_command(HostOs os, std::string_view task, long pid);
 
 /// What a finished task's exit code and output mean.
 struct TaskReading {

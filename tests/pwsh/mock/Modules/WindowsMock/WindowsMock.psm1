@@ -6,13 +6,17 @@
 # written. Each volume's drive letter is a folder of the mock PC
 # (drives/C, ...), so paths like C:\$Recycle.Bin are real folders.
 #
-# pc.json: { "defender": { "update_error", "scan_error", "threats": [{ "id",
+# pc.json: { "defender": { "update_error", "scan_error", "scan_seconds",
+# "threats": [{ "id",
 # "name", "resources": [..] }], "old_threats": [..] }, "disks": [{ "number",
 # "name", "media_type", "health", "wear", "temperature", "read_errors",
 # "write_errors", "error" }], "volumes": [{ "letter", "disk", "drive_type",
 # "file_system", "scan", "fragmentation", "fragmentation_after", "error" }],
 # "users": [{ "name", "session", "id", "state" }] } (the users quser lists).
 # An "error" makes every call about that disk or volume throw it.
+# "scan_seconds" makes a scan that long run in a real process outside the
+# script's process tree, as Defender's runs in MsMpEng: only MpCmdRun.exe
+# -Scan -Cancel (mock/ProgramFiles) ends it; its pid is in defender-scan.pid.
 
 $pcDir = $env:CUSTODE_MOCK_PC
 if (-not $pcDir) { throw 'CUSTODE_MOCK_PC is not set: the folder of the mock PC' }
@@ -59,6 +63,14 @@ function Start-MpScan([string]$ScanType = 'QuickScan', [string]$ScanPath) {
   Write-Call "Start-MpScan -ScanType $ScanType$(if ($ScanPath) { " -ScanPath $ScanPath" })"
   Write-Progress -Activity 'Scanning' -Status $ScanType
   if ($pc.defender.scan_error) { throw $pc.defender.scan_error }
+  if ($pc.defender.scan_seconds) {
+    # setsid -f: a new session whose parent is init, as MsMpEng is no child of the script.
+    $pidFile = Join-Path $pcDir 'defender-scan.pid'
+    & setsid -f sh -c "echo `$`$ > '$pidFile'; exec sleep $($pc.defender.scan_seconds)"
+    while (-not (Test-Path -LiteralPath $pidFile)) { Start-Sleep -Milliseconds 20 }
+    $scan = (Get-Content -LiteralPath $pidFile).Trim()
+    while (Test-Path -LiteralPath "/proc/$scan") { Start-Sleep -Milliseconds 100 }
+  }
   foreach ($t in @($pc.defender.threats)) {
     if ($null -eq $t) { continue }
     $foundThisSession.Add([pscustomobject]@{ ThreatID = $t.id; InitialDetectionTime = Get-Date; Resources = @($t.resources) })
@@ -131,6 +143,12 @@ function Get-Disk([Parameter(ValueFromPipeline)]$Partition) {
   }
 }
 
+# ---- Services --------------------------------------------------------------------
+
+function Stop-Service([string]$Name, [switch]$Force) {
+  Write-Call "Stop-Service -Name $Name$(if ($Force) { ' -Force' })"
+}
+
 # ---- CIM: Win32_ComputerSystem's console user, Win32_Volume's DefragAnalysis ------
 
 function Get-CimInstance([Parameter(Position = 0)][string]$ClassName, [string]$Filter) {
@@ -155,4 +173,4 @@ function Invoke-CimMethod($InputObject, [string]$MethodName) {
 
 Export-ModuleMember -Function Get-MpComputerStatus, Update-MpSignature, Start-MpScan, Get-MpThreat, Get-MpThreatDetection,
   Get-PhysicalDisk, Get-StorageReliabilityCounter, Get-Volume, Repair-Volume, Optimize-Volume, Get-Partition, Get-Disk,
-  Get-CimInstance, Invoke-CimMethod
+  Get-CimInstance, Invoke-CimMethod, Stop-Service
