@@ -23,7 +23,7 @@ std::vector<std::string> programs_of(HostOs os, MaintenanceTask task) {
                             : std::vector<std::string>{"Update-MpSignature", "Start-MpScan", "Get-MpThreatDetection"};
         case MaintenanceTask::disk_health:
             return linux_pc ? std::vector<std::string>{"smartctl"}
-                            : std::vector<std::string>{"Get-PhysicalDisk", "Get-StorageReliabilityCounter", "Repair-Volume"};
+                            : std::vector<std::string>{"Get-PhysicalDisk", "Get-StorageReliabilityCounter", "chkdsk.exe"};
         case MaintenanceTask::disk_optimize:
             return {linux_pc ? "fstrim" : "Optimize-Volume"};
         case MaintenanceTask::backup: return {"restic"};
@@ -56,7 +56,7 @@ std::string linux_check(const std::vector<std::string>& programs, MaintenanceTas
 }
 
 /// The Windows tasks need an elevated administrator (VSS snapshots,
-/// Repair-Volume, Optimize-Volume, other users' recycle bins). whoami.exe
+/// chkdsk /scan, Optimize-Volume, other users' recycle bins). whoami.exe
 /// lists the token's integrity level: High (S-1-16-12288) when elevated,
 /// System (S-1-16-16384) as SYSTEM; a key in the wrong authorized_keys gives
 /// an administrator a Medium one, or no login at all.

@@ -83,6 +83,11 @@ std::string antivirus(const TaskSettings& settings) {
 /// others, and a disk without reliability counters, as USB disks and virtual
 /// ones are, is still listed with its health);
 /// 3: a disk in Warning, worn past 90 % or with uncorrected read/write errors.
+/// Each volume is scanned by `chkdsk X: /scan` (the online scan, read-only),
+/// a process in the script's own tree: a timeout's taskkill /T ends it, where
+/// Repair-Volume's scan would run on in the storage provider's WMI host.
+/// chkdsk's words are localized: its exit code decides, its last line is
+/// only shown.
 constexpr std::string_view disk_health_body = R"ps(
   $disks = @(Get-PhysicalDisk | ForEach-Object {
     $d = $_
@@ -91,7 +96,11 @@ constexpr std::string_view disk_health_body = R"ps(
       wear = $c.Wear; temperature = $c.Temperature; read_errors = $c.ReadErrorsUncorrected; write_errors = $c.WriteErrorsUncorrected } })
   $volumes = @(Get-Volume | Where-Object { $_.DriveType -eq 'Fixed' -and $_.DriveLetter -and $_.FileSystem -eq 'NTFS' } | ForEach-Object {
     $l = $_.DriveLetter
-    $scan = try { "$(Repair-Volume -DriveLetter $l -Scan)" } catch { "scan failed: $($_.Exception.Message)" }
+    $scan = try {
+      $said = @(chkdsk.exe "${l}:" /scan | ForEach-Object { "$_".Trim() } | Where-Object { $_ })
+      if ($LASTEXITCODE -eq 0) { 'NoErrorsFound' }
+      else { "chkdsk /scan exit ${LASTEXITCODE}: $(if ($said.Count) { $said[-1] } else { 'no message' })" }
+    } catch { "scan failed: $($_.Exception.Message)" }
     [ordered]@{ drive = "${l}:"; scan = $scan } })
   $bad = @($disks | Where-Object { $_.health -eq 'Unhealthy' }).Count + @($volumes | Where-Object { $_.scan -ne 'NoErrorsFound' }).Count
   $warn = @($disks | Where-Object { $_.health -ne 'Healthy' -or $_.wear -gt 90 -or $_.read_errors -gt 0 -or $_.write_errors -gt 0 }).Count

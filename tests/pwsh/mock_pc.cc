@@ -82,6 +82,18 @@ MockPc::MockPc(const std::string& name) : state_(nlohmann::json::parse(pwsh_test
                              user["name"].get<std::string>(), user["session"].get<std::string>(), user["id"].get<int>(),
                              user["state"].get<std::string>(), "none");
     if (state_.contains("users")) write_text(dir_ / "quser.out", quser);
+    // What chkdsk X: /scan says of each volume: a clean scan, problems to fix
+    // offline (any other "scan"), or, for a volume whose calls fail, no access.
+    for (const auto& volume : state_.value("volumes", nlohmann::json::array())) {
+        const auto letter = volume.at("letter").get<std::string>();
+        std::string said = "0\nStage 1: Examining basic file system structure ...\n"
+                           "Windows has scanned the file system and found no problems.\n";
+        if (volume.contains("error")) said = "3\nCannot open volume for direct access.\n";
+        else if (volume.value("scan", "") != "NoErrorsFound")
+            said = "3\nStage 1: Examining basic file system structure ...\n"
+                   "Windows has found problems that must be fixed offline.\n";
+        write_text(dir_ / "chkdsk" / letter, said);
+    }
     // The PC's programs: the mock's, less those it lacks ("missing": ["shutdown.exe"]).
     const auto missing = state_.value("missing", std::vector<std::string>{});
     fs::create_directories(dir_ / "bin");

@@ -160,8 +160,8 @@ TEST_CASE("disk-health on a healthy PC checks the fixed NTFS volumes only", "[pw
     const MockPc pc("office-ssd");
     const auto run = run_recorded(pc, MaintenanceTask::disk_health, 0, "windows-disk-health-ok.json");
     CHECK(run.reading.summary == "1 disk, 1 volume healthy");
-    CHECK(called(run.script, "Repair-Volume -DriveLetter C -Scan"));
-    CHECK_FALSE(called(run.script, "Repair-Volume -DriveLetter E -Scan"));  // removable
+    CHECK(called(run.script, "chkdsk.exe C: /scan"));
+    CHECK_FALSE(called(run.script, "chkdsk.exe E: /scan"));  // removable
 }
 
 TEST_CASE("disk-health with a failing disk and a volume that needs a scan", "[pwsh][windows]") {
@@ -181,8 +181,8 @@ TEST_CASE("disk-health with a volume whose scan fails and a disk without counter
     const auto run = run_task(pc, MaintenanceTask::disk_health, 1);
     check_read_as(run, TaskStatus::failed, "2 disks, 3 volumes: 1 problem");
     CHECK(run.reading.findings ==
-          std::vector<std::string>{"D: file system: scan failed: Access to a CIM resource was not available to the client."});
-    CHECK(called(run.script, "Repair-Volume -DriveLetter F -Scan"));
+          std::vector<std::string>{"D: file system: chkdsk /scan exit 3: Cannot open volume for direct access."});
+    CHECK(called(run.script, "chkdsk.exe F: /scan"));
     CHECK(run.result["disks"][1]["wear"].is_null());
 }
 

@@ -494,7 +494,7 @@ TEST_CASE("windows disk and trash scripts use the documented cmdlets", "[tasks][
     const auto health = script_of(task_command(HostOs::windows, MaintenanceTask::disk_health, settings));
     CHECK_THAT(health, Catch::Contains("Get-PhysicalDisk"));
     CHECK_THAT(health, Catch::Contains("Get-StorageReliabilityCounter"));
-    CHECK_THAT(health, Catch::Contains("Repair-Volume -DriveLetter $l -Scan"));
+    CHECK_THAT(health, Catch::Contains("chkdsk.exe \"${l}:\" /scan"));
     const auto optimize = script_of(task_command(HostOs::windows, MaintenanceTask::disk_optimize, settings));
     CHECK_THAT(optimize, Catch::Contains("Optimize-Volume -DriveLetter $l -ReTrim"));
     CHECK_THAT(optimize, Catch::Contains("Optimize-Volume -DriveLetter $l -Defrag"));
@@ -532,7 +532,7 @@ TEST_CASE("windows disk-health readings", "[tasks][windows][readings]") {
     CHECK(failing.status == TaskStatus::failed);
     CHECK(failing.summary == "2 disks, 2 volumes: 2 problems");
     CHECK(failing.findings == std::vector<std::string>{"ST1000DM010-2EP102: health Unhealthy, 112 read errors",
-                                                       "D: file system: ScanNeeded"});
+                                                       "D: file system: chkdsk /scan exit 3: Windows has found problems that must be fixed offline."});
     const auto worn = read_windows("disk-health", 3, fixture("windows-disk-health-worn.json"));
     CHECK(worn.status == TaskStatus::warning);
     CHECK(worn.findings == std::vector<std::string>{"KINGSTON SA400S37240G: wear 94%"});
