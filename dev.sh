@@ -80,7 +80,7 @@ install() {
 
 deps() {
   case "${1:-test}" in
-    demo) install "${DEMO_PACKAGES[@]}" ;;
+    demo) install "${DEMO_PACKAGES[@]}"; install_pwsh ;;
     test) install "${DEMO_PACKAGES[@]}" "${TEST_PACKAGES[@]}"; install_pwsh ;;
     *) echo "usage: ./dev.sh deps [demo|test]" >&2; exit 2 ;;
   esac

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "custode/core/error.h"
+#include "mock_pc.h"
 #include "support/lansim_process.h"
 #include "support/process.h"
 #include "testbed/ping.h"
@@ -46,6 +47,10 @@ struct Demo {
     fs::path netconf;
     std::vector<std::string> lines;  ///< what the current step reports
     Outcome outcome = Outcome::done;
+    /// bianchi's Windows-like PC, when pwsh is installed: the mock of Windows
+    /// its login shell puts on PATH (tests/pwsh, docs/tasks.md).
+    std::optional<pwsh_testing::MockPc> windows;
+    SshPc* reception = nullptr;
 
     void say(std::string line) { lines.push_back(std::move(line)); }
     Testbed& testbed() { return *built; }
@@ -57,6 +62,25 @@ struct Step {
 };
 
 Ipv4Prefix lan() { return *Ipv4Prefix::parse("192.168.1.0/24"); }
+
+/// bianchi's reception: a Windows-like PC (asleep), reached as custode
+/// reaches a real Windows PC — its sshd's login shell puts the mock of
+/// Windows on PATH, so the real task scripts run in PowerShell 7. Only when
+/// pwsh is installed (./dev.sh pwsh, with the .NET SDK).
+void add_windows_pc(Demo& demo, Site& site) {
+    if (pwsh_testing::pwsh_program().empty()) {
+        demo.say("  (no pwsh: bianchi's Windows-like PC is left out; ./dev.sh pwsh installs PowerShell 7)");
+        return;
+    }
+    demo.windows.emplace("office-ssd");
+    demo.reception = &demo.lab->add_pc(site, "reception", host_address(site.subnet, 52),
+                                       {.sleeping = true, .login_shell = demo.windows->login_shell()});
+    demo.windows->write_login_shell(demo.reception->shutdown_command());
+    demo.windows->use_real_restic();
+    demo.say(fmt::format("  full host  reception {:<14} {}  namespace {} (asleep; Windows-like: its sshd runs "
+                         "PowerShell 7 with a mock of Windows)",
+                         demo.reception->ip().to_string(), demo.reception->mac().to_string(), demo.reception->ns()));
+}
 
 /// One office: a control host at .1 that always answers, four light PCs, one
 /// full PC with its own namespace — with sshd when `with_ssh`, plus a second,
@@ -80,6 +104,7 @@ void build_office(Demo& demo, Site& site, bool with_ssh) {
         demo.say(fmt::format("  full host  ws2  {:<14} {}  namespace {} (asleep; wakes on a magic packet)",
                              ws2.ip().to_string(), ws2.mac().to_string(), ws2.ns()));
         demo.say("  pc1 and ws2 run sshd; the login user custode has its own home in each");
+        add_windows_pc(demo, site);
     }
     demo.say(fmt::format("  custode will use {} on the LAN", site.lan_address.to_string()));
 }
@@ -152,6 +177,12 @@ void night_settings(Demo& demo, NetconfOptions& options) {
     const auto database = eicar_database();
     for (SshPc* pc : demo.lab->pcs()) {
         std::ofstream(pc->home() / "offer.txt") << "the offer for " << pc->name() << "\n";
+        if (pc == demo.reception) {  // Windows: the real scripts, no overrides
+            options.host_os[pc->name()] = "windows";
+            options.host_extra[pc->name()] = fmt::format("[host.maintenance]\nbackup_sources = [{}]\n",
+                                                         toml_string(pc->home().string()));
+            continue;
+        }
         fs::create_directories(pc->home() / ".local/share/Trash/files");
         std::ofstream(pc->home() / ".local/share/Trash/files/old-draft.txt") << "old\n";
         options.host_extra[pc->name()] = fmt::format(
@@ -223,8 +254,9 @@ void step_enroll(Demo& demo) {
     run_custode(demo, {"wake", "bianchi", "--all", "--wait", "15"}, {0});
     run_custode(demo, {"enroll", "bianchi"}, {0});
     for (SshPc* pc : demo.lab->pcs())
-        if (pc->name() == "ws2") pc->power_off();
-    demo.say("the office closes: ws2 is switched off, pc1 is left on");
+        if (pc->name() != "pc1") pc->power_off();
+    demo.say(demo.reception ? "the office closes: ws2 and reception are switched off, pc1 is left on"
+                            : "the office closes: ws2 is switched off, pc1 is left on");
 }
 
 void step_night(Demo& demo) {

@@ -1,16 +1,16 @@
 #include "mock_pc.h"
 
 #include <algorithm>
-#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fmt/format.h>
 #include <fstream>
-#include <iostream>
 #include <sstream>
 #include <csignal>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "custode/core/command_text.h"
+#include "custode/core/tasks.h"
 #include "support/process.h"
 
 namespace custode::pwsh_testing {
@@ -18,9 +18,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using custode::testing::read_file;
-
-/// Exit code CTest reads as "not run" (SKIP_RETURN_CODE in CMakeLists.txt).
-constexpr int skip_exit = 77;
 
 void write_text(const fs::path& path, const std::string& text) {
     fs::create_directories(path.parent_path());
@@ -34,39 +31,33 @@ std::vector<std::string> words_of(const std::string& line) {
     return words;
 }
 
+/// The program that runs as powershell.exe; throws when the build found none.
+std::string required_pwsh() {
+    auto pwsh = pwsh_program();
+    if (pwsh.empty()) throw std::runtime_error("pwsh (PowerShell 7) not found: ./dev.sh pwsh installs it");
+    return pwsh;
+}
+
+nlohmann::json pc_description(const std::string& name) {
+    const auto path = fs::path(CUSTODE_PWSH_TESTS) / "pcs" / (name + ".json");
+    if (!fs::exists(path)) throw std::runtime_error("no mock PC " + path.string());
+    return nlohmann::json::parse(read_file(path));
+}
+
+void write_executable(const fs::path& path, const std::string& text) {
+    write_text(path, text);
+    fs::permissions(path, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                              fs::perms::others_read | fs::perms::others_exec);
+}
+
 }  // namespace
 
-std::string pwsh_or_skip() {
+std::string pwsh_program() {
     const std::string pwsh = CUSTODE_PWSH;
-    if (!pwsh.empty() && ::access(pwsh.c_str(), X_OK) == 0) return pwsh;
-    std::cerr << "not run: pwsh (PowerShell 7) not found. With the .NET SDK installed, ./dev.sh test (or ./dev.sh pwsh) "
-                 "installs it into .tools/pwsh; then re-run cmake.\n";
-    std::exit(skip_exit);
+    return !pwsh.empty() && ::access(pwsh.c_str(), X_OK) == 0 ? pwsh : std::string();
 }
 
-std::string pwsh_test_file(const std::string& relative) {
-    const fs::path path = fs::path(CUSTODE_PWSH_TESTS) / relative;
-    REQUIRE(fs::exists(path));
-    return read_file(path);
-}
-
-std::string fixture_file(const std::string& relative) {
-    const fs::path path = fs::path(CUSTODE_FIXTURES) / relative;
-    REQUIRE(fs::exists(path));
-    return read_file(path);
-}
-
-std::vector<std::string> non_empty_lines(const std::string& text) {
-    std::vector<std::string> lines;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) {
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        if (!line.empty()) lines.push_back(line);
-    }
-    return lines;
-}
-
-MockPc::MockPc(const std::string& name) : state_(nlohmann::json::parse(pwsh_test_file("pcs/" + name + ".json"))) {
+MockPc::MockPc(const std::string& name) : state_(pc_description(name)) {
     write_text(dir_ / "pc.json", state_.dump());
     for (const auto& file : state_.value("files", nlohmann::json::array())) {
         const auto path = drive_path(file.get<std::string>());
@@ -100,9 +91,25 @@ MockPc::MockPc(const std::string& name) : state_(nlohmann::json::parse(pwsh_test
     for (const auto& program : fs::directory_iterator(fs::path(CUSTODE_PWSH_TESTS) / "mock/bin"))
         if (std::find(missing.begin(), missing.end(), program.path().filename()) == missing.end())
             fs::create_symlink(program.path(), dir_ / "bin" / program.path().filename());
-    write_text(dir_ / "bin" / "powershell.exe", fmt::format("#!/bin/sh\nexec '{}' \"$@\"\n", pwsh_or_skip()));
-    fs::permissions(dir_ / "bin" / "powershell.exe", fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec,
-                    fs::perm_options::add);
+    write_executable(dir_ / "bin" / "powershell.exe", fmt::format("#!/bin/sh\nexec '{}' \"$@\"\n", required_pwsh()));
+}
+
+void MockPc::write_login_shell(const std::string& shutdown) const {
+    std::string exports;
+    for (const auto& [name, value] : environment()) exports += fmt::format("export {}={}\n", name, shell_quote(value));
+    exports += "export CUSTODE_MOCK_SHUTDOWN=" + shell_quote(shutdown) + "\n";
+    write_executable(login_shell(), "#!/bin/sh\n# The login shell of a Windows-like PC: the mock of Windows first on PATH.\n" +
+                                        exports + "exec /bin/sh \"$@\"\n");
+}
+
+void MockPc::use_real_restic() const {
+    for (const char* name : {"restic.exe", "restic"}) {
+        fs::remove(dir_ / "bin" / name);
+        write_executable(dir_ / "bin" / name,
+                         "#!/bin/sh\nprintf 'restic.exe %s\\n' \"$*\" >>\"$CUSTODE_MOCK_PC/calls.log\"\n"
+                         "for a; do shift; [ \"$a\" = --use-fs-snapshot ] || set -- \"$@\" \"$a\"; done\n"
+                         "exec /usr/bin/restic \"$@\"\n");
+    }
 }
 
 std::map<std::string, std::string> MockPc::environment() const {
@@ -136,9 +143,9 @@ void MockPc::replay_restic(const std::string& out, const std::string& err, int e
 
 ScriptRun MockPc::run(const RemoteCommand& command) const {
     auto argv = words_of(command.command);
-    REQUIRE(!argv.empty());
-    REQUIRE(argv.front() == "powershell.exe");
-    argv.front() = pwsh_or_skip();
+    if (argv.empty() || argv.front() != "powershell.exe")
+        throw std::invalid_argument("not a Windows command: " + command.command);
+    argv.front() = required_pwsh();
     // As root, without the capabilities that pass over file permissions: a
     // folder no one may read stays unreadable, as a Windows ACL denies even
     // an administrator.
@@ -151,7 +158,7 @@ ScriptRun MockPc::run(const RemoteCommand& command) const {
                                            .environment = environment()};
     const auto started = custode::testing::start_program(argv, options);
     int status = 0;
-    REQUIRE(::waitpid(started.pid, &status, 0) == started.pid);
+    if (::waitpid(started.pid, &status, 0) != started.pid) throw std::runtime_error("waitpid failed");
     return {custode::testing::exit_code_of(status), read_file(dir_ / "stdout"), read_file(dir_ / "stderr"), calls()};
 }
 

@@ -3,7 +3,8 @@
 /// mock of the Windows-only commands (mock/Modules/WindowsMock, mock/bin)
 /// auto-loaded, modelling the PC described by a JSON file of pcs/. Scripts
 /// run from custode's own command line (powershell.exe ... -EncodedCommand),
-/// with pwsh in place of powershell.exe.
+/// with pwsh in place of powershell.exe. The MockPc itself has no test
+/// framework in it: the demo uses it too; the test helpers are in test_files.cc.
 
 #include <filesystem>
 #include <map>
@@ -11,13 +12,19 @@
 #include <string>
 #include <vector>
 
-#include "custode/core/tasks.h"
 #include "support/temp_dir.h"
+
+namespace custode {
+struct RemoteCommand;  // custode/core/tasks.h
+}
 
 namespace custode::pwsh_testing {
 
+/// The pwsh the build found, or empty.
+std::string pwsh_program();
+
 /// The pwsh the build found. Without one, ends the test with exit 77, which
-/// CTest reports as not run, naming what to install.
+/// CTest reports as not run, naming what to install (test_files.cc).
 std::string pwsh_or_skip();
 
 /// What one script left behind.
@@ -57,6 +64,16 @@ public:
     std::map<std::string, std::string> environment() const;
     /// The mock's calls so far (calls.log).
     std::string calls() const;
+
+    /// For a PC of the testbed (SshPcOptions::login_shell): a shell that runs
+    /// each command sshd hands it with environment(), and with shutdown.exe
+    /// running `shutdown` (the simulated PC's own power-off). sshd reads it
+    /// only when a session starts: write it once the PC names its shutdown.
+    std::filesystem::path login_shell() const { return dir() / "login-shell"; }
+    void write_login_shell(const std::string& shutdown) const;
+    /// restic.exe becomes the real restic (less --use-fs-snapshot, which only
+    /// its Windows build has), where it replays a recording.
+    void use_real_restic() const;
 
 private:
     custode::testing::TempDir dir_{"custode-pwsh"};

@@ -15,7 +15,6 @@
 #include <optional>
 #include <thread>
 
-#include "custode/core/command_text.h"
 #include "mock_pc.h"
 #include "netns/support.h"
 #include "support/literals.h"
@@ -33,37 +32,7 @@ using namespace custode::testing;
 using custode::pwsh_testing::MockPc;
 namespace fs = std::filesystem;
 
-void write_executable(const fs::path& path, const std::string& text) {
-    std::ofstream(path) << text;
-    fs::permissions(path, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                              fs::perms::others_read | fs::perms::others_exec);
-}
-
 std::string toml_string(const std::string& text) { return nlohmann::json(text).dump(); }
-
-/// The login shell of a Windows-like PC: the command sshd hands it runs with
-/// the mock of Windows first on PATH (as cmd.exe finds powershell.exe,
-/// taskkill.exe, ...), and shutdown.exe powering this simulated PC off.
-void write_login_shell(const MockPc& pc, const std::string& shutdown) {
-    std::string exports;
-    for (const auto& [name, value] : pc.environment()) exports += fmt::format("export {}={}\n", name, shell_quote(value));
-    exports += "export CUSTODE_MOCK_SHUTDOWN=" + shell_quote(shutdown) + "\n";
-    write_executable(pc.dir() / "login-shell",
-                     "#!/bin/sh\n# The Windows-like PC's login shell (tests/pwsh/windows_night_test.cc).\n" + exports +
-                         "exec /bin/sh \"$@\"\n");
-}
-
-/// restic.exe on a Windows-like PC: the real restic. --use-fs-snapshot (VSS)
-/// exists only in restic's Windows build, so it is dropped here.
-void use_real_restic(const MockPc& pc) {
-    for (const char* name : {"restic.exe", "restic"}) {
-        fs::remove(pc.dir() / "bin" / name);
-        write_executable(pc.dir() / "bin" / name,
-                         "#!/bin/sh\nprintf 'restic.exe %s\\n' \"$*\" >>\"$CUSTODE_MOCK_PC/calls.log\"\n"
-                         "for a; do shift; [ \"$a\" = --use-fs-snapshot ] || set -- \"$@\" \"$a\"; done\n"
-                         "exec /usr/bin/restic \"$@\"\n");
-    }
-}
 
 bool process_alive(long pid) { return fs::exists(fs::path("/proc") / std::to_string(pid)); }
 
@@ -85,15 +54,15 @@ struct WindowsNight {
         : tb(tag), acme(tb.site("acme", *Ipv4Prefix::parse("192.168.1.0/24"))), lab(tb, dir.path()) {
         tb.connect_port(acme);
         // A login shell is read only when a session starts: written once the PC names its shutdown.
-        office = &lab.add_pc(acme, "office", ip("192.168.1.31"), {.login_shell = office_pc.dir() / "login-shell"});
+        office = &lab.add_pc(acme, "office", ip("192.168.1.31"), {.login_shell = office_pc.login_shell()});
         reception = &lab.add_pc(acme, "reception", ip("192.168.1.32"),
                                 {.sleeping = true,
                                  .boot_delay = std::chrono::milliseconds(800),
-                                 .login_shell = reception_pc.dir() / "login-shell"});
-        write_login_shell(office_pc, office->shutdown_command());
-        write_login_shell(reception_pc, reception->shutdown_command());
-        use_real_restic(office_pc);
-        use_real_restic(reception_pc);
+                                 .login_shell = reception_pc.login_shell()});
+        office_pc.write_login_shell(office->shutdown_command());
+        reception_pc.write_login_shell(reception->shutdown_command());
+        office_pc.use_real_restic();
+        reception_pc.use_real_restic();
 
         // The lab's repository lives in the client's namespace: started once custode made it.
         const auto backup_dir = dir.path() / "backups";

@@ -117,12 +117,6 @@ function Get-Volume {
   }
 }
 
-function Repair-Volume([char]$DriveLetter, [switch]$Scan) {
-  Write-Call "Repair-Volume -DriveLetter $DriveLetter$(if ($Scan) { ' -Scan' })"
-  Write-Progress -Activity 'Scanning volume' -Status "$DriveLetter"
-  (Find-Volume $DriveLetter).scan
-}
-
 function Optimize-Volume([char]$DriveLetter, [switch]$ReTrim, [switch]$Defrag, [switch]$Analyze) {
   Write-Call "Optimize-Volume -DriveLetter $DriveLetter$(if ($ReTrim) { ' -ReTrim' })$(if ($Defrag) { ' -Defrag' })$(if ($Analyze) { ' -Analyze' })"
   Write-Progress -Activity 'Optimizing volume' -Status "$DriveLetter"
@@ -172,5 +166,5 @@ function Invoke-CimMethod($InputObject, [string]$MethodName) {
 }
 
 Export-ModuleMember -Function Get-MpComputerStatus, Update-MpSignature, Start-MpScan, Get-MpThreat, Get-MpThreatDetection,
-  Get-PhysicalDisk, Get-StorageReliabilityCounter, Get-Volume, Repair-Volume, Optimize-Volume, Get-Partition, Get-Disk,
+  Get-PhysicalDisk, Get-StorageReliabilityCounter, Get-Volume, Optimize-Volume, Get-Partition, Get-Disk,
   Get-CimInstance, Invoke-CimMethod, Stop-Service
