@@ -13,6 +13,7 @@ const std::vector<Command>& command_table() {
         plan_command(),
         apply_command(),
         status_command(),
+        check_command(),
         remove_command(),
         scan_command(),
         hosts_command(),

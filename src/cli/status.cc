@@ -37,8 +37,9 @@ nlohmann::json link_json(const std::optional<LiveLink>& link) {
 
 std::string link_text(const std::optional<LiveLink>& link) {
     if (!link) return "missing";
-    std::string text = fmt::format("{} {}{}", link->admin_up ? "up" : "DOWN",
-                                   link->carrier ? "carrier" : "NO-CARRIER", link->kind.empty() ? "" : " " + link->kind);
+    std::string text = fmt::format("{} {}{} mtu {}", link->admin_up ? "up" : "DOWN",
+                                   link->carrier ? "carrier" : "NO-CARRIER", link->kind.empty() ? "" : " " + link->kind,
+                                   link->mtu);
     for (const auto& address : link->addresses) text += " " + address.to_string();
     return text + fmt::format(" rx {} tx {} packets", link->rx_packets, link->tx_packets);
 }

@@ -1,5 +1,6 @@
 #include "custode/core/ip_frames.h"
 
+#include <algorithm>
 #include <string_view>
 
 #include "custode/core/wire.h"
@@ -53,15 +54,17 @@ void pad(Frame& frame) {
     if (frame.size() < kMinimumFrame) frame.resize(kMinimumFrame, 0);
 }
 
-Frame icmp_echo(const IpEndpoints& to, std::uint8_t type, std::uint16_t id, std::uint16_t sequence) {
-    Frame out = ip_header(to, ip_protocol_icmp, 8 + kIcmpPayload.size());
+/// An echo whose payload is `payload` bytes of kIcmpPayload, repeated.
+Frame icmp_echo(const IpEndpoints& to, std::uint8_t type, std::uint16_t id, std::uint16_t sequence,
+                std::size_t payload = kIcmpPayload.size()) {
+    Frame out = ip_header(to, ip_protocol_icmp, 8 + payload);
     const std::size_t start = out.size();
     out.push_back(type);
     out.push_back(0);
     put_u16(out, 0);
     put_u16(out, id);
     put_u16(out, sequence);
-    out.insert(out.end(), kIcmpPayload.begin(), kIcmpPayload.end());
+    for (std::size_t i = 0; i < payload; ++i) out.push_back(static_cast<std::uint8_t>(kIcmpPayload[i % kIcmpPayload.size()]));
     set_u16(out, start + 2, checksum(Bytes(out).subspan(start)));
     pad(out);
     return out;
@@ -95,6 +98,9 @@ Frame tcp_segment(const IpEndpoints& to, std::uint16_t source_port, std::uint16_
 Frame build_icmp_echo(const IpEndpoints& to, std::uint16_t id, std::uint16_t sequence) {
     return icmp_echo(to, 8, id, sequence);
 }
+Frame build_icmp_echo_of_size(const IpEndpoints& to, std::uint16_t id, std::uint16_t sequence, std::size_t packet_size) {
+    return icmp_echo(to, 8, id, sequence, std::max(packet_size, kIpHeader + 8) - kIpHeader - 8);
+}
 Frame build_icmp_echo_reply(const IpEndpoints& from, std::uint16_t id, std::uint16_t sequence) {
     return icmp_echo(from, 0, id, sequence);
 }
@@ -112,6 +118,16 @@ std::optional<EthernetHeader> parse_ethernet(std::span<const std::uint8_t> frame
     return EthernetHeader{get_mac(frame, 6), get_u16(frame, 12)};
 }
 
+std::optional<Ipv4Address> parse_udp_source(std::span<const std::uint8_t> frame, std::uint16_t source_port) {
+    constexpr std::uint8_t ip_protocol_udp = 17;
+    if (frame.size() < kEthernetHeader + kIpHeader || get_u16(frame, 12) != ethertype_ipv4) return std::nullopt;
+    const Bytes ip = frame.subspan(kEthernetHeader);
+    const std::size_t header = std::size_t{ip[0] & 0x0fu} * 4;
+    if ((ip[0] >> 4) != 4 || header < kIpHeader || ip.size() < header + 8 || ip[9] != ip_protocol_udp) return std::nullopt;
+    if ((get_u16(ip, 6) & 0x1fff) != 0 || get_u16(ip, header) != source_port) return std::nullopt;
+    return Ipv4Address(get_u32(ip, 12));
+}
+
 std::optional<IpReply> parse_ip_reply(std::span<const std::uint8_t> frame) {
     if (frame.size() < kEthernetHeader + kIpHeader || get_u16(frame, 12) != ethertype_ipv4) return std::nullopt;
     const Bytes ip = frame.subspan(kEthernetHeader);
@@ -123,6 +139,8 @@ std::optional<IpReply> parse_ip_reply(std::span<const std::uint8_t> frame) {
     reply.ethernet_source = get_mac(frame, 6);
     reply.source_ip = Ipv4Address(get_u32(ip, 12));
     reply.destination_ip = Ipv4Address(get_u32(ip, 16));
+    reply.packet_size = get_u16(ip, 2);
+    reply.fragmented = (get_u16(ip, 6) & 0x2000) != 0;
     const Bytes payload = ip.subspan(header);
     if (ip[9] == ip_protocol_icmp) {
         if (payload.size() < 8 || payload[0] != 0 || payload[1] != 0) return std::nullopt;

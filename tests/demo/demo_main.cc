@@ -293,8 +293,16 @@ void step_isolation(Demo& demo) {
     run_custode(demo, {"verify", report, "--pubkey", client_key + ".pub"}, {0});
 }
 
+/// custode check on both circuits: bianchi's is fit; acme's carrier path is
+/// made narrower than its circuit on purpose (1400 bytes on the carrier's
+/// side of the port), and check must say so.
 void step_check(Demo& demo) {
     run_custode(demo, {"status"}, {0});
+    run_custode(demo, {"check", "bianchi"}, {0});
+    const Site& acme = demo.testbed().find_site("acme");
+    run_checked({"ip", "-n", acme.ns, "link", "set", "uplink", "mtu", "1400"});
+    demo.say("acme's carrier now carries 1400-byte packets on its side (a narrow path, for the demo)");
+    run_custode(demo, {"check", "acme"}, {1});
     for (const auto& site : demo.testbed().sites()) {
         const auto ns = demo.testbed().custode_prefix() + site.name;
         const auto pc = site.full_hosts.front().ip;
@@ -313,7 +321,7 @@ std::vector<Step> up_steps() {
         {"Write the netconf", step_netconf},
         {"Validate the netconf with custode", step_validate},
         {"Provision both clients: plan, then apply", step_apply},
-        {"Check: status, and each client's PC answers from its namespace", step_check},
+        {"Check: status, each circuit's acceptance test (custode check), each client's PC answers", step_check},
         {"Discover both LANs by ARP (inventory in the state file)", step_scan},
         {"Wake a sleeping PC of acme and confirm it came up", step_wake},
         {"Record the SSH host keys of bianchi's PCs (custode enroll)", step_enroll},

@@ -9,6 +9,7 @@ Command validate_command();
 Command plan_command();
 Command apply_command();
 Command status_command();
+Command check_command();
 Command remove_command();
 Command scan_command();
 Command hosts_command();

@@ -27,6 +27,9 @@ struct IpEndpoints {
 
 /// ICMP echo request (18 bytes of payload: the frame is 60 bytes).
 Frame build_icmp_echo(const IpEndpoints& to, std::uint16_t id, std::uint16_t sequence);
+/// ICMP echo request of `packet_size` IPv4 bytes (headers included; at
+/// least 28), DF set: the probe of a path's MTU.
+Frame build_icmp_echo_of_size(const IpEndpoints& to, std::uint16_t id, std::uint16_t sequence, std::size_t packet_size);
 /// TCP SYN without options, padded to 60 bytes.
 Frame build_tcp_syn(const IpEndpoints& to, std::uint16_t source_port, std::uint16_t destination_port,
                     std::uint32_t sequence);
@@ -46,11 +49,17 @@ struct IpReply {
     std::uint16_t icmp_id = 0, icmp_sequence = 0;
     std::uint16_t source_port = 0, destination_port = 0;
     std::uint8_t tcp_flags = 0;
+    std::uint16_t packet_size = 0;  ///< the IPv4 total length
+    bool fragmented = false;        ///< the first of several fragments (MF set)
 };
 
 /// An untagged Ethernet/IPv4 ICMP echo reply or TCP segment (first fragment,
 /// checksums not checked: a corrupt answer still shows who answered), or nullopt.
 std::optional<IpReply> parse_ip_reply(std::span<const std::uint8_t> frame);
+
+/// The IPv4 source of an untagged UDP datagram sent from `source_port` (67:
+/// a DHCP server), or nullopt.
+std::optional<Ipv4Address> parse_udp_source(std::span<const std::uint8_t> frame, std::uint16_t source_port);
 
 /// The Ethernet source and EtherType of any frame of at least 14 bytes.
 struct EthernetHeader {
