@@ -198,6 +198,25 @@ TEST_CASE("links: a VXLAN over a 1500-byte underlay takes 1450, and a netconf MT
     CHECK(ip_link(ns, "br0").value("mtu", 0) == 1450);
     CHECK(custode({"plan"}).exit_code == 0);
     check_provisioned(tb, bianchi, "custode:bianchi", "vxlan");
+    // It carries the client's LAN at the full 1450: 1422 bytes of ICMP
+    // payload with DF cross the circuit (1450 inside, 1500 on the underlay);
+    // 1423 are refused at the gateway, never lost on the way.
+    const auto df_ping = [&](int payload) {
+        return run_program({"ip", "netns", "exec", ns, "ping", "-c", "1", "-W", "2", "-M", "do", "-s",
+                            std::to_string(payload), "192.168.1.10"});
+    };
+    CHECK(df_ping(1422).exit_code == 0);
+    const auto too_big = df_ping(1423);
+    CHECK(too_big.exit_code != 0);
+    CHECK(contains(too_big.output, "mtu=1450"));
+
+    // The underlay shrinks later (a carrier's change): plan shows the drift.
+    run_checked({"ip", "-n", tb.gateway(), "link", "set", vx.underlay, "mtu", "1400"});
+    const auto drift = custode({"plan"});
+    CHECK(drift.exit_code == 1);
+    CHECK(contains(drift.output, "circuit mtu 1450 -> 1350"));
+    run_checked({"ip", "-n", tb.gateway(), "link", "set", vx.underlay, "mtu", "1500"});
+    CHECK(custode({"plan"}).exit_code == 0);
 
     edit_file(dir.path() / "clients" / "bianchi.toml", "[link]\n", "[link]\nmtu = 1500\n");
     for (const char* command : {"plan", "apply"}) {
