@@ -56,9 +56,13 @@ std::vector<ClientOutcome> plan_prune(const Netconf& netconf, os::LinkSystem& sy
     return removals;
 }
 
+/// The kernel's words; when it gave none, custode's own of what to look at.
 std::string step_error(const Step& step, const std::exception& error) {
     const auto view = describe(step);
-    return fmt::format("{} {} {}: {}", view.op, view.object, view.attribute, error.what());
+    auto text = fmt::format("{} {} {}: {}", view.op, view.object, view.attribute, error.what());
+    if (const auto* system = dynamic_cast<const SystemError*>(&error); system && system->detail().empty())
+        text += fmt::format(" (the kernel gave no reason; {})", refusal_causes(step));
+    return text;
 }
 
 }  // namespace

@@ -16,6 +16,9 @@ std::string describe(const std::string& call, int error_number, const std::strin
 }  // namespace
 
 SystemError::SystemError(std::string call, int error_number, std::string detail)
-    : std::runtime_error(describe(call, error_number, detail)), call_(std::move(call)), errno_(error_number) {}
+    : std::runtime_error(describe(call, error_number, detail)),
+      call_(std::move(call)),
+      errno_(error_number),
+      detail_(std::move(detail)) {}
 
 }  // namespace custode

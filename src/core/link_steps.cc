@@ -100,6 +100,39 @@ std::string_view circuit_kind(const CircuitSpec& circuit) {
 
 ActionView describe(const Step& step) { return std::visit(Describe{}, step); }
 
+namespace {
+
+/// Per step kind, the usual causes of a refusal the kernel does not explain.
+struct RefusalCauses {
+    std::string operator()(const SetMtu& step) const {
+        return fmt::format("the kernel refuses an MTU of {} on {} when a lower device (the trunk, the VXLAN's underlay "
+                           "less 50 bytes) cannot carry it, or past the driver's maximum: compare with the lower "
+                           "device's MTU (ip link), or set link.mtu",
+                           step.to, step.link);
+    }
+    std::string operator()(const CreateCircuit&) const {
+        return "a VLAN id already on that trunk, a VXLAN with the same VNI and port, or a trunk or underlay that is "
+               "gone or down";
+    }
+    std::string operator()(const AdoptPort& step) const {
+        return fmt::format("{} may be gone, renamed, or held by another program", step.gateway_name);
+    }
+    std::string operator()(const SetMaster& step) const {
+        return fmt::format("{} may already be a port of another bridge, or be a kind a bridge cannot take", step.link);
+    }
+    std::string operator()(const AddAddress& step) const {
+        return fmt::format("{} may already be on another link of the namespace", step.address.to_string());
+    }
+    template <typename Other>
+    std::string operator()(const Other&) const {
+        return "the link may have been changed by another program meanwhile: run custode plan";
+    }
+};
+
+}  // namespace
+
+std::string refusal_causes(const Step& step) { return std::visit(RefusalCauses{}, step); }
+
 std::vector<Step> inverse(const Step& step) { return std::visit(Inverse{}, step); }
 
 std::string marked_client(std::string_view alias) {

@@ -218,6 +218,28 @@ TEST_CASE("a client failing in the last phase is undone alone, its port given ba
     check_only_one_undone(system, netconf, outcomes, "bianchi");
 }
 
+TEST_CASE("a kernel refusal without a reason of its own gets custode's account of what to look at", "[links]") {
+    auto system = three_ports();
+    auto netconf = three_clients();
+    system.fail_if = [](const os::StepTarget& target, const Step& step) {
+        return target.client == "bianchi" && std::holds_alternative<SetMtu>(step);
+    };
+    const auto outcomes = app::apply_links(netconf, system, app::select_clients(netconf, {}), {});
+    for (const auto& outcome : outcomes) {
+        if (outcome.plan.client != "bianchi") continue;
+        CHECK(outcome.result == Result::failed);
+        CHECK_THAT(outcome.error, Catch::Contains("injected failure: Input/output error (the kernel gave no reason; "
+                                                  "the kernel refuses an MTU of 1500 on "));
+        CHECK_THAT(outcome.error, Catch::Contains("compare with the lower device's MTU (ip link), or set link.mtu)"));
+    }
+    // The causes per kind of step; SystemError keeps the kernel's own words apart, to tell the two cases.
+    CHECK(refusal_causes(SetMaster{"circuit", "", "br0"}) ==
+          "circuit may already be a port of another bridge, or be a kind a bridge cannot take");
+    const SystemError explained("change link 7", EINVAL, "MTU greater than device maximum");
+    CHECK(explained.detail() == "MTU greater than device maximum");
+    CHECK(SystemError("change link 7", EINVAL, "").detail().empty());
+}
+
 TEST_CASE("with three clients, a failure at any call undoes exactly that client", "[links]") {
     auto netconf = three_clients();
     auto probe = three_ports();

@@ -21,10 +21,13 @@ public:
 
     const std::string& call() const { return call_; }
     int error_number() const { return errno_; }
+    /// The words that came with the error (a netlink extended ACK); "" when none.
+    const std::string& detail() const { return detail_; }
 
 private:
     std::string call_;
     int errno_;
+    std::string detail_;
 };
 
 }  // namespace custode

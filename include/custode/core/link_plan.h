@@ -123,6 +123,10 @@ struct ActionView {
 
 ActionView describe(const Step& step);
 
+/// What usually makes the kernel refuse `step` when it gives no reason of
+/// its own (no extended ACK): one sentence naming the causes to look at.
+std::string refusal_causes(const Step& step);
+
 /// The steps that undo `step` once it has been done, in order; none when
 /// nothing needs undoing (a deleted namespace is not brought back).
 std::vector<Step> inverse(const Step& step);
