@@ -29,6 +29,8 @@ calendar=$("$BINARY" --netconf "$NETCONF" maintain --calendar)
 install -D -m 0755 "$BINARY" "$DESTDIR$BINDIR/custode"
 install -d -m 0755 "$DESTDIR/usr/local/share/doc/custode" "$DESTDIR$(dirname "$METRICS")"
 install -m 0644 docs/*.md "$DESTDIR/usr/local/share/doc/custode/"
+# bash completion (commands and options read from custode --help; clients and hosts from the netconf)
+install -D -m 0644 dist/custode.bash "$DESTDIR/usr/local/share/bash-completion/completions/custode"
 
 units=$DESTDIR/etc/systemd/system
 install -d "$units"
