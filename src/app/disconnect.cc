@@ -206,16 +206,24 @@ std::vector<BaselineResult> run_baseline(os::LinkSystem& system, const std::stri
     return probe_baseline(*io, targets, settings);
 }
 
+TargetsFile lab_targets_file(const std::string& client, const std::string& created,
+                             const std::vector<BaselineResult>& baseline, std::optional<Ipv4Address> control) {
+    TargetsFile file{client, created, {}, control};
+    for (const auto& result : baseline) file.targets.push_back({result.target.name, result.target.ip, result.mac()});
+    return file;
+}
+
 json targets_file_json(const std::string& client, const std::string& created,
                        const std::vector<BaselineResult>& baseline, std::optional<Ipv4Address> control) {
+    const auto data = lab_targets_file(client, created, baseline, control);
     json targets = json::array();
-    for (const auto& result : baseline) {
-        json target = {{"name", result.target.name}, {"ip", result.target.ip.to_string()}};
-        if (const auto mac = result.mac()) target["mac"] = mac->to_string();
-        targets.push_back(std::move(target));
+    for (const auto& target : data.targets) {
+        json entry = {{"name", target.name}, {"ip", target.ip.to_string()}};
+        if (target.mac) entry["mac"] = target.mac->to_string();
+        targets.push_back(std::move(entry));
     }
-    json file = {{"client", client}, {"created", created}, {"targets", std::move(targets)}};
-    if (control) file["control"] = control->to_string();
+    json file = {{"client", data.client}, {"created", data.created}, {"targets", std::move(targets)}};
+    if (data.control) file["control"] = data.control->to_string();
     return file;
 }
 

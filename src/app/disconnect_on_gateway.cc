@@ -8,6 +8,8 @@
 #include "custode/app/disconnect.h"
 #include "custode/core/canonical_json.h"
 #include "custode/core/error.h"
+#include "custode/core/isolation_script.h"
+#include "custode/core/version.h"
 #include "custode/os/disconnection_store.h"
 #include "custode/os/files.h"
 #include "custode/os/inventory_store.h"
@@ -73,6 +75,12 @@ DisconnectOutcome disconnect(const Netconf& netconf, const fs::path& state, cons
     d.baseline = run_baseline(*system, live.name, name, targets, {});
     outcome.targets = targets_file_json(name, d.started, d.baseline, client.lan.control);
     os::write_file_atomically(request.targets_file, outcome.targets.dump(2) + "\n");
+    const auto directory = fs::absolute(request.targets_file).parent_path();
+    // The same check for a Windows PC, from the same data.
+    outcome.script = directory / isolation_script_name(name);
+    os::write_file_atomically(outcome.script,
+                              isolation_check_script(lab_targets_file(name, d.started, d.baseline, client.lan.control),
+                                                     IsolationSettings{}.tcp_ports, fmt::format("custode {}", version())));
 
     say(fmt::format("tearing down {}", live.name));
     const auto old_namespace = system->namespace_identity(live.name);
@@ -92,7 +100,6 @@ DisconnectOutcome disconnect(const Netconf& netconf, const fs::path& state, cons
     // state file and beside the targets file.
     const auto text = canonical_json(record_json(d));
     const auto key = fs::exists(request.key) ? std::optional(os::load_secret_key(request.key)) : std::nullopt;
-    const auto directory = fs::absolute(request.targets_file).parent_path();
     outcome.record = write_signed_record(directory / (name + "-disconnect.json"), text, trusted_comment(d),
                                          key ? &*key : nullptr);
     outcome.state_id = os::append_disconnection(store, {0, name, d.finished, d.user, text, outcome.record.signature});

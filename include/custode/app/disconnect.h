@@ -21,6 +21,7 @@
 #include "custode/app/links.h"
 #include "custode/app/signing.h"
 #include "custode/core/address.h"
+#include "custode/core/isolation.h"
 #include "custode/core/link_plan.h"
 #include "custode/core/live_links.h"
 #include "custode/core/netconf.h"
@@ -75,6 +76,11 @@ std::vector<BaselineResult> probe_baseline(os::PacketIo& io, const std::vector<L
 std::vector<BaselineResult> run_baseline(os::LinkSystem& system, const std::string& namespace_name,
                                          const std::string& client, const std::vector<LabTarget>& targets,
                                          const BaselineSettings& settings);
+
+/// The lab targets for the client side, as data: the targets file and
+/// isolation-check.ps1 are both made from it.
+TargetsFile lab_targets_file(const std::string& client, const std::string& created,
+                             const std::vector<BaselineResult>& baseline, std::optional<Ipv4Address> control);
 
 /// The targets file for the client side (docs/isolation.md: the isolation check reads it):
 /// `{"client","created","targets":[{"name","ip","mac"}],"control"}`; "mac"
@@ -173,13 +179,14 @@ struct DisconnectRequest {
 struct DisconnectOutcome {
     Disconnection disconnection;
     nlohmann::json targets;  ///< the targets file's content
+    std::filesystem::path script;  ///< `<client>-isolation-check.ps1` beside the targets file
     SignedFiles record;      ///< `<client>-disconnect.json` beside the targets file
     std::int64_t state_id = 0;
 };
 
 /// The whole disconnection: run lock, refusals (unknown or unprovisioned
 /// client, a teardown the planner refuses: UsageError, nothing probed or
-/// written), baseline, targets file, teardown (audited), lab-side checks,
+/// written), baseline, targets file and isolation-check.ps1, teardown (audited), lab-side checks,
 /// and the record signed, stored in the state file and written beside the
 /// targets file.
 DisconnectOutcome disconnect(const Netconf& netconf, const std::filesystem::path& state,
