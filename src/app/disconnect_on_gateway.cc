@@ -2,6 +2,7 @@
 /// targets file and the signed record.
 
 #include <algorithm>
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include "custode/app/audit.h"
@@ -9,10 +10,12 @@
 #include "custode/core/canonical_json.h"
 #include "custode/core/error.h"
 #include "custode/core/isolation_script.h"
+#include "custode/core/utc_time.h"
 #include "custode/core/version.h"
 #include "custode/os/disconnection_store.h"
 #include "custode/os/files.h"
 #include "custode/os/inventory_store.h"
+#include "custode/os/local_time.h"
 #include "custode/os/user.h"
 
 namespace custode::app {
@@ -36,6 +39,18 @@ const Client& provisioned_client(const Netconf& netconf, const std::string& name
 std::string compact_time(std::string iso) {
     iso.erase(std::remove_if(iso.begin(), iso.end(), [](char c) { return c == '-' || c == ':'; }), iso.end());
     return iso;
+}
+
+/// An ISO 8601 UTC time in the gateway's time zone: "2026-12-06 22:00:00 +01:00".
+std::string local_time_text(const std::string& utc) {
+    const auto seconds = parse_utc_seconds(utc);
+    if (!seconds) return "";
+    const std::chrono::sys_seconds at{std::chrono::seconds(static_cast<long long>(*seconds))};
+    const auto local = os::to_local(at);
+    const auto offset = std::chrono::duration_cast<std::chrono::minutes>(local.time_since_epoch() - at.time_since_epoch());
+    const auto minutes = offset.count() < 0 ? -offset.count() : offset.count();
+    return fmt::format("{:%Y-%m-%d %H:%M:%S} {}{:02}:{:02}", std::chrono::sys_seconds(local.time_since_epoch()),
+                       offset.count() < 0 ? '-' : '+', minutes / 60, minutes % 60);
 }
 
 std::string trusted_comment(const Disconnection& d) {
@@ -103,6 +118,14 @@ DisconnectOutcome disconnect(const Netconf& netconf, const fs::path& state, cons
     outcome.record = write_signed_record(directory / (name + "-disconnect.json"), text, trusted_comment(d),
                                          key ? &*key : nullptr);
     outcome.state_id = os::append_disconnection(store, {0, name, d.finished, d.user, text, outcome.record.signature});
+
+    // The certificate for the client, beside the files it names.
+    const HandedOver files{request.targets_file.filename().string(), outcome.script.filename().string(),
+                           outcome.record.record.filename().string(), outcome.record.signature,
+                           outcome.record.key_id.value_or(""), key ? key->public_key().base64() : ""};
+    outcome.certificate = directory / certificate_file_name(d.id);
+    os::write_file_atomically(outcome.certificate, render_certificate_html(certificate_of(
+                                                       d, client.description, local_time_text(d.finished), files)));
     return outcome;
 }
 

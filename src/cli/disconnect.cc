@@ -53,8 +53,8 @@ void print_text(const app::DisconnectOutcome& outcome, const fs::path& targets_p
     std::cout << "checks:\n";
     for (const auto& check : d.checks)
         std::cout << fmt::format("  {:<5} {:<19}{}\n", check.ok ? "ok" : "FAIL", check.name, check.detail);
-    std::cout << fmt::format("verdict: {}\nrecord: {} (state record #{})\n", app::verdict_of(d),
-                             written.record.string(), outcome.state_id);
+    std::cout << fmt::format("verdict: {}\nrecord: {} (state record #{})\ncertificate: {}\n", app::verdict_of(d),
+                             written.record.string(), outcome.state_id, outcome.certificate.string());
     if (written.signature_file) {
         std::cout << fmt::format("signed: {} (key {})\n", written.signature_file->string(), *written.key_id);
     } else {
@@ -87,6 +87,7 @@ int run(const GlobalOptions& global, const po::variables_map& values) {
                     {"targets_file", request.targets_file.string()},
                     {"targets", outcome.targets},
                     {"script", outcome.script.string()},
+                    {"certificate", outcome.certificate.string()},
                     {"removed", app::removal_json(d.removal)},
                     {"checks", app::checks_json(d.checks)},
                     {"verdict", verdict},

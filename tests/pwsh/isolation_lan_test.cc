@@ -166,6 +166,27 @@ const json& probe_of(const json& target, const std::string& kind, int port = 0) 
     throw;
 }
 
+/// The certificate disconnect wrote: named in its output, beside the other
+/// files, and its `minisign -Vm ... -P KEY` line verifies the record.
+void CheckCertificate(const json& output, const fs::path& out) {
+    const fs::path certificate = output.at("certificate").get<std::string>();
+    CHECK(certificate.parent_path() == out);
+    CHECK(certificate.filename() == "certificate-" + output.at("id").get<std::string>() + ".html");
+    std::ifstream in(certificate);
+    const std::string html{std::istreambuf_iterator<char>(in), {}};
+    CHECK_THAT(html, Catch::Contains("acme-isolation-check.ps1"));
+    CHECK_THAT(html, Catch::Contains("ping -n 3 192.168.1.250"));
+    CHECK_THAT(html, Catch::Contains(output.at("record").at("key_id").get<std::string>()));
+    const std::string line_start = "<pre>minisign -Vm acme-disconnect.json -P ";
+    const auto at = html.find(line_start);
+    REQUIRE(at != std::string::npos);
+    const auto key_at = at + line_start.size();
+    const auto public_key = html.substr(key_at, html.find("</pre>", key_at) - key_at);
+    const auto verified = run_program({"minisign", "-Vm", (out / "acme-disconnect.json").string(), "-P", public_key});
+    INFO(verified.output);
+    CHECK(verified.exit_code == 0);
+}
+
 TEST_CASE("isolation-check.ps1 on a LAN agrees with the Linux check, case by case", "[pwsh][netns][isolation]") {
     pwsh_testing::pwsh_or_skip();
     Office office;
@@ -204,6 +225,7 @@ TEST_CASE("isolation-check.ps1 on a LAN agrees with the Linux check, case by cas
         CHECK(json_of(result.output)["script"] == script.string());
         REQUIRE(fs::exists(script));
         const auto targets = out / "acme-targets.json";
+        CheckCertificate(json_of(result.output), out);
 
         SECTION("ISOLATED (exit 0)") {
             const auto [linux_side, windows_side] = both(office, "disconnected", targets, script);

@@ -21,6 +21,7 @@
 #include "custode/app/links.h"
 #include "custode/app/signing.h"
 #include "custode/core/address.h"
+#include "custode/core/certificate_html.h"
 #include "custode/core/isolation.h"
 #include "custode/core/link_plan.h"
 #include "custode/core/live_links.h"
@@ -166,6 +167,20 @@ nlohmann::json baseline_json(const std::vector<BaselineResult>& baseline);
 nlohmann::json checks_json(const std::vector<Check>& checks);
 nlohmann::json removal_json(const ClientOutcome& removal);
 
+/// The files handed to the client, by name (they sit side by side), and the
+/// record's signature, for the certificate.
+struct HandedOver {
+    std::string targets_file, script_file, record_file;
+    std::string signature;          ///< the .minisig text; empty when unsigned
+    std::string key_id, public_key;  ///< minisign's key id and one-line public key
+};
+
+/// The certificate's data: who, what, when, the checks, the lab machines
+/// (the baseline), how to check, the signature. `finished_local`: the
+/// gateway's local time of `finished`, with its UTC offset.
+DisconnectionCertificate certificate_of(const Disconnection& disconnection, const std::string& client_description,
+                                        const std::string& finished_local, const HandedOver& files);
+
 // ---- the use case on the gateway ---------------------------------------------
 
 struct DisconnectRequest {
@@ -180,6 +195,7 @@ struct DisconnectOutcome {
     Disconnection disconnection;
     nlohmann::json targets;  ///< the targets file's content
     std::filesystem::path script;  ///< `<client>-isolation-check.ps1` beside the targets file
+    std::filesystem::path certificate;  ///< `certificate-<id>.html` beside the targets file
     SignedFiles record;      ///< `<client>-disconnect.json` beside the targets file
     std::int64_t state_id = 0;
 };
@@ -188,7 +204,7 @@ struct DisconnectOutcome {
 /// client, a teardown the planner refuses: UsageError, nothing probed or
 /// written), baseline, targets file and isolation-check.ps1, teardown (audited), lab-side checks,
 /// and the record signed, stored in the state file and written beside the
-/// targets file.
+/// targets file, with the certificate.
 DisconnectOutcome disconnect(const Netconf& netconf, const std::filesystem::path& state,
                              const DisconnectRequest& request);
 
