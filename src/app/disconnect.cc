@@ -366,7 +366,7 @@ json record_json(const Disconnection& d) {
     }
     json macs = json::array();
     for (const auto& mac : d.subject.client_macs) macs.push_back(mac.to_string());
-    return {{"type", "custode-disconnect"},
+    json record = {{"type", "custode-disconnect"},
             {"format", 1},
             {"id", d.id},
             {"site", d.site},
@@ -381,6 +381,8 @@ json record_json(const Disconnection& d) {
             {"removed", removal_json(d.removal)},
             {"checks", checks_json(d.checks)},
             {"verdict", verdict_of(d)}};
+    if (!d.files.empty()) record["files"] = d.files;
+    return record;
 }
 
 namespace {

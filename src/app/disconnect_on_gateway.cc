@@ -113,9 +113,15 @@ DisconnectOutcome disconnect(const Netconf& netconf, const fs::path& state, cons
 
     // Canonical JSON, signed with the site key when there is one, in the
     // state file and beside the targets file.
+    const auto record_path = directory / (name + "-disconnect.json");
+    const auto certificate_path = directory / certificate_file_name(d.id);
+    d.files = {{"targets", fs::absolute(request.targets_file).string()},
+               {"script", outcome.script.string()},
+               {"record", record_path.string()},
+               {"certificate", certificate_path.string()}};
     const auto text = canonical_json(record_json(d));
     const auto key = fs::exists(request.key) ? std::optional(os::load_secret_key(request.key)) : std::nullopt;
-    outcome.record = write_signed_record(directory / (name + "-disconnect.json"), text, trusted_comment(d),
+    outcome.record = write_signed_record(record_path, text, trusted_comment(d),
                                          key ? &*key : nullptr);
     outcome.state_id = os::append_disconnection(store, {0, name, d.finished, d.user, text, outcome.record.signature});
 
@@ -123,7 +129,7 @@ DisconnectOutcome disconnect(const Netconf& netconf, const fs::path& state, cons
     const HandedOver files{request.targets_file.filename().string(), outcome.script.filename().string(),
                            outcome.record.record.filename().string(), outcome.record.signature,
                            outcome.record.key_id.value_or(""), key ? key->public_key().base64() : ""};
-    outcome.certificate = directory / certificate_file_name(d.id);
+    outcome.certificate = certificate_path;
     os::write_file_atomically(outcome.certificate, render_certificate_html(certificate_of(
                                                        d, client.description, local_time_text(d.finished), files)));
     return outcome;

@@ -226,6 +226,11 @@ TEST_CASE("isolation-check.ps1 on a LAN agrees with the Linux check, case by cas
         REQUIRE(fs::exists(script));
         const auto targets = out / "acme-targets.json";
         CheckCertificate(json_of(result.output), out);
+        // The state file's record names every file handed over.
+        const auto listed = json_of(office.custode()({"--json", "disconnections", "acme"}).output);
+        REQUIRE(listed["disconnections"].size() == 1);
+        CHECK(listed["disconnections"][0]["files"]["script"] == script.string());
+        CHECK(listed["disconnections"][0]["files"]["certificate"] == json_of(result.output)["certificate"]);
 
         SECTION("ISOLATED (exit 0)") {
             const auto [linux_side, windows_side] = both(office, "disconnected", targets, script);

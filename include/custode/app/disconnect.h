@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -153,6 +154,10 @@ struct Disconnection {
     std::vector<BaselineResult> baseline;
     ClientOutcome removal;
     std::vector<Check> checks;
+    /// What was handed over, by kind ("targets", "script", "record",
+    /// "certificate"): absolute paths, in the record so `disconnections`
+    /// names them. Left out of the record when empty.
+    std::map<std::string, std::string> files;
 };
 
 /// "disconnected" (torn down, every check passed), "leftovers" (a check
