@@ -22,6 +22,9 @@ $Checker = 'isolation-check.ps1'
 $PingTimeoutMs = 1000
 $PingRounds = 3
 $TcpTimeoutMs = 2000
+# Longer than a neighbour entry takes from first use to failed (Linux: 5 s
+# delay, 3 probes 1 s apart; Windows: about the same).
+$SettleSeconds = 9
 
 function Format-Mac([string]$text) {
   # '00-11-22-AA-BB-CC', '00:11:22:aa:bb:cc' or '001122AABBCC' as '00:11:22:aa:bb:cc'; '' for none.
@@ -76,11 +79,11 @@ function Get-Route([string]$ip, $networks) {
   'no_route'
 }
 
-# Three ICMP echoes per address, each round sent to every address at once.
-function Invoke-Pings([string[]]$ips) {
+# ICMP echoes, rounds `first` to `last`, each round sent to every address at once.
+function Invoke-Pings([string[]]$ips, [int]$first, [int]$last) {
   $results = @{}
   foreach ($ip in $ips) { $results[$ip] = [Collections.ArrayList]::new() }
-  for ($round = 1; $round -le $PingRounds; $round++) {
+  for ($round = $first; $round -le $last; $round++) {
     $pending = @{}
     foreach ($ip in $ips) {
       $ping = [System.Net.NetworkInformation.Ping]::new()
@@ -231,10 +234,31 @@ Write-Host "custode isolation check for '$Client': $($labIps.Count) lab address(
 $pings = @{}
 $connects = @{}
 if ($probed.Count -gt 0) {
-  $pings = Invoke-Pings $probed
+  $pings = Invoke-Pings $probed 1 $PingRounds
   $connects = Invoke-TcpConnects $probed
 }
 $cache = Get-NeighbourCache
+
+# An entry left from before the split still shows the lab's MAC until the PC
+# has re-checked it, a few seconds after the probes used it (Stale, Delay,
+# Probe; `arp -a` shows no state at all). For an address that gave no answer
+# but has such an entry: wait for the re-check, ping once more (a failed
+# entry is then resolved afresh, by whoever holds the address now), and read
+# the cache again.
+$unsettled = @($probed | Where-Object {
+    $ip = $_
+    $entry = @($cache.Entries | Where-Object { $_.ip -eq $ip })
+    $answered = @($pings[$ip]) + @($connects[$ip]) | Where-Object { $_.answered }
+    $routes[$ip] -eq 'direct' -and -not $answered -and $entry.Count -gt 0 -and
+    $entry[0].state -ne 'Reachable' -and $entry[0].state -ne 'Permanent'
+  })
+if ($unsettled.Count -gt 0) {
+  Write-Host "waiting $SettleSeconds s for the PC to re-check $($unsettled -join ', ') ..."
+  Start-Sleep -Seconds $SettleSeconds
+  $again = Invoke-Pings $unsettled ($PingRounds + 1) ($PingRounds + 1)
+  foreach ($ip in $unsettled) { $pings[$ip].AddRange($again[$ip]) }
+  $cache = Get-NeighbourCache
+}
 
 $labMacs = @($Targets | Where-Object { $_.Mac } | ForEach-Object { $_.Mac.ToLowerInvariant() })
 $reasons = [Collections.ArrayList]::new()
@@ -250,7 +274,9 @@ foreach ($target in $Targets) {
   foreach ($responder in $result.responder_kinds) {
     if ($labMacs -contains $responder) {
       $labAnswered = $true
-      [void]$reasons.Add("${who}: lab MAC $responder answered")
+      $onlyArp = ''
+      if (-not $result.ip_answered) { $onlyArp = ' ARP (a PC that reached the lab less than a minute ago still shows it: if so, run again in a minute)' }
+      [void]$reasons.Add("${who}: lab MAC $responder answered$onlyArp")
     } elseif ($responder -eq 'routed') {
       $routed = $true
       [void]$warnings.Add([ordered]@{ kind = 'routed_answer'; ip = $ip; mac = $null; detail = "$who answered through the default gateway" })
@@ -324,6 +350,7 @@ $report = [ordered]@{
   }
   method         = [ordered]@{
     icmp_echo_per_target = $PingRounds
+    settle_s             = $SettleSeconds
     icmp_timeout_ms      = $PingTimeoutMs
     tcp_ports            = $TcpPorts
     tcp_timeout_ms       = $TcpTimeoutMs
