@@ -22,9 +22,11 @@ $Checker = 'isolation-check.ps1'
 $PingTimeoutMs = 1000
 $PingRounds = 3
 $TcpTimeoutMs = 2000
-# Longer than a neighbour entry takes from first use to failed (Linux: 5 s
-# delay, 3 probes 1 s apart; Windows: about the same).
-$SettleSeconds = 9
+# How long a neighbour entry left from before the split may take to go:
+# up to 45 s 'Reachable', then 5 s delay and 3 probes 1 s apart after its
+# next use (Linux; Windows about the same).
+$SettleLimitSeconds = 75
+$SettleStepSeconds = 3
 
 function Format-Mac([string]$text) {
   # '00-11-22-AA-BB-CC', '00:11:22:aa:bb:cc' or '001122AABBCC' as '00:11:22:aa:bb:cc'; '' for none.
@@ -175,11 +177,12 @@ function Get-NeighbourCache {
   @{ Source = 'none'; Entries = $entries }
 }
 
-# An entry that shows a fresh ARP answer: Get-NetNeighbor's 'Reachable' (a
-# leftover 'Stale' entry from before the split is not an answer); `arp -a`
-# shows no state, so each of its entries counts (it errs towards NOT ISOLATED).
+# An entry that shows an ARP answer: Get-NetNeighbor's 'Reachable' (a
+# leftover 'Stale' entry from before the split is not an answer), or one
+# that outlived the wait below; `arp -a` shows no state, so each of its
+# entries counts (it errs towards NOT ISOLATED).
 function Test-FreshEntry($entry, [string]$source) {
-  if ($source -eq 'arp -a') { return $true }
+  if ($source -eq 'arp -a' -or $persisting -contains $entry.ip) { return $true }
   $entry.state -eq 'Reachable'
 }
 
@@ -240,25 +243,37 @@ if ($probed.Count -gt 0) {
 $cache = Get-NeighbourCache
 
 # An entry left from before the split still shows the lab's MAC until the PC
-# has re-checked it, a few seconds after the probes used it (Stale, Delay,
-# Probe; `arp -a` shows no state at all). For an address that gave no answer
-# but has such an entry: wait for the re-check, ping once more (a failed
-# entry is then resolved afresh, by whoever holds the address now), and read
-# the cache again.
-$unsettled = @($probed | Where-Object {
-    $ip = $_
-    $entry = @($cache.Entries | Where-Object { $_.ip -eq $ip })
-    $answered = @($pings[$ip]) + @($connects[$ip]) | Where-Object { $_.answered }
-    $routes[$ip] -eq 'direct' -and -not $answered -and $entry.Count -gt 0 -and
-    $entry[0].state -ne 'Reachable' -and $entry[0].state -ne 'Permanent'
-  })
+# re-checks it: once it is no longer 'Reachable' (15 to 45 s after it was
+# last confirmed), a few seconds after the next use (Stale, Delay, Probe;
+# `arp -a` shows no state at all). For the addresses that gave no answer but
+# have such an entry: ping them every few seconds, for up to a minute, until
+# the entry is gone (a failed entry is resolved afresh, by whoever holds the
+# address now). A lab that answers ARP keeps its entry, and is caught.
+function Get-Unsettled {
+  @($probed | Where-Object {
+      $ip = $_
+      $entry = @($cache.Entries | Where-Object { $_.ip -eq $ip })
+      $answered = @($pings[$ip]) + @($connects[$ip]) | Where-Object { $_.answered }
+      $routes[$ip] -eq 'direct' -and -not $answered -and $entry.Count -gt 0
+    })
+}
+$round = $PingRounds
+$unsettled = Get-Unsettled
 if ($unsettled.Count -gt 0) {
-  Write-Host "waiting $SettleSeconds s for the PC to re-check $($unsettled -join ', ') ..."
-  Start-Sleep -Seconds $SettleSeconds
-  $again = Invoke-Pings $unsettled ($PingRounds + 1) ($PingRounds + 1)
+  Write-Host "$($unsettled -join ', '): this PC still remembers the lab's MAC; checking again for up to $SettleLimitSeconds s ..."
+  Write-Host "$($unsettled -join ', '): questo PC ricorda ancora il MAC del laboratorio; nuova verifica per al massimo $SettleLimitSeconds s ..."
+}
+$settleDeadline = [DateTime]::UtcNow.AddSeconds($SettleLimitSeconds)
+while ($unsettled.Count -gt 0 -and [DateTime]::UtcNow -lt $settleDeadline) {
+  Start-Sleep -Seconds $SettleStepSeconds
+  $round++
+  $again = Invoke-Pings $unsettled $round $round
   foreach ($ip in $unsettled) { $pings[$ip].AddRange($again[$ip]) }
   $cache = Get-NeighbourCache
+  $unsettled = Get-Unsettled
 }
+# Still there after the wait: answered ARP all along, whatever its state now.
+$persisting = $unsettled
 
 $labMacs = @($Targets | Where-Object { $_.Mac } | ForEach-Object { $_.Mac.ToLowerInvariant() })
 $reasons = [Collections.ArrayList]::new()
@@ -275,7 +290,7 @@ foreach ($target in $Targets) {
     if ($labMacs -contains $responder) {
       $labAnswered = $true
       $onlyArp = ''
-      if (-not $result.ip_answered) { $onlyArp = ' ARP (a PC that reached the lab less than a minute ago still shows it: if so, run again in a minute)' }
+      if (-not $result.ip_answered) { $onlyArp = ' ARP (its entry in the neighbour cache outlived a minute of checks)' }
       [void]$reasons.Add("${who}: lab MAC $responder answered$onlyArp")
     } elseif ($responder -eq 'routed') {
       $routed = $true
@@ -350,7 +365,8 @@ $report = [ordered]@{
   }
   method         = [ordered]@{
     icmp_echo_per_target = $PingRounds
-    settle_s             = $SettleSeconds
+    settle_limit_s       = $SettleLimitSeconds
+    settle_rounds        = $round - $PingRounds
     icmp_timeout_ms      = $PingTimeoutMs
     tcp_ports            = $TcpPorts
     tcp_timeout_ms       = $TcpTimeoutMs

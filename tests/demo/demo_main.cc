@@ -258,6 +258,9 @@ void step_windows_check(Demo& demo) {
     const auto& pc = acme.full_hosts.front();
     const auto script = (run_dir / "acme-isolation-check.ps1").string();
     demo.say("$ (on " + pc.name + " of acme, as a Windows user would) right-click acme-isolation-check.ps1, Run with PowerShell");
+    std::istringstream neighbours(run_program({"ip", "-n", pc.ns, "neigh", "show"}).output);
+    demo.say("  the PC's neighbour cache before the check (ip neigh):");
+    for (std::string line; std::getline(neighbours, line);) demo.say("    " + line);
     const std::string path = std::string(CUSTODE_SOURCE_DIR) + "/tests/pwsh/isolation:/usr/sbin:/usr/bin:/sbin:/bin";
     const auto result = run_program({"ip", "netns", "exec", pc.ns, "env", "PATH=" + path, pwsh, "-NoProfile",
                                      "-NonInteractive", "-File", script});
