@@ -259,6 +259,7 @@ function Get-Unsettled {
 }
 $round = $PingRounds
 $unsettled = Get-Unsettled
+$rechecked = $unsettled
 if ($unsettled.Count -gt 0) {
   Write-Host "$($unsettled -join ', '): this PC still remembers the lab's MAC; checking again for up to $SettleLimitSeconds s ..."
   Write-Host "$($unsettled -join ', '): questo PC ricorda ancora il MAC del laboratorio; nuova verifica per al massimo $SettleLimitSeconds s ..."
@@ -274,6 +275,15 @@ while ($unsettled.Count -gt 0 -and [DateTime]::UtcNow -lt $settleDeadline) {
 }
 # Still there after the wait: answered ARP all along, whatever its state now.
 $persisting = $unsettled
+# Gone: one more ping each, so that whoever holds the address now is asked
+# afresh (the loop may have stopped before any ping met the failed entry).
+$gone = @($rechecked | Where-Object { $persisting -notcontains $_ })
+if ($gone.Count -gt 0) {
+  $round++
+  $again = Invoke-Pings $gone $round $round
+  foreach ($ip in $gone) { $pings[$ip].AddRange($again[$ip]) }
+  $cache = Get-NeighbourCache
+}
 
 $labMacs = @($Targets | Where-Object { $_.Mac } | ForEach-Object { $_.Mac.ToLowerInvariant() })
 $reasons = [Collections.ArrayList]::new()
