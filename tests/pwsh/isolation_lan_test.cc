@@ -1,7 +1,8 @@
 /// isolation-check.ps1 for real, on a client PC of a testbed LAN, beside the
 /// Linux `custode isolation-check` on the same PC, case by case: linked,
-/// linked with the lab dropping ICMP (TCP answered with RST), after `custode
-/// disconnect`, the control down, and a client PC reusing the lab's address.
+/// linked with the lab dropping ICMP (TCP answered with RST), linked with the
+/// lab answering ARP alone, after `custode disconnect`, the control down, and
+/// a client PC reusing the lab's address.
 /// Both must give the same verdict and exit code every time.
 ///
 /// The lab is custode's own: a provisioned port client, whose bridge address
@@ -217,6 +218,20 @@ TEST_CASE("isolation-check.ps1 on a LAN agrees with the Linux check, case by cas
             if (probe["kind"] == "icmp_echo") CHECK(probe["answered"] == false);
         CHECK(probe_of(gateway, "tcp_connect", 445)["result"] == "refused");
         CHECK(probe_of(gateway, "tcp_connect", 445)["answered"] == true);
+    }
+    SECTION("linked, the lab answers ARP and nothing else: NOT ISOLATED once its entry outlives the wait") {
+        set_sysctls(office.client_ns(), {{"net.ipv4.icmp_echo_ignore_all", "1"}});
+        // No nft here: a blackhole route to the PC keeps RSTs from leaving; ARP replies need no route.
+        run_checked({"ip", "-n", office.client_ns(), "route", "add", "blackhole", office.pc.ip.to_string() + "/32"});
+        const auto [targets, script] = office.write_case(office.dir.path() / "arp-only", office.targets_now());
+        const auto [linux_side, windows_side] = both(office, "linked, ARP only", targets, script);
+        CHECK(windows_side.exit_code == 1);
+        const auto& gateway = windows_side.report["targets"][0];
+        for (const auto& probe : gateway["probes"])
+            if (probe["kind"] != "neighbour_cache") CHECK(probe["answered"] == false);
+        CHECK(probe_of(gateway, "neighbour_cache")["answered"] == true);
+        CHECK(windows_side.report["method"]["settle_rounds"].get<int>() > 0);
+        CHECK_THAT(windows_side.report["reasons"][0].get<std::string>(), Catch::Contains("outlived"));
     }
     SECTION("after custode disconnect, with the files it wrote") {
         // The PC has talked to the lab: its neighbour cache keeps the lab's
