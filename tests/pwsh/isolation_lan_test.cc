@@ -7,9 +7,9 @@
 ///
 /// The lab is custode's own: a provisioned port client, whose bridge address
 /// in the client's namespace (192.168.1.250) is the gateway target. Linux
-/// pwsh has no Get-NetNeighbor and no Windows `arp`: the script's fallback
-/// reads tests/pwsh/isolation/arp, Windows' `arp -a` table made from
-/// `ip neigh` (docs/isolation.md, "What the tests cannot show").
+/// pwsh has no Get-NetNeighbor and no Windows `arp`: tests/pwsh/isolation/
+/// models both from `ip neigh` (docs/isolation.md, "What the tests cannot
+/// show"); most cases read `arp -a`, two Get-NetNeighbor.
 
 #include <catch2/catch.hpp>
 
@@ -59,6 +59,11 @@ fs::path script_report(const fs::path& dir) {
     REQUIRE(!found.empty());
     return found;
 }
+
+/// How the script reads the PC's neighbour cache: Windows' `arp -a` (its
+/// fallback) or Get-NetNeighbor (its way on Windows 8 and later), each
+/// modelled from `ip neigh`.
+enum class NeighbourCache { arp, get_net_neighbor };
 
 /// What one checker said.
 struct Verdict {
@@ -137,12 +142,21 @@ struct Office {
 
     /// The script on the PC, as a Windows user would run it: from its folder,
     /// where it writes its report. The PC's neighbour cache is left as the
-    /// Linux check and the earlier traffic left it.
-    Verdict script_check(const fs::path& script) const {
-        const std::string path = std::string(CUSTODE_PWSH_TESTS) + "/isolation:/usr/sbin:/usr/bin:/sbin:/bin";
-        const auto result = run_program({"ip", "netns", "exec", pc.ns, "env", "PATH=" + path,
-                                         pwsh_testing::pwsh_or_skip(), "-NoProfile", "-NonInteractive", "-File",
-                                         script.string()});
+    /// Linux check and the earlier traffic left it; the script reads it
+    /// through the model of `cache` (tests/pwsh/isolation/).
+    Verdict script_check(const fs::path& script, NeighbourCache cache) const {
+        const std::string models = std::string(CUSTODE_PWSH_TESTS) + "/isolation";
+        std::vector<std::string> argv{"ip", "netns", "exec", pc.ns, "env"};
+        if (cache == NeighbourCache::arp) {
+            argv.push_back("PATH=" + models + ":/usr/sbin:/usr/bin:/sbin:/bin");
+        } else {
+            argv.push_back("PATH=/usr/sbin:/usr/bin:/sbin:/bin");
+            argv.push_back("PSModulePath=" + models + "/Modules");
+        }
+        for (const std::string word : {pwsh_testing::pwsh_or_skip(), std::string("-NoProfile"),
+                                       std::string("-NonInteractive"), std::string("-File"), script.string()})
+            argv.push_back(word);
+        const auto result = run_program(argv);
         UNSCOPED_INFO("isolation-check.ps1 -> exit " << result.exit_code << "\n" << result.output);
         return {result.exit_code, read_json(script_report(script.parent_path())), result.output};
     }
@@ -150,15 +164,17 @@ struct Office {
 
 /// Both checks on the same site; their verdicts must agree.
 std::pair<Verdict, Verdict> both(const Office& office, const std::string& name, const fs::path& targets_file,
-                                 const fs::path& script) {
+                                 const fs::path& script, NeighbourCache cache = NeighbourCache::arp) {
     auto linux_side = office.linux_check(targets_file);
-    auto windows_side = office.script_check(script);
+    auto windows_side = office.script_check(script, cache);
     std::cout << "isolation-check.ps1 vs custode isolation-check, " << name << ": " << windows_side.verdict() << " (exit "
               << windows_side.exit_code << ") / " << linux_side.verdict() << " (exit " << linux_side.exit_code << ")\n";
     INFO("isolation-check.ps1:\n" << windows_side.output << "\ncustode isolation-check:\n" << linux_side.output);
     CHECK(windows_side.verdict() == linux_side.verdict());
     CHECK(windows_side.exit_code == linux_side.exit_code);
     CHECK(windows_side.report["checker"] == "isolation-check.ps1");
+    CHECK(windows_side.report["method"]["neighbour_source"] ==
+          (cache == NeighbourCache::arp ? "arp -a" : "Get-NetNeighbor"));
     return {std::move(linux_side), std::move(windows_side)};
 }
 
@@ -207,6 +223,19 @@ TEST_CASE("isolation-check.ps1 on a LAN agrees with the Linux check, case by cas
         CHECK(windows_side.report["targets"][1]["route"] == "no_route");
         CHECK(windows_side.warns("no_route", ""));
         CHECK(linux_side.warns("no_route", ""));
+    }
+    SECTION("linked, the cache read through Get-NetNeighbor: NOT ISOLATED, the lab's MAC in it") {
+        const auto [targets, script] = office.write_case(office.dir.path() / "linked-netneighbor", office.targets_now());
+        const auto [linux_side, windows_side] =
+            both(office, "linked, Get-NetNeighbor", targets, script, NeighbourCache::get_net_neighbor);
+        CHECK(windows_side.exit_code == 1);
+        const auto& neighbour = probe_of(windows_side.report["targets"][0], "neighbour_cache");
+        CHECK(neighbour["mac"] == gateway_mac);
+        // Reachable, or Delay or Probe when the Linux check's traffic left a
+        // stale entry that the answers alone do not confirm: the answers are
+        // the lab's whatever the state.
+        const auto state = neighbour["state"].get<std::string>();
+        CHECK((state == "Reachable" || state == "Delay" || state == "Probe"));
     }
     SECTION("linked, the lab drops ICMP but a closed port answers with RST: still NOT ISOLATED") {
         set_sysctls(office.client_ns(), {{"net.ipv4.icmp_echo_ignore_all", "1"}});
@@ -267,6 +296,12 @@ TEST_CASE("isolation-check.ps1 on a LAN agrees with the Linux check, case by cas
             for (const auto& probe : windows_side.report["targets"][0]["probes"])
                 fourth_round |= probe["kind"] == "icmp_echo" && probe["round"] == 4;
             CHECK(fourth_round);
+        }
+        SECTION("ISOLATED through Get-NetNeighbor too: the stale entry waited out") {
+            const auto [linux_side, windows_side] =
+                both(office, "disconnected, Get-NetNeighbor", targets, script, NeighbourCache::get_net_neighbor);
+            CHECK(windows_side.exit_code == 0);
+            CHECK(windows_side.report["method"]["settle_rounds"].get<int>() > 0);
         }
         SECTION("the control down: INCONCLUSIVE (exit 4)") {
             office.tb.set_link(office.acme->ns, office.control.name, LinkState::down);
