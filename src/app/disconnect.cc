@@ -206,16 +206,24 @@ std::vector<BaselineResult> run_baseline(os::LinkSystem& system, const std::stri
     return probe_baseline(*io, targets, settings);
 }
 
+TargetsFile lab_targets_file(const std::string& client, const std::string& created,
+                             const std::vector<BaselineResult>& baseline, std::optional<Ipv4Address> control) {
+    TargetsFile file{client, created, {}, control};
+    for (const auto& result : baseline) file.targets.push_back({result.target.name, result.target.ip, result.mac()});
+    return file;
+}
+
 json targets_file_json(const std::string& client, const std::string& created,
                        const std::vector<BaselineResult>& baseline, std::optional<Ipv4Address> control) {
+    const auto data = lab_targets_file(client, created, baseline, control);
     json targets = json::array();
-    for (const auto& result : baseline) {
-        json target = {{"name", result.target.name}, {"ip", result.target.ip.to_string()}};
-        if (const auto mac = result.mac()) target["mac"] = mac->to_string();
-        targets.push_back(std::move(target));
+    for (const auto& target : data.targets) {
+        json entry = {{"name", target.name}, {"ip", target.ip.to_string()}};
+        if (target.mac) entry["mac"] = target.mac->to_string();
+        targets.push_back(std::move(entry));
     }
-    json file = {{"client", client}, {"created", created}, {"targets", std::move(targets)}};
-    if (control) file["control"] = control->to_string();
+    json file = {{"client", data.client}, {"created", data.created}, {"targets", std::move(targets)}};
+    if (data.control) file["control"] = data.control->to_string();
     return file;
 }
 
@@ -358,7 +366,7 @@ json record_json(const Disconnection& d) {
     }
     json macs = json::array();
     for (const auto& mac : d.subject.client_macs) macs.push_back(mac.to_string());
-    return {{"type", "custode-disconnect"},
+    json record = {{"type", "custode-disconnect"},
             {"format", 1},
             {"id", d.id},
             {"site", d.site},
@@ -373,6 +381,60 @@ json record_json(const Disconnection& d) {
             {"removed", removal_json(d.removal)},
             {"checks", checks_json(d.checks)},
             {"verdict", verdict_of(d)}};
+    if (!d.files.empty()) record["files"] = d.files;
+    return record;
+}
+
+namespace {
+
+/// The circuit's id as a person reads it.
+std::string circuit_text(const CircuitSpec& circuit) {
+    if (const auto* port = std::get_if<PortCircuit>(&circuit)) return fmt::format("interface {}", port->interface);
+    if (const auto* vlan = std::get_if<VlanCircuit>(&circuit)) return fmt::format("VLAN {} on {}", vlan->vlan, vlan->trunk);
+    const auto& vxlan = std::get<VxlanCircuit>(circuit);
+    return fmt::format("VNI {} from {} to {} over {} (UDP {})", vxlan.vni, vxlan.local.to_string(),
+                       vxlan.remote.to_string(), vxlan.underlay, vxlan.port);
+}
+
+std::string baseline_text(const BaselineResult& result) {
+    if (!result.probed) return "not on the client's LAN: not probed from it";
+    if (!result.answered) return "did not answer before the teardown";
+    return fmt::format("answered before the teardown ({} ms, MAC {})", result.answer_ms,
+                       result.answered_mac->to_string());
+}
+
+}  // namespace
+
+DisconnectionCertificate certificate_of(const Disconnection& d, const std::string& client_description,
+                                        const std::string& finished_local, const HandedOver& files) {
+    DisconnectionCertificate c;
+    c.id = d.id;
+    c.site = d.site;
+    c.client = d.subject.client;
+    c.client_description = client_description;
+    c.technician = d.user;
+    c.started_utc = d.started;
+    c.finished_utc = d.finished;
+    c.finished_local = finished_local;
+    c.circuit_kind = std::string(circuit_kind(d.subject.circuit));
+    c.circuit = circuit_text(d.subject.circuit);
+    c.namespace_name = d.subject.namespace_name;
+    c.bridge = std::string(bridge_link);
+    c.ports_returned = ports_of(d.subject);
+    c.verdict = verdict_of(d);
+    for (const auto& check : d.checks) c.checks.push_back({check.name, check.ok, check.detail});
+    for (const auto& result : d.baseline) {
+        const auto mac = result.mac();
+        c.lab_machines.push_back({result.target.name, result.target.ip.to_string(), mac ? mac->to_string() : "",
+                                  result.target.on_client_lan, baseline_text(result)});
+    }
+    c.targets_file = files.targets_file;
+    c.script_file = files.script_file;
+    c.record_file = files.record_file;
+    c.signature = files.signature;
+    c.key_id = files.key_id;
+    c.public_key = files.public_key;
+    return c;
 }
 
 }  // namespace custode::app

@@ -2,15 +2,20 @@
 /// targets file and the signed record.
 
 #include <algorithm>
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include "custode/app/audit.h"
 #include "custode/app/disconnect.h"
 #include "custode/core/canonical_json.h"
 #include "custode/core/error.h"
+#include "custode/core/isolation_script.h"
+#include "custode/core/utc_time.h"
+#include "custode/core/version.h"
 #include "custode/os/disconnection_store.h"
 #include "custode/os/files.h"
 #include "custode/os/inventory_store.h"
+#include "custode/os/local_time.h"
 #include "custode/os/user.h"
 
 namespace custode::app {
@@ -34,6 +39,18 @@ const Client& provisioned_client(const Netconf& netconf, const std::string& name
 std::string compact_time(std::string iso) {
     iso.erase(std::remove_if(iso.begin(), iso.end(), [](char c) { return c == '-' || c == ':'; }), iso.end());
     return iso;
+}
+
+/// An ISO 8601 UTC time in the gateway's time zone: "2026-12-06 22:00:00 +01:00".
+std::string local_time_text(const std::string& utc) {
+    const auto seconds = parse_utc_seconds(utc);
+    if (!seconds) return "";
+    const std::chrono::sys_seconds at{std::chrono::seconds(static_cast<long long>(*seconds))};
+    const auto local = os::to_local(at);
+    const auto offset = std::chrono::duration_cast<std::chrono::minutes>(local.time_since_epoch() - at.time_since_epoch());
+    const auto minutes = offset.count() < 0 ? -offset.count() : offset.count();
+    return fmt::format("{:%Y-%m-%d %H:%M:%S} {}{:02}:{:02}", std::chrono::sys_seconds(local.time_since_epoch()),
+                       offset.count() < 0 ? '-' : '+', minutes / 60, minutes % 60);
 }
 
 std::string trusted_comment(const Disconnection& d) {
@@ -73,6 +90,12 @@ DisconnectOutcome disconnect(const Netconf& netconf, const fs::path& state, cons
     d.baseline = run_baseline(*system, live.name, name, targets, {});
     outcome.targets = targets_file_json(name, d.started, d.baseline, client.lan.control);
     os::write_file_atomically(request.targets_file, outcome.targets.dump(2) + "\n");
+    const auto directory = fs::absolute(request.targets_file).parent_path();
+    // The same check for a Windows PC, from the same data.
+    outcome.script = directory / isolation_script_name(name);
+    os::write_file_atomically(outcome.script,
+                              isolation_check_script(lab_targets_file(name, d.started, d.baseline, client.lan.control),
+                                                     IsolationSettings{}.tcp_ports, fmt::format("custode {}", version())));
 
     say(fmt::format("tearing down {}", live.name));
     const auto old_namespace = system->namespace_identity(live.name);
@@ -90,12 +113,25 @@ DisconnectOutcome disconnect(const Netconf& netconf, const fs::path& state, cons
 
     // Canonical JSON, signed with the site key when there is one, in the
     // state file and beside the targets file.
+    const auto record_path = directory / (name + "-disconnect.json");
+    const auto certificate_path = directory / certificate_file_name(d.id);
+    d.files = {{"targets", fs::absolute(request.targets_file).string()},
+               {"script", outcome.script.string()},
+               {"record", record_path.string()},
+               {"certificate", certificate_path.string()}};
     const auto text = canonical_json(record_json(d));
     const auto key = fs::exists(request.key) ? std::optional(os::load_secret_key(request.key)) : std::nullopt;
-    const auto directory = fs::absolute(request.targets_file).parent_path();
-    outcome.record = write_signed_record(directory / (name + "-disconnect.json"), text, trusted_comment(d),
+    outcome.record = write_signed_record(record_path, text, trusted_comment(d),
                                          key ? &*key : nullptr);
     outcome.state_id = os::append_disconnection(store, {0, name, d.finished, d.user, text, outcome.record.signature});
+
+    // The certificate for the client, beside the files it names.
+    const HandedOver files{request.targets_file.filename().string(), outcome.script.filename().string(),
+                           outcome.record.record.filename().string(), outcome.record.signature,
+                           outcome.record.key_id.value_or(""), key ? key->public_key().base64() : ""};
+    outcome.certificate = certificate_path;
+    os::write_file_atomically(outcome.certificate, render_certificate_html(certificate_of(
+                                                       d, client.description, local_time_text(d.finished), files)));
     return outcome;
 }
 

@@ -23,6 +23,7 @@ const std::vector<Command>& command_table() {
         runs_command(),
         report_command(),
         disconnect_command(),
+        disconnections_command(),
         isolation_check_command(),
         verify_command(),
         keygen_command(),

@@ -41,7 +41,8 @@ void print_text(const app::DisconnectOutcome& outcome, const fs::path& targets_p
                                              : std::string("DID NOT ANSWER");
         std::cout << fmt::format("  {:<14}{:<17}{:<19}{}\n", result.target.name, result.target.ip.to_string(), mac, state);
     }
-    std::cout << fmt::format("targets file: {}\nremoved ({}):\n", targets_path.string(), app::to_string(d.removal.result));
+    std::cout << fmt::format("targets file: {}\nfor a Windows PC: {} (right-click, Run with PowerShell)\nremoved ({}):\n",
+                             targets_path.string(), outcome.script.string(), app::to_string(d.removal.result));
     for (const auto& step : d.removal.plan.steps) {
         const auto view = app::action_view(d.removal, step);
         std::cout << fmt::format("  - {} {}{}{}{}\n", view.op, view.object,
@@ -52,8 +53,8 @@ void print_text(const app::DisconnectOutcome& outcome, const fs::path& targets_p
     std::cout << "checks:\n";
     for (const auto& check : d.checks)
         std::cout << fmt::format("  {:<5} {:<19}{}\n", check.ok ? "ok" : "FAIL", check.name, check.detail);
-    std::cout << fmt::format("verdict: {}\nrecord: {} (state record #{})\n", app::verdict_of(d),
-                             written.record.string(), outcome.state_id);
+    std::cout << fmt::format("verdict: {}\nrecord: {} (state record #{})\ncertificate: {}\n", app::verdict_of(d),
+                             written.record.string(), outcome.state_id, outcome.certificate.string());
     if (written.signature_file) {
         std::cout << fmt::format("signed: {} (key {})\n", written.signature_file->string(), *written.key_id);
     } else {
@@ -85,6 +86,8 @@ int run(const GlobalOptions& global, const po::variables_map& values) {
                     {"baseline", app::baseline_json(d.baseline)},
                     {"targets_file", request.targets_file.string()},
                     {"targets", outcome.targets},
+                    {"script", outcome.script.string()},
+                    {"certificate", outcome.certificate.string()},
                     {"removed", app::removal_json(d.removal)},
                     {"checks", app::checks_json(d.checks)},
                     {"verdict", verdict},

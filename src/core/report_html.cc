@@ -4,26 +4,13 @@
 
 #include <fmt/format.h>
 
+#include "custode/core/html_text.h"
 #include "custode/core/run_record.h"
 
 namespace custode {
 namespace {
 
-std::string escape(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (const char c : text) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&#39;"; break;
-            default: out += c;
-        }
-    }
-    return out;
-}
+std::string escape(std::string_view text) { return html_escape(text); }
 
 /// The CSS class of a status colour: good, warn, bad or idle.
 std::string_view tone(TaskStatus status) {

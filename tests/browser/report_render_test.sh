@@ -6,29 +6,13 @@
 set -eu
 seed=$1
 custode=$2
-chromium=${CHROMIUM:-/usr/bin/chromium}
-[ -x "$chromium" ] || { echo "FAIL: $chromium not found: apt-get install chromium (./dev.sh deps installs it)"; exit 1; }
-command -v python3 >/dev/null || { echo "FAIL: python3 not found: apt-get install python3 (./dev.sh deps installs it)"; exit 1; }
-
-work=$(mktemp -d /tmp/custode-browser-XXXXXX)
-trap 'rm -rf "$work"' EXIT INT TERM
+. "$(dirname "$0")/chromium.sh"
 
 run=$("$seed" "$work/state.db")
 "$custode" --state "$work/state.db" report "$run" --html "$work/report.html"
 
-# browse NAME ARGS...: one headless Chromium with its own throw-away profile.
-browse() {
-    name=$1
-    shift
-    timeout 120 "$chromium" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-        --disable-background-networking --disable-component-update --disable-sync \
-        --user-data-dir="$work/profile-$name" --window-size=412,915 "$@" 2>>"$work/chromium.log" || {
-        cat "$work/chromium.log"
-        exit 1
-    }
-}
-browse dom --dump-dom "file://$work/report.html" >"$work/dom.html"
-browse shot --screenshot="$work/shot.png" "file://$work/report.html" >/dev/null
+browse dom 412 915 --dump-dom "file://$work/report.html" >"$work/dom.html"
+browse shot 412 915 --screenshot="$work/shot.png" "file://$work/report.html" >/dev/null
 
 fail=0
 for text in "Run $run" lab acme rossi reception office-2 studio nas-pc antivirus disk-health backup \

@@ -271,6 +271,37 @@ void step_disconnect(Demo& demo) {
     run_custode(demo, {"keygen", "--out", lab_key}, {0});
     const auto targets = (run_dir / "acme-targets.json").string();
     run_custode(demo, {"disconnect", "acme", "--targets", targets}, {0});
+    demo.say("handed to the client (all in " + run_dir.string() + "): acme-targets.json, "
+             "acme-isolation-check.ps1 (for a Windows PC), certificate-<id>.html (printable), "
+             "acme-disconnect.json and its .minisig");
+    run_custode(demo, {"disconnections", "acme"}, {0});
+}
+
+/// The client's own check on a Windows PC: isolation-check.ps1, which pwsh
+/// (PowerShell 7 on Linux) stands in for here when it is installed, with
+/// Windows' `arp -a` modelled from `ip neigh` (docs/isolation.md).
+void step_windows_check(Demo& demo) {
+    const std::string pwsh = pwsh_testing::pwsh_program();
+    if (pwsh.empty()) {
+        demo.say("skipped: pwsh (PowerShell 7) is not installed (./dev.sh pwsh installs it, with the .NET SDK)");
+        return;
+    }
+    const Site& acme = demo.testbed().find_site("acme");
+    const auto& pc = acme.full_hosts.front();
+    const auto script = (run_dir / "acme-isolation-check.ps1").string();
+    demo.say("$ (on " + pc.name + " of acme, as a Windows user would) right-click acme-isolation-check.ps1, Run with PowerShell");
+    std::istringstream neighbours(run_program({"ip", "-n", pc.ns, "neigh", "show"}).output);
+    demo.say("  the PC's neighbour cache before the check (ip neigh):");
+    for (std::string line; std::getline(neighbours, line);) demo.say("    " + line);
+    const std::string path = std::string(CUSTODE_SOURCE_DIR) + "/tests/pwsh/isolation:/usr/sbin:/usr/bin:/sbin:/bin";
+    const auto result = run_program({"ip", "netns", "exec", pc.ns, "env", "PATH=" + path, pwsh, "-NoProfile",
+                                     "-NonInteractive", "-File", script});
+    std::istringstream output(result.output);
+    for (std::string line; std::getline(output, line);) demo.say("  " + line);
+    if (result.exit_code != 0) {
+        demo.say(fmt::format("UNEXPECTED exit {} (0 = ISOLATED)", result.exit_code));
+        demo.outcome = Outcome::problem;
+    }
 }
 
 void step_isolation(Demo& demo) {
@@ -328,6 +359,7 @@ std::vector<Step> up_steps() {
         {"A night at bianchi: wake, antivirus, disk health, backup, trash, shut down; report", step_night},
         {"Disconnect acme: baseline, tear down, lab-side checks, signed record", step_disconnect},
         {"From a PC of acme: prove the lab is gone (signed isolation report)", step_isolation},
+        {"From a Windows PC of acme: the client's own check, acme-isolation-check.ps1", step_windows_check},
     };
 }
 

@@ -1,7 +1,12 @@
 #include <catch2/catch.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include "custode/cli/command.h"
+#include "custode/os/disconnection_store.h"
+#include "custode/os/state_store.h"
 #include "netconf_cli_support.h"
+#include "support/temp_dir.h"
 
 using custode::testing::run_custode;
 
@@ -55,4 +60,50 @@ TEST_CASE("link commands name an unknown client as a usage error", "[cli]") {
     auto run = run_custode(example + "plan nobody", true);
     CHECK(run.exit_code == 2);
     CHECK_THAT(run.output, Catch::Contains("no client 'nobody'"));
+}
+
+TEST_CASE("disconnections lists the stored records, --show prints one, an unknown id is exit 2", "[cli][disconnect]") {
+    const custode::testing::TempDir dir("custode-cli");
+    const auto state = (dir / "state.db").string();
+    {
+        auto store = custode::os::StateStore::open(state);
+        const nlohmann::json old_record = {{"id", "acme-20261101T100000Z"}, {"site", "lab"}, {"verdict", "leftovers"},
+                                           {"started", "2026-11-01T09:59:59Z"}, {"checks", nlohmann::json::array()}};
+        custode::os::append_disconnection(store, {0, "acme", "2026-11-01T10:00:00Z", "tech", old_record.dump(), ""});
+        const nlohmann::json record = {
+            {"id", "bianchi-20261206T210000Z"}, {"site", "lab"}, {"verdict", "disconnected"},
+            {"started", "2026-12-06T20:59:58Z"},
+            {"checks", {{{"name", "namespace_gone"}, {"ok", true}, {"detail", "/run/netns/cu-bianchi is gone"}}}},
+            {"files", {{"certificate", "/srv/out/certificate-bianchi-20261206T210000Z.html"},
+                       {"script", "/srv/out/bianchi-isolation-check.ps1"}}}};
+        custode::os::append_disconnection(store, {0, "bianchi", "2026-12-06T21:00:00Z", "tech", record.dump(),
+                                                  "untrusted comment: x\nSIG\ntrusted comment: y\nSIG2\n"});
+    }
+    const auto with_state = " --state '" + state + "'";
+
+    const auto table = run_custode("disconnections" + with_state, true);
+    CHECK(table.exit_code == 0);
+    CHECK_THAT(table.output, Catch::Contains("acme-20261101T100000Z") && Catch::Contains("leftovers") &&
+                                 Catch::Contains("NO") && Catch::Contains("bianchi-isolation-check.ps1"));
+
+    const auto only = nlohmann::json::parse(run_custode("disconnections bianchi --json" + with_state, false).output);
+    CHECK(only["command"] == "disconnections");
+    REQUIRE(only["disconnections"].size() == 1);
+    CHECK(only["disconnections"][0]["id"] == "bianchi-20261206T210000Z");
+    CHECK(only["disconnections"][0]["signed"] == true);
+    CHECK(only["disconnections"][0]["files"]["certificate"] == "/srv/out/certificate-bianchi-20261206T210000Z.html");
+
+    const auto shown = run_custode("disconnections --show bianchi-20261206T210000Z" + with_state, true);
+    CHECK(shown.exit_code == 0);
+    CHECK_THAT(shown.output, Catch::Contains("ok    namespace_gone") && Catch::Contains("trusted comment: y") &&
+                                 Catch::Contains("certificate: /srv/out/certificate-bianchi-20261206T210000Z.html"));
+    const auto by_number = nlohmann::json::parse(run_custode("disconnections --show 1 --json" + with_state, false).output);
+    CHECK(by_number["disconnection"]["id"] == "acme-20261101T100000Z");
+    CHECK(by_number["disconnection"]["files"] == nlohmann::json::object());
+    CHECK(by_number["disconnection"]["record"]["verdict"] == "leftovers");
+
+    const auto unknown = run_custode("disconnections --show nope" + with_state, true);
+    CHECK(unknown.exit_code == 2);
+    CHECK_THAT(unknown.output, Catch::Contains("no disconnection 'nope'"));
+    CHECK_THAT(run_custode("disconnections nobody" + with_state, true).output, Catch::Contains("no disconnections recorded"));
 }

@@ -59,7 +59,7 @@ std::string join_lines(const std::vector<std::string>& lines) {
     return text;
 }
 
-std::vector<unsigned char> base64_decode(const std::string& text) {
+std::vector<unsigned char> base64_bytes(const std::string& text) {
     std::vector<unsigned char> bytes(text.size());
     std::size_t size = 0;
     REQUIRE(sodium_base642bin(bytes.data(), bytes.size(), text.data(), text.size(), nullptr, &size, nullptr,
@@ -103,12 +103,12 @@ TEST_CASE("the .minisig text has minisign's four lines and an ED signature", "[s
     REQUIRE(lines.size() == 4);
     CHECK(lines[0] == "untrusted comment: made by a test");
     CHECK(lines[2] == "trusted comment: tc");
-    const auto blob = base64_decode(lines[1]);
+    const auto blob = base64_bytes(lines[1]);
     REQUIRE(blob.size() == 74);
     CHECK(blob[0] == 'E');
     CHECK(blob[1] == 'D');
     CHECK(std::equal(key.id().begin(), key.id().end(), blob.begin() + 2));
-    CHECK(base64_decode(lines[3]).size() == 64);
+    CHECK(base64_bytes(lines[3]).size() == 64);
 }
 
 TEST_CASE("key files: minisign's layout, and they parse back", "[signing]") {
@@ -117,7 +117,7 @@ TEST_CASE("key files: minisign's layout, and they parse back", "[signing]") {
     const auto pub_lines = lines_of(pub_text);
     REQUIRE(pub_lines.size() == 2);
     CHECK(pub_lines[0] == "untrusted comment: custode public key " + key_id_hex(key.id()));
-    const auto pub_blob = base64_decode(pub_lines[1]);
+    const auto pub_blob = base64_bytes(pub_lines[1]);
     REQUIRE(pub_blob.size() == 42);
     CHECK(std::string(pub_blob.begin(), pub_blob.begin() + 2) == "Ed");
     CHECK(parse_public_key(pub_text, "test") == key.public_key());
@@ -126,7 +126,7 @@ TEST_CASE("key files: minisign's layout, and they parse back", "[signing]") {
     const auto secret_lines = lines_of(secret_key_text(key));
     REQUIRE(secret_lines.size() == 2);
     CHECK_THAT(secret_lines[0], Catch::StartsWith("untrusted comment: "));
-    const auto blob = base64_decode(secret_lines[1]);
+    const auto blob = base64_bytes(secret_lines[1]);
     REQUIRE(blob.size() == 158);
     /// "Ed", kdf "\0\0" (unencrypted), "B2", then zero salt and limits.
     CHECK(std::string(blob.begin(), blob.begin() + 6) == std::string("Ed\0\0B2", 6));
@@ -191,7 +191,7 @@ TEST_CASE("an edited trusted comment is rejected", "[signing]") {
 TEST_CASE("a changed signature line is rejected", "[signing]") {
     const auto key = SecretKey::generate();
     auto lines = lines_of(sign(report, "tc", key));
-    auto blob = base64_decode(lines[1]);
+    auto blob = base64_bytes(lines[1]);
     blob[40] ^= 0x01;
     lines[1] = base64_encode(blob);
     CHECK(verify(report, join_lines(lines), key.public_key()).verdict == SignatureVerdict::signature_mismatch);
@@ -215,7 +215,7 @@ TEST_CASE("malformed signatures are bad_format, with a reason", "[signing]") {
     check_bad(lines[0] + "\n!!!\n" + lines[2] + "\n" + lines[3] + "\n", "line 2");
     check_bad(lines[0] + "\n" + lines[1] + "\ncomment: x\n" + lines[3] + "\n", "trusted comment");
     check_bad(lines[0] + "\n" + lines[1] + "\n" + lines[2] + "\nAAAA\n", "line 4");
-    auto blob = base64_decode(lines[1]);
+    auto blob = base64_bytes(lines[1]);
     blob[0] = 'X';
     check_bad(lines[0] + "\n" + base64_encode(blob) + "\n" + lines[2] + "\n" + lines[3] + "\n", "algorithm");
     /// CRLF line ends are read as minisign reads them.
@@ -242,7 +242,7 @@ TEST_CASE("bad key files are usage errors that say what is wrong", "[signing]") 
     CHECK_THROWS_WITH(parse_public_key("just one line\n", "k.pub"), Catch::Contains("not a minisign public key"));
     CHECK_THROWS_AS(parse_public_key("c\nnot base64!\n", "k.pub"), UsageError);
 
-    auto blob = base64_decode(lines_of(secret_text)[1]);
+    auto blob = base64_bytes(lines_of(secret_text)[1]);
     const auto with_blob = [](const std::vector<unsigned char>& bytes) {
         return "untrusted comment: x\n" + base64_encode(bytes) + "\n";
     };

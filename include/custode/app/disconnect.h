@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -21,6 +22,8 @@
 #include "custode/app/links.h"
 #include "custode/app/signing.h"
 #include "custode/core/address.h"
+#include "custode/core/certificate_html.h"
+#include "custode/core/isolation.h"
 #include "custode/core/link_plan.h"
 #include "custode/core/live_links.h"
 #include "custode/core/netconf.h"
@@ -75,6 +78,11 @@ std::vector<BaselineResult> probe_baseline(os::PacketIo& io, const std::vector<L
 std::vector<BaselineResult> run_baseline(os::LinkSystem& system, const std::string& namespace_name,
                                          const std::string& client, const std::vector<LabTarget>& targets,
                                          const BaselineSettings& settings);
+
+/// The lab targets for the client side, as data: the targets file and
+/// isolation-check.ps1 are both made from it.
+TargetsFile lab_targets_file(const std::string& client, const std::string& created,
+                             const std::vector<BaselineResult>& baseline, std::optional<Ipv4Address> control);
 
 /// The targets file for the client side (docs/isolation.md: the isolation check reads it):
 /// `{"client","created","targets":[{"name","ip","mac"}],"control"}`; "mac"
@@ -146,6 +154,10 @@ struct Disconnection {
     std::vector<BaselineResult> baseline;
     ClientOutcome removal;
     std::vector<Check> checks;
+    /// What was handed over, by kind ("targets", "script", "record",
+    /// "certificate"): absolute paths, in the record so `disconnections`
+    /// names them. Left out of the record when empty.
+    std::map<std::string, std::string> files;
 };
 
 /// "disconnected" (torn down, every check passed), "leftovers" (a check
@@ -160,6 +172,20 @@ nlohmann::json baseline_json(const std::vector<BaselineResult>& baseline);
 nlohmann::json checks_json(const std::vector<Check>& checks);
 nlohmann::json removal_json(const ClientOutcome& removal);
 
+/// The files handed to the client, by name (they sit side by side), and the
+/// record's signature, for the certificate.
+struct HandedOver {
+    std::string targets_file, script_file, record_file;
+    std::string signature;          ///< the .minisig text; empty when unsigned
+    std::string key_id, public_key;  ///< minisign's key id and one-line public key
+};
+
+/// The certificate's data: who, what, when, the checks, the lab machines
+/// (the baseline), how to check, the signature. `finished_local`: the
+/// gateway's local time of `finished`, with its UTC offset.
+DisconnectionCertificate certificate_of(const Disconnection& disconnection, const std::string& client_description,
+                                        const std::string& finished_local, const HandedOver& files);
+
 // ---- the use case on the gateway ---------------------------------------------
 
 struct DisconnectRequest {
@@ -173,15 +199,17 @@ struct DisconnectRequest {
 struct DisconnectOutcome {
     Disconnection disconnection;
     nlohmann::json targets;  ///< the targets file's content
+    std::filesystem::path script;  ///< `<client>-isolation-check.ps1` beside the targets file
+    std::filesystem::path certificate;  ///< `certificate-<id>.html` beside the targets file
     SignedFiles record;      ///< `<client>-disconnect.json` beside the targets file
     std::int64_t state_id = 0;
 };
 
 /// The whole disconnection: run lock, refusals (unknown or unprovisioned
 /// client, a teardown the planner refuses: UsageError, nothing probed or
-/// written), baseline, targets file, teardown (audited), lab-side checks,
+/// written), baseline, targets file and isolation-check.ps1, teardown (audited), lab-side checks,
 /// and the record signed, stored in the state file and written beside the
-/// targets file.
+/// targets file, with the certificate.
 DisconnectOutcome disconnect(const Netconf& netconf, const std::filesystem::path& state,
                              const DisconnectRequest& request);
 

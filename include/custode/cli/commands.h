@@ -19,6 +19,7 @@ Command maintain_command();
 Command runs_command();
 Command report_command();
 Command disconnect_command();
+Command disconnections_command();
 Command isolation_check_command();
 Command keygen_command();
 Command verify_command();
