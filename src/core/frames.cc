@@ -23,9 +23,7 @@
 namespace custode {
 namespace {
 
-constexpr std::size_t kEthernetHeader = 14;
 constexpr std::size_t kArpBody = 28;
-constexpr std::size_t kMinimumFrame = 60;  ///< without FCS; shorter frames are padded
 /// 1500-byte payload + header + an 802.1Q tag + FCS: nothing longer is a frame.
 constexpr std::size_t kMaximumFrame = 1522;
 constexpr std::size_t kMagicRepeats = 16;

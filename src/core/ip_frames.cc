@@ -14,9 +14,7 @@ namespace {
 
 using namespace wire;
 
-constexpr std::size_t kEthernetHeader = 14;
 constexpr std::size_t kIpHeader = 20;
-constexpr std::size_t kMinimumFrame = 60;
 constexpr std::uint8_t kDefaultTtl = 64;
 constexpr std::string_view kIcmpPayload = "custode-isolation!";  ///< 18 bytes: 60-byte frame
 

@@ -15,6 +15,9 @@ namespace custode::wire {
 
 using Bytes = std::span<const std::uint8_t>;
 
+inline constexpr std::size_t kEthernetHeader = 14;
+inline constexpr std::size_t kMinimumFrame = 60;  ///< without FCS; shorter frames are padded
+
 inline void put_u16(Frame& out, std::uint16_t value) {
     out.push_back(static_cast<std::uint8_t>(value >> 8));
     out.push_back(static_cast<std::uint8_t>(value & 0xff));
