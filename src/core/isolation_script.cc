@@ -2,7 +2,7 @@
 /// same check for every client. The PowerShell rules are written out in
 /// docs/isolation.md ("On a Windows PC"); tests/pwsh/isolation_script_test.cc
 /// checks them with Windows PowerShell 5.1's syntax rules, and
-/// tests/netns/isolation_script_test.cc runs the script beside the Linux check.
+/// tests/pwsh/isolation_lan_test.cc runs the script beside the Linux check.
 
 #include "custode/core/isolation_script.h"
 
