@@ -91,6 +91,23 @@ Frame tcp_segment(const IpEndpoints& to, std::uint16_t source_port, std::uint16_
     return out;
 }
 
+/// An untagged IPv4 packet that is the first (or only) fragment: the
+/// packet from its header on, and its payload after the header (IHL honoured).
+struct Ipv4Packet {
+    Bytes packet;
+    Bytes payload;
+};
+
+std::optional<Ipv4Packet> first_fragment(Bytes frame) {
+    if (frame.size() < kEthernetHeader + kIpHeader || get_u16(frame, 12) != ethertype_ipv4) return std::nullopt;
+    const Bytes ip = frame.subspan(kEthernetHeader);
+    if ((ip[0] >> 4) != 4) return std::nullopt;
+    const std::size_t header = std::size_t{ip[0] & 0x0fu} * 4;
+    if (header < kIpHeader || ip.size() < header) return std::nullopt;
+    if ((get_u16(ip, 6) & 0x1fff) != 0) return std::nullopt;  // a later fragment
+    return Ipv4Packet{ip, ip.subspan(header)};
+}
+
 }  // namespace
 
 Frame build_icmp_echo(const IpEndpoints& to, std::uint16_t id, std::uint16_t sequence) {
@@ -118,28 +135,23 @@ std::optional<EthernetHeader> parse_ethernet(std::span<const std::uint8_t> frame
 
 std::optional<Ipv4Address> parse_udp_source(std::span<const std::uint8_t> frame, std::uint16_t source_port) {
     constexpr std::uint8_t ip_protocol_udp = 17;
-    if (frame.size() < kEthernetHeader + kIpHeader || get_u16(frame, 12) != ethertype_ipv4) return std::nullopt;
-    const Bytes ip = frame.subspan(kEthernetHeader);
-    const std::size_t header = std::size_t{ip[0] & 0x0fu} * 4;
-    if ((ip[0] >> 4) != 4 || header < kIpHeader || ip.size() < header + 8 || ip[9] != ip_protocol_udp) return std::nullopt;
-    if ((get_u16(ip, 6) & 0x1fff) != 0 || get_u16(ip, header) != source_port) return std::nullopt;
-    return Ipv4Address(get_u32(ip, 12));
+    const auto ip = first_fragment(frame);
+    if (!ip || ip->packet[9] != ip_protocol_udp || ip->payload.size() < 8 || get_u16(ip->payload, 0) != source_port)
+        return std::nullopt;
+    return Ipv4Address(get_u32(ip->packet, 12));
 }
 
 std::optional<IpReply> parse_ip_reply(std::span<const std::uint8_t> frame) {
-    if (frame.size() < kEthernetHeader + kIpHeader || get_u16(frame, 12) != ethertype_ipv4) return std::nullopt;
-    const Bytes ip = frame.subspan(kEthernetHeader);
-    if ((ip[0] >> 4) != 4) return std::nullopt;
-    const std::size_t header = std::size_t{ip[0] & 0x0fu} * 4;
-    if (header < kIpHeader || ip.size() < header) return std::nullopt;
-    if ((get_u16(ip, 6) & 0x1fff) != 0) return std::nullopt;  // not the first fragment
+    const auto first = first_fragment(frame);
+    if (!first) return std::nullopt;
+    const Bytes ip = first->packet;
     IpReply reply;
     reply.ethernet_source = get_mac(frame, 6);
     reply.source_ip = Ipv4Address(get_u32(ip, 12));
     reply.destination_ip = Ipv4Address(get_u32(ip, 16));
     reply.packet_size = get_u16(ip, 2);
     reply.fragmented = (get_u16(ip, 6) & 0x2000) != 0;
-    const Bytes payload = ip.subspan(header);
+    const Bytes payload = first->payload;
     if (ip[9] == ip_protocol_icmp) {
         if (payload.size() < 8 || payload[0] != 0 || payload[1] != 0) return std::nullopt;
         reply.kind = IpReply::Kind::icmp_echo_reply;

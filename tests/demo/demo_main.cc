@@ -141,16 +141,6 @@ void step_bianchi(Demo& demo) {
     build_office(demo, site, true);
 }
 
-/// A TOML basic string.
-std::string toml_string(const std::string& text) {
-    std::string quoted = "\"";
-    for (const char c : text) {
-        if (c == '"' || c == '\\') quoted += '\\';
-        quoted += c;
-    }
-    return quoted + "\"";
-}
-
 /// A ClamAV database that knows only the EICAR test file (no downloads here).
 fs::path eicar_database() {
     const std::string eicar = R"(X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*)";

@@ -33,8 +33,6 @@ void write(const fs::path& path, const std::string& text) {
     std::ofstream(path) << text;
 }
 
-std::string toml_string(const std::string& text) { return nlohmann::json(text).dump(); }
-
 /// EICAR's test file, and a ClamAV signature database that knows only it (no downloads).
 constexpr std::string_view eicar = R"(X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*)";
 

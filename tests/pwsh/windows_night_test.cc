@@ -32,8 +32,6 @@ using namespace custode::testing;
 using custode::pwsh_testing::MockPc;
 namespace fs = std::filesystem;
 
-std::string toml_string(const std::string& text) { return nlohmann::json(text).dump(); }
-
 bool process_alive(long pid) { return fs::exists(fs::path("/proc") / std::to_string(pid)); }
 
 /// acme with two Windows-like PCs: `office` on, Maria logged on, EICAR on it;

@@ -8,9 +8,6 @@
 
 namespace custode::testbed {
 namespace fs = std::filesystem;
-namespace {
-
-/// A TOML basic string. Our values are plain, but a quote must not break the file.
 std::string toml_string(std::string_view text) {
     std::string out = "\"";
     for (char c : text) {
@@ -19,6 +16,8 @@ std::string toml_string(std::string_view text) {
     }
     return out + '"';
 }
+
+namespace {
 
 std::string site_toml(const std::string& site_name, const std::string& namespace_prefix, const fs::path& state,
                       const std::vector<LabHost>& lab_hosts, const std::optional<NetconfSsh>& ssh) {

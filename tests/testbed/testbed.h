@@ -121,6 +121,10 @@ struct NetconfOptions {
     std::map<std::string, std::string> host_os;
 };
 
+/// A TOML basic string (a quote or a backslash escaped), for netconf text a
+/// test or the demo writes: `backup_sources = [{}]`.
+std::string toml_string(std::string_view text);
+
 /// `subnet`'s n-th address (network + n). Throws UsageError when that is not a
 /// host address of the subnet.
 Ipv4Address host_address(Ipv4Prefix subnet, std::uint32_t n);
