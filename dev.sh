@@ -2,6 +2,7 @@
 # custode's developer entry point, as root on Debian 12:
 #   ./dev.sh demo [--down]   install the demo's packages, build what it runs, bring up the demo site
 #   ./dev.sh test [ctest args]  install everything, build everything, run the whole suite (unit, netns, vm, browser)
+#   ./dev.sh deb             build the Debian package into build/deb/ (docs/install.md)
 #   ./dev.sh deps [demo|test] | build [demo|all] | pwsh   the single steps (pwsh: PowerShell 7 for the pwsh tests)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -38,6 +39,10 @@ TEST_PACKAGES=(
   python3           # the browser test's PNG check
   chromium          # the browser test: the HTML report rendered headless
   qemu-system-x86 busybox-static   # vm tests: Debian's stock kernel for 802.1Q (tests/vm/prepare.sh)
+)
+DEB_PACKAGES=(
+  debhelper dpkg-dev  # ./dev.sh deb: dpkg-buildpackage with dh and its CMake build (debian/)
+  lintian             # ./dev.sh deb: the package checked as Debian checks its own
 )
 
 # PowerShell 7 for the tests that run the Windows task scripts (label pwsh):
@@ -100,6 +105,21 @@ build() {
   esac
 }
 
+# deb: the package from debian/ (the CMake build without the tests), then
+# lintian; the .deb and lintian's report land in $BUILD_DIR/deb/.
+deb() {
+  install "${DEMO_PACKAGES[@]}" "${DEB_PACKAGES[@]}"
+  local out=$BUILD_DIR/deb version
+  version=$(dpkg-parsechangelog -S Version)
+  rm -rf "$out" && mkdir -p "$out"
+  dpkg-buildpackage -us -uc -b >"$out/build.log" 2>&1 || { tail -30 "$out/build.log" >&2; exit 1; }
+  mv ../custode_"$version"_*.deb ../custode_"$version"_*.buildinfo ../custode_"$version"_*.changes "$out/"
+  debian/rules clean >/dev/null 2>&1
+  # Errors fail; the warnings that remain are explained in docs/install.md.
+  lintian --fail-on error --info "$out"/custode_"$version"_*.changes | tee "$out/lintian.txt"
+  echo "dev.sh: built $(ls "$out"/*.deb)"
+}
+
 run_tests() {
   tests/vm/prepare.sh
   # netns tests create their own uniquely named namespaces; two at a time fits 2 cores.
@@ -132,5 +152,6 @@ case "${1:-}" in
     fi
     demo_command "${2:-}" ;;
   test)  require_root; deps test; build all; shift; run_tests "$@" ;;
-  *) echo "usage: ./dev.sh demo [--down] | test [ctest args] | deps [demo|test] | build [demo|all] | pwsh" >&2; exit 2 ;;
+  deb)   require_root; deb ;;
+  *) echo "usage: ./dev.sh demo [--down] | test [ctest args] | deb | deps [demo|test] | build [demo|all] | pwsh" >&2; exit 2 ;;
 esac
