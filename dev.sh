@@ -112,8 +112,8 @@ deb() {
   local out=$BUILD_DIR/deb version
   version=$(dpkg-parsechangelog -S Version)
   rm -rf "$out" && mkdir -p "$out"
-  dpkg-buildpackage -us -uc -b >"$out/build.log" 2>&1 || { tail -30 "$out/build.log" >&2; exit 1; }
-  mv ../custode_"$version"_*.deb ../custode_"$version"_*.buildinfo ../custode_"$version"_*.changes "$out/"
+  dpkg-buildpackage -us -uc -b -j"$(nproc)" >"$out/build.log" 2>&1 || { tail -30 "$out/build.log" >&2; exit 1; }
+  mv ../custode_"$version"_* ../custode-dbgsym_"$version"_* "$out/"
   debian/rules clean >/dev/null 2>&1
   # Errors fail; the warnings that remain are explained in docs/install.md.
   lintian --fail-on error --info "$out"/custode_"$version"_*.changes | tee "$out/lintian.txt"

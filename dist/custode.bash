@@ -1,7 +1,7 @@
 # bash completion for custode: commands, each command's options, the client
 # names of the netconf directory in use, and a client's host names for wake
 # and enroll. Commands and options are read from custode's own --help, so
-# they cannot drift from the binary. Installed by dist/install.sh as
+# they cannot drift from the binary. Installed by the package (docs/install.md) as
 # /usr/share/bash-completion/completions/custode.
 
 # The netconf directory: --netconf DIR on the line, else $CUSTODE_NETCONF, else /etc/custode.

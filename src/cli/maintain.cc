@@ -34,7 +34,6 @@ void declare(CommandOptions& options) {
         ("off-wait", po::value<int>()->default_value(180)->value_name("SECONDS"), "how long a PC may take to power off")
         ("report-dir", po::value<std::string>()->value_name("DIR"), "where run-ID.html goes (default: reports/ beside the state file)")
         ("metrics", po::value<std::string>()->value_name("FILE"), "also write Prometheus textfile metrics to FILE")
-        ("calendar", po::bool_switch(), "print the systemd OnCalendar= values of the clients' windows, and exit")
         ("wait", po::bool_switch(), "queue behind another maintain run instead of failing");
     options.positional.add("client", -1);
 }
@@ -109,10 +108,6 @@ fs::path report_directory(const po::variables_map& values, const fs::path& state
 
 int run(const GlobalOptions& global, const po::variables_map& values) {
     const auto netconf = require_netconf(global);
-    if (values["calendar"].as<bool>()) {
-        for (const auto& line : timer_calendar(netconf.clients)) std::cout << line << '\n';
-        return to_int(ExitCode::ok);
-    }
     require_one_selection(values);
     const auto state = state_path(global, netconf);
     app::MaintainRequest request;

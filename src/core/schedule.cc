@@ -1,7 +1,5 @@
 #include "custode/core/schedule.h"
 
-#include <algorithm>
-#include <fmt/format.h>
 
 namespace custode {
 namespace {
@@ -24,21 +22,10 @@ std::optional<chr::local_seconds> window_opening(const MaintenanceWindow& window
 
 bool is_due(const MaintenanceSpec& maintenance, chr::local_seconds now,
             std::optional<chr::local_seconds> last_run_started) {
-    if (!maintenance.window) return true;
-    const auto opening = window_opening(*maintenance.window, now);
+    // Without a window the occurrence is the day: once a day, from midnight.
+    const auto opening = maintenance.window ? window_opening(*maintenance.window, now)
+                                            : std::optional<chr::local_seconds>(chr::floor<chr::days>(now));
     return opening && (!last_run_started || *last_run_started < *opening);
-}
-
-std::vector<std::string> timer_calendar(const std::vector<Client>& clients) {
-    std::vector<int> starts;
-    for (const auto& client : clients)
-        if (client.maintenance.window) starts.push_back(client.maintenance.window->start_minute());
-    if (starts.empty()) starts.push_back(0);
-    std::sort(starts.begin(), starts.end());
-    starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
-    std::vector<std::string> calendar;
-    for (const int start : starts) calendar.push_back(fmt::format("*-*-* {:02}:{:02}:00", start / 60, start % 60));
-    return calendar;
 }
 
 }  // namespace custode

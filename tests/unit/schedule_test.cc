@@ -1,4 +1,4 @@
-/// When a client is due for its nightly run, and the timer's calendar.
+/// When a client is due for its nightly run.
 
 #include <catch2/catch.hpp>
 
@@ -54,43 +54,16 @@ TEST_CASE("a client is due once per window occurrence", "[schedule]") {
     CHECK_FALSE(is_due(spec, at(29, 2, 0), at(28, 20, 31)));  // already ran tonight
     CHECK(is_due(spec, at(29, 2, 0), at(28, 19, 0)));         // a run by hand before the window
     CHECK_FALSE(is_due(spec, at(28, 12, 0), std::nullopt));   // outside
-    CHECK(is_due(MaintenanceSpec{}, at(28, 12, 0), at(28, 11, 0)));  // no window: always
 }
 
-namespace {
-
-Client client_with(MaintenanceSpec maintenance) {
-    return {*ClientName::parse("acme"), "clients/acme.toml", "", PortLink{"p-acme"}, {}, 1500, {}, maintenance, {}};
-}
-
-}  // namespace
-
-TEST_CASE("the timer starts at each distinct window start", "[schedule]") {
-    std::vector<Client> clients(3, client_with({}));
-    clients[0].maintenance = nightly("21:00-05:00");
-    clients[1].maintenance = nightly("20:30-06:30");
-    clients[2].maintenance = nightly("21:00-23:00");
-    CHECK(timer_calendar(clients) == std::vector<std::string>{"*-*-* 20:30:00", "*-*-* 21:00:00"});
-    CHECK(timer_calendar({client_with({})}) == std::vector<std::string>{"*-*-* 00:00:00"});
-}
-
-TEST_CASE("the install step writes the units with the example netconf's windows", "[schedule][install]") {
-    const custode::testing::TempDir scratch("custode-install");
-    const auto& dest = scratch.path();
-    const std::string source = CUSTODE_SOURCE_DIR;
-    const auto run = custode::testing::run_shell(source + "/dist/install.sh --destdir " + dest.string() + " --binary " +
-                                                 CUSTODE_BINARY + " --netconf " + source + "/netconf 2>&1");
-    INFO(run.output);
-    REQUIRE(run.exit_code == 0);
-    std::ifstream timer(dest / "etc/systemd/system/custode-maintain.timer");
-    const std::string text((std::istreambuf_iterator<char>(timer)), std::istreambuf_iterator<char>());
-    CHECK(text.find("OnCalendar=*-*-* 20:30:00\nOnCalendar=*-*-* 21:00:00\n") != std::string::npos);
-    CHECK(text.find("Persistent=true") != std::string::npos);
-    std::ifstream service(dest / "etc/systemd/system/custode-maintain.service");
-    const std::string unit((std::istreambuf_iterator<char>(service)), std::istreambuf_iterator<char>());
-    CHECK(unit.find("ExecStart=/usr/local/bin/custode --netconf " + source + "/netconf maintain --scheduled") !=
-          std::string::npos);
-    CHECK(std::filesystem::exists(dest / "usr/local/bin/custode"));
+TEST_CASE("a client without a window is due once a day, from midnight", "[schedule]") {
+    // The timer looks every 10 minutes: "always" would run such a client each time.
+    const MaintenanceSpec any_time;
+    CHECK(is_due(any_time, at(28, 12, 0), std::nullopt));
+    CHECK(is_due(any_time, at(28, 12, 0), at(27, 23, 50)));       // yesterday's run
+    CHECK_FALSE(is_due(any_time, at(28, 12, 0), at(28, 0, 10)));  // already ran today
+    CHECK_FALSE(is_due(any_time, at(28, 23, 59), at(28, 12, 0)));
+    CHECK(is_due(any_time, at(29, 0, 0), at(28, 12, 0)));
 }
 
 TEST_CASE("maintain --scheduled takes no client outside its window — a missing SSH key is a usage error", "[schedule][cli]") {

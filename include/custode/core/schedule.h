@@ -24,9 +24,4 @@ std::optional<std::chrono::local_seconds> window_opening(const MaintenanceWindow
 bool is_due(const MaintenanceSpec& maintenance, std::chrono::local_seconds now,
             std::optional<std::chrono::local_seconds> last_run_started);
 
-/// systemd `OnCalendar=` values: one per distinct window start
-/// ("*-*-* 20:30:00"), sorted; a daily "*-*-* 00:00:00" when no client has a
-/// window.
-std::vector<std::string> timer_calendar(const std::vector<Client>& clients);
-
 }  // namespace custode

@@ -1,0 +1,29 @@
+#!/bin/sh
+# The CMake install rules the Debian package is made from (debian/rules runs
+# them): everything lands where docs/install.md says, the units run the
+# installed binary, and the installed example netconf validates.
+#   tests/package/install_rules_test.sh BUILD_DIR
+set -eu
+build=$1
+dest=$(mktemp -d /tmp/custode-install-rules-XXXXXX)
+trap 'rm -rf "$dest"' EXIT INT TERM
+fail() { echo "install rules: $*" >&2; exit 1; }
+
+DESTDIR=$dest cmake --install "$build" --prefix /usr >/dev/null
+for file in usr/sbin/custode lib/systemd/system/custode-apply.service lib/systemd/system/custode-maintain.service \
+    lib/systemd/system/custode-maintain.timer usr/share/bash-completion/completions/custode \
+    usr/share/doc/custode/netconf.md usr/share/doc/custode/install.md usr/share/doc/custode/examples/site.toml; do
+    [ -f "$dest/$file" ] || fail "/$file is not installed"
+done
+for page in development testbed lansim vm; do
+    [ ! -e "$dest/usr/share/doc/custode/$page.md" ] || fail "the developer's $page.md is installed"
+done
+grep -qx 'ExecStart=/usr/sbin/custode apply' "$dest/lib/systemd/system/custode-apply.service" ||
+    fail "custode-apply.service does not run /usr/sbin/custode apply"
+grep -qx 'ExecStart=/usr/sbin/custode maintain --scheduled --wait' "$dest/lib/systemd/system/custode-maintain.service" ||
+    fail "custode-maintain.service does not run /usr/sbin/custode maintain --scheduled --wait"
+grep -qx 'OnCalendar=\*:0/10' "$dest/lib/systemd/system/custode-maintain.timer" || fail "the timer does not look every 10 minutes"
+if grep -n '@[A-Z]*@' "$dest"/lib/systemd/system/custode-*; then fail "a placeholder is left in a unit"; fi
+"$dest/usr/sbin/custode" --netconf "$dest/usr/share/doc/custode/examples" validate >/dev/null ||
+    fail "the installed example netconf does not validate"
+echo "install rules: ok ($(find "$dest" -type f | wc -l) files)"
