@@ -672,3 +672,65 @@ TEST_CASE("links: a namespace made with work inside runs it there, by the caller
     CHECK_FALSE(os::named_namespace_exists(sweep.names[1]));
     CHECK(namespace_inode("/proc/thread-self/ns/net") == home);
 }
+
+namespace {
+
+/// The arguments custode-apply.service gives custode at boot (after the program).
+std::vector<std::string> boot_unit_arguments() {
+    std::ifstream unit(fs::path(CUSTODE_SOURCE_DIR) / "dist/systemd/custode-apply.service.in");
+    std::string line;
+    while (std::getline(unit, line)) {
+        const std::string key = "ExecStart=@SBINDIR@/custode";
+        if (line.rfind(key, 0) != 0) continue;
+        std::istringstream words(line.substr(key.size()));
+        std::vector<std::string> arguments;
+        for (std::string word; words >> word;) arguments.push_back(word);
+        return arguments;
+    }
+    FAIL("no ExecStart=@SBINDIR@/custode line in custode-apply.service.in");
+    return {};
+}
+
+/// What a gateway's reboot does to a client: its namespace (under /run) is
+/// gone with the bridge and any VXLAN in it; a port is back in the gateway
+/// under its own name, without custode's marker, down.
+void reboot_away(Testbed& tb, const Site& site, const std::string& port) {
+    const auto ns = client_ns(tb, site);
+    if (!port.empty()) {
+        run_checked({"ip", "-n", ns, "link", "set", "circuit", "down"});
+        run_checked({"ip", "-n", ns, "link", "set", "circuit", "netns", tb.gateway(), "name", port});
+        run_checked({"ip", "-n", tb.gateway(), "link", "set", port, "alias", ""});
+    }
+    run_checked({"ip", "netns", "delete", ns});
+}
+
+}  // namespace
+
+TEST_CASE("links: after a reboot the boot unit's command brings every client back, inventory intact", "[links][reboot]") {
+    require_root();
+    Testbed tb("links-reboot");
+    Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
+    Site& bianchi = tb.site("bianchi", prefix("192.168.1.0/24"));
+    tb.add_light_hosts(acme, 3, ip("192.168.1.10"));
+    tb.add_light_hosts(bianchi, 2, ip("192.168.1.20"));
+    tb.connect_port(acme);
+    tb.connect_vxlan(bianchi, 5001);
+    TempDir dir;
+    const auto custode = provision(tb, dir.path());
+    REQUIRE(custode({"scan", "--all"}).exit_code == 0);
+    const auto inventory_before = json_of(custode({"--json", "hosts", "acme"}).output);
+
+    reboot_away(tb, acme, "p-acme");
+    reboot_away(tb, bianchi, "");
+    REQUIRE_FALSE(namespace_exists(client_ns(tb, acme)));
+    REQUIRE_FALSE(ip_link(tb.gateway(), "p-acme").is_null());
+    CHECK(custode({"plan"}).exit_code == 1);
+
+    const auto restored = custode(boot_unit_arguments());
+    REQUIRE(restored.exit_code == 0);
+    tb.settle();
+    check_provisioned(tb, acme, port_alias(acme), "veth");
+    check_provisioned(tb, bianchi, "custode:bianchi", "vxlan");
+    CHECK(custode({"plan"}).exit_code == 0);
+    CHECK(json_of(custode({"--json", "hosts", "acme"}).output) == inventory_before);
+}
