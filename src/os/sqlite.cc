@@ -113,8 +113,16 @@ Database::Database(std::unique_ptr<sqlite3, Close> db, std::filesystem::path pat
     : db_(std::move(db)), path_(std::move(path)) {}
 
 Database Database::open(const std::filesystem::path& path) {
+    return open_with_flags(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+}
+
+Database Database::open_read_only(const std::filesystem::path& path) {
+    return open_with_flags(path, SQLITE_OPEN_READONLY);
+}
+
+Database Database::open_with_flags(const std::filesystem::path& path, int flags) {
     sqlite3* raw = nullptr;
-    const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+    const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
     std::unique_ptr<sqlite3, Close> db(raw);  // open_v2 allocates a handle even when it fails
     if (rc != SQLITE_OK) fail(raw, path.string(), "sqlite3_open_v2");
     sqlite3_extended_result_codes(raw, 1);

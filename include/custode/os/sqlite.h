@@ -81,6 +81,8 @@ class Database {
 public:
     /// Opens read-write, creating the file if missing (not its directory).
     static Database open(const std::filesystem::path& path);
+    /// Opens an existing file for reading only: never creates or changes it.
+    static Database open_read_only(const std::filesystem::path& path);
 
     /// Runs one or more SQL statements that return no rows.
     void execute(std::string_view sql);
@@ -103,6 +105,7 @@ private:
         void operator()(sqlite3* db) const;
     };
     Database(std::unique_ptr<sqlite3, Close> db, std::filesystem::path path);
+    static Database open_with_flags(const std::filesystem::path& path, int flags);
     void rollback_quietly(bool outermost);
 
     std::unique_ptr<sqlite3, Close> db_;
