@@ -348,7 +348,10 @@ ModuleState module_state(std::string_view module, const ModuleSources& sources) 
     if (sources.builtin && lists(*sources.builtin, module, true)) return ModuleState::builtin;
     // In /sys/module but not in /proc/modules: built in (a loaded module is in both).
     if (sources.present.contains(doctor_rules::module_key(module))) return ModuleState::builtin;
-    if (!sources.proc_modules) return sources.builtin ? ModuleState::missing : ModuleState::unknown;
+    // No /proc/modules: a kernel that cannot load modules has only what is built in.
+    if (!sources.proc_modules)
+        return sources.builtin || sources.traceable.contains(doctor_rules::module_key(module)) ? ModuleState::missing
+                                                                                              : ModuleState::unknown;
     if (sources.dep && lists(*sources.dep, module, true)) return ModuleState::loadable;
     return sources.dep && sources.builtin ? ModuleState::missing : ModuleState::unknown;
 }

@@ -73,6 +73,7 @@ ModuleSources read_module_sources(const std::vector<std::string>& modules) {
         if (gateway_facts::path_exists(std::filesystem::path("/sys/module") / key)) sources.present.insert(key);
     }
     // 8021q makes /proc/net/vlan when it starts, and has no entry in /sys/module.
+    sources.traceable.insert("8021q");
     if (gateway_facts::path_exists("/proc/net/vlan")) sources.present.insert("8021q");
     return sources;
 }

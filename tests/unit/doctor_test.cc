@@ -22,8 +22,8 @@ Netconf site() {
     sources.clients = {
         {"clients/acme.toml", "[link]\nkind = \"vlan\"\ntrunk = \"eth1\"\nvlan = 101\n" + lan +
                                   "[maintenance]\nwindow = \"20:30-06:30\"\ntasks = [\"antivirus\"]\n"
-                                  "[[host]]\nname = \"reception\"\nmac = \"00:11:22:33:44:55\"\nip = \"192.168.1.21\"\n"
-                                  "[[host]]\nname = \"office\"\nmac = \"00:11:22:33:44:56\"\nip = \"192.168.1.22\"\n"},
+                                  "[[host]]\nname = \"reception\"\nmac = \"00:11:22:33:44:55\"\nip = \"192.168.1.21\"\nos = \"windows\"\n"
+                                  "[[host]]\nname = \"office\"\nmac = \"00:11:22:33:44:56\"\nip = \"192.168.1.22\"\nos = \"linux\"\n"},
         {"clients/bianchi.toml", "[link]\nkind = \"port\"\ninterface = \"p-bianchi\"\nlab_ports = [\"lab1\"]\n" + lan},
         {"clients/rossi.toml", "[link]\nkind = \"vxlan\"\nvni = 5001\nlocal = \"198.51.100.1\"\n"
                                "remote = \"203.0.113.7\"\nunderlay = \"eth0\"\n" + lan},
@@ -169,8 +169,12 @@ TEST_CASE("doctor: a module's state comes from /proc/modules, modules.builtin, m
     // ...and without modules.builtin either, only /sys/module tells.
     monolithic.builtin.reset();
     monolithic.present = {"vxlan"};
+    monolithic.traceable = {"8021q"};
     CHECK(module_state("vxlan", monolithic) == ModuleState::builtin);
     CHECK(module_state("veth", monolithic) == ModuleState::unknown);
+    CHECK(module_state("8021q", monolithic) == ModuleState::missing);  // no /proc/net/vlan
+    monolithic.present.insert("8021q");
+    CHECK(module_state("8021q", monolithic) == ModuleState::builtin);
     // Modules but no modules.dep (no /lib/modules for this kernel): cannot say loadable.
     ModuleSources no_dep;
     no_dep.proc_modules = "";

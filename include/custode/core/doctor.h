@@ -35,6 +35,9 @@ struct ModuleSources {
     std::optional<std::string> dep;           ///< /lib/modules/$(uname -r)/modules.dep
     /// Names with a live trace: /sys/module/NAME, or /proc/net/vlan for 8021q.
     std::set<std::string> present;
+    /// Modules whose absence from `present` proves they are not running
+    /// (8021q always makes /proc/net/vlan).
+    std::set<std::string> traceable;
 };
 
 /// The state of `module` ("8021q", "vxlan"; '-' and '_' are the same).
