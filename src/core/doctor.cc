@@ -129,7 +129,8 @@ struct Diagnosis {
                     std::string_view name_there) {
         const ClientFacts* mine = client_facts(client);
         const LiveLink* moved = mine ? mine->links.find(name_there) : nullptr;
-        if (moved && moved->alias == ownership_marker(client.name.str())) {
+        // Adopted ports keep their gateway name in the marker ("custode:acme port=enp3s0").
+        if (moved && is_marked_for(moved->alias, client.name.str()) && marked_port_name(moved->alias) == name) {
             passed(fmt::format("link: {}: {} {} in {}", client.name.str(), role, name, mine->links.name));
             return;
         }

@@ -41,9 +41,17 @@ std::set<std::string> files_under(const std::filesystem::path& dir) {
     return files;
 }
 
-/// The links of `ns` without counters (ip -d -j link show): what doctor must not change.
+/// What doctor must not change of the links of `ns`: each one's name, kind,
+/// flags, MTU, master, MAC and alias (not the bridge's running timers).
 std::string links_of(const std::string& ns) {
-    return run_checked({"ip", "-n", ns, "-d", "-j", "link", "show"});
+    std::string links;
+    for (const auto& link : ip_links(ns)) {
+        links += fmt::format("{} {} {} {} {} {} {}\n", link.at("ifname").get<std::string>(),
+                             link.contains("linkinfo") ? link["linkinfo"].value("info_kind", "") : "",
+                             link.at("flags").dump(), link.at("mtu").get<int>(), link.value("master", ""),
+                             link.value("address", ""), link.value("ifalias", ""));
+    }
+    return links;
 }
 
 /// The findings of `doctor --json` about this gateway's own set-up: kernel,

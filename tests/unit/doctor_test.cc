@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "custode/core/doctor.h"
+#include "custode/core/link_plan.h"
 
 using namespace custode;
 
@@ -56,9 +57,11 @@ GatewayFacts fine() {
     ClientFacts bianchi;
     bianchi.links.name = "cu-bianchi";
     bianchi.links.exists = true;
-    for (const auto* name : {"circuit", "lab1", "br0"}) {
+    for (const auto& [name, marker] : {std::pair{"circuit", port_marker("bianchi", "p-bianchi")},
+                                       std::pair{"lab1", port_marker("bianchi", "lab1")},
+                                       std::pair{"br0", ownership_marker("bianchi")}}) {
         auto link = up_link(name, static_cast<int>(bianchi.links.links.size()) + 2);
-        link.alias = ownership_marker("bianchi");
+        link.alias = marker;
         bianchi.links.links.push_back(link);
     }
     bianchi.sysctls = {{"net.ipv4.conf.all.arp_ignore", 0}, {"net.ipv4.conf.br0.arp_ignore", 1}};
@@ -227,11 +230,15 @@ TEST_CASE("doctor: a port is fine on the gateway before apply, or marked in the 
     CHECK(finding.what == "bianchi: the port p-bianchi is neither on the gateway nor in cu-bianchi");
     CHECK(finding.where == "clients/bianchi.toml ([link] interface \"p-bianchi\")");
 
-    // A link called circuit in the namespace that custode did not mark is not the port.
-    auto unmarked = fine();
-    link_in(unmarked.clients["bianchi"].links, "circuit").alias = "";
-    finding = only_finding(diagnose(site(), unmarked));
-    CHECK(finding.what == "bianchi: the port p-bianchi is neither on the gateway nor in cu-bianchi");
+    // A link called circuit in the namespace that custode did not mark as
+    // adopted from this port (another client's, another port's) is not it.
+    for (const auto& alias : {std::string(), ownership_marker("bianchi"), port_marker("acme", "p-bianchi"),
+                              port_marker("bianchi", "p-other")}) {
+        auto unmarked = fine();
+        link_in(unmarked.clients["bianchi"].links, "circuit").alias = alias;
+        finding = only_finding(diagnose(site(), unmarked));
+        CHECK(finding.what == "bianchi: the port p-bianchi is neither on the gateway nor in cu-bianchi");
+    }
 
     auto no_lab_port = fine();
     auto& links = no_lab_port.clients["bianchi"].links.links;
