@@ -89,7 +89,7 @@ DoctorFinding only_finding(const DoctorReport& report) {
     return report.findings.front();
 }
 
-bool has_line(const std::vector<std::string>& lines, const std::string& part) {
+bool has_entry(const std::vector<std::string>& lines, const std::string& part) {
     return std::any_of(lines.begin(), lines.end(),
                        [&](const std::string& line) { return line.find(part) != std::string::npos; });
 }
@@ -109,17 +109,17 @@ TEST_CASE("doctor: a gateway with everything right has no finding", "[doctor]") 
     const auto report = diagnose(site(), fine());
     CHECK(report.findings.empty());
     CHECK(report.notes.empty());
-    CHECK(has_line(report.passed, "kernel: 8021q loadable"));
-    CHECK(has_line(report.passed, "link: acme: trunk eth1 up"));
-    CHECK(has_line(report.passed, "link: bianchi: port p-bianchi in cu-bianchi"));
-    CHECK(has_line(report.passed, "link: bianchi: lab port lab1 in cu-bianchi"));
-    CHECK(has_line(report.passed, "link: rossi: underlay eth0 up"));
-    CHECK(has_line(report.passed, "ssh-identity: /etc/custode/id_ed25519 mode 0600"));
-    CHECK(has_line(report.passed, "known-hosts: acme"));
-    CHECK(has_line(report.passed, "state: /var/lib/custode/state.db writable, schema 6"));
-    CHECK(has_line(report.passed, "timer: custode-maintain.timer enabled"));
-    CHECK(has_line(report.passed, "clock: synchronised"));
-    CHECK(has_line(report.passed, "sysctl: br0 in cu-bianchi answers ARP (arp_ignore 1)"));
+    CHECK(has_entry(report.passed, "kernel: 8021q loadable"));
+    CHECK(has_entry(report.passed, "link: acme: trunk eth1 up"));
+    CHECK(has_entry(report.passed, "link: bianchi: port p-bianchi in cu-bianchi"));
+    CHECK(has_entry(report.passed, "link: bianchi: lab port lab1 in cu-bianchi"));
+    CHECK(has_entry(report.passed, "link: rossi: underlay eth0 up"));
+    CHECK(has_entry(report.passed, "ssh-identity: /etc/custode/id_ed25519 mode 0600"));
+    CHECK(has_entry(report.passed, "known-hosts: acme"));
+    CHECK(has_entry(report.passed, "state: /var/lib/custode/state.db writable, schema 6"));
+    CHECK(has_entry(report.passed, "timer: custode-maintain.timer enabled"));
+    CHECK(has_entry(report.passed, "clock: synchronised"));
+    CHECK(has_entry(report.passed, "sysctl: br0 in cu-bianchi answers ARP (arp_ignore 1)"));
 }
 
 TEST_CASE("doctor: a kernel module the netconf needs and the kernel lacks is a finding", "[doctor]") {
@@ -133,7 +133,7 @@ TEST_CASE("doctor: a kernel module the netconf needs and the kernel lacks is a f
     facts.modules["8021q"] = ModuleState::unknown;
     const auto unknown = diagnose(site(), facts);
     CHECK(unknown.findings.empty());
-    CHECK(has_line(unknown.notes, "kernel: 8021q"));
+    CHECK(has_entry(unknown.notes, "kernel: 8021q"));
 }
 
 TEST_CASE("doctor: only the modules the netconf's circuits use are needed", "[doctor]") {
@@ -302,7 +302,7 @@ TEST_CASE("doctor: a state file that cannot be written, read, or is of another s
     not_yet.state = {"/var/lib/custode/state.db", false, true, std::nullopt, ""};
     const auto fresh = diagnose(site(), not_yet);
     CHECK(fresh.findings.empty());  // created by the first command that needs it
-    CHECK(has_line(fresh.notes, "is not there yet"));
+    CHECK(has_entry(fresh.notes, "is not there yet"));
     not_yet.state.writable = false;
     CHECK(only_finding(diagnose(site(), not_yet)).what == "the state file cannot be created");
 
@@ -397,5 +397,5 @@ TEST_CASE("doctor: bridged frames through a client namespace's iptables are a no
     facts.clients["bianchi"].sysctls["net.bridge.bridge-nf-call-iptables"] = 1;
     const auto report = diagnose(site(), facts);
     CHECK(report.findings.empty());
-    CHECK(has_line(report.notes, "net.bridge.bridge-nf-call-iptables is 1 in cu-bianchi"));
+    CHECK(has_entry(report.notes, "net.bridge.bridge-nf-call-iptables is 1 in cu-bianchi"));
 }
