@@ -27,6 +27,7 @@ const std::vector<Command>& command_table() {
         isolation_check_command(),
         verify_command(),
         keygen_command(),
+        doctor_command(),
     };
     return table;
 }

@@ -1,6 +1,9 @@
 #include "custode/os/sqlite.h"
 
+#include <cctype>
+#include <fmt/format.h>
 #include <sqlite3.h>
+#include <string_view>
 
 #include "custode/core/error.h"
 
@@ -113,8 +116,26 @@ Database::Database(std::unique_ptr<sqlite3, Close> db, std::filesystem::path pat
     : db_(std::move(db)), path_(std::move(path)) {}
 
 Database Database::open(const std::filesystem::path& path) {
+    return open_with_flags(path.string(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, path);
+}
+
+Database Database::open_read_only(const std::filesystem::path& path) {
+    // Plain SQLITE_OPEN_READONLY would leave -wal and -shm files beside a WAL
+    // database (a reader cannot remove them); immutable takes no lock and
+    // reads only the file, as the last connection to close left it.
+    std::string uri = "file:";
+    for (const unsigned char c : path.string()) {
+        if (std::isalnum(c) || std::string_view("/-._~").find(static_cast<char>(c)) != std::string_view::npos)
+            uri += static_cast<char>(c);
+        else
+            uri += fmt::format("%{:02X}", c);
+    }
+    return open_with_flags(uri + "?immutable=1", SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, path);
+}
+
+Database Database::open_with_flags(const std::string& name, int flags, const std::filesystem::path& path) {
     sqlite3* raw = nullptr;
-    const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+    const int rc = sqlite3_open_v2(name.c_str(), &raw, flags, nullptr);
     std::unique_ptr<sqlite3, Close> db(raw);  // open_v2 allocates a handle even when it fails
     if (rc != SQLITE_OK) fail(raw, path.string(), "sqlite3_open_v2");
     sqlite3_extended_result_codes(raw, 1);

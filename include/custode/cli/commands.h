@@ -10,6 +10,7 @@ Command plan_command();
 Command apply_command();
 Command status_command();
 Command check_command();
+Command doctor_command();
 Command remove_command();
 Command scan_command();
 Command hosts_command();

@@ -81,6 +81,9 @@ class Database {
 public:
     /// Opens read-write, creating the file if missing (not its directory).
     static Database open(const std::filesystem::path& path);
+    /// Opens an existing file for reading only: never creates or changes it,
+    /// nor anything beside it (no lock, no -wal or -shm file).
+    static Database open_read_only(const std::filesystem::path& path);
 
     /// Runs one or more SQL statements that return no rows.
     void execute(std::string_view sql);
@@ -103,6 +106,8 @@ private:
         void operator()(sqlite3* db) const;
     };
     Database(std::unique_ptr<sqlite3, Close> db, std::filesystem::path path);
+    /// `name`: the path, or a file: URI of it.
+    static Database open_with_flags(const std::string& name, int flags, const std::filesystem::path& path);
     void rollback_quietly(bool outermost);
 
     std::unique_ptr<sqlite3, Close> db_;
