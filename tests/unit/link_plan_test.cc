@@ -65,6 +65,19 @@ FakeNamespace vlan_namespace(int vlan, int trunk_index) {
     return ns;
 }
 
+/// The client's namespace with its circuit as `vxlan`, as the kernel reports it.
+FakeNamespace vxlan_namespace(const VxlanCircuit& vxlan) {
+    auto ns = in_sync_namespace();
+    auto& circuit = ns["circuit"];
+    circuit.kind = "vxlan";
+    circuit.alias = "custode:acme";
+    circuit.vxlan_vni = vxlan.vni;
+    circuit.vxlan_local = vxlan.local;
+    circuit.vxlan_remote = vxlan.remote;
+    circuit.vxlan_port = vxlan.port;
+    return ns;
+}
+
 std::vector<std::string> rendered(const ClientPlan& plan) {
     std::vector<std::string> lines;
     for (const auto& step : plan.steps) {
@@ -191,14 +204,8 @@ TEST_CASE("a changed VNI is recreated — unchanged vxlan is in sync", "[plan]")
     auto want = port_client();
     VxlanCircuit vxlan{5001, *Ipv4Address::parse("10.9.0.1"), *Ipv4Address::parse("10.9.0.2"), "under0", 4789};
     want.circuit = vxlan;
-    auto ns = in_sync_namespace();
+    auto ns = vxlan_namespace(vxlan);
     auto& circuit = ns["circuit"];
-    circuit.kind = "vxlan";
-    circuit.alias = "custode:acme";
-    circuit.vxlan_vni = 5001;
-    circuit.vxlan_local = vxlan.local;
-    circuit.vxlan_remote = vxlan.remote;
-    circuit.vxlan_port = 4789;
     CHECK(plan_client(want, gateway.ns, ns.ns).in_sync());
     circuit.vxlan_vni = 5002;
     auto plan = plan_client(want, gateway.ns, ns.ns);
@@ -225,14 +232,7 @@ TEST_CASE("a VXLAN over IPv6 is in sync with its live IPv6 ends, and another fam
     auto want = port_client();
     VxlanCircuit vxlan{5001, *IpAddress::parse("fd00:c7:1::1"), *IpAddress::parse("fd00:c7:1::2"), "under0", 4789};
     want.circuit = vxlan;
-    auto ns = in_sync_namespace();
-    auto& circuit = ns["circuit"];
-    circuit.kind = "vxlan";
-    circuit.alias = "custode:acme";
-    circuit.vxlan_vni = 5001;
-    circuit.vxlan_local = vxlan.local;
-    circuit.vxlan_remote = vxlan.remote;
-    circuit.vxlan_port = 4789;
+    const auto ns = vxlan_namespace(vxlan);
     CHECK(plan_client(want, gateway.ns, ns.ns).in_sync());
     for (const auto& [field, drift] : std::vector<std::pair<std::string, std::function<void(LiveLink&)>>>{
              {"remote", [](LiveLink& l) { l.vxlan_remote = *IpAddress::parse("fd00:c7:1::3"); }},
