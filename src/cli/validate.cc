@@ -22,8 +22,8 @@ std::string describe_link(const LinkSpec& link) {
             return fmt::format("interface {}{}", port.interface, port.adopt ? " (adopt)" : "");
         }
         std::string operator()(const VxlanLink& vxlan) const {
-            return fmt::format("vni {} {} -> {}:{} via {}", vxlan.vni, vxlan.local.to_string(),
-                               vxlan.remote.to_string(), vxlan.port, vxlan.underlay);
+            return fmt::format("vni {} {} -> {} via {}", vxlan.vni, vxlan.local.to_string(),
+                               vxlan.remote.with_port(vxlan.port), vxlan.underlay);
         }
     };
     return std::visit(Describe{}, link);

@@ -53,23 +53,24 @@ private:
     /// default what it carries, up to Ethernet's 1500.
     int plan_mtu() {
         constexpr int ethernet_mtu = 1500;
-        // A VXLAN frame gains 50 bytes over IPv4: outer IP 20, UDP 8, VXLAN 8, inner Ethernet 14.
-        constexpr int vxlan_headroom = 50;
         const auto* vlan = std::get_if<VlanCircuit>(&want_.circuit);
         const auto* vxlan = std::get_if<VxlanCircuit>(&want_.circuit);
         const LiveLink* lower = vlan ? gateway_.find(vlan->trunk) : vxlan ? gateway_.find(vxlan->underlay) : nullptr;
         // A port carries what it carries; a missing lower device is refused elsewhere.
         if (!lower) return want_.mtu.value_or(ethernet_mtu);
-        const int headroom = vxlan ? vxlan_headroom : 0;
+        const int headroom = vxlan ? vxlan_headroom(vxlan->local) : 0;
         const int carries = lower->mtu - headroom;
         if (!want_.mtu) return std::min(ethernet_mtu, carries);
         if (*want_.mtu > carries)
-            refuse(fmt::format("{} '{}' has MTU {}: {} carries at most {}; raise {}'s MTU to {} (ask the carrier "
+            refuse(fmt::format("{} '{}' has MTU {}: {} carries at most {}{}; raise {}'s MTU to {} (ask the carrier "
                                "whether the path allows it) or set link.mtu = {} in {} (the client's LAN must then "
                                "send no larger frames)",
                                vlan ? "trunk" : "underlay", lower->name, lower->mtu,
-                               vlan ? "a VLAN on it" : "a VXLAN over it", carries, lower->name,
-                               *want_.mtu + headroom, carries,
+                               vlan ? "a VLAN on it" : "a VXLAN over it", carries,
+                               vxlan ? fmt::format(" (over {} its headers take {} bytes)",
+                                                   vxlan->local.is_ipv6() ? "IPv6" : "IPv4", headroom)
+                                     : "",
+                               lower->name, *want_.mtu + headroom, carries,
                                want_.file.empty() ? "the client's netconf file" : want_.file));
         return *want_.mtu;
     }
@@ -249,6 +250,11 @@ private:
 };
 
 }  // namespace
+
+int vxlan_headroom(const IpAddress& underlay_end) {
+    // Outer IPv4 20 or IPv6 40, UDP 8, VXLAN 8, the inner Ethernet header 14.
+    return underlay_end.is_ipv6() ? 70 : 50;
+}
 
 ClientPlan plan_client(const ClientLinks& want, const LiveNamespace& gateway, const LiveNamespace& client_ns) {
     return Planner(want, gateway, client_ns).run();

@@ -17,7 +17,7 @@ std::string describe_circuit(const CircuitSpec& circuit) {
         std::string operator()(const VlanCircuit& c) const { return fmt::format("vlan {} on {}", c.vlan, c.trunk); }
         std::string operator()(const PortCircuit& c) const { return fmt::format("port {}", c.interface); }
         std::string operator()(const VxlanCircuit& c) const {
-            return fmt::format("vxlan {} {}->{}:{} via {}", c.vni, c.local.to_string(), c.remote.to_string(), c.port,
+            return fmt::format("vxlan {} {}->{} via {}", c.vni, c.local.to_string(), c.remote.with_port(c.port),
                                c.underlay);
         }
     };
@@ -106,7 +106,7 @@ namespace {
 struct RefusalCauses {
     std::string operator()(const SetMtu& step) const {
         return fmt::format("the kernel refuses an MTU of {} on {} when a lower device (the trunk, the VXLAN's underlay "
-                           "less 50 bytes) cannot carry it, or past the driver's maximum: compare with the lower "
+                           "less 50 bytes over IPv4, 70 over IPv6) cannot carry it, or past the driver's maximum: compare with the lower "
                            "device's MTU (ip link), or set link.mtu",
                            step.to, step.link);
     }

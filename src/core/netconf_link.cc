@@ -49,12 +49,42 @@ void read_port(TableReader& link, ParsedLink& parsed) {
     if (parsed.interface) parsed.spec = PortLink{parsed.interface->value, adopt && adopt->value};
 }
 
+/// An underlay end the kernel could not use as written: link-local IPv6
+/// needs a zone and works on one link only; an IPv4-mapped one is IPv4.
+std::optional<Located<IpAddress>> underlay_end(TableReader& link, std::string_view key) {
+    auto end = link.ip_address(key, Presence::required);
+    const Ipv6Address* ipv6 = end ? end->value.ipv6() : nullptr;
+    if (ipv6 && ipv6->is_link_local()) {
+        link.diagnostics().error(end->at, fmt::format("{}: {} is link-local (fe80::/10), valid on one link only and "
+                                                      "not routed: give the underlay a global or unique-local "
+                                                      "address (fd00::/8)",
+                                                      link.qualified(key), in_quotes(ipv6->to_string())));
+        return std::nullopt;
+    }
+    if (ipv6 && ipv6->is_ipv4_mapped()) {
+        link.diagnostics().error(end->at, fmt::format("{}: {} is an IPv4-mapped IPv6 address: write the IPv4 "
+                                                      "address itself",
+                                                      link.qualified(key), in_quotes(ipv6->to_string())));
+        return std::nullopt;
+    }
+    return end;
+}
+
 void read_vxlan(TableReader& link, ParsedLink& parsed) {
     parsed.vni = link.integer("vni", Presence::required, 1, VxlanLink::max_vni);
-    const auto local = link.ipv4("local", Presence::required);
-    auto remote = link.ipv4("remote", Presence::required);
+    const auto local = underlay_end(link, "local");
+    auto remote = underlay_end(link, "remote");
     parsed.underlay = link.interface_name("underlay", Presence::required);
     const auto port = link.integer("port", Presence::optional, 1, 65535);
+    const auto family = [](const IpAddress& address) { return address.is_ipv6() ? "IPv6" : "IPv4"; };
+    if (local && remote && local->value.is_ipv6() != remote->value.is_ipv6()) {
+        // The kernel refuses a VXLAN whose ends are of two families.
+        link.diagnostics().error(remote->at, fmt::format("link.remote: {} is {} but link.local {} is {}: both ends "
+                                                         "of the tunnel must be of one family",
+                                                         in_quotes(remote->value.to_string()), family(remote->value),
+                                                         in_quotes(local->value.to_string()), family(local->value)));
+        remote.reset();
+    }
     if (local && remote && local->value == remote->value) {
         link.diagnostics().error(remote->at, "link.remote: must differ from link.local");
         remote.reset();

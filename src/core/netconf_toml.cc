@@ -159,6 +159,15 @@ std::optional<Located<Ipv4Address>> TableReader::ipv4(std::string_view key, Pres
     return std::nullopt;
 }
 
+std::optional<Located<IpAddress>> TableReader::ip_address(std::string_view key, Presence presence) {
+    auto text = string(key, presence);
+    if (!text) return std::nullopt;
+    if (auto address = IpAddress::parse(text->value)) return Located<IpAddress>{*address, text->at};
+    diagnostics_.error(text->at, fmt::format("{}: {} is not an IPv4 address (a.b.c.d) or an IPv6 address (2001:db8::1)",
+                                             qualified(key), in_quotes(text->value)));
+    return std::nullopt;
+}
+
 std::optional<Located<MacAddress>> TableReader::unicast_mac(std::string_view key, Presence presence) {
     auto text = string(key, presence);
     if (!text) return std::nullopt;

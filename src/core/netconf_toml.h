@@ -75,6 +75,8 @@ public:
     /// A string that must be a valid Linux interface name.
     std::optional<Located<std::string>> interface_name(std::string_view key, Presence presence);
     std::optional<Located<Ipv4Address>> ipv4(std::string_view key, Presence presence);
+    /// An IPv4 or an IPv6 address.
+    std::optional<Located<IpAddress>> ip_address(std::string_view key, Presence presence);
     std::optional<Located<MacAddress>> unicast_mac(std::string_view key, Presence presence);
     /// A string that must be one of `choices`.
     std::optional<Located<std::string>> choice(std::string_view key, Presence presence,

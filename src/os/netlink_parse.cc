@@ -45,6 +45,20 @@ std::optional<Ipv4Address> ipv4_of(const nlattr* attribute) {
     return Ipv4Address(ntohl(*network_order));
 }
 
+std::optional<Ipv6Address> ipv6_of(const nlattr* attribute) {
+    if (!attribute || nla_len(attribute) != 16) return std::nullopt;
+    Ipv6Address::Bytes bytes{};
+    std::memcpy(bytes.data(), nla_data(attribute), bytes.size());
+    return Ipv6Address(bytes);
+}
+
+/// A VXLAN end: the kernel reports the IPv4 attribute or the IPv6 one, by the family it was made with.
+std::optional<IpAddress> ip_of(const nlattr* ipv4_attribute, const nlattr* ipv6_attribute) {
+    if (const auto ipv4 = ipv4_of(ipv4_attribute)) return IpAddress(*ipv4);
+    if (const auto ipv6 = ipv6_of(ipv6_attribute)) return IpAddress(*ipv6);
+    return std::nullopt;
+}
+
 template <std::size_t N>
 Table<N> nested(nlattr* attribute) {
     Table<N> table{};
@@ -60,8 +74,8 @@ void parse_vlan(nlattr* data, LiveLink& link) {
 void parse_vxlan(nlattr* data, LiveLink& link) {
     const auto vxlan = nested<IFLA_VXLAN_MAX>(data);
     link.vxlan_vni = value_of<std::uint32_t>(vxlan[IFLA_VXLAN_ID]);
-    link.vxlan_local = ipv4_of(vxlan[IFLA_VXLAN_LOCAL]);
-    link.vxlan_remote = ipv4_of(vxlan[IFLA_VXLAN_GROUP]);
+    link.vxlan_local = ip_of(vxlan[IFLA_VXLAN_LOCAL], vxlan[IFLA_VXLAN_LOCAL6]);
+    link.vxlan_remote = ip_of(vxlan[IFLA_VXLAN_GROUP], vxlan[IFLA_VXLAN_GROUP6]);
     /// The kernel sends the port in network byte order.
     if (const auto port = value_of<std::uint16_t>(vxlan[IFLA_VXLAN_PORT])) link.vxlan_port = ntohs(*port);
     if (const auto underlay = value_of<std::uint32_t>(vxlan[IFLA_VXLAN_LINK]); underlay && *underlay != 0)

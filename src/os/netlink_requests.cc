@@ -48,6 +48,13 @@ Addr ipv4(Ipv4Address address) {
     return Addr(check_alloc(nl_addr_build(AF_INET, &network_order, sizeof network_order), "nl_addr_build"));
 }
 
+/// libnl's VXLAN setters take either family and send LOCAL/GROUP or LOCAL6/GROUP6 by it.
+Addr ip(const IpAddress& address) {
+    if (const auto* ipv6 = address.ipv6())
+        return Addr(check_alloc(nl_addr_build(AF_INET6, ipv6->bytes().data(), ipv6->bytes().size()), "nl_addr_build"));
+    return ipv4(*address.ipv4());
+}
+
 /// Name and MTU go into the create request; the alias cannot (the kernel
 /// ignores IFLA_IFALIAS when creating), see create().
 void set_common(rtnl_link* link, const std::string& name, int mtu) {
@@ -145,9 +152,9 @@ NlMsg build_create_request(const VxlanSpec& spec) {
     Link link(check_alloc(rtnl_link_vxlan_alloc(), "rtnl_link_vxlan_alloc"));
     set_common(link.get(), spec.name, spec.mtu);
     check(rtnl_link_vxlan_set_id(link.get(), spec.vni), "rtnl_link_vxlan_set_id");
-    if (spec.local) check(rtnl_link_vxlan_set_local(link.get(), ipv4(*spec.local).get()), "rtnl_link_vxlan_set_local");
+    if (spec.local) check(rtnl_link_vxlan_set_local(link.get(), ip(*spec.local).get()), "rtnl_link_vxlan_set_local");
     if (spec.remote)
-        check(rtnl_link_vxlan_set_group(link.get(), ipv4(*spec.remote).get()), "rtnl_link_vxlan_set_group");
+        check(rtnl_link_vxlan_set_group(link.get(), ip(*spec.remote).get()), "rtnl_link_vxlan_set_group");
     check(rtnl_link_vxlan_set_port(link.get(), spec.port), "rtnl_link_vxlan_set_port");
     if (spec.underlay_index > 0)
         check(rtnl_link_vxlan_set_link(link.get(), static_cast<std::uint32_t>(spec.underlay_index)),

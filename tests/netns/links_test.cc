@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <fstream>
 #include <future>
 #include <map>
@@ -178,14 +179,25 @@ TEST_CASE("links: a vxlan client is provisioned end to end", "[links]") {
     CHECK(ip_link(tb.gateway(), "c-bianchi").is_null());
 }
 
-TEST_CASE("links: a VXLAN over a 1500-byte underlay takes 1450, and a netconf MTU it cannot carry is refused",
-          "[links][mtu]") {
+namespace links_test {
+
+/// Issue 16's acceptance of a VXLAN client over an ordinary 1500-byte
+/// underlay of either family: the MTU netconf leaves unset is what the
+/// underlay carries (1450 over IPv4, 1430 over IPv6), applied and in sync,
+/// carrying full frames with DF; a carrier's later change is drift; `check`
+/// measures the path at the circuit's MTU; a forced 1500 is refused.
+void check_vxlan_mtu_by_construction(std::string_view tag, Underlay family) {
     require_root();
-    Testbed tb("links-mtu");
+    const int headroom = family == Underlay::ipv6 ? 70 : 50;
+    const int carries = 1500 - headroom;
+    INFO("underlay " << (family == Underlay::ipv6 ? "IPv6" : "IPv4") << ", carries " << carries);
+    Testbed tb(tag);
     Site& bianchi = tb.site("bianchi", prefix("192.168.1.0/24"));
     tb.add_light_hosts(bianchi, 3, ip("192.168.1.10"));
-    const VxlanLink vx = tb.connect_vxlan(bianchi, 5001);
-    // An ordinary underlay, as a new user has it (the testbed's own carries 1550).
+    bianchi.control = ip("192.168.1.10");
+    const VxlanLink vx = tb.connect_vxlan(bianchi, 5001, 4789, family);
+    CHECK(vx.local.is_ipv6() == (family == Underlay::ipv6));
+    // An ordinary underlay, as a new user has it (the testbed's own carries 1500 inside).
     run_checked({"ip", "-n", tb.gateway(), "link", "set", vx.underlay, "mtu", "1500"});
     TempDir dir;
     const Custode custode{tb, tb.write_netconf(dir.path())};
@@ -194,27 +206,35 @@ TEST_CASE("links: a VXLAN over a 1500-byte underlay takes 1450, and a netconf MT
     INFO("custode output:\n" << applied.output);
     REQUIRE(applied.exit_code == 0);
     const auto ns = client_ns(tb, bianchi);
-    CHECK(ip_link(ns, "circuit").value("mtu", 0) == 1450);
-    CHECK(ip_link(ns, "br0").value("mtu", 0) == 1450);
+    CHECK(ip_link(ns, "circuit").value("mtu", 0) == carries);
+    CHECK(ip_link(ns, "br0").value("mtu", 0) == carries);
+    // The kernel reports the ends it was given, so plan is in sync: no perpetual drift.
     CHECK(custode({"plan"}).exit_code == 0);
+    CHECK(custode({"status"}).exit_code == 0);
     check_provisioned(tb, bianchi, "custode:bianchi", "vxlan");
-    // It carries the client's LAN at the full 1450: 1422 bytes of ICMP
-    // payload with DF cross the circuit (1450 inside, 1500 on the underlay);
-    // 1423 are refused at the gateway, never lost on the way.
+    // It carries the client's LAN at the full MTU: its IPv4 packet less 28
+    // bytes of IPv4 and ICMP headers crosses the circuit with DF (1500 on the
+    // underlay); one byte more is refused at the gateway, never lost on the way.
     const auto df_ping = [&](int payload) {
         return run_program({"ip", "netns", "exec", ns, "ping", "-c", "1", "-W", "2", "-M", "do", "-s",
                             std::to_string(payload), "192.168.1.10"});
     };
-    CHECK(df_ping(1422).exit_code == 0);
-    const auto too_big = df_ping(1423);
+    CHECK(df_ping(carries - 28).exit_code == 0);
+    const auto too_big = df_ping(carries - 27);
     CHECK(too_big.exit_code != 0);
-    CHECK(contains(too_big.output, "mtu=1450"));
+    CHECK(contains(too_big.output, "mtu=" + std::to_string(carries)));
+    // The acceptance test measures the same path across the circuit.
+    const auto checked = custode({"--json", "check", "bianchi"});
+    CHECK(checked.exit_code == 0);
+    const auto measured = json_of(checked.output).at("measured");
+    CHECK(measured.at("circuit_mtu") == carries);
+    CHECK(measured.at("path_mtu") == carries);
 
     // The underlay shrinks later (a carrier's change): plan shows the drift.
     run_checked({"ip", "-n", tb.gateway(), "link", "set", vx.underlay, "mtu", "1400"});
     const auto drift = custode({"plan"});
     CHECK(drift.exit_code == 1);
-    CHECK(contains(drift.output, "circuit mtu 1450 -> 1350"));
+    CHECK(contains(drift.output, "circuit mtu " + std::to_string(carries) + " -> " + std::to_string(1400 - headroom)));
     run_checked({"ip", "-n", tb.gateway(), "link", "set", vx.underlay, "mtu", "1500"});
     CHECK(custode({"plan"}).exit_code == 0);
 
@@ -223,11 +243,26 @@ TEST_CASE("links: a VXLAN over a 1500-byte underlay takes 1450, and a netconf MT
         const auto refused = custode({command});
         INFO("custode " << command << ":\n" << refused.output);
         CHECK(refused.exit_code == 2);
-        CHECK(contains(refused.output, "bianchi: underlay '" + vx.underlay + "' has MTU 1500: a VXLAN over it carries "
-                                       "at most 1450; raise " + vx.underlay + "'s MTU to 1550"));
-        CHECK(contains(refused.output, "or set link.mtu = 1450 in "));
+        CHECK(contains(refused.output,
+                       fmt::format("bianchi: underlay '{}' has MTU 1500: a VXLAN over it carries at most {} (over {} "
+                                   "its headers take {} bytes); raise {}'s MTU to {}",
+                                   vx.underlay, carries, family == Underlay::ipv6 ? "IPv6" : "IPv4", headroom,
+                                   vx.underlay, 1500 + headroom)));
+        CHECK(contains(refused.output, fmt::format("or set link.mtu = {} in ", carries)));
     }
-    CHECK(ip_link(ns, "circuit").value("mtu", 0) == 1450);  // nothing changed
+    CHECK(ip_link(ns, "circuit").value("mtu", 0) == carries);  // nothing changed
+}
+
+}  // namespace links_test
+
+TEST_CASE("links: a VXLAN over a 1500-byte IPv4 underlay takes 1450, and a netconf MTU it cannot carry is refused",
+          "[links][mtu]") {
+    links_test::check_vxlan_mtu_by_construction("links-mtu", Underlay::ipv4);
+}
+
+TEST_CASE("links: a VXLAN over a 1500-byte IPv6 underlay takes 1430, and a netconf MTU it cannot carry is refused",
+          "[links][mtu]") {
+    links_test::check_vxlan_mtu_by_construction("links-mtu6", Underlay::ipv6);
 }
 
 TEST_CASE("links: two clients with the same subnet both work and stay apart", "[links]") {

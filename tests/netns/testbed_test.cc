@@ -132,17 +132,20 @@ TEST_CASE("The port link carries the site LAN to the gateway", "[testbed]") {
     CHECK(ping_sweep(tb.gateway(), {hosts[0].ip, hosts[1].ip, hosts[2].ip}).size() == 3);
 }
 
-TEST_CASE("The VXLAN link's parameters bring up a working tunnel", "[testbed]") {
+namespace testbed_test {
+
+/// The gateway's side of connect_vxlan's tunnel, as custode will build it
+/// from netconf, reaches the site's hosts over either underlay family.
+void check_vxlan_link(std::string_view tag, Underlay family, const std::string& local, const std::string& remote) {
     require_root();
-    Testbed tb("vxlan-link");
+    Testbed tb(tag);
     Site& site = tb.site("bianchi", prefix("192.168.1.0/24"));
     const auto host = tb.add_light_hosts(site, 1, ip("192.168.1.10")).front();
-    const VxlanLink link = tb.connect_vxlan(site, 5001);
+    const VxlanLink link = tb.connect_vxlan(site, 5001, 4789, family);
     CHECK(link.underlay == "u-bianchi");
-    CHECK(link.local.to_string() == "10.255.1.1");
-    CHECK(link.remote.to_string() == "10.255.1.2");
+    CHECK(link.local.to_string() == local);
+    CHECK(link.remote.to_string() == remote);
     CHECK(link.port == 4789);
-    /// The gateway's side, as custode will build it from netconf.
     IpBatch(tb.gateway())
         .add("link add vx type vxlan id 5001 local " + link.local.to_string() + " remote " + link.remote.to_string() +
              " dstport 4789 dev " + link.underlay)
@@ -151,6 +154,16 @@ TEST_CASE("The VXLAN link's parameters bring up a working tunnel", "[testbed]") 
         .run();
     CHECK(ping(tb.gateway(), host.ip));
     CHECK(neighbours(tb.gateway()).at(host.ip) == host.mac);
+}
+
+}  // namespace testbed_test
+
+TEST_CASE("The VXLAN link's parameters bring up a working tunnel", "[testbed]") {
+    testbed_test::check_vxlan_link("vxlan-link", Underlay::ipv4, "10.255.1.1", "10.255.1.2");
+}
+
+TEST_CASE("The VXLAN link's parameters bring up a working tunnel over an IPv6 underlay", "[testbed]") {
+    testbed_test::check_vxlan_link("vxlan-link6", Underlay::ipv6, "fd00:c7:1::1", "fd00:c7:1::2");
 }
 
 TEST_CASE("A full host sleeps when its bridge port goes down", "[testbed]") {

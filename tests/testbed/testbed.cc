@@ -159,7 +159,14 @@ void check_interface_name(const std::string& name) {
     if (!is_valid_interface_name(name)) throw UsageError(fmt::format("testbed: bad interface name '{}'", name));
 }
 
-std::string cidr(Ipv4Address ip, int length) { return fmt::format("{}/{}", ip.to_string(), length); }
+std::string cidr(IpAddress ip, int length) { return fmt::format("{}/{}", ip.to_string(), length); }
+
+/// The namespaces keep IPv6 off (a silent bridge); an IPv6 underlay turns it
+/// on for its own link only, with no link-local address of its own.
+void enable_ipv6_on(const std::string& ns, const std::string& dev) {
+    set_sysctls(ns, {{fmt::format("net.ipv6.conf.{}.disable_ipv6", dev), "0"}});
+    IpBatch(ns).add(fmt::format("link set {} addrgenmode none", dev)).run();
+}
 
 }  // namespace
 
@@ -301,23 +308,40 @@ PortLink Testbed::connect_port(Site& site, std::string_view interface) {
     return std::get<PortLink>(site.link = std::move(link));
 }
 
-VxlanLink Testbed::connect_vxlan(Site& site, std::uint32_t vni, std::uint16_t port) {
+VxlanLink Testbed::connect_vxlan(Site& site, std::uint32_t vni, std::uint16_t port, Underlay family) {
     if (!std::holds_alternative<std::monostate>(site.link)) throw UsageError("testbed: site already connected");
-    /// 10.255.<site>.0/30 exists only inside our own two namespaces.
+    const bool ipv6 = family == Underlay::ipv6;
+    /// 10.255.<site>.0/30 or fd00:c7:<site>::/64 exists only inside our own two namespaces.
     const auto base = (10u << 24) | (255u << 16) | (static_cast<std::uint32_t>(site.index) << 8);
-    VxlanLink link{"u-" + site.name, Ipv4Address(base | 1), Ipv4Address(base | 2), vni, port};
+    const auto ipv6_end = [&](std::uint8_t host) {
+        return Ipv6Address({0xfd, 0x00, 0x00, 0xc7, 0x00, static_cast<std::uint8_t>(site.index), 0, 0, 0, 0, 0, 0, 0,
+                            0, 0, host});
+    };
+    VxlanLink link{"u-" + site.name, ipv6 ? IpAddress(ipv6_end(1)) : IpAddress(Ipv4Address(base | 1)),
+                   ipv6 ? IpAddress(ipv6_end(2)) : IpAddress(Ipv4Address(base | 2)), vni, port};
     check_interface_name(link.underlay);
+    /// Room for the site's vx0 at 1500 over either family.
+    const int underlay_mtu = ipv6 ? 1570 : 1550;
+    const int prefix_length = ipv6 ? 64 : 30;
+    /// `nodad`: the address is usable at once, not after duplicate detection.
+    const std::string address_flags = ipv6 ? " nodad" : "";
     IpBatch(site.ns)
-        .add(fmt::format("link add underlay mtu 1550 type veth peer name {} mtu 1550 netns {}", link.underlay,
-                         gateway()))
-        .add(fmt::format("addr add {} dev underlay", cidr(link.remote, 30)))
+        .add(fmt::format("link add underlay mtu {} type veth peer name {} mtu {} netns {}", underlay_mtu,
+                         link.underlay, underlay_mtu, gateway()))
+        .run();
+    if (ipv6) {
+        enable_ipv6_on(site.ns, "underlay");
+        enable_ipv6_on(gateway(), link.underlay);
+    }
+    IpBatch(site.ns)
+        .add(fmt::format("addr add {} dev underlay{}", cidr(link.remote, prefix_length), address_flags))
         .add("link set underlay up")
         .add(fmt::format("link add vx0 mtu 1500 type vxlan id {} local {} remote {} dstport {} dev underlay", vni,
                          link.remote.to_string(), link.local.to_string(), port))
         .add("link set vx0 master br0 up")
         .run();
     IpBatch(gateway())
-        .add(fmt::format("addr add {} dev {}", cidr(link.local, 30), link.underlay))
+        .add(fmt::format("addr add {} dev {}{}", cidr(link.local, prefix_length), link.underlay, address_flags))
         .add(fmt::format("link set {} up", link.underlay))
         .run();
     await_links_settled(site.ns);

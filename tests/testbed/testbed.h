@@ -62,11 +62,14 @@ struct PortLink {
 /// fields are what the gateway side needs.
 struct VxlanLink {
     std::string underlay;  ///< the underlay interface in the gateway namespace
-    Ipv4Address local;     ///< the gateway's underlay address
-    Ipv4Address remote;    ///< the site's underlay address
+    IpAddress local;       ///< the gateway's underlay address
+    IpAddress remote;      ///< the site's underlay address
     std::uint32_t vni = 0;
     std::uint16_t port = 4789;
 };
+
+/// The address family of a VXLAN's underlay (connect_vxlan).
+enum class Underlay { ipv4, ipv6 };
 
 using SiteLink = std::variant<std::monostate, PortLink, VxlanLink>;
 
@@ -172,7 +175,10 @@ public:
     /// An underlay veth pair "u-<site>" (gateway, 10.255.<index>.1/30) and
     /// "underlay" (site, .2/30, MTU 1550) and "vx0" in the site namespace on it,
     /// on the bridge. The gateway's side of the tunnel is left to custode.
-    VxlanLink connect_vxlan(Site& site, std::uint32_t vni, std::uint16_t port = 4789);
+    /// Underlay::ipv6: fd00:c7:<index>::1/64 and ::2 instead, MTU 1570 (a
+    /// VXLAN over IPv6 takes 20 bytes more), IPv6 on these two links only.
+    VxlanLink connect_vxlan(Site& site, std::uint32_t vni, std::uint16_t port = 4789,
+                            Underlay family = Underlay::ipv4);
 
     /// `count` macvlan hosts "h<k>" on the site bridge with consecutive
     /// addresses from `first_ip` and harness MACs, in one `ip -batch`.

@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <utility>
+#include <vector>
+
 #include "custode/core/address.h"
 
 using namespace custode;
@@ -56,5 +59,66 @@ TEST_CASE("Ipv4Prefix arithmetic", "[address]") {
                             "192.168.1/24", "192.168.1.0/-1", "192.168.1.0/2a"}) {
         INFO(bad);
         CHECK_FALSE(Ipv4Prefix::parse(bad));
+    }
+}
+
+TEST_CASE("Ipv6Address parses RFC 4291 text and prints RFC 5952's", "[address]") {
+    for (const auto& [text, canonical] : std::vector<std::pair<const char*, const char*>>{
+             {"2001:db8::1", "2001:db8::1"},
+             {"2001:0DB8:0000:0000:0000:0000:0000:0001", "2001:db8::1"},
+             {"fd00:c7:1::2", "fd00:c7:1::2"},
+             {"::", "::"},
+             {"::1", "::1"},
+             {"1::", "1::"},
+             {"1:0:0:2:0:0:0:3", "1:0:0:2::3"},       // the longest run of zeros
+             {"1:0:0:2:3:0:0:4", "1::2:3:0:0:4"},     // the first of two equal runs
+             {"1:0:2:3:4:5:6:7", "1:0:2:3:4:5:6:7"},  // one zero group stays
+             {"::ffff:192.0.2.1", "::ffff:c000:201"},
+             {"64:ff9b::192.0.2.33", "64:ff9b::c000:221"}}) {
+        INFO(text);
+        const auto address = Ipv6Address::parse(text);
+        REQUIRE(address);
+        CHECK(address->to_string() == canonical);
+        CHECK(Ipv6Address::parse(canonical) == address);
+    }
+    CHECK(Ipv6Address::parse("2001:db8::1")->bytes() ==
+          Ipv6Address::Bytes{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1});
+    for (const char* bad : {"", ":", ":::", "1:2:3:4:5:6:7", "1:2:3:4:5:6:7:8:9", "1::2::3", "1:::2", ":1::2",
+                            "1::2:", "12345::", "g::1", "fe80::1%eth0", "2001:db8::/64", "1:2:3:4:5:6:7::8:9",
+                            "1::2:3:4:5:6:7:8", "::1.2.3", "::1.2.3.4:5", "1:2:3:4:5:6:7:1.2.3.4", "192.0.2.1",
+                            " ::1", "::-1", "::+1"}) {
+        INFO(bad);
+        CHECK_FALSE(Ipv6Address::parse(bad));
+    }
+}
+
+TEST_CASE("Ipv6Address knows link-local and IPv4-mapped addresses", "[address]") {
+    CHECK(Ipv6Address::parse("fe80::1")->is_link_local());
+    CHECK(Ipv6Address::parse("febf::1")->is_link_local());
+    CHECK_FALSE(Ipv6Address::parse("fec0::1")->is_link_local());
+    CHECK_FALSE(Ipv6Address::parse("fd00::1")->is_link_local());
+    CHECK(Ipv6Address::parse("::ffff:10.0.0.1")->is_ipv4_mapped());
+    CHECK_FALSE(Ipv6Address::parse("::fffe:10.0.0.1")->is_ipv4_mapped());
+    CHECK_FALSE(Ipv6Address::parse("1::ffff:10.0.0.1")->is_ipv4_mapped());
+}
+
+TEST_CASE("IpAddress holds either family and writes a port the URI way", "[address]") {
+    const auto ipv4 = IpAddress::parse("198.51.100.1");
+    REQUIRE(ipv4);
+    CHECK_FALSE(ipv4->is_ipv6());
+    REQUIRE(ipv4->ipv4());
+    CHECK(ipv4->ipv4()->to_string() == "198.51.100.1");
+    CHECK(ipv4->with_port(4789) == "198.51.100.1:4789");
+    const auto ipv6 = IpAddress::parse("2001:DB8::7");
+    REQUIRE(ipv6);
+    CHECK(ipv6->is_ipv6());
+    CHECK(ipv6->ipv4() == nullptr);
+    CHECK(ipv6->to_string() == "2001:db8::7");
+    CHECK(ipv6->with_port(4789) == "[2001:db8::7]:4789");
+    CHECK(*ipv4 == IpAddress(*Ipv4Address::parse("198.51.100.1")));
+    CHECK(*ipv4 != *ipv6);
+    for (const char* bad : {"", "198.51.100", "2001:db8::g", "localhost"}) {
+        INFO(bad);
+        CHECK_FALSE(IpAddress::parse(bad));
     }
 }

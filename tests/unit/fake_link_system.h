@@ -161,9 +161,10 @@ private:
         const int lower_mtu = link(gateway, vxlan ? vxlan->underlay : std::get<VlanCircuit>(step.spec).trunk).mtu;
         auto& circuit = add(ns(target), "circuit", std::string(circuit_kind(step.spec)));
         circuit.alias = ownership_marker(target.client);
-        // The kernel's default: the lower device's MTU less a VXLAN's headroom.
-        constexpr int vxlan_headroom = 50;
-        circuit.mtu = vxlan ? lower_mtu - vxlan_headroom : lower_mtu;
+        // The kernel's default: the lower device's MTU less a VXLAN's headroom
+        // (its own figures, not the planner's: the conformance test checks them).
+        const int headroom = !vxlan ? 0 : vxlan->local.is_ipv6() ? 70 : 50;
+        circuit.mtu = lower_mtu - headroom;
         if (const auto* vlan = std::get_if<VlanCircuit>(&step.spec)) {
             circuit.vlan_id = vlan->vlan;
             circuit.parent_index = link(gateway, vlan->trunk).index;

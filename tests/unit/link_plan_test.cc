@@ -65,6 +65,19 @@ FakeNamespace vlan_namespace(int vlan, int trunk_index) {
     return ns;
 }
 
+/// The client's namespace with its circuit as `vxlan`, as the kernel reports it.
+FakeNamespace vxlan_namespace(const VxlanCircuit& vxlan) {
+    auto ns = in_sync_namespace();
+    auto& circuit = ns["circuit"];
+    circuit.kind = "vxlan";
+    circuit.alias = "custode:acme";
+    circuit.vxlan_vni = vxlan.vni;
+    circuit.vxlan_local = vxlan.local;
+    circuit.vxlan_remote = vxlan.remote;
+    circuit.vxlan_port = vxlan.port;
+    return ns;
+}
+
 std::vector<std::string> rendered(const ClientPlan& plan) {
     std::vector<std::string> lines;
     for (const auto& step : plan.steps) {
@@ -191,14 +204,8 @@ TEST_CASE("a changed VNI is recreated — unchanged vxlan is in sync", "[plan]")
     auto want = port_client();
     VxlanCircuit vxlan{5001, *Ipv4Address::parse("10.9.0.1"), *Ipv4Address::parse("10.9.0.2"), "under0", 4789};
     want.circuit = vxlan;
-    auto ns = in_sync_namespace();
+    auto ns = vxlan_namespace(vxlan);
     auto& circuit = ns["circuit"];
-    circuit.kind = "vxlan";
-    circuit.alias = "custode:acme";
-    circuit.vxlan_vni = 5001;
-    circuit.vxlan_local = vxlan.local;
-    circuit.vxlan_remote = vxlan.remote;
-    circuit.vxlan_port = 4789;
     CHECK(plan_client(want, gateway.ns, ns.ns).in_sync());
     circuit.vxlan_vni = 5002;
     auto plan = plan_client(want, gateway.ns, ns.ns);
@@ -217,6 +224,32 @@ TEST_CASE("a changed VNI is recreated — unchanged vxlan is in sync", "[plan]")
         REQUIRE_FALSE(endpoint_plan.steps.empty());
         CHECK(describe(endpoint_plan.steps[0]).attribute == "endpoints");
     }
+}
+
+TEST_CASE("a VXLAN over IPv6 is in sync with its live IPv6 ends, and another family recreates it", "[plan]") {
+    FakeNamespace gateway("");
+    gateway.add("under0", "veth", "").mtu = 1570;  // carries a 1500-byte LAN over IPv6
+    auto want = port_client();
+    VxlanCircuit vxlan{5001, *IpAddress::parse("fd00:c7:1::1"), *IpAddress::parse("fd00:c7:1::2"), "under0", 4789};
+    want.circuit = vxlan;
+    const auto ns = vxlan_namespace(vxlan);
+    CHECK(plan_client(want, gateway.ns, ns.ns).in_sync());
+    for (const auto& [field, drift] : std::vector<std::pair<std::string, std::function<void(LiveLink&)>>>{
+             {"remote", [](LiveLink& l) { l.vxlan_remote = *IpAddress::parse("fd00:c7:1::3"); }},
+             {"both, as IPv4", [](LiveLink& l) {
+                  l.vxlan_local = *IpAddress::parse("10.255.1.1");
+                  l.vxlan_remote = *IpAddress::parse("10.255.1.2");
+              }}}) {
+        INFO(field);
+        auto drifted = ns;
+        drift(drifted["circuit"]);
+        const auto plan = plan_client(want, gateway.ns, drifted.ns);
+        REQUIRE_FALSE(plan.steps.empty());
+        CHECK(describe(plan.steps[0]).attribute == "endpoints");
+    }
+    const auto absent = FakeNamespace("cu-acme", false).ns;
+    CHECK_THAT(rendered(plan_client(want, gateway.ns, absent)),
+               Catch::Contains(std::vector<std::string>{"create circuit kind ->vxlan 5001 fd00:c7:1::1->[fd00:c7:1::2]:4789 via under0"}));
 }
 
 TEST_CASE("a changed port interface gives the old port back", "[plan]") {
@@ -416,14 +449,37 @@ TEST_CASE("the MTU is what the lower device carries: a VXLAN over 1500 takes 145
         CHECK(plan.steps.empty());
         REQUIRE(plan.refusals.size() == 1);
         CHECK(plan.refusals[0] ==
-              "underlay 'eth0' has MTU 1500: a VXLAN over it carries at most 1450; raise eth0's MTU to 1550 (ask the "
-              "carrier whether the path allows it) or set link.mtu = 1450 in clients/acme.toml (the client's LAN "
-              "must then send no larger frames)");
+              "underlay 'eth0' has MTU 1500: a VXLAN over it carries at most 1450 (over IPv4 its headers take 50 "
+              "bytes); raise eth0's MTU to 1550 (ask the carrier whether the path allows it) or set link.mtu = 1450 "
+              "in clients/acme.toml (the client's LAN must then send no larger frames)");
         want.mtu = 1450;  // exactly what it carries
         CHECK(plan_client(want, gateway.ns, absent).refusals.empty());
         underlay.mtu = 1550;
         want.mtu = 1500;
         CHECK(plan_client(want, gateway.ns, absent).refusals.empty());
+    }
+    SECTION("over IPv6 the headers take 70 bytes: 1430 by default, and the refusal says so") {
+        want.circuit =
+            VxlanCircuit{5001, *IpAddress::parse("2001:db8::1"), *IpAddress::parse("2001:db8::2"), "eth0", 4789};
+        want.mtu.reset();
+        CHECK_THAT(rendered(plan_client(want, gateway.ns, absent)),
+                   Catch::Contains(std::vector<std::string>{"change br0 mtu ->1430", "change circuit mtu ->1430"}));
+        want.mtu = 1450;  // what an IPv4 underlay would carry
+        const auto plan = plan_client(want, gateway.ns, absent);
+        CHECK(plan.steps.empty());
+        REQUIRE(plan.refusals.size() == 1);
+        CHECK(plan.refusals[0] ==
+              "underlay 'eth0' has MTU 1500: a VXLAN over it carries at most 1430 (over IPv6 its headers take 70 "
+              "bytes); raise eth0's MTU to 1520 (ask the carrier whether the path allows it) or set link.mtu = 1430 "
+              "in clients/acme.toml (the client's LAN must then send no larger frames)");
+        want.mtu = 1430;  // exactly what it carries
+        CHECK(plan_client(want, gateway.ns, absent).refusals.empty());
+        underlay.mtu = 1570;
+        want.mtu = 1500;
+        CHECK(plan_client(want, gateway.ns, absent).refusals.empty());
+        want.mtu.reset();
+        CHECK_THAT(rendered(plan_client(want, gateway.ns, absent)),
+                   Catch::Contains(std::vector<std::string>{"change circuit mtu ->1500"}));
     }
     SECTION("a VLAN carries what its trunk carries") {
         auto& trunk = gateway.add("eth1", "", "");

@@ -82,8 +82,19 @@ NETCONF_RULE("interface-name", "clients/acme.toml", 3, 9,
 NETCONF_RULE("port-adopt-type", "clients/acme.toml", 4, 9, R"(link.adopt: expected a boolean, found a string)")
 // vxlan: vni is 1..16777215
 NETCONF_RULE("vxlan-vni-range", "clients/acme.toml", 3, 7, R"(link.vni: 16777216 is out of range 1..16777215)")
-// vxlan: local and remote are IPv4 addresses
-NETCONF_RULE("vxlan-remote", "clients/acme.toml", 5, 10, R"(link.remote: "203.0.113" is not an IPv4 address)")
+// vxlan: local and remote are IPv4 or IPv6 addresses
+NETCONF_RULE("vxlan-remote", "clients/acme.toml", 5, 10,
+             R"(link.remote: "203.0.113" is not an IPv4 address (a.b.c.d) or an IPv6 address (2001:db8::1))")
+// vxlan: local and remote are of one family
+NETCONF_RULE("vxlan-family", "clients/acme.toml", 5, 10,
+             R"(link.remote: "2001:db8::7" is IPv6 but link.local "198.51.100.1" is IPv4: both ends of the tunnel )"
+             R"(must be of one family)")
+// vxlan: a link-local IPv6 end is refused, with the reason
+NETCONF_RULE("vxlan-link-local", "clients/acme.toml", 4, 9,
+             R"(link.local: "fe80::1" is link-local (fe80::/10), valid on one link only and not routed)")
+// vxlan: an IPv4-mapped IPv6 end is written as IPv4
+NETCONF_RULE("vxlan-ipv4-mapped", "clients/acme.toml", 5, 10,
+             R"(link.remote: "::ffff:cb00:7107" is an IPv4-mapped IPv6 address: write the IPv4 address itself)")
 // vxlan: port is 1..65535
 NETCONF_RULE("vxlan-port-range", "clients/acme.toml", 7, 8, R"(link.port: 0 is out of range 1..65535)")
 // vxlan: underlay is required

@@ -123,6 +123,28 @@ os = "linux"
     CHECK(rossi->hosts[0].os == HostOs::linux_);
 }
 
+TEST_CASE("a VXLAN's ends may be IPv6", "[netconf]") {
+    const auto result = load(minimal_site, {{"rossi", R"([link]
+kind = "vxlan"
+vni = 5001
+local = "2001:DB8:0:0::1"
+remote = "2001:db8::7"
+underlay = "eth0"
+
+[lan]
+subnet = "192.168.1.0/24"
+address = "192.168.1.250/24"
+)"}});
+    INFO(Catch::Detail::stringify(rendered(result)));
+    REQUIRE(result.diagnostics.empty());
+    const Client* rossi = result.netconf.find("rossi");
+    REQUIRE(rossi);
+    const auto& vxlan = std::get<VxlanLink>(rossi->link);
+    CHECK(vxlan.local.is_ipv6());
+    CHECK(vxlan.local.to_string() == "2001:db8::1");
+    CHECK(vxlan.remote.to_string() == "2001:db8::7");
+}
+
 TEST_CASE("omitted keys take their documented defaults", "[netconf]") {
     const auto result = load(minimal_site, {{"acme", vlan_client}, {"port", R"([link]
 kind = "port"

@@ -6,6 +6,7 @@
 #include <linux/if.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
+#include <netlink/addr.h>
 #include <netlink/attr.h>
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
@@ -93,6 +94,44 @@ TEST_CASE("a VXLAN create request carries VNI, endpoints, port and underlay", "[
     std::uint32_t vni = 0;
     REQUIRE(rtnl_link_vxlan_get_id(libnl.get(), &vni) == 0);
     CHECK(vni == 5001u);
+}
+
+TEST_CASE("a VXLAN create request over IPv6 carries LOCAL6 and GROUP6, not the IPv4 attributes", "[netlink]") {
+    const auto request = build_create_request(VxlanSpec{.name = "vx5001",
+                                                        .vni = 5001,
+                                                        .local = IpAddress::parse("2001:db8::1"),
+                                                        .remote = IpAddress::parse("2001:db8::7"),
+                                                        .port = 4789,
+                                                        .underlay_index = 3});
+    nlmsghdr* header = nlmsg_hdr(request.get());
+    const auto link = parse_link_message(header);
+    CHECK(link.vxlan_vni == 5001u);
+    CHECK(link.vxlan_local == IpAddress::parse("2001:db8::1"));
+    CHECK(link.vxlan_remote == IpAddress::parse("2001:db8::7"));
+
+    // The bytes themselves: 16-byte IFLA_VXLAN_LOCAL6 and GROUP6, no IPv4 ones.
+    nlattr* table[IFLA_MAX + 1] = {};
+    REQUIRE(nlmsg_parse(header, sizeof(ifinfomsg), table, IFLA_MAX, nullptr) == 0);
+    nlattr* info[IFLA_INFO_MAX + 1] = {};
+    REQUIRE(nla_parse_nested(info, IFLA_INFO_MAX, table[IFLA_LINKINFO], nullptr) == 0);
+    nlattr* data[IFLA_VXLAN_MAX + 1] = {};
+    REQUIRE(nla_parse_nested(data, IFLA_VXLAN_MAX, info[IFLA_INFO_DATA], nullptr) == 0);
+    CHECK(data[IFLA_VXLAN_LOCAL] == nullptr);
+    CHECK(data[IFLA_VXLAN_GROUP] == nullptr);
+    REQUIRE(data[IFLA_VXLAN_LOCAL6]);
+    REQUIRE(data[IFLA_VXLAN_GROUP6]);
+    CHECK(nla_len(data[IFLA_VXLAN_LOCAL6]) == 16);
+    const auto* group = static_cast<const std::uint8_t*>(nla_data(data[IFLA_VXLAN_GROUP6]));
+    CHECK(Ipv6Address::Bytes{group[0], group[1], group[2], group[3], group[4], group[5], group[6], group[7],
+                             group[8], group[9], group[10], group[11], group[12], group[13], group[14], group[15]} ==
+          Ipv6Address::parse("2001:db8::7")->bytes());
+
+    // libnl reads the same ends back.
+    const auto libnl = parse_with_libnl(request.get());
+    nl_addr* local = nullptr;
+    REQUIRE(rtnl_link_vxlan_get_local(libnl.get(), &local) == 0);
+    CHECK(nl_addr_get_family(local) == AF_INET6);
+    nl_addr_put(local);
 }
 
 TEST_CASE("a bridge create request has kind bridge and the MTU", "[netlink]") {

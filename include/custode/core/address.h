@@ -1,5 +1,5 @@
 #pragma once
-/// Link-layer and IPv4 address value types, validated once at the edge.
+/// Link-layer, IPv4 and IPv6 address value types, validated once at the edge.
 
 #include <array>
 #include <compare>
@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 
 namespace custode {
 
@@ -79,6 +80,55 @@ public:
 private:
     Ipv4Address address_;
     int length_ = 0;
+};
+
+/// An IPv6 address (RFC 4291). Parses eight groups of 1-4 hex digits, at
+/// most one "::", and a dotted IPv4 tail; no zone ("%eth0") and no prefix.
+class Ipv6Address {
+public:
+    using Bytes = std::array<std::uint8_t, 16>;
+
+    constexpr Ipv6Address() = default;
+    constexpr explicit Ipv6Address(const Bytes& bytes) : bytes_(bytes) {}
+
+    static std::optional<Ipv6Address> parse(std::string_view text);
+
+    const Bytes& bytes() const { return bytes_; }
+    /// fe80::/10: valid on one link only, and meaningless without a zone.
+    bool is_link_local() const { return bytes_[0] == 0xfe && (bytes_[1] & 0xc0) == 0x80; }
+    /// ::ffff:0:0/96, an IPv4 address in IPv6 clothing.
+    bool is_ipv4_mapped() const;
+    /// RFC 5952: lower case, no leading zeros, the longest run of two or more
+    /// zero groups (the first of equal runs) as "::"; what `ip` prints.
+    std::string to_string() const;
+
+    auto operator<=>(const Ipv6Address&) const = default;
+
+private:
+    Bytes bytes_{};
+};
+
+/// An address of either family: a VXLAN's underlay ends may be IPv4 or IPv6.
+class IpAddress {
+public:
+    constexpr IpAddress() = default;
+    constexpr IpAddress(Ipv4Address address) : value_(address) {}
+    constexpr IpAddress(Ipv6Address address) : value_(address) {}
+
+    /// A dotted quad, else an IPv6 address.
+    static std::optional<IpAddress> parse(std::string_view text);
+
+    bool is_ipv6() const { return std::holds_alternative<Ipv6Address>(value_); }
+    const Ipv4Address* ipv4() const { return std::get_if<Ipv4Address>(&value_); }
+    const Ipv6Address* ipv6() const { return std::get_if<Ipv6Address>(&value_); }
+    std::string to_string() const;
+    /// "198.51.100.1:4789", "[2001:db8::1]:4789" (RFC 3986's brackets).
+    std::string with_port(std::uint16_t port) const;
+
+    auto operator<=>(const IpAddress&) const = default;
+
+private:
+    std::variant<Ipv4Address, Ipv6Address> value_;
 };
 
 }  // namespace custode

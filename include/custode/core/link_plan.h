@@ -27,13 +27,17 @@ struct PortCircuit {
 };
 struct VxlanCircuit {
     std::uint32_t vni = 0;
-    Ipv4Address local, remote;
+    IpAddress local, remote;  ///< one family: the underlay's
     std::string underlay;
     std::uint16_t port = 4789;
 };
 using CircuitSpec = std::variant<VlanCircuit, PortCircuit, VxlanCircuit>;
 
 std::string_view circuit_kind(const CircuitSpec& circuit);
+
+/// What a VXLAN frame adds to the client's frame on the underlay, by the
+/// family of its underlay addresses: 50 bytes over IPv4, 70 over IPv6.
+int vxlan_headroom(const IpAddress& underlay_end);
 
 /// What one client's links should be: the part of netconf the planner needs.
 struct ClientLinks {

@@ -25,8 +25,8 @@ struct LiveLink {
     int parent_index = 0;   ///< IFLA_LINK: a VLAN's trunk, a veth's peer (if in the same namespace)
     std::optional<int> vlan_id;
     std::optional<std::uint32_t> vxlan_vni;
-    std::optional<Ipv4Address> vxlan_local;
-    std::optional<Ipv4Address> vxlan_remote;
+    std::optional<IpAddress> vxlan_local;   ///< IFLA_VXLAN_LOCAL or IFLA_VXLAN_LOCAL6
+    std::optional<IpAddress> vxlan_remote;  ///< IFLA_VXLAN_GROUP or IFLA_VXLAN_GROUP6
     std::optional<std::uint16_t> vxlan_port;
     std::optional<int> vxlan_underlay_index{};  ///< IFLA_VXLAN_LINK, an index in the namespace the VXLAN was made in
     std::optional<int> link_netnsid{};  ///< IFLA_LINK_NETNSID: parent_index is in another namespace (a moved veth's peer)

@@ -64,8 +64,8 @@ struct VxlanLink {
     static constexpr std::uint16_t default_port = 4789;
 
     std::uint32_t vni = 0;  ///< 1..16777215, unique across the site
-    Ipv4Address local;
-    Ipv4Address remote;
+    IpAddress local;  ///< IPv4 or IPv6, the same family as remote
+    IpAddress remote;
     std::string underlay;  ///< interface carrying the tunnel; may be shared
     std::uint16_t port = default_port;
 };

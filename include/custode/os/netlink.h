@@ -79,8 +79,8 @@ struct VethSpec {
 struct VxlanSpec {
     std::string name{};
     std::uint32_t vni = 0;
-    std::optional<Ipv4Address> local{};
-    std::optional<Ipv4Address> remote{};  ///< unicast peer (IFLA_VXLAN_GROUP)
+    std::optional<IpAddress> local{};   ///< IFLA_VXLAN_LOCAL, or LOCAL6 for IPv6
+    std::optional<IpAddress> remote{};  ///< unicast peer (IFLA_VXLAN_GROUP, or GROUP6 for IPv6)
     std::uint16_t port = 4789;
     int underlay_index = 0;  ///< 0: let the kernel route
     std::string alias{};
