@@ -73,10 +73,6 @@ struct Diagnosis {
         return std::any_of(netconf.clients.begin(), netconf.clients.end(),
                            [](const Client& client) { return !client.hosts.empty(); });
     }
-    bool any_window() const {
-        return std::any_of(netconf.clients.begin(), netconf.clients.end(),
-                           [](const Client& client) { return client.maintenance.window.has_value(); });
-    }
     const ClientFacts* client_facts(const Client& client) const {
         const auto found = facts.clients.find(client.name.str());
         return found == facts.clients.end() ? nullptr : &found->second;
@@ -253,14 +249,14 @@ struct Diagnosis {
     }
 
     void timer() {
-        if (!any_window()) return;  // nothing for the timer to start
+        if (!any_hosts()) return;  // no PC, no night to start (a client without a window is still due daily)
         constexpr std::string_view unit = "custode-maintain.timer";
         if (!facts.systemd_running)
             finding("systemd", "systemd is not running: no timer starts the nightly run", "/run/systemd/system",
-                    "boot with systemd, or run custode maintain --scheduled from cron at each window's start");
+                    "boot with systemd, or run custode maintain --scheduled --wait from cron every 10 minutes");
         if (!facts.timer_installed)
-            finding("timer", fmt::format("{} is not installed", unit), "/etc/systemd/system",
-                    "sudo dist/install.sh (it writes the timer at the windows' starts)");
+            finding("timer", fmt::format("{} is not installed", unit), "/lib/systemd/system",
+                    "install custode's Debian package (docs/install.md): it brings the timer");
         else if (!facts.timer_enabled)
             finding("timer", fmt::format("{} is not enabled: no night will run", unit),
                     "/etc/systemd/system/timers.target.wants", fmt::format("systemctl enable --now {}", unit));
