@@ -39,6 +39,7 @@ TEST_PACKAGES=(
   python3           # the browser test's PNG check
   chromium          # the browser test: the HTML report rendered headless
   qemu-system-x86 busybox-static   # vm tests: Debian's stock kernel for 802.1Q (tests/vm/prepare.sh)
+  groff-base mandoc man-db         # man page tests: groff -ww, mandoc -T lint and man -l render custode(8) and custode-netconf(5)
 )
 DEB_PACKAGES=(
   debhelper dpkg-dev  # ./dev.sh deb: dpkg-buildpackage with dh and its CMake build (debian/)
@@ -95,11 +96,12 @@ configure() {
   cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCUSTODE_WERROR=ON >/dev/null
 }
 
-# build [demo|all]: the demo needs only custode, the demo program and the LAN simulator.
+# build [demo|all]: the demo needs only custode, the demo program and the LAN simulator
+# (and the man pages, so that dist/install.sh works after it).
 build() {
   configure
   case "${1:-all}" in
-    demo) cmake --build "$BUILD_DIR" -j"$(nproc)" --target custode custode-demo custode-lansim ;;
+    demo) cmake --build "$BUILD_DIR" -j"$(nproc)" --target custode custode-man-pages custode-demo custode-lansim ;;
     all)  cmake --build "$BUILD_DIR" -j"$(nproc)" ;;
     *) echo "usage: ./dev.sh build [demo|all]" >&2; exit 2 ;;
   esac
