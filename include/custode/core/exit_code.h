@@ -25,12 +25,10 @@ struct ExitCodeMeaning {
 /// What each code means, as `custode --help` and custode(8) say it.
 inline constexpr std::array<ExitCodeMeaning, 5> exit_code_meanings{{
     {ExitCode::ok, "done; in sync; all hosts ok; isolated"},
-    {ExitCode::problem, "ran, and found a problem: drift, pending changes, a PC that did not wake or failed a task, "
-                        "NOT isolated"},
-    {ExitCode::usage, "usage or configuration error: nothing was changed; the message names file:line:column "
-                      "where a file is at fault"},
-    {ExitCode::system, "system error (privilege, kernel refused, missing program): partial changes were undone"},
-    {ExitCode::inconclusive, "inconclusive (isolation check: the positive control or the capture failed)"},
+    {ExitCode::problem, "a problem found: drift, pending changes, a PC not woken or failed; NOT isolated"},
+    {ExitCode::usage, "usage or configuration error (named file:line:column); nothing was changed"},
+    {ExitCode::system, "system error (privilege, kernel, missing program); partial changes undone"},
+    {ExitCode::inconclusive, "inconclusive: the isolation check's control or capture failed"},
 }};
 
 }  // namespace custode
