@@ -42,7 +42,7 @@ void print_overview(std::ostream& out) {
     }
     out << "\n" << global_options_description() << "\nExit status:\n";
     for (const auto& [code, meaning] : exit_code_meanings) out << fmt::format("  {}  {}\n", to_int(code), meaning);
-    out << "\nRun 'custode COMMAND --help' for a command's options; 'man custode' for the whole manual.\n";
+    out << "\nRun 'custode COMMAND --help' for a command's options, 'man custode' for the manual.\n";
 }
 
 void print_command_help(const Command& command, const CommandOptions& options) {
