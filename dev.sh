@@ -96,12 +96,11 @@ configure() {
   cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCUSTODE_WERROR=ON >/dev/null
 }
 
-# build [demo|all]: the demo needs only custode, the demo program and the LAN simulator
-# (and the man pages, so that dist/install.sh works after it).
+# build [demo|all]: the demo needs only custode, the demo program and the LAN simulator.
 build() {
   configure
   case "${1:-all}" in
-    demo) cmake --build "$BUILD_DIR" -j"$(nproc)" --target custode custode-man-pages custode-demo custode-lansim ;;
+    demo) cmake --build "$BUILD_DIR" -j"$(nproc)" --target custode custode-demo custode-lansim ;;
     all)  cmake --build "$BUILD_DIR" -j"$(nproc)" ;;
     *) echo "usage: ./dev.sh build [demo|all]" >&2; exit 2 ;;
   esac
