@@ -39,6 +39,7 @@ TEST_PACKAGES=(
   python3           # the browser test's PNG check
   chromium          # the browser test: the HTML report rendered headless
   qemu-system-x86 busybox-static   # vm tests: Debian's stock kernel for 802.1Q (tests/vm/prepare.sh)
+  groff-base mandoc man-db         # man page tests: groff -ww, mandoc -T lint and man -l render custode(8) and custode-netconf(5)
 )
 DEB_PACKAGES=(
   debhelper dpkg-dev  # ./dev.sh deb: dpkg-buildpackage with dh and its CMake build (debian/)

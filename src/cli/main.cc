@@ -13,19 +13,6 @@
 namespace custode::cli {
 namespace {
 
-po::options_description global_options() {
-    po::options_description options("Global options");
-    options.add_options()
-        ("netconf", po::value<std::string>()->value_name("DIR"),
-         "configuration directory (default $CUSTODE_NETCONF, else /etc/custode)")
-        ("state", po::value<std::string>()->value_name("FILE"), "SQLite state file")
-        ("json", po::bool_switch(), "print one JSON object on stdout")
-        ("verbose,v", po::value<std::vector<bool>>()->zero_tokens()->implicit_value({true}, ""), "more on stderr (repeatable)")
-        ("quiet,q", po::value<std::vector<bool>>()->zero_tokens()->implicit_value({true}, ""), "less on stderr (repeatable)")
-        ("help,h", "show help");
-    return options;
-}
-
 bool takes_value(std::string_view token) { return token == "--netconf" || token == "--state"; }
 
 /// The index of the command word: the first argument that is not an option
@@ -53,13 +40,15 @@ void print_overview(std::ostream& out) {
     for (const auto& command : command_table()) {
         out << fmt::format("  {:<16}{}\n", command.name, command.summary);
     }
-    out << "\n" << global_options() << "\nRun 'custode COMMAND --help' for a command's options.\n";
+    out << "\n" << global_options_description() << "\nExit status:\n";
+    for (const auto& [code, meaning] : exit_code_meanings) out << fmt::format("  {}  {}\n", to_int(code), meaning);
+    out << "\nRun 'custode COMMAND --help' for a command's options, 'man custode' for the manual.\n";
 }
 
 void print_command_help(const Command& command, const CommandOptions& options) {
     std::cout << fmt::format("usage: custode {} {}\n\n{}\n\n", command.name, command.usage, command.summary);
     if (!options.named.options().empty()) std::cout << options.named << '\n';
-    std::cout << global_options();
+    std::cout << global_options_description();
 }
 
 GlobalOptions read_global(const po::variables_map& values) {
@@ -84,7 +73,7 @@ int run_command(const Command& command, int argc, char** argv, int command_index
     CommandOptions options;
     if (command.declare) command.declare(options);
     po::options_description all;
-    all.add(global_options()).add(options.named);
+    all.add(global_options_description()).add(options.named);
 
     std::vector<std::string> arguments;
     for (int i = 1; i < argc; ++i)

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <fmt/format.h>
 
+#include "custode/core/netconf_keys.h"
+
 namespace custode::netconf_detail {
 
 Position position_of(const toml::source_region& region) {
@@ -203,6 +205,8 @@ void TableReader::reject(std::string_view key, std::string_view why) {
 }
 
 void TableReader::report_unknown_keys() {
+    if (NetconfKeyLog* log = NetconfKeyLog::active())
+        for (const auto& key : known_) log->record(qualified(key));
     for (const auto& [key, value] : table_) {
         if (std::find(known_.begin(), known_.end(), key.str()) != known_.end()) continue;
         diagnostics_.error(position_of(key.source()), fmt::format("unknown key '{}' {}", key.str(), where()));

@@ -12,7 +12,8 @@ fail() { echo "install rules: $*" >&2; exit 1; }
 DESTDIR=$dest cmake --install "$build" --prefix /usr >/dev/null
 for file in usr/sbin/custode lib/systemd/system/custode-apply.service lib/systemd/system/custode-maintain.service \
     lib/systemd/system/custode-maintain.timer usr/share/bash-completion/completions/custode \
-    usr/share/doc/custode/netconf.md usr/share/doc/custode/install.md usr/share/doc/custode/examples/site.toml; do
+    usr/share/doc/custode/netconf.md usr/share/doc/custode/install.md usr/share/doc/custode/examples/site.toml \
+    usr/share/man/man8/custode.8 usr/share/man/man5/custode-netconf.5; do
     [ -f "$dest/$file" ] || fail "/$file is not installed"
 done
 for page in development testbed lansim vm; do

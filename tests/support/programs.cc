@@ -12,7 +12,7 @@ namespace custode::testing {
 namespace {
 
 /// Keep in step with DEMO_PACKAGES and TEST_PACKAGES in dev.sh.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 17> packages{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 20> packages{{
     {"ip", "iproute2"},
     {"ping", "iputils-ping"},
     {"pkill", "procps"},
@@ -30,6 +30,9 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 17> packages
     {"qemu-system-x86_64", "qemu-system-x86"},
     {"busybox", "busybox-static"},
     {"md5sum", "coreutils"},
+    {"groff", "groff-base"},
+    {"mandoc", "mandoc"},
+    {"man", "man-db"},
 }};
 
 bool executable(const std::string& path) { return ::access(path.c_str(), X_OK) == 0; }

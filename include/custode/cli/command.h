@@ -30,4 +30,7 @@ struct Command {
 
 const std::vector<Command>& command_table();
 
+/// --netconf, --state, --json, -v, -q, --help: taken by every command.
+po::options_description global_options_description();
+
 }  // namespace custode::cli
