@@ -16,19 +16,9 @@ namespace overview_html {
 std::string e(std::string_view text) { return html_escape(text); }
 
 constexpr std::string_view kStyle = R"css(
-:root{color-scheme:light;--good:#1b7f3b;--warn:#a86400;--bad:#c0261b;--idle:#6b6f76}
-*{box-sizing:border-box}
-body{margin:0;padding:12px;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#f3f4f6;color:#1f2328;overflow-wrap:anywhere}
 main{max-width:1240px;margin:0 auto}
 h1{font-size:1.3em;margin:0 0 4px}h2{font-size:1.15em;margin:22px 0 8px}h3{font-size:1.05em;margin:0}
-.card{background:#fff;border-radius:10px;padding:12px;margin:10px 0;box-shadow:0 1px 3px #0002;border-left:6px solid var(--idle)}
 .card.good{border-left-color:var(--good)}.card.warn{border-left-color:var(--warn)}.card.bad{border-left-color:var(--bad)}
-.head{display:flex;flex-wrap:wrap;gap:6px;align-items:center;justify-content:space-between}
-.meta{color:#57606a;font-size:.9em;margin:4px 0}
-.badge{display:inline-block;padding:1px 8px;border-radius:999px;color:#fff;font-size:.85em;font-weight:600}
-.badge.good{background:var(--good)}.badge.warn{background:var(--warn)}.badge.bad{background:var(--bad)}.badge.idle{background:var(--idle)}
-.totals{display:flex;flex-wrap:wrap;gap:8px;padding:0;margin:8px 0 0;list-style:none}
-.totals li{background:#f3f4f6;border-radius:8px;padding:4px 10px}
 .legend{display:flex;flex-wrap:wrap;gap:4px 14px;margin:0 0 8px;padding:0;list-style:none;font-size:.9em}
 .legend li{display:flex;align-items:center;gap:5px}
 .gridbox{overflow-x:auto;background:#fff;border-radius:10px;box-shadow:0 1px 3px #0002;max-width:100%}
@@ -205,8 +195,8 @@ std::string render_overview_html(const SiteOverview& overview) {
     std::string html = fmt::format(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-        "<title>custode · {} at a glance</title><style>{}</style></head><body><main>",
-        page::e(overview.site), page::kStyle);
+        "<title>custode · {} at a glance</title><style>{}{}</style></head><body><main>",
+        page::e(overview.site), card_page_css, page::kStyle);
     html += page::header_html(overview);
     html += page::grid_html(overview);
     html += R"(<section><h2>Clients</h2><div class="cards">)";
