@@ -44,9 +44,6 @@ chr::local_seconds local(int day, int hour, int minute) {
     return as_local(chr::sys_days(chr::year(2026) / chr::December / day) + chr::hours(hour) + chr::minutes(minute));
 }
 
-}  // namespace overview_test
-
-using namespace overview_test;
 
 TEST_CASE("overview: a night runs from noon to noon and is named by the date it begins", "[overview]") {
     CHECK(night_of(local(7, 1, 30)) == "2026-12-06");
@@ -338,3 +335,5 @@ TEST_CASE("overview: a scheduled night writes overview.html beside its run repor
     CHECK(text.exit_code == 0);
     CHECK_THAT(text.output, Catch::Contains("acme") && Catch::Contains("✕"));
 }
+
+}  // namespace overview_test
