@@ -246,4 +246,14 @@ std::vector<ClientStatus> link_status(const Netconf& netconf, os::LinkSystem& sy
     return statuses;
 }
 
+std::string circuit_problem(const ClientStatus& status) {
+    if (!status.namespace_exists) return fmt::format("not provisioned: no namespace {} (custode apply)", status.namespace_name);
+    if (!status.circuit) return "no circuit link in " + status.namespace_name;
+    if (!status.bridge) return "no bridge in " + status.namespace_name;
+    if (!status.bridge->admin_up) return "the bridge is down";
+    if (!status.circuit->admin_up) return "the circuit is down";
+    if (!status.circuit->carrier) return "the circuit has no carrier";
+    return "";
+}
+
 }  // namespace custode::app

@@ -5,6 +5,7 @@
 
 #include "custode/app/maintain.h"
 #include "custode/app/links.h"
+#include "custode/app/overview.h"
 #include "custode/core/error.h"
 #include "custode/core/schedule.h"
 #include "custode/core/utc_time.h"
@@ -92,7 +93,11 @@ std::optional<RecordedRun> maintain_on_gateway(const Netconf& netconf, const std
     options.user = ssh.user;
     options.identity = ssh.identity;
     const auto system = kernel_maintenance_system(netconf, state.string(), options);
-    return recorded_run(netconf, store, *system, clients, request.options, request.files, request.progress);
+    auto run = recorded_run(netconf, store, *system, clients, request.options, request.files, request.progress);
+    if (request.scheduled && !request.options.dry_run)
+        if (const auto page = write_night_overview(netconf, store, request.files.report_dir, request.progress))
+            if (request.progress) request.progress("overview " + page->string());
+    return run;
 }
 
 }  // namespace custode::app

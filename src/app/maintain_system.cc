@@ -32,14 +32,7 @@ public:
             return fmt::format("no SSH host keys recorded in {} (custode enroll {})", netconf_.known_hosts_of(client),
                                client.name.str());
         const std::lock_guard lock(links_mutex_);  // one netlink socket set for all clients
-        const auto status = link_status(netconf_, *links_, {&client}).front();
-        if (!status.namespace_exists) return fmt::format("not provisioned: no namespace {} (custode apply)", status.namespace_name);
-        if (!status.circuit) return "no circuit link in " + status.namespace_name;
-        if (!status.bridge) return "no bridge in " + status.namespace_name;
-        if (!status.bridge->admin_up) return "the bridge is down";
-        if (!status.circuit->admin_up) return "the circuit is down";
-        if (!status.circuit->carrier) return "the circuit has no carrier";
-        return "";
+        return circuit_problem(link_status(netconf_, *links_, {&client}).front());
     }
 
     std::vector<LanHost> scan(const Client& client) override {

@@ -28,4 +28,9 @@ std::vector<std::string> client_arguments(const po::variables_map& values) {
     return values.count("client") ? values["client"].as<std::vector<std::string>>() : std::vector<std::string>{};
 }
 
+std::filesystem::path report_directory(const po::variables_map& values, const std::filesystem::path& state) {
+    if (values.count("report-dir")) return values["report-dir"].as<std::string>();
+    return state.parent_path() / "reports";
+}
+
 }  // namespace custode::cli

@@ -101,11 +101,6 @@ void print_text(const RunRecord& record, const fs::path& report) {
     std::cout << fmt::format("run {}: {}; report {}\n", record.id, record.ok() ? "ok" : "PROBLEMS", report.string());
 }
 
-fs::path report_directory(const po::variables_map& values, const fs::path& state) {
-    if (values.count("report-dir")) return values["report-dir"].as<std::string>();
-    return state.parent_path() / "reports";
-}
-
 int run(const GlobalOptions& global, const po::variables_map& values) {
     const auto netconf = require_netconf(global);
     require_one_selection(values);

@@ -29,19 +29,9 @@ std::string badge(std::string_view tone, std::string_view text) {
 std::string ok_badge(bool ok) { return ok ? badge("good", "ok") : badge("bad", "problems"); }
 
 constexpr std::string_view kStyle = R"css(
-:root{color-scheme:light;--good:#1b7f3b;--warn:#a86400;--bad:#c0261b;--idle:#6b6f76}
-*{box-sizing:border-box}
-body{margin:0;padding:12px;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#f3f4f6;color:#1f2328;overflow-wrap:anywhere}
 main{max-width:860px;margin:0 auto}
 h1{font-size:1.3em;margin:0 0 6px}h2{font-size:1.15em;margin:22px 0 8px}h3{font-size:1.05em;margin:0}
-.card{background:#fff;border-radius:10px;padding:12px;margin:10px 0;box-shadow:0 1px 3px #0002;border-left:6px solid var(--idle)}
 .card.good{border-left-color:var(--good)}.card.bad{border-left-color:var(--bad)}
-.head{display:flex;flex-wrap:wrap;gap:6px;align-items:center;justify-content:space-between}
-.meta{color:#57606a;font-size:.9em;margin:4px 0}
-.badge{display:inline-block;padding:1px 8px;border-radius:999px;color:#fff;font-size:.85em;font-weight:600}
-.badge.good{background:var(--good)}.badge.warn{background:var(--warn)}.badge.bad{background:var(--bad)}.badge.idle{background:var(--idle)}
-.totals{display:flex;flex-wrap:wrap;gap:8px;padding:0;margin:8px 0 0;list-style:none}
-.totals li{background:#f3f4f6;border-radius:8px;padding:4px 10px}
 .alert{background:#fdecea;border:2px solid var(--bad);border-radius:10px;padding:10px 12px;margin:10px 0}
 .alert ul{margin:4px 0 0;padding-left:20px}
 .error{color:var(--bad);font-weight:600}
@@ -168,8 +158,8 @@ std::string render_html_report(const RunRecord& record) {
     std::string html = fmt::format(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-        "<title>custode run {} · {}</title><style>{}</style></head><body><main>",
-        record.id, escape(record.site), kStyle);
+        "<title>custode run {} · {}</title><style>{}{}</style></head><body><main>",
+        record.id, escape(record.site), card_page_css, kStyle);
     html += header_html(record);
     html += attention_html(record);
     for (const auto& client : record.clients) html += client_html(client);

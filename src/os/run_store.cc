@@ -104,4 +104,12 @@ std::optional<RunRecord> load_run(const StateStore& store, std::int64_t id) {
     return row_record(select, store.path());
 }
 
+std::vector<RunRecord> load_runs_since(const StateStore& store, std::string_view since) {
+    auto select = store.prepare(fmt::format("SELECT {} FROM runs WHERE started >= ?1 ORDER BY id", kRecordColumns));
+    select.bind(1, since);
+    std::vector<RunRecord> runs;
+    while (select.step()) runs.push_back(row_record(select, store.path()));
+    return runs;
+}
+
 }  // namespace custode::os

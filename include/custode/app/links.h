@@ -100,6 +100,11 @@ struct ClientStatus {
 std::vector<ClientStatus> link_status(const Netconf& netconf, os::LinkSystem& system,
                                       const std::vector<const Client*>& clients);
 
+/// Why the client's circuit cannot carry traffic ("the circuit has no
+/// carrier", "not provisioned: ..."); empty when namespace, circuit and
+/// bridge are there and up.
+std::string circuit_problem(const ClientStatus& status);
+
 // ---- the link commands on the real gateway -----------------------------------
 // Each opens the kernel's link table; those that change it take the run lock
 // beside the state file at `state` first and keep an audit record after.

@@ -19,6 +19,7 @@ Command enroll_command();
 Command maintain_command();
 Command runs_command();
 Command report_command();
+Command overview_command();
 Command disconnect_command();
 Command disconnections_command();
 Command isolation_check_command();

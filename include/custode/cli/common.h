@@ -23,4 +23,8 @@ app::Wait wait_flag(const po::variables_map& values);
 /// The positional CLIENT... arguments of a command (empty when none).
 std::vector<std::string> client_arguments(const po::variables_map& values);
 
+/// --report-dir: where the run reports (run-ID.html) are; default reports/
+/// beside the state file.
+std::filesystem::path report_directory(const po::variables_map& values, const std::filesystem::path& state);
+
 }  // namespace custode::cli

@@ -45,4 +45,8 @@ std::vector<RunSummary> list_runs(const StateStore& store, std::optional<std::st
 /// The run's record, as stored by finish_run (or begin_run while it runs).
 std::optional<RunRecord> load_run(const StateStore& store, std::int64_t id);
 
+/// Every run started at or after `since` (UTC ISO 8601, as the store writes
+/// it), oldest first: the overview's window.
+std::vector<RunRecord> load_runs_since(const StateStore& store, std::string_view since);
+
 }  // namespace custode::os
