@@ -1,6 +1,8 @@
 /// `custode maintain [CLIENT...|--all|--scheduled] [--tasks LIST] [--dry-run]`:
 /// the nightly run. Exit 1 when a PC did not wake, was not reached, or a
 /// task failed; the record, the HTML report and the metrics say which.
+/// After a --scheduled night, site.toml's [notify] sends the morning
+/// message; how it fared is printed and recorded, never the exit code.
 
 #include <algorithm>
 #include <filesystem>
