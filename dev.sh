@@ -18,6 +18,7 @@ DEMO_PACKAGES=(
   build-essential cmake pkg-config git
   libboost-program-options-dev libnl-3-dev libnl-route-3-dev libpcap-dev libtomlplusplus-dev
   nlohmann-json3-dev libsqlite3-dev libssh-dev libsodium-dev libfmt-dev
+  libcurl4-openssl-dev  # the morning message's webhook ([notify] webhook)
   catch2            # configure: the demo and the LAN simulator live beside the tests
   # what custode itself reads or runs
   ieee-data         # vendor names of scanned hosts (/usr/share/ieee-data/oui.txt)
@@ -36,7 +37,8 @@ DEMO_PACKAGES=(
 TEST_PACKAGES=(
   minisign          # signing tests: custode's signatures checked by the reference tool
   sqlite3           # state tests that read the state file as a user would
-  python3           # the browser test's PNG check
+  python3           # the browser test's PNG check; the webhook receiver of the notify tests
+  exim4-daemon-light  # the notify tests: a real MTA behind /usr/sbin/sendmail, delivering to a test mailbox
   chromium          # the browser test: the HTML report rendered headless
   qemu-system-x86 busybox-static   # vm tests: Debian's stock kernel for 802.1Q (tests/vm/prepare.sh)
   groff-base mandoc man-db         # man page tests: groff -ww, mandoc -T lint and man -l render custode(8) and custode-netconf(5)

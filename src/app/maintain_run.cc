@@ -6,6 +6,7 @@
 #include "custode/app/maintain.h"
 #include "custode/app/links.h"
 #include "custode/app/overview.h"
+#include "custode/app/notify.h"
 #include "custode/core/error.h"
 #include "custode/core/schedule.h"
 #include "custode/core/utc_time.h"
@@ -24,6 +25,19 @@ std::optional<std::chrono::local_seconds> last_run_started(const os::StateStore&
     const auto started = parse_utc_seconds(runs.front().started);
     if (!started) return std::nullopt;
     return os::to_local(std::chrono::sys_seconds(std::chrono::seconds(static_cast<long>(*started))));
+}
+
+/// Each message's outcome on stderr and in the stored record; a store that
+/// fails here costs the record its notifications, not the night.
+void record_notifications(os::StateStore& store, const RunRecord& record, const MaintainProgress& progress) {
+    for (const auto& sent : record.notifications)
+        if (progress) progress("notify: " + notification_line(sent));
+    if (record.notifications.empty()) return;
+    try {
+        os::finish_run(store, record);
+    } catch (const std::exception& error) {
+        if (progress) progress(fmt::format("notify: not recorded in run {}: {}", record.id, error.what()));
+    }
 }
 
 }  // namespace
@@ -94,9 +108,19 @@ std::optional<RecordedRun> maintain_on_gateway(const Netconf& netconf, const std
     options.identity = ssh.identity;
     const auto system = kernel_maintenance_system(netconf, state.string(), options);
     auto run = recorded_run(netconf, store, *system, clients, request.options, request.files, request.progress);
+    // The report pages of the night, for the morning message.
+    std::vector<std::string> pages{run.report.string()};
     if (request.scheduled && !request.options.dry_run)
-        if (const auto page = write_night_overview(netconf, store, request.files.report_dir, request.progress))
+        if (const auto page = write_night_overview(netconf, store, request.files.report_dir, request.progress)) {
             if (request.progress) request.progress("overview " + page->string());
+            pages.push_back(page->string());
+        }
+    // The morning message is for the nights nobody watched: a run by hand prints its own result.
+    if (request.scheduled && netconf.site.notify.any()) {
+        const auto sender = system_notify_sender();
+        run.record.notifications = notify_night(netconf.site.notify, run.record, pages, *sender);
+        record_notifications(store, run.record, request.progress);
+    }
     return run;
 }
 

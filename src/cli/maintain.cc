@@ -1,13 +1,17 @@
 /// `custode maintain [CLIENT...|--all|--scheduled] [--tasks LIST] [--dry-run]`:
 /// the nightly run. Exit 1 when a PC did not wake, was not reached, or a
 /// task failed; the record, the HTML report and the metrics say which.
+/// After a --scheduled night, site.toml's [notify] sends the morning
+/// message; how it fared is printed and recorded, never the exit code.
 
+#include <algorithm>
 #include <filesystem>
 #include <fmt/format.h>
 #include <iostream>
 #include <mutex>
 
 #include "custode/app/maintain.h"
+#include "custode/app/notify.h"
 #include "custode/cli/commands.h"
 #include "custode/cli/common.h"
 #include "custode/cli/output.h"
@@ -34,6 +38,7 @@ void declare(CommandOptions& options) {
         ("off-wait", po::value<int>()->default_value(180)->value_name("SECONDS"), "how long a PC may take to power off")
         ("report-dir", po::value<std::string>()->value_name("DIR"), "where run-ID.html goes (default: reports/ beside the state file)")
         ("metrics", po::value<std::string>()->value_name("FILE"), "also write Prometheus textfile metrics to FILE")
+        ("notify-test", po::bool_switch(), "send a test message through site.toml's [notify], and exit")
         ("wait", po::bool_switch(), "queue behind another maintain run instead of failing");
     options.positional.add("client", -1);
 }
@@ -99,10 +104,26 @@ void print_text(const RunRecord& record, const fs::path& report) {
         }
     }
     std::cout << fmt::format("run {}: {}; report {}\n", record.id, record.ok() ? "ok" : "PROBLEMS", report.string());
+    for (const auto& sent : record.notifications) std::cout << "notify: " << app::notification_line(sent) << '\n';
+}
+
+/// `--notify-test`: exit 0 when every channel took the message, 1 otherwise.
+int notify_test(const GlobalOptions& global, const Netconf& netconf) {
+    const auto results = app::send_test_message(netconf);
+    const bool ok = std::all_of(results.begin(), results.end(), [](const NotificationResult& r) { return r.ok; });
+    if (global.json) {
+        auto sent = nlohmann::json::array();
+        for (const auto& result : results) sent.push_back(to_json(result));
+        print_json("maintain", ok, {{"notifications", sent}});
+    } else {
+        for (const auto& sent : results) std::cout << "notify: " << app::notification_line(sent) << '\n';
+    }
+    return to_int(ok ? ExitCode::ok : ExitCode::problem);
 }
 
 int run(const GlobalOptions& global, const po::variables_map& values) {
     const auto netconf = require_netconf(global);
+    if (values["notify-test"].as<bool>()) return notify_test(global, netconf);
     require_one_selection(values);
     const auto state = state_path(global, netconf);
     app::MaintainRequest request;

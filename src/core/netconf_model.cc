@@ -121,6 +121,39 @@ bool is_valid_namespace_prefix(std::string_view prefix) {
     return std::all_of(prefix.begin(), prefix.end(), [](char c) { return is_lower_or_digit(c) || c == '-'; });
 }
 
+namespace netconf_text {
+
+/// Bytes no address or URL in a header or on a command line may hold.
+bool is_space_or_control(char c) { return static_cast<unsigned char>(c) <= ' ' || c == '\x7f'; }
+
+}  // namespace netconf_text
+
+bool is_valid_mail_address(std::string_view address) {
+    // `-x` would read as an option to some sendmails; the rest is list and header syntax.
+    if (address.empty() || address.size() > 254 || address.front() == '-') return false;
+    if (std::any_of(address.begin(), address.end(), [](char c) {
+            return netconf_text::is_space_or_control(c) || std::string_view(",;<>()\"\\[]:").find(c) != std::string_view::npos;
+        }))
+        return false;
+    const auto at = address.find('@');
+    if (at == std::string_view::npos) return true;  // a local user: root, technician
+    return at > 0 && at + 1 < address.size() && address.find('@', at + 1) == std::string_view::npos &&
+           address.substr(at + 1).find('.') != 0;
+}
+
+bool is_valid_webhook_url(std::string_view url) {
+    if (std::any_of(url.begin(), url.end(), netconf_text::is_space_or_control)) return false;
+    for (const std::string_view scheme : {"http://", "https://"}) {
+        if (!url.starts_with(scheme)) continue;
+        const auto rest = url.substr(scheme.size());
+        const auto host_end = rest.find_first_of("/?#");
+        const auto authority = rest.substr(0, host_end);
+        const auto host = authority.substr(authority.find('@') + 1);  // after user:password@, if any
+        return !host.empty() && host.front() != ':';
+    }
+    return false;
+}
+
 const Client* Netconf::find(std::string_view client_name) const {
     for (const auto& client : clients)
         if (client.name.str() == client_name) return &client;

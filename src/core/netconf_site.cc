@@ -1,5 +1,6 @@
-/// site.toml: [site], [ssh] and [[lab.host]].
+/// site.toml: [site], [ssh], [[lab.host]] and [notify].
 
+#include <algorithm>
 #include <fmt/format.h>
 
 #include "netconf_parse.h"
@@ -100,6 +101,47 @@ std::vector<LabHost> read_lab_table(TableReader& lab) {
     return hosts;
 }
 
+void read_mail_to(TableReader& table, NotifySettings& notify) {
+    const auto addresses = table.strings("mail_to", Presence::optional);
+    if (!addresses) return;
+    if (addresses->empty()) {
+        table.diagnostics().error(table.header(), "notify.mail_to: must list at least one address");
+        return;
+    }
+    for (std::size_t i = 0; i < addresses->size(); ++i) {
+        const auto& address = (*addresses)[i];
+        const auto earlier = std::find_if(addresses->begin(), addresses->begin() + static_cast<std::ptrdiff_t>(i),
+                                          [&](const auto& other) { return other.value == address.value; });
+        if (!is_valid_mail_address(address.value)) {
+            table.diagnostics().error(address.at, fmt::format("notify.mail_to: {} is not a mail address (user or "
+                                                              "user@domain, no spaces, commas or <>)",
+                                                              in_quotes(address.value)));
+        } else if (earlier != addresses->begin() + static_cast<std::ptrdiff_t>(i)) {
+            table.diagnostics().error(address.at, fmt::format("notify.mail_to: {} is listed twice",
+                                                              in_quotes(address.value)));
+        } else {
+            notify.mail_to.push_back(address.value);
+        }
+    }
+}
+
+void read_notify_table(TableReader& table, NotifySettings& notify) {
+    // A table without a way to send is a forgotten key, not a wish for silence.
+    if (!table.node("mail_to", Presence::optional) && !table.node("webhook", Presence::optional))
+        table.diagnostics().error(table.header(), "[notify] needs mail_to, webhook or both");
+    read_mail_to(table, notify);
+    if (auto url = table.string("webhook", Presence::optional)) {
+        if (is_valid_webhook_url(url->value)) {
+            notify.webhook = url->value;
+        } else {
+            table.diagnostics().error(url->at, fmt::format("notify.webhook: {} is not an http:// or https:// URL",
+                                                           in_quotes(url->value)));
+        }
+    }
+    if (auto always = table.boolean("always", Presence::optional)) notify.always = always->value;
+    table.report_unknown_keys();
+}
+
 }  // namespace
 
 Site parse_site(const toml::table& root, FileDiagnostics& diagnostics) {
@@ -116,6 +158,10 @@ Site parse_site(const toml::table& root, FileDiagnostics& diagnostics) {
     if (const toml::table* table = file.table("lab", Presence::optional)) {
         TableReader reader(*table, "lab", diagnostics);
         site.lab_hosts = read_lab_table(reader);
+    }
+    if (const toml::table* table = file.table("notify", Presence::optional)) {
+        TableReader reader(*table, "notify", diagnostics);
+        read_notify_table(reader, site.notify);
     }
     file.report_unknown_keys();
     return site;

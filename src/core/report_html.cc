@@ -6,6 +6,7 @@
 
 #include "custode/core/html_text.h"
 #include "custode/core/run_record.h"
+#include "custode/core/utc_time.h"
 
 namespace custode {
 namespace {
@@ -87,13 +88,6 @@ std::string power_text(PowerOutcome power) {
     return "";
 }
 
-/// "2026-11-29T01:30:00Z" as "2026-11-29 01:30:00 UTC".
-std::string readable_time(std::string time) {
-    if (time.size() > 10 && time[10] == 'T') time[10] = ' ';
-    if (!time.empty() && time.back() == 'Z') time.replace(time.size() - 1, 1, " UTC");
-    return time;
-}
-
 std::string host_html(const HostRun& host) {
     std::string html = fmt::format(
         R"(<article class="card {}"><div class="head"><h3>{}</h3><span>{} {}</span></div>)",
@@ -142,8 +136,8 @@ std::string header_html(const RunRecord& record) {
     std::string html = fmt::format(R"(<header class="card {}"><div class="head"><h1>Run {} · {}</h1>{}</div>)",
                                    record.ok() ? "good" : "bad", record.id, escape(record.site),
                                    ok_badge(record.ok()));
-    html += fmt::format(R"(<div class="meta">started {} · finished {}{}{}</div>)", escape(readable_time(record.started)),
-                        escape(record.finished.empty() ? "not yet" : readable_time(record.finished)),
+    html += fmt::format(R"(<div class="meta">started {} · finished {}{}{}</div>)", escape(readable_utc(record.started)),
+                        escape(record.finished.empty() ? "not yet" : readable_utc(record.finished)),
                         duration ? " · " + format_duration(*duration) : "", record.dry_run ? " · dry run" : "");
     html += fmt::format(
         R"(<ul class="totals"><li>clients {}/{} ok</li><li>PCs {}/{} ok</li><li>did not wake {}</li><li>unreachable {}</li><li>tasks {} · problems {}</li></ul>)",

@@ -156,12 +156,18 @@ ClientRun client_from_json(const json& object, std::string path) {
 
 }  // namespace
 
+nlohmann::json to_json(const NotificationResult& result) {
+    return {{"channel", result.channel}, {"target", result.target}, {"ok", result.ok}, {"detail", result.detail}};
+}
+
 nlohmann::json to_json(const RunRecord& record) {
     json clients = json::array();
     for (const auto& client : record.clients) clients.push_back(client_json(client));
+    json notifications = json::array();
+    for (const auto& sent : record.notifications) notifications.push_back(to_json(sent));
     return {{"run", record.id},         {"site", record.site},       {"started", record.started},
             {"finished", record.finished}, {"dry_run", record.dry_run}, {"tasks", record.tasks},
-            {"clients", clients},       {"ok", record.ok()}};
+            {"clients", clients},       {"notifications", notifications}, {"ok", record.ok()}};
 }
 
 RunRecord run_record_from_json(const nlohmann::json& json) {
@@ -176,6 +182,12 @@ RunRecord run_record_from_json(const nlohmann::json& json) {
     fields.each("clients", [&](const auto& client, std::string where) {
         record.clients.push_back(client_from_json(client, std::move(where)));
     });
+    if (fields.has("notifications"))  // records stored before notifications existed have none
+        fields.each("notifications", [&](const auto& object, std::string where) {
+            const Fields sent(object, std::move(where));
+            record.notifications.push_back({sent.required<std::string>("channel"), sent.optional<std::string>("target", ""),
+                                            sent.required<bool>("ok"), sent.optional<std::string>("detail", "")});
+        });
     return record;
 }
 

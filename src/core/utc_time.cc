@@ -61,4 +61,10 @@ std::optional<double> parse_utc_seconds(std::string_view text) {
     return static_cast<double>(days) * 86400 + hour * 3600 + minute * 60 + second;
 }
 
+std::string readable_utc(std::string time) {
+    if (time.size() > 10 && time[10] == 'T') time[10] = ' ';
+    if (!time.empty() && time.back() == 'Z') time.replace(time.size() - 1, 1, " UTC");
+    return time;
+}
+
 }  // namespace custode

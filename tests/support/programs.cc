@@ -12,7 +12,7 @@ namespace custode::testing {
 namespace {
 
 /// Keep in step with DEMO_PACKAGES and TEST_PACKAGES in dev.sh.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 20> packages{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 22> packages{{
     {"ip", "iproute2"},
     {"ping", "iputils-ping"},
     {"pkill", "procps"},
@@ -29,6 +29,8 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 20> packages
     {"chromium", "chromium"},
     {"qemu-system-x86_64", "qemu-system-x86"},
     {"busybox", "busybox-static"},
+    {"/usr/sbin/exim4", "exim4-daemon-light"},  // the notify tests' real MTA
+    {"unshare", "util-linux"},
     {"md5sum", "coreutils"},
     {"groff", "groff-base"},
     {"mandoc", "mandoc"},

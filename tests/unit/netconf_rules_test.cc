@@ -190,6 +190,18 @@ NETCONF_RULE("ssh-relative-path", "site.toml", 5, 12, R"(ssh.identity: "id_ed255
 NETCONF_RULE("lab-host-duplicate-name", "site.toml", 9, 8, R"(lab.host.name: "nas" is already used at line 5)")
 // lab hosts need an ip
 NETCONF_RULE("lab-host-missing-ip", "site.toml", 4, 1, R"(missing required key 'ip' in [[lab.host]])")
+// notify.mail_to holds mail addresses, not display names
+NETCONF_RULE("notify-address", "site.toml", 5, 32,
+             R"(notify.mail_to: "Boss <boss@example.org>" is not a mail address)")
+// an address is listed once
+NETCONF_RULE("notify-address-twice", "site.toml", 7, 3, R"(notify.mail_to: "tech@example.org" is listed twice)")
+// notify.webhook is an http:// or https:// URL
+NETCONF_RULE("notify-webhook", "site.toml", 5, 11,
+             R"(notify.webhook: "ftp://hooks.example.org/custode" is not an http:// or https:// URL)")
+// [notify] has a channel
+NETCONF_RULE("notify-no-channel", "site.toml", 4, 1, R"([notify] needs mail_to, webhook or both)")
+// notify.always is a boolean
+NETCONF_RULE("notify-always-type", "site.toml", 6, 10, R"(notify.always: expected a boolean, found a string)")
 // a VLAN id is used once per trunk (reported on the later file)
 NETCONF_RULE("duplicate-vlan", "clients/bianchi.toml", 4, 8,
              R"(link.vlan: VLAN 101 on trunk "eth1" is already used by client "acme" ()")

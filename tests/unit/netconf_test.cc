@@ -433,3 +433,51 @@ TEST_CASE("no task settings leave every field unset", "[netconf][settings]") {
     CHECK_FALSE(settings.task_timeout);
     CHECK(settings.commands.empty());
 }
+
+TEST_CASE("[notify] loads into the site, and is off without it", "[netconf][notify]") {
+    const auto with = load(std::string(minimal_site) + R"(
+[notify]
+mail_to = ["tech@example.org", "root"]
+webhook = "https://ntfy.example.org/custode-lab"
+always = true
+)",
+                           {{"acme", vlan_client}});
+    INFO(rendered(with).size());
+    REQUIRE(with.ok());
+    const auto& notify = with.netconf.site.notify;
+    CHECK(notify.mail_to == std::vector<std::string>{"tech@example.org", "root"});
+    CHECK(notify.webhook == "https://ntfy.example.org/custode-lab");
+    CHECK(notify.always);
+    CHECK(notify.any());
+
+    const auto without = load(minimal_site, {{"acme", vlan_client}});
+    REQUIRE(without.ok());
+    CHECK_FALSE(without.netconf.site.notify.any());
+    CHECK_FALSE(without.netconf.site.notify.always);
+
+    const auto webhook_only = load(std::string(minimal_site) + "[notify]\nwebhook = \"http://127.0.0.1:8080/hook\"\n", {});
+    REQUIRE(webhook_only.ok());
+    CHECK(webhook_only.netconf.site.notify.mail_to.empty());
+    CHECK_FALSE(webhook_only.netconf.site.notify.always);
+}
+
+TEST_CASE("[notify] addresses and URLs: what is taken and what is refused", "[netconf][notify]") {
+    for (const char* good : {"root", "tech@example.org", "a.b+night@mail.example.co.uk"}) {
+        INFO(good);
+        CHECK(is_valid_mail_address(good));
+    }
+    for (const char* bad : {"", "-oQ/tmp", "a b@example.org", "a,b@example.org", "<tech@example.org>", "@example.org",
+                            "tech@", "tech@@example.org", "tech@.example.org", "tech@example.org\nBcc: x", "\"x\"@y"}) {
+        INFO(bad);
+        CHECK_FALSE(is_valid_mail_address(bad));
+    }
+    for (const char* good : {"https://hooks.slack.com/services/T/B/X", "http://127.0.0.1:8080", "https://u:p@ntfy.sh/t"}) {
+        INFO(good);
+        CHECK(is_valid_webhook_url(good));
+    }
+    for (const char* bad : {"", "ftp://x/y", "file:///etc/passwd", "https://", "https:///path", "https://:80/x",
+                            "hooks.slack.com/x", "https://a b/", "HTTPS://x/"}) {
+        INFO(bad);
+        CHECK_FALSE(is_valid_webhook_url(bad));
+    }
+}

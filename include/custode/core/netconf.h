@@ -192,12 +192,28 @@ struct LabHost {
     std::optional<MacAddress> mac;
 };
 
+/// site.toml's [notify]: who hears about a scheduled night (docs/notify.md).
+struct NotifySettings {
+    std::vector<std::string> mail_to;   ///< sent through the system's sendmail
+    std::optional<std::string> webhook;  ///< an http:// or https:// URL: POST of one JSON object
+    bool always = false;                 ///< also when every PC is fine
+
+    bool any() const { return !mail_to.empty() || webhook.has_value(); }
+};
+
+/// A mail address sendmail can take from a To: header: `user` or
+/// `user@domain`, no whitespace, no list or header syntax (`,;<>()"\`).
+bool is_valid_mail_address(std::string_view address);
+/// An absolute http:// or https:// URL with a host and no whitespace.
+bool is_valid_webhook_url(std::string_view url);
+
 struct Site {
     std::string name;
     std::string namespace_prefix = "cu-";  ///< `[a-z][a-z0-9-]{0,7}`
     std::string state = "/var/lib/custode/state.db";
     SshSettings ssh;
     std::vector<LabHost> lab_hosts;
+    NotifySettings notify;
 };
 
 /// True when `prefix` follows `[a-z][a-z0-9-]{0,7}`.

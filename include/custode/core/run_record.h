@@ -74,6 +74,15 @@ struct ClientRun {
     bool ok() const;  ///< no error, and every host ok
 };
 
+/// One message sent, or not, about a scheduled night (docs/notify.md). Never
+/// part of the run's outcome: a failure to notify is logged, not a failed night.
+struct NotificationResult {
+    std::string channel;  ///< "mail" or "webhook"
+    std::string target;   ///< the addresses; a webhook's scheme and host only (its path may hold a token)
+    bool ok = false;
+    std::string detail;   ///< "sent", "HTTP 200", "sendmail exited 75: ...", "timed out after 10 s"
+};
+
 struct RunRecord {
     std::int64_t id = 0;    ///< assigned by the store
     std::string site;
@@ -82,6 +91,7 @@ struct RunRecord {
     bool dry_run = false;
     std::vector<std::string> tasks;  ///< the `--tasks` filter, empty for each client's own list
     std::vector<ClientRun> clients;
+    std::vector<NotificationResult> notifications;  ///< after a scheduled night with [notify]
 
     bool ok() const;  ///< every client ok: exit 0, otherwise 1
 };

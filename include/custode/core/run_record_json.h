@@ -12,6 +12,8 @@ namespace custode {
 /// The `maintain --json` shape (docs/reports.md) (`run`, `clients[].hosts[].tasks[]` with
 /// `task`, `status`, `exit`, `seconds`) plus every other field of the record.
 nlohmann::json to_json(const RunRecord& record);
+/// One notification: `channel`, `target`, `ok`, `detail`.
+nlohmann::json to_json(const NotificationResult& result);
 /// Reads what to_json wrote; throws std::runtime_error naming the field on a bad shape.
 RunRecord run_record_from_json(const nlohmann::json& json);
 

@@ -15,6 +15,10 @@ std::string utc_iso(std::chrono::system_clock::time_point at);
 /// "20250131T123456Z", for file names.
 std::string utc_stamp(std::chrono::system_clock::time_point at);
 
+/// "2026-11-29T01:30:00Z" as people read it: "2026-11-29 01:30:00 UTC"
+/// (reports, the morning message); other text unchanged.
+std::string readable_utc(std::string time);
+
 /// Seconds since the epoch of a UTC time as the store writes it
 /// ("2026-11-29T01:30:00Z", fractions allowed); empty when it does not read.
 std::optional<double> parse_utc_seconds(std::string_view text);

@@ -1,0 +1,308 @@
+/// The morning message: subject, one line per client, the problems, the
+/// reports; its mail form and its webhook JSON.
+
+#include "custode/core/night_message.h"
+
+#include <algorithm>
+#include <fmt/format.h>
+
+#include "custode/core/command_text.h"
+#include "custode/core/night_message_json.h"
+#include "custode/core/utc_time.h"
+
+namespace custode {
+namespace night_text {
+
+/// Characters, not bytes: the subject is measured as a reader sees it.
+std::size_t characters(std::string_view text) {
+    return static_cast<std::size_t>(
+        std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+/// The longest prefix of `text` of at most `bytes` bytes that does not cut a UTF-8 character.
+std::string_view utf8_prefix(std::string_view text, std::size_t bytes) {
+    if (text.size() <= bytes) return text;
+    while (bytes > 0 && (static_cast<unsigned char>(text[bytes]) & 0xC0) == 0x80) --bytes;
+    return text.substr(0, bytes);
+}
+
+/// `text` cut to `most` characters, ending in "…" when cut.
+std::string cut(std::string_view text, std::size_t most) {
+    if (characters(text) <= most) return std::string(text);
+    std::string out;
+    std::size_t count = 0;
+    for (std::size_t i = 0; i < text.size() && count + 1 < most; ++i) {
+        if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) ++count;
+        out += text[i];
+        while (i + 1 < text.size() && (static_cast<unsigned char>(text[i + 1]) & 0xC0) == 0x80) out += text[++i];
+    }
+    return out + "…";
+}
+
+/// Line breaks and control characters as spaces: a subject is one header line.
+std::string one_line(std::string_view text) {
+    std::string out(text);
+    std::replace_if(out.begin(), out.end(), [](char c) { return static_cast<unsigned char>(c) < ' ' || c == '\x7f'; },
+                    ' ');
+    return out;
+}
+
+std::string plural(std::size_t n, std::string_view one, std::string_view many) {
+    return fmt::format("{} {}", n, n == 1 ? one : many);
+}
+
+/// A problem task as the subject says it.
+std::string task_problem(const TaskResult& task) {
+    switch (task.status) {
+        case TaskStatus::failed:
+            if (task.task == "antivirus") return "threat found";
+            if (task.task == "disk-health") return "disk failing";
+            return task.task + " failed";
+        case TaskStatus::timeout: return task.task + " timed out";
+        default: return task.task + " error";
+    }
+}
+
+/// A PC's first problem, in the order the night met them.
+std::string host_problem(const HostRun& host) {
+    if (host.power == PowerOutcome::did_not_wake) return "did not wake";
+    if (!host.reached) return "not reached";
+    for (const auto& task : host.tasks)
+        if (is_problem(task.status)) return task_problem(task);
+    if (host.shutdown == ShutdownOutcome::still_on) return "still on after shutdown";
+    if (host.shutdown == ShutdownOutcome::failed) return "shutdown failed";
+    return "needs you";
+}
+
+/// Everything wrong with a PC, one line each: its error, each problem task's summary, the shutdown.
+std::string host_detail(const HostRun& host) {
+    std::vector<std::string> lines;
+    if (!host.error.empty()) lines.push_back(host.error);
+    for (const auto& task : host.tasks)
+        if (is_problem(task.status))
+            lines.push_back(fmt::format("{} {}{}", task.task, to_string(task.status),
+                                        task.summary.empty() ? "" : ": " + task.summary));
+    if (host.shutdown == ShutdownOutcome::still_on) lines.emplace_back("still on after the shutdown");
+    return fmt::format("{}", fmt::join(lines, "\n"));
+}
+
+std::vector<std::string> host_findings(const HostRun& host) {
+    std::vector<std::string> findings;
+    for (const auto& task : host.tasks)
+        if (is_problem(task.status))
+            for (const auto& finding : task.findings) findings.push_back(finding);
+    if (findings.size() > max_findings_listed) {
+        const auto more = findings.size() - max_findings_listed;
+        findings.resize(max_findings_listed);
+        findings.push_back(fmt::format("… and {} more in the report", more));
+    }
+    return findings;
+}
+
+std::string where_of(const HostRun& host) {
+    std::vector<std::string> parts;
+    if (!host.ip.empty()) parts.push_back(host.ip);
+    if (!host.mac.empty()) parts.push_back(host.mac);
+    return fmt::format("{}", fmt::join(parts, ", "));
+}
+
+std::string client_line(const ClientRun& client) {
+    if (!client.error.empty()) return fmt::format("{}: not run — {}", client.client, one_line(client.error));
+    const auto bad = static_cast<std::size_t>(
+        std::count_if(client.hosts.begin(), client.hosts.end(), [](const HostRun& host) { return !host.ok(); }));
+    if (client.hosts.empty()) return client.client + ": no PCs";
+    if (bad == 0)
+        return fmt::format("{}: {}", client.client,
+                           client.hosts.size() == 1 ? std::string("1 PC fine")
+                                                    : fmt::format("all {} PCs fine", client.hosts.size()));
+    return fmt::format("{}: {}, {} {} you", client.client, plural(client.hosts.size(), "PC", "PCs"), bad,
+                       bad == 1 ? "needs" : "need");
+}
+
+/// "2 PCs need you, 1 client not run", or "all 5 PCs fine".
+std::string subject_head(std::size_t pcs, std::size_t bad_pcs, std::size_t clients_not_run) {
+    if (bad_pcs == 0 && clients_not_run == 0) {
+        if (pcs == 0) return "no PCs to look after";
+        return pcs == 1 ? "1 PC fine" : fmt::format("all {} PCs fine", pcs);
+    }
+    std::vector<std::string> parts;
+    if (bad_pcs > 0) parts.push_back(fmt::format("{} {} you", plural(bad_pcs, "PC", "PCs"), bad_pcs == 1 ? "needs" : "need"));
+    if (clients_not_run > 0) parts.push_back(plural(clients_not_run, "client", "clients") + " not run");
+    return fmt::format("{}", fmt::join(parts, ", "));
+}
+
+/// The subject's list: "acme: reception did not wake, pc2 threat found; bianchi: not run",
+/// as many problems as fit in `room` characters, then "+N more".
+std::string subject_items(const std::vector<NightProblem>& problems, std::size_t room) {
+    std::string items;
+    std::string last_client;
+    for (std::size_t i = 0; i < problems.size(); ++i) {
+        const auto& problem = problems[i];
+        const std::string item = problem.host.empty() ? problem.what : problem.host + " " + problem.what;
+        const bool same_client = i > 0 && problem.client == last_client;
+        const std::string added = same_client ? ", " + item : (i > 0 ? "; " : "") + problem.client + ": " + one_line(item);
+        const std::size_t left = problems.size() - i - 1;
+        const std::string rest = left > 0 ? fmt::format(" +{} more", left) : "";
+        if (characters(items + added + rest) <= room) {
+            items += added;
+            last_client = problem.client;
+            continue;
+        }
+        const std::string more = fmt::format(" +{} more", problems.size() - i);
+        if (i == 0) return cut(added, room > characters(more) + 1 ? room - characters(more) : 1) + more;
+        return items + more;
+    }
+    return items;
+}
+
+std::string body_text(const RunRecord& record, const NightMessage& message) {
+    std::string body;
+    const auto duration = run_duration_seconds(record.started, record.finished);
+    body += fmt::format("Run {} at {}{}, started {}{}.\n", record.id, record.site, record.dry_run ? " (dry run)" : "",
+                        readable_utc(record.started), duration ? ", took " + format_duration(*duration) : "");
+    body += "\nClients:\n";
+    for (const auto& line : message.client_lines) body += "  " + line + "\n";
+    if (!message.problems.empty()) {
+        body += "\nNeeds you:\n";
+        for (const auto& problem : message.problems) {
+            const auto name = problem.host.empty() ? problem.client : problem.client + " / " + problem.host;
+            body += fmt::format("  {}{}: {}\n", name, problem.where.empty() ? "" : " (" + problem.where + ")", problem.what);
+            std::string_view detail = problem.detail;
+            while (!detail.empty()) {
+                const auto end = std::min(detail.find('\n'), detail.size());
+                body += fmt::format("    {}\n", detail.substr(0, end));
+                detail.remove_prefix(std::min(end + 1, detail.size()));
+            }
+            for (const auto& finding : problem.findings) body += fmt::format("      {}\n", finding);
+        }
+    }
+    if (!message.reports.empty()) {
+        body += "\nReports:\n";
+        for (const auto& report : message.reports) body += "  " + report + "\n";
+    }
+    return body;
+}
+
+/// A Subject header: as is when ASCII, else RFC 2047 base64 words of at most
+/// 75 characters, never splitting a UTF-8 character, folded onto lines of their own.
+std::string subject_header(std::string_view subject) {
+    if (std::all_of(subject.begin(), subject.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; }))
+        return fmt::format("Subject: {}\n", subject);
+    constexpr std::size_t bytes_per_word = 39;  // 52 base64 characters: a folded line of 73
+    std::vector<std::string> words;
+    while (!subject.empty()) {
+        const auto chunk = utf8_prefix(subject, bytes_per_word);
+        words.push_back(fmt::format("=?UTF-8?B?{}?=", base64_encode(chunk)));
+        subject.remove_prefix(chunk.size());
+    }
+    return fmt::format("Subject: {}\n", fmt::join(words, "\n "));
+}
+
+/// Mail lines stay under SMTP's 998 bytes: a longer one (a finding's path) is cut.
+std::string mail_body(std::string_view body) {
+    constexpr std::size_t longest = 900;
+    std::string out;
+    while (!body.empty()) {
+        const auto end = std::min(body.find('\n'), body.size());
+        const auto line = body.substr(0, end);
+        out += line.size() > longest ? std::string(utf8_prefix(line, longest)) + "…" : std::string(line);
+        out += '\n';
+        body.remove_prefix(std::min(end + 1, body.size()));
+    }
+    return out;
+}
+
+}  // namespace night_text
+
+NightMessage night_message(const RunRecord& record, const std::vector<std::string>& reports) {
+    using namespace night_text;
+    NightMessage message;
+    message.site = record.site;
+    message.run = record.id;
+    message.reports = reports;
+    std::size_t pcs = 0;
+    std::size_t bad_pcs = 0;
+    std::size_t clients_not_run = 0;
+    for (const auto& client : record.clients) {
+        message.client_lines.push_back(client_line(client));
+        if (!client.error.empty()) {
+            ++clients_not_run;
+            message.problems.push_back({client.client, "", "", "not run", one_line(client.error), {}});
+        }
+        for (const auto& host : client.hosts) {
+            ++pcs;
+            if (host.ok()) continue;
+            ++bad_pcs;
+            message.problems.push_back(
+                {client.client, host_label(host), where_of(host), host_problem(host), host_detail(host), host_findings(host)});
+        }
+    }
+    message.all_well = message.problems.empty();
+    const auto head = fmt::format("custode {}{}: {}", one_line(record.site), record.dry_run ? " (dry run)" : "",
+                                  subject_head(pcs, bad_pcs, clients_not_run));
+    if (message.all_well) {
+        message.subject = cut(head, max_subject_length);
+    } else {
+        const auto lead = head + " — ";
+        const auto room = max_subject_length > characters(lead) ? max_subject_length - characters(lead) : 0;
+        message.subject = room > 10 ? lead + subject_items(message.problems, room) : cut(head, max_subject_length);
+    }
+    message.body = body_text(record, message);
+    return message;
+}
+
+NightMessage test_message(std::string_view site) {
+    NightMessage message;
+    message.site = std::string(site);
+    message.subject = night_text::cut(fmt::format("custode {}: test message", night_text::one_line(site)), max_subject_length);
+    message.body = fmt::format(
+        "A test of site.toml's [notify], sent by custode maintain --notify-test.\n"
+        "After each scheduled night, a message like this one says which PCs need you.\n");
+    return message;
+}
+
+bool should_notify(const NightMessage& message, bool always) { return always || !message.all_well; }
+
+std::string mail_message(const NightMessage& message, const std::vector<std::string>& to) {
+    std::string mail = fmt::format("To: {}\n", fmt::join(to, ", "));
+    mail += night_text::subject_header(message.subject);
+    mail += "MIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\nContent-Transfer-Encoding: 8bit\n";
+    mail += "Auto-Submitted: auto-generated\n";  // RFC 3834: no vacation replies to a robot
+    if (message.run != 0) mail += fmt::format("X-Custode-Run: {}\n", message.run);
+    return mail + "\n" + night_text::mail_body(message.body);
+}
+
+std::string redacted_url(std::string_view url) {
+    const auto scheme_end = url.find("://");
+    if (scheme_end == std::string_view::npos) return "…";
+    const auto rest = url.substr(scheme_end + 3);
+    const auto authority_end = std::min(rest.find_first_of("/?#"), rest.size());
+    auto host = rest.substr(0, authority_end);
+    if (const auto at = host.rfind('@'); at != std::string_view::npos) host.remove_prefix(at + 1);  // no password
+    const bool hidden = authority_end < rest.size() && rest.substr(authority_end) != "/";
+    return fmt::format("{}://{}{}", url.substr(0, scheme_end), host, hidden ? "/…" : "");
+}
+
+nlohmann::json webhook_json(const NightMessage& message) {
+    nlohmann::json problems = nlohmann::json::array();
+    for (const auto& problem : message.problems)
+        problems.push_back({{"client", problem.client},
+                            {"host", problem.host.empty() ? nlohmann::json(nullptr) : nlohmann::json(problem.host)},
+                            {"where", problem.where},
+                            {"what", problem.what},
+                            {"detail", problem.detail},
+                            {"findings", problem.findings}});
+    const auto text = message.subject + "\n\n" + message.body;
+    return {{"site", message.site},
+            {"run", message.run == 0 ? nlohmann::json(nullptr) : nlohmann::json(message.run)},
+            {"all_well", message.all_well},
+            {"subject", message.subject},
+            {"clients", message.client_lines},
+            {"problems", problems},
+            {"reports", message.reports},
+            {"text", text},
+            {"title", message.subject},
+            {"message", message.body}};
+}
+
+}  // namespace custode
