@@ -108,7 +108,7 @@ int run(const GlobalOptions& global, const po::variables_map& values) {
 
 Command overview_command() {
     return {"overview", "[--html FILE] [--report-dir DIR]",
-            "the site at a glance: every client × the last 30 nights, link, last scan, PCs, backups, threats",
+            "the site at a glance: every client by the last 30 nights, link, last scan, PCs, backups, threats",
             overview_cmd::declare, overview_cmd::run};
 }
 
