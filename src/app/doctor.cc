@@ -9,8 +9,8 @@ namespace custode::app {
 namespace doctor_gather {
 
 /// The client's recorded host keys and its namespace's sysctls.
-ClientFacts client_facts(const Netconf& netconf, const Client& client, os::LinkSystem& links) {
-    ClientFacts facts;
+ClientGatewayFacts client_facts(const Netconf& netconf, const Client& client, os::LinkSystem& links) {
+    ClientGatewayFacts facts;
     facts.links = links.read_namespace(netconf.namespace_of(client));
     const auto known_hosts = netconf.known_hosts_of(client);
     facts.known_hosts_exists = os::file_facts(known_hosts).exists;

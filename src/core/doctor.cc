@@ -73,7 +73,7 @@ struct Diagnosis {
         return std::any_of(netconf.clients.begin(), netconf.clients.end(),
                            [](const Client& client) { return !client.hosts.empty(); });
     }
-    const ClientFacts* client_facts(const Client& client) const {
+    const ClientGatewayFacts* client_facts(const Client& client) const {
         const auto found = facts.clients.find(client.name.str());
         return found == facts.clients.end() ? nullptr : &found->second;
     }
@@ -123,7 +123,7 @@ struct Diagnosis {
     /// apply, then in the namespace (under `name_there`), marked for the client.
     void moved_port(const Client& client, std::string_view role, const std::string& name,
                     std::string_view name_there) {
-        const ClientFacts* mine = client_facts(client);
+        const ClientGatewayFacts* mine = client_facts(client);
         const LiveLink* moved = mine ? mine->links.find(name_there) : nullptr;
         // Adopted ports keep their gateway name in the marker ("custode:acme port=enp3s0").
         if (moved && is_marked_for(moved->alias, client.name.str()) && marked_port_name(moved->alias) == name) {
@@ -193,7 +193,7 @@ struct Diagnosis {
     void known_hosts() {
         for (const auto& client : netconf.clients) {
             if (client.hosts.empty()) continue;
-            const ClientFacts* mine = client_facts(client);
+            const ClientGatewayFacts* mine = client_facts(client);
             const auto file = netconf.known_hosts_of(client);
             if (!mine || !mine->known_hosts_exists) {
                 finding("known-hosts", fmt::format("{}: no SSH host key recorded", client.name.str()), file,
@@ -310,7 +310,7 @@ struct Diagnosis {
                            fmt::format("the far end of {}'s tunnel cannot resolve {}", client.name.str(),
                                        vxlan->local.to_string()),
                            "");
-            const ClientFacts* mine = client_facts(client);
+            const ClientGatewayFacts* mine = client_facts(client);
             if (!mine || !mine->links.exists) continue;
             const auto ns = netconf.namespace_of(client);
             arp_ignore(mine->sysctls, std::string(bridge_link), fmt::format("{} in {}", bridge_link, ns),

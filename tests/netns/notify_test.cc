@@ -249,7 +249,10 @@ TEST_CASE("notify: a scheduled night with one problem is mailed by exim to a loc
     CHECK(body.at("clients") == nlohmann::json::array({"acme: 2 PCs, 1 needs you"}));
     REQUIRE(body.at("problems").size() == 1);
     CHECK(body.at("problems").at(0).at("host") == "ghost");
-    CHECK(body.at("reports") == nlohmann::json::array({run.at("report")}));
+    // The night's report, then the site overview written beside it.
+    const auto report_page = std::filesystem::path(run.at("report").get<std::string>());
+    CHECK(body.at("reports") ==
+          nlohmann::json::array({report_page.string(), (report_page.parent_path() / "overview.html").string()}));
     CHECK(contains(body.at("text").get<std::string>(), subject));
 
     // The stored record keeps what was sent.

@@ -54,7 +54,7 @@ GatewayFacts fine() {
     facts.gateway.links.back().addresses = {*Ipv4Prefix::parse("198.51.100.1/24")};
     facts.sysctls = {{"net.ipv4.conf.all.arp_ignore", 0}, {"net.ipv4.conf.default.arp_ignore", 0},
                      {"net.ipv4.conf.eth0.arp_ignore", 0}};
-    ClientFacts bianchi;
+    ClientGatewayFacts bianchi;
     bianchi.links.name = "cu-bianchi";
     bianchi.links.exists = true;
     for (const auto& [name, marker] : {std::pair{"circuit", port_marker("bianchi", "p-bianchi")},
@@ -66,7 +66,7 @@ GatewayFacts fine() {
     }
     bianchi.sysctls = {{"net.ipv4.conf.all.arp_ignore", 0}, {"net.ipv4.conf.br0.arp_ignore", 1}};
     facts.clients["bianchi"] = bianchi;
-    ClientFacts acme;
+    ClientGatewayFacts acme;
     acme.known_hosts_exists = true;
     acme.hosts_with_key = {"reception", "office"};
     facts.clients["acme"] = acme;

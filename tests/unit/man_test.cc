@@ -63,6 +63,8 @@ name = "lab"
 [[lab.host]]
 name = "nas"
 ip = "10.10.0.5"
+[notify]
+mail_to = ["tech"]
 )"};
     sources.clients.push_back({"clients/acme.toml", R"([link]
 [lan]
@@ -85,6 +87,7 @@ std::string doc_section_of(const std::string& key) {
     if (starts("ssh.")) return "### `[ssh]`";
     if (starts("lab.host.")) return "### `[[lab.host]]`";
     if (starts("lab.")) return "### `[[lab.host]]`";
+    if (starts("notify.")) return "### `[notify]`";
     if (starts("link.")) return "### `[link]`";
     if (starts("lan.")) return "### `[lan]`";
     // [host.maintenance] holds the same task settings, documented once in [maintenance].
@@ -167,9 +170,9 @@ TEST_CASE("man: every key the netconf parser reads is in docs/netconf.md and cus
     custode::load_netconf(every_table());
     const auto doc = netconf_md();
     const auto page = netconf_5();
-    // site.toml: 3 tables, site 3, ssh 3, lab 1, lab.host 3; a client: 5 at the top,
+    // site.toml: 4 tables, site 3, ssh 3, lab 1, lab.host 3, notify 3; a client: 5 at the top,
     // link 12, lan 3, maintenance 10 and 6 commands, host 5, host.maintenance 6 and 6 commands.
-    REQUIRE(log.keys().size() == 66);
+    REQUIRE(log.keys().size() == 70);
     const auto is_table = [&](const std::string& key) {
         const auto below = log.keys().upper_bound(key);
         return below != log.keys().end() && below->starts_with(key + ".");

@@ -62,7 +62,7 @@ struct StateFacts {
 };
 
 /// What was read of one client.
-struct ClientFacts {
+struct ClientGatewayFacts {
     LiveNamespace links;  ///< its namespace (exists false: not provisioned)
     /// Sysctls inside its namespace, by dotted name ("net.ipv4.conf.br0.arp_ignore");
     /// a name is absent when the file is.
@@ -74,7 +74,7 @@ struct ClientFacts {
 struct GatewayFacts {
     std::map<std::string, ModuleState> modules;  ///< by module name
     LiveNamespace gateway;                       ///< the namespace custode runs in
-    std::map<std::string, ClientFacts> clients;  ///< by client name
+    std::map<std::string, ClientGatewayFacts> clients;  ///< by client name
     /// Sysctls of the gateway's namespace, by dotted name; absent when the file is.
     std::map<std::string, int> sysctls;
     FileFacts identity;  ///< [ssh] identity
