@@ -14,6 +14,9 @@
 namespace custode::os {
 namespace {
 
+/// lo's index in every namespace (the kernel's LOOPBACK_IFINDEX).
+constexpr int loopback_index = 1;
+
 /// Sysctls set in a new client namespace before any link comes up, so the
 /// bridge sends nothing of its own onto the client LAN (docs/testbed.md). One
 /// lookup of /proc/sys/net for the three: that lookup walks an entry per
@@ -172,8 +175,7 @@ private:
         client_indexes_[target.namespace_name].invalidate();
         current_.emplace(OpenNamespace{target.namespace_name, NamespaceFd::open_named(target.namespace_name),
                                        std::move(*socket), client_indexes_[target.namespace_name]});
-        // A new namespace holds only lo, always index 1 (the kernel's LOOPBACK_IFINDEX).
-        constexpr int loopback_index = 1;
+        // A new namespace holds only lo.
         try {
             change_link(current_->socket, loopback_index, LinkChange{.state = AdminState::up});
         } catch (...) {
@@ -184,6 +186,16 @@ private:
     }
 
     void do_step(const StepTarget& target, const DeleteNamespace&) {
+        // Its links go first, one request each: the kernel frees a deleted
+        // namespace's links later, from its cleanup queue, and until then their
+        // VLAN id or VXLAN VNI stays taken, so an apply right after would fail.
+        // Every link left here is custode's (the plan refuses others; ports
+        // were released by earlier steps). Gone already is no error.
+        if (named_namespace_id(target.namespace_name)) {
+            auto& ns = open(target.namespace_name);
+            for (const auto& link : dump_namespace(ns.socket).links)
+                if (link.index != loopback_index) delete_link(ns.socket, link.index);
+        }
         if (current_ && current_->name == target.namespace_name) current_.reset();
         client_indexes_.erase(target.namespace_name);
         delete_named_namespace(target.namespace_name);
