@@ -136,18 +136,6 @@ NamespaceFd NamespaceFd::open_current() {
     return NamespaceFd(fd);
 }
 
-NamespaceFd& NamespaceFd::operator=(NamespaceFd&& other) noexcept {
-    if (this != &other) {
-        if (fd_ >= 0) ::close(fd_);
-        fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-}
-
-NamespaceFd::~NamespaceFd() {
-    if (fd_ >= 0) ::close(fd_);
-}
-
 void run_in_each_namespace(const std::vector<const NamespaceFd*>& namespaces,
                            const std::function<void(std::size_t)>& work) {
     std::exception_ptr failure;

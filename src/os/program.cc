@@ -20,6 +20,7 @@
 #include <utility>
 
 #include "custode/core/error.h"
+#include "custode/os/unique_fd.h"
 
 extern char** environ;
 
@@ -28,25 +29,6 @@ namespace program_detail {
 
 /// What the result keeps of the output: its end, where the error is.
 constexpr std::size_t kept_output = 4096;
-
-/// Closes the descriptor it holds; -1 means none.
-class Fd {
-public:
-    Fd() = default;
-    explicit Fd(int fd) : fd_(fd) {}
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    ~Fd() { reset(); }
-
-    int get() const { return fd_; }
-    void reset() {
-        if (fd_ >= 0) ::close(fd_);
-        fd_ = -1;
-    }
-
-private:
-    int fd_ = -1;
-};
 
 /// Owns a posix_spawn_file_actions_t.
 class FileActions {
@@ -66,7 +48,7 @@ void keep_tail(std::string& output) {
 }
 
 /// Reads what is there now; false at the end of the output or on an error.
-bool read_some(const Fd& from, std::string& output) {
+bool read_some(const UniqueFd& from, std::string& output) {
     char buffer[4096];
     const ssize_t n = ::read(from.get(), buffer, sizeof buffer);
     if (n > 0) {
@@ -78,7 +60,7 @@ bool read_some(const Fd& from, std::string& output) {
 }
 
 /// What is left in the pipe now, without waiting for its end.
-void drain(const Fd& from, std::string& output) {
+void drain(const UniqueFd& from, std::string& output) {
     if (from.get() < 0) return;
     char buffer[4096];
     ssize_t n = 0;
@@ -99,10 +81,10 @@ ProgramRun run_program(const std::vector<std::string>& argv, std::string_view in
     ProgramRun run;
     int sockets[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets) != 0) throw SystemError("socketpair", errno, "");
-    Fd to_child(sockets[0]), child_stdin(sockets[1]);
+    UniqueFd to_child(sockets[0]), child_stdin(sockets[1]);
     int pipes[2];
     if (::pipe2(pipes, O_CLOEXEC) != 0) throw SystemError("pipe2", errno, "");
-    Fd from_child(pipes[0]), child_output(pipes[1]);
+    UniqueFd from_child(pipes[0]), child_output(pipes[1]);
 
     FileActions actions;
     posix_spawn_file_actions_adddup2(actions.get(), child_stdin.get(), STDIN_FILENO);
@@ -122,7 +104,7 @@ ProgramRun run_program(const std::vector<std::string>& argv, std::string_view in
     ::fcntl(to_child.get(), F_SETFL, O_NONBLOCK);
     ::fcntl(from_child.get(), F_SETFL, O_NONBLOCK);
     // The syscall: glibc 2.36's <sys/pidfd.h> declares pidfd_open without extern "C".
-    Fd exited(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+    UniqueFd exited(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
     if (exited.get() < 0) {
         const int error = errno;
         ::kill(pid, SIGKILL);

@@ -9,29 +9,13 @@
 
 #include "custode/core/error.h"
 #include "custode/os/netns.h"
+#include "custode/os/unique_fd.h"
 
 namespace custode::os {
 namespace {
 
-/// Owns a socket descriptor.
-class SocketFd {
-public:
-    explicit SocketFd(int fd) : fd_(fd) {}
-    SocketFd(SocketFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-    SocketFd& operator=(SocketFd&&) = delete;
-    SocketFd(const SocketFd&) = delete;
-    SocketFd& operator=(const SocketFd&) = delete;
-    ~SocketFd() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    int get() const { return fd_; }
-
-private:
-    int fd_ = -1;
-};
-
-SocketFd open_bound_socket(const std::string& device) {
-    SocketFd socket(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+UniqueFd open_bound_socket(const std::string& device) {
+    UniqueFd socket(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
     if (socket.get() < 0) throw SystemError("socket(AF_INET, SOCK_DGRAM)", errno, "");
     const int on = 1;
     if (::setsockopt(socket.get(), SOL_SOCKET, SO_BROADCAST, &on, sizeof on) != 0)
@@ -64,7 +48,7 @@ private:
     }
 
     std::string device_;
-    SocketFd socket_;
+    UniqueFd socket_;
 };
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "custode/core/error.h"
+#include "custode/os/unique_fd.h"
 #include "support/programs.h"
 
 extern char** environ;
@@ -17,42 +18,16 @@ extern char** environ;
 namespace custode::testing {
 namespace {
 
-/// Closes the descriptor it holds; -1 means none.
-class Fd {
-public:
-    Fd() = default;
-    explicit Fd(int fd) : fd_(fd) {}
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    Fd(Fd&& other) noexcept : fd_(other.release()) {}
-    Fd& operator=(Fd&& other) noexcept {
-        if (this != &other) {
-            reset();
-            fd_ = other.release();
-        }
-        return *this;
-    }
-    ~Fd() { reset(); }
-
-    int get() const { return fd_; }
-    int release() { return std::exchange(fd_, -1); }
-    void reset() {
-        if (fd_ >= 0) ::close(fd_);
-        fd_ = -1;
-    }
-
-private:
-    int fd_ = -1;
-};
+using os::UniqueFd;
 
 struct Pipe {
-    Fd read, write;
+    UniqueFd read, write;
 };
 
 Pipe make_pipe() {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) throw SystemError("pipe2", errno, "");
-    return {Fd(fds[0]), Fd(fds[1])};
+    return {UniqueFd(fds[0]), UniqueFd(fds[1])};
 }
 
 /// Owns a posix_spawn_file_actions_t.
@@ -107,7 +82,7 @@ std::vector<std::string> environment_with(const std::map<std::string, std::strin
 
 /// Feeds `input` and drains the output at the same time, so neither side can
 /// block the other on a full pipe.
-std::string exchange(Fd& to_child, Fd& from_child, std::string_view input) {
+std::string exchange(UniqueFd& to_child, UniqueFd& from_child, std::string_view input) {
     ::fcntl(to_child.get(), F_SETFL, O_NONBLOCK);
     if (input.empty()) to_child.reset();
     std::string output;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "custode/core/error.h"
+#include "custode/os/unique_fd.h"
 #include "testbed/netns.h"
 
 namespace custode::testbed {
@@ -19,19 +20,11 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-class Socket {
-public:
-    Socket() : fd_(::socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP)) {
-        if (fd_ < 0) throw SystemError("socket(AF_INET, SOCK_RAW, IPPROTO_ICMP)", errno, "");
-    }
-    Socket(const Socket&) = delete;
-    Socket& operator=(const Socket&) = delete;
-    ~Socket() { ::close(fd_); }
-    int get() const { return fd_; }
-
-private:
-    int fd_;
-};
+os::UniqueFd open_icmp_socket() {
+    os::UniqueFd socket(::socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP));
+    if (socket.get() < 0) throw SystemError("socket(AF_INET, SOCK_RAW, IPPROTO_ICMP)", errno, "");
+    return socket;
+}
 
 std::uint16_t checksum(const std::uint8_t* data, std::size_t size) {
     std::uint32_t sum = 0;
@@ -41,7 +34,7 @@ std::uint16_t checksum(const std::uint8_t* data, std::size_t size) {
     return static_cast<std::uint16_t>(~sum & 0xffff);
 }
 
-void send_echo(const Socket& socket, Ipv4Address target, std::uint16_t id, std::uint16_t sequence) {
+void send_echo(const os::UniqueFd& socket, Ipv4Address target, std::uint16_t id, std::uint16_t sequence) {
     std::uint8_t packet[16] = {ICMP_ECHO, 0, 0, 0};
     packet[4] = static_cast<std::uint8_t>(id >> 8);
     packet[5] = static_cast<std::uint8_t>(id);
@@ -71,7 +64,7 @@ std::optional<Ipv4Address> parse_reply(const std::uint8_t* buffer, std::size_t s
     return Ipv4Address(ntohl(source));
 }
 
-void receive_for(const Socket& socket, std::uint16_t id, Clock::time_point until, std::size_t expected,
+void receive_for(const os::UniqueFd& socket, std::uint16_t id, Clock::time_point until, std::size_t expected,
                  std::set<Ipv4Address>& answered) {
     std::uint8_t buffer[1500];
     for (auto now = Clock::now(); now < until && answered.size() < expected; now = Clock::now()) {
@@ -85,7 +78,7 @@ void receive_for(const Socket& socket, std::uint16_t id, Clock::time_point until
 }
 
 std::set<Ipv4Address> sweep_here(const std::vector<Ipv4Address>& targets, std::chrono::milliseconds timeout) {
-    Socket socket;
+    const auto socket = open_icmp_socket();
     static std::atomic<unsigned> counter{0};
     const auto id = static_cast<std::uint16_t>(static_cast<unsigned>(::getpid()) ^ (++counter << 8));
     std::set<Ipv4Address> answered;

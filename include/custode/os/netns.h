@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "custode/os/unique_fd.h"
+
 namespace custode::os {
 
 /// Where `ip netns` keeps its namespaces.
@@ -53,17 +55,11 @@ public:
     /// Opens the calling thread's own network namespace.
     static NamespaceFd open_current();
 
-    NamespaceFd(NamespaceFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-    NamespaceFd& operator=(NamespaceFd&& other) noexcept;
-    NamespaceFd(const NamespaceFd&) = delete;
-    NamespaceFd& operator=(const NamespaceFd&) = delete;
-    ~NamespaceFd();
-
-    int fd() const { return fd_; }
+    int fd() const { return fd_.get(); }
 
 private:
     explicit NamespaceFd(int fd) : fd_(fd) {}
-    int fd_ = -1;
+    UniqueFd fd_;
 };
 
 /// Runs `work` in a fresh thread that first enters `ns` (setns CLONE_NEWNET),
