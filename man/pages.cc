@@ -14,23 +14,23 @@
 #include "custode/core/version.h"
 
 namespace custode::man {
+
+std::string escape_prose(std::string_view text) {
+    // Escaped a run at a time: a character of several UTF-8 bytes stays whole.
+    std::string out;
+    std::size_t run_start = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const bool word_start = i == 0 || text[i - 1] == ' ' || text[i - 1] == '(' || text[i - 1] == '-';
+        if (text[i] != '-' || !word_start) continue;
+        out += escape(text.substr(run_start, i - run_start), Dashes::hyphen) + "\\-";
+        run_start = i + 1;
+    }
+    return out + escape(text.substr(run_start), Dashes::hyphen);
+}
+
 namespace pages_detail {
 
 namespace po = boost::program_options;
-
-/// Prose from --help: a dash that starts a word is an option's (`\-`).
-std::string escape_prose(std::string_view text) {
-    std::string out;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const bool word_start = i == 0 || text[i - 1] == ' ' || text[i - 1] == '(' || text[i - 1] == '-';
-        if (text[i] == '-' && word_start) {
-            out += "\\-";
-        } else {
-            out += escape(text.substr(i, 1), Dashes::hyphen);
-        }
-    }
-    return out;
-}
 
 /// A --help text as a sentence: capital first, full stop last.
 std::string sentence(std::string_view text) {

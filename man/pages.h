@@ -16,6 +16,9 @@ namespace custode::man {
 /// and std::logic_error for an option declared without a value name.
 std::string custode_page(const MarkdownPage& hand_written, std::string_view date);
 
+/// Prose from --help as roff: a dash that starts a word is an option's (`\-`).
+std::string escape_prose(std::string_view text);
+
 /// `netconf`: docs/netconf.md converted.
 std::string netconf_page(const MarkdownPage& netconf, std::string_view date);
 

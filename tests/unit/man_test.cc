@@ -196,6 +196,13 @@ TEST_CASE("man: every key the netconf parser reads is in docs/netconf.md and cus
     }
 }
 
+TEST_CASE("man: --help prose keeps a character of several UTF-8 bytes whole and marks an option's dash", "[man]") {
+    // Escaped a byte at a time, the × was cut in two and refused as invalid UTF-8.
+    CHECK(custode::man::escape_prose("3 \u00d7 4 links, see -x and --all, well-known") ==
+          "3 \\[u00D7] 4 links, see \\-x and \\-\\-all, well-known");
+    CHECK(custode::man::escape_prose("-n (-q)") == "\\-n (\\-q)");
+}
+
 TEST_CASE("man: the converter renders each construct of the subset", "[man]") {
     const auto page = markdown_to_man(R"(# tool: does things
 
