@@ -99,6 +99,7 @@ std::optional<RecordedRun> maintain_on_gateway(const Netconf& netconf, const std
     if (!std::filesystem::exists(ssh.identity))
         throw UsageError(fmt::format("ssh.identity {}: no such file (create it with ssh-keygen -t ed25519 -f {} and "
                                      "install its .pub on the PCs)", ssh.identity, ssh.identity));
+    os::require_private_secret(ssh.identity, "ssh.identity");  // before any PC is woken
     const auto lock = lock_runs(state, request.wait, RunKind::maintenance);
     auto store = os::StateStore::open(state);
     const auto clients = request.scheduled ? due_clients(netconf, store) : select_clients(netconf, request.clients);

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "custode/core/link_plan.h"
+#include "custode/core/secret_file.h"
 
 namespace custode {
 namespace doctor_rules {
@@ -180,11 +181,9 @@ struct Diagnosis {
                     path, fmt::format("ssh-keygen -t ed25519 -N '' -f {} and install {}.pub on the PCs", path, path));
             return;
         }
-        if ((identity.mode & 077U) != 0) {
-            finding("ssh-identity",
-                    fmt::format("the SSH identity has mode {:04o}: others can read the key that opens every PC",
-                                identity.mode),
-                    path, fmt::format("chmod 600 {}", path));
+        if (const auto refusal =
+                secret_file_refusal("the SSH identity", path, {identity.mode, identity.owner}, facts.user)) {
+            finding("ssh-identity", refusal->problem + " (it opens every PC)", path, refusal->fix);
             return;
         }
         passed(fmt::format("ssh-identity: {} mode {:04o}", path, identity.mode));

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "custode/core/error.h"
+#include "custode/core/secret_file.h"
 
 namespace custode::os {
 
@@ -108,6 +109,14 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view b
     file.write(bytes);
     file.publish(path, overwrite);
     sync_directory(path);
+}
+
+void require_private_secret(const std::filesystem::path& path, std::string_view what) {
+    struct stat info {};
+    if (::stat(path.c_str(), &info) != 0) return;
+    const SecretFileFacts file{static_cast<unsigned>(info.st_mode & 07777), static_cast<unsigned>(info.st_uid)};
+    if (const auto refusal = secret_file_refusal(what, path.string(), file, ::geteuid()))
+        throw UsageError(refusal->problem + "; fix: " + refusal->fix);
 }
 
 }  // namespace custode::os

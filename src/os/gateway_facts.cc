@@ -84,7 +84,7 @@ FileFacts file_facts(const std::filesystem::path& path) {
         if (errno == ENOENT || errno == ENOTDIR) return {};
         throw SystemError("lstat " + path.string(), errno, "");
     }
-    return {true, S_ISREG(st.st_mode), static_cast<unsigned>(st.st_mode & 07777)};
+    return {true, S_ISREG(st.st_mode), static_cast<unsigned>(st.st_mode & 07777), static_cast<unsigned>(st.st_uid)};
 }
 
 StateFacts state_facts(const std::filesystem::path& path) {

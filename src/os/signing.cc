@@ -365,6 +365,7 @@ PublicKey load_public_key(const fs::path& path) {
 }
 
 SecretKey load_secret_key(const fs::path& path) {
+    require_private_secret(path, "the signing key");
     std::string text = read_key_file(path, "secret key");
     WipeOnExit wipe(text);
     return parse_secret_key(text, "secret key " + path.string());

@@ -271,6 +271,7 @@ std::string_view to_string(SshFailure failure) {
 
 SshConnectResult ssh_connect(Ipv4Address ip, const SshOptions& options) {
     ensure_initialised();
+    require_private_secret(options.identity, "the SSH identity");
     ssh_key raw_identity = nullptr;
     const int imported = ssh_pki_import_privkey_file(options.identity.c_str(), nullptr, nullptr, nullptr, &raw_identity);
     if (imported != SSH_OK)

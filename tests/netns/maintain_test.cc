@@ -205,6 +205,16 @@ TEST_CASE("maintain: a dry run wakes nothing and changes nothing, but checks pro
     CHECK(fs::exists(night.pc1.home() / ".local/share/Trash/files/old-offer.txt"));
     CHECK(night.backups->snapshot_paths().empty());
     CHECK(run.at("dry_run") == true);
+
+    /// An identity others on the gateway could read is refused before any PC is woken.
+    const std::string identity = night.lab.netconf_ssh().identity;
+    fs::permissions(identity, fs::perms(0640));
+    const auto refused = (*night.custode)({"maintain", "acme"});
+    INFO(refused.output);
+    CHECK(refused.exit_code == 2);
+    CHECK(contains(refused.output, identity + " has mode 0640"));
+    CHECK(contains(refused.output, "chmod 600 " + identity));
+    CHECK(night.pc2.wakes() == 0);
 }
 
 TEST_CASE("maintain: two clients on the same subnet, each with a PC at the same address, keep their own host keys",

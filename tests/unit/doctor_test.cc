@@ -249,7 +249,7 @@ TEST_CASE("doctor: a port is fine on the gateway before apply, or marked in the 
     CHECK(finding.fix == "connect it, or correct lab_ports in clients/bianchi.toml");
 }
 
-TEST_CASE("doctor: an SSH identity missing or readable by others is a finding", "[doctor]") {
+TEST_CASE("doctor: an SSH identity missing, readable by others or owned by another user is a finding", "[doctor]") {
     auto open = fine();
     open.identity.mode = 0644;
     auto finding = only_finding(diagnose(site(), open));
@@ -263,6 +263,12 @@ TEST_CASE("doctor: an SSH identity missing or readable by others is a finding", 
     auto read_only = fine();
     read_only.identity.mode = 0400;  // stricter than 0600 is fine
     CHECK(diagnose(site(), read_only).findings.empty());
+    auto foreign = fine();
+    foreign.identity.owner = 1000;
+    finding = only_finding(diagnose(site(), foreign));
+    CHECK(finding.what ==
+          "the SSH identity /etc/custode/id_ed25519 belongs to uid 1000, not to uid 0 that runs custode (it opens every PC)");
+    CHECK(finding.fix == "chown 0 /etc/custode/id_ed25519");
 
     auto missing = fine();
     missing.identity = {};

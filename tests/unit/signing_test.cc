@@ -289,6 +289,19 @@ TEST_CASE("key pairs are saved 0600/0644, never overwritten unless asked", "[sig
     CHECK(std::distance(fs::directory_iterator(secret.parent_path()), fs::directory_iterator()) == 2);
 }
 
+TEST_CASE("a signing key others may read is refused, naming the file and the chmod that mends it", "[signing]") {
+    TempDir dir;
+    const auto secret = dir / "proof.key";
+    save_key_pair(SecretKey::generate(), secret, Overwrite::refuse);
+    for (const auto mode : {fs::perms(0644), fs::perms(0640), fs::perms(0602)}) {
+        fs::permissions(secret, mode);
+        CHECK_THROWS_AS(load_secret_key(secret), UsageError);
+        CHECK_THROWS_WITH(load_secret_key(secret), Catch::Contains(secret.string()) && Catch::Contains("chmod 600"));
+    }
+    fs::permissions(secret, fs::perms(0400));  // stricter than 0600 is fine
+    CHECK_NOTHROW(load_secret_key(secret));
+}
+
 TEST_CASE("loading a missing key names the file", "[signing]") {
     TempDir dir;
     CHECK_THROWS_WITH(load_public_key(dir / "nope.pub"), Catch::Contains("nope.pub"));

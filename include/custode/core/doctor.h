@@ -49,7 +49,8 @@ ModuleState module_state(std::string_view module, const ModuleSources& sources);
 struct FileFacts {
     bool exists = false;
     bool regular = false;
-    unsigned mode = 0;  ///< permission bits (07777)
+    unsigned mode = 0;   ///< permission bits (07777)
+    unsigned owner = 0;  ///< st_uid
 };
 
 /// The state file, read without creating or migrating it.
@@ -78,6 +79,7 @@ struct GatewayFacts {
     /// Sysctls of the gateway's namespace, by dotted name; absent when the file is.
     std::map<std::string, int> sysctls;
     FileFacts identity;  ///< [ssh] identity
+    unsigned user = 0;   ///< the uid custode runs as
     StateFacts state;
     int latest_schema = 0;  ///< the schema this custode writes
     bool systemd_running = false;  ///< /run/systemd/system exists (sd_booted)

@@ -26,4 +26,9 @@ enum class Overwrite { refuse, replace };
 void write_file_atomically(const std::filesystem::path& path, std::string_view bytes, unsigned mode = 0644,
                            Overwrite overwrite = Overwrite::replace);
 
+/// Throws UsageError, naming the file and the fix, unless the secret
+/// `what` at `path` is private to the user custode runs as
+/// (core/secret_file.h); a missing file is left to its reader to report.
+void require_private_secret(const std::filesystem::path& path, std::string_view what);
+
 }  // namespace custode::os
