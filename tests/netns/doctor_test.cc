@@ -117,7 +117,8 @@ TEST_CASE("doctor: a missing underlay and an identity others can read are found,
     CHECK(own_findings(doctor) ==
           std::set<std::string>{
               fmt::format("link: bianchi: the underlay {} is not on the gateway", tunnel.underlay),
-              "ssh-identity: the SSH identity has mode 0644: others can read the key that opens every PC"});
+              "ssh-identity: the SSH identity " + identity.string() +
+                  " has mode 0644: others on this machine can read or change it (it opens every PC)"});
     for (const auto& finding : doctor.at("findings")) {
         CHECK_FALSE(finding.at("where").get<std::string>().empty());
         CHECK_FALSE(finding.at("fix").get<std::string>().empty());
@@ -131,7 +132,7 @@ TEST_CASE("doctor: a missing underlay and an identity others can read are found,
 
     const auto text = custode({"doctor"});
     CHECK(text.exit_code == 1);
-    CHECK(contains(text.output, "PROBLEM  ssh-identity: the SSH identity has mode 0644"));
+    CHECK(contains(text.output, "PROBLEM  ssh-identity: the SSH identity " + identity.string() + " has mode 0644"));
     CHECK(contains(text.output, "fix:   chmod 600 " + identity.string()));
 
     // Read only: the same links, namespaces and files as before.

@@ -24,6 +24,7 @@
 #include "custode/os/netns.h"
 #include "custode/os/state_store.h"
 #include "netns/support.h"
+#include "netns/units.h"
 #include "support/literals.h"
 #include "support/root.h"
 #include "support/temp_dir.h"
@@ -730,22 +731,6 @@ TEST_CASE("links: a namespace made with work inside runs it there, by the caller
 
 namespace {
 
-/// The arguments custode-apply.service gives custode at boot (after the program).
-std::vector<std::string> boot_unit_arguments() {
-    std::ifstream unit(fs::path(CUSTODE_SOURCE_DIR) / "dist/systemd/custode-apply.service.in");
-    std::string line;
-    while (std::getline(unit, line)) {
-        const std::string key = "ExecStart=@SBINDIR@/custode";
-        if (line.rfind(key, 0) != 0) continue;
-        std::istringstream words(line.substr(key.size()));
-        std::vector<std::string> arguments;
-        for (std::string word; words >> word;) arguments.push_back(word);
-        return arguments;
-    }
-    FAIL("no ExecStart=@SBINDIR@/custode line in custode-apply.service.in");
-    return {};
-}
-
 /// What a gateway's reboot does to a client: its namespace (under /run) is
 /// gone with the bridge and any VXLAN in it; a port is back in the gateway
 /// under its own name, without custode's marker, down.
@@ -785,7 +770,14 @@ TEST_CASE("links: after a reboot the boot unit's command brings every client bac
     REQUIRE_FALSE(ip_link(tb.gateway(), "p-acme").is_null());
     CHECK(custode({"plan"}).exit_code == 1);
 
-    const auto restored = custode(boot_unit_arguments());
+    // The boot unit's command, confined as the unit confines it (its
+    // capability bounding set is enough, and CAP_NET_ADMIN is needed).
+    const auto boot = unit_arguments("custode-apply.service");
+    const Custode lacking{tb, custode.netconf, unit_confinement("custode-apply.service", "CAP_NET_ADMIN")};
+    CHECK(lacking(boot).exit_code == 3);
+    CHECK_FALSE(namespace_exists(client_ns(tb, acme)));
+    const Custode confined{tb, custode.netconf, unit_confinement("custode-apply.service")};
+    const auto restored = confined(boot);
     REQUIRE(restored.exit_code == 0);
     tb.settle();
     check_provisioned(tb, acme, port_alias(acme), "veth");

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "netns/support.h"
+#include "netns/units.h"
 #include "support/literals.h"
 #include "support/programs.h"
 #include "support/root.h"
@@ -158,6 +159,7 @@ struct NotifyNight {
     SshLab lab;
     SshPc& pc1;
     fs::path netconf;
+    std::vector<std::string> confinement = unit_confinement("custode-maintain.service");
 
     NotifyNight(std::string_view tag, bool ghost)
         : tb(tag), acme(tb.site("acme", *Ipv4Prefix::parse("192.168.1.0/24"))), lab(tb, dir.path()),
@@ -182,6 +184,9 @@ struct NotifyNight {
     CommandResult scheduled(const MailLab* mail) {
         std::vector<std::string> argv{CUSTODE_BINARY, "--netconf", netconf.string(), "--json", "maintain",
                                       "--scheduled", "--wake-wait", "3"};
+        // Confined as custode-maintain.service confines it: its capability
+        // bounding set must be enough for the night and for exim.
+        argv.insert(argv.begin(), confinement.begin(), confinement.end());
         const auto result = tb.in_gateway(mail ? mail->wrap(argv) : argv);
         UNSCOPED_INFO("$ custode maintain --scheduled\n-> exit " << result.exit_code << "\n" << result.output);
         return result;

@@ -25,9 +25,11 @@ namespace custode::testing {
 struct Custode {
     testbed::Testbed& tb;
     std::filesystem::path netconf;
+    std::vector<std::string> confinement;  ///< a command prefix, as units.h gives
 
     CommandResult operator()(const std::vector<std::string>& args) const {
-        std::vector<std::string> argv{CUSTODE_BINARY, "--netconf", netconf.string()};
+        std::vector<std::string> argv = confinement;
+        argv.insert(argv.end(), {CUSTODE_BINARY, "--netconf", netconf.string()});
         argv.insert(argv.end(), args.begin(), args.end());
         const auto result = tb.in_gateway(argv);
         UNSCOPED_INFO("$ custode " << join_argv(args) << "\n-> exit " << result.exit_code << "\n"

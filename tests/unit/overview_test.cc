@@ -301,6 +301,7 @@ TEST_CASE("overview: a scheduled night writes overview.html beside its run repor
         << fmt::format("{:02}:00-{:02}:00", (local.tm_hour + 23) % 24, (local.tm_hour + 2) % 24)
         << "\"\ntasks = [\"antivirus\"]\n";
     std::ofstream(dir / "id") << "not a key: no PC is reached\n";
+    fs::permissions(dir / "id", fs::perms::owner_read | fs::perms::owner_write);  // private, as custode demands
 
     const auto night = run_custode("--netconf " + dir.string() + " maintain --scheduled", true);
     INFO(night.output);

@@ -84,6 +84,7 @@ TEST_CASE("maintain --scheduled takes no client outside its window — a missing
            "address = \"192.168.1.250/24\"\n[maintenance]\nwindow = \""
         << fmt::format("{:02}:00-{:02}:00", start, (start + 1) % 24) << "\"\ntasks = [\"antivirus\"]\n";
     std::ofstream(dir / "id") << "not a key: never read when no client is due\n";
+    fs::permissions(dir / "id", fs::perms::owner_read | fs::perms::owner_write);  // private, as custode demands
     std::ofstream(dir / "known_hosts") << "";
 
     const auto run = custode::testing::run_custode("--json --netconf " + dir.string() + " maintain --scheduled", false);
