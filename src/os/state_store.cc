@@ -183,6 +183,10 @@ void StateStore::migrate(std::span<const std::string_view> migrations) {
     }
 }
 
+void StateStore::check_writable() {
+    db_.transaction([&] { db_.execute(fmt::format("PRAGMA user_version = {}", schema_version())); });
+}
+
 std::int64_t StateStore::append_audit(const AuditRecord& record) {
     auto insert = db_.prepare(
         "INSERT INTO audit (at, user, command, client, plan_json, result, detail) "
