@@ -535,3 +535,20 @@ TEST_CASE("interrupted runs: a run keeps the PCs it wakes in its running row bef
         CHECK(host_named(told[1], "pc3").power == PowerOutcome::did_not_wake);
     }
 }
+
+TEST_CASE("interrupted runs: a PC a finished run woke and someone turned on again is left on", "[maintain]") {
+    const custode::testing::TempDir dir("custode-finished");
+    auto store = os::StateStore::open(dir / "state.db");
+    Night night;
+    night.shared.pcs = {{mac2, {ip2, false}}};
+    Netconf netconf;
+    auto client = make_client({{"pc2", mac2}});
+    const auto first = app::recorded_run(netconf, store, night.system, {&client}, night.options, {dir.path(), {}});
+    REQUIRE(host_named(first.record.clients.at(0), "pc2").power == PowerOutcome::woken);
+    night.shared.pcs[mac2].awake = true;  // someone switched it on after the night
+    const auto second = app::recorded_run(netconf, store, night.system, {&client}, night.options, {dir.path(), {}});
+    const auto& pc2 = host_named(second.record.clients.at(0), "pc2");
+    CHECK(pc2.power == PowerOutcome::was_on);
+    CHECK_FALSE(pc2.woken_by_run);
+    CHECK(pc2.shutdown == ShutdownOutcome::not_requested);
+}
