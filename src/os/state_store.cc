@@ -1,11 +1,13 @@
 #include "custode/os/state_store.h"
 
 #include <array>
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <fstream>
 #include <fmt/format.h>
 #include <system_error>
+#include <unistd.h>
 
 #include "custode/core/error.h"
 
@@ -125,6 +127,20 @@ void create_parent_directory(const std::filesystem::path& path) {
     if (error) throw SystemError("mkdir " + parent.string(), error.value(), "");
 }
 
+/// WAL writes `-wal` and `-shm` files beside the state file, even to read.
+/// On a read-only file system SQLite's own words are "unable to open
+/// database file", with the errno of its last fallback (ENOENT): say it here.
+/// access() answers EROFS for root too.
+void check_directory_writable(const std::filesystem::path& path) {
+    if (path == kInMemory) return;
+    const auto parent = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
+    if (::access(parent.c_str(), W_OK) != 0)
+        throw SystemError("state file " + path.string(), errno,
+                          fmt::format("its directory {} cannot be written (SQLite keeps state.db-wal and "
+                                      "state.db-shm beside the file)",
+                                      parent.string()));
+}
+
 std::uint32_t big_endian(const std::array<unsigned char, 100>& header, std::size_t at) {
     return static_cast<std::uint32_t>(header[at]) << 24 | static_cast<std::uint32_t>(header[at + 1]) << 16 |
            static_cast<std::uint32_t>(header[at + 2]) << 8 | header[at + 3];
@@ -166,6 +182,7 @@ StateStore StateStore::open(const std::filesystem::path& path) { return open_wit
 StateStore StateStore::open_with_migrations(const std::filesystem::path& path,
                                             std::span<const std::string_view> migrations) {
     create_parent_directory(path);
+    check_directory_writable(path);
     if (path != kInMemory) check_not_cut_short(path);
     StateStore store(Database::open(path));
     store.configure();
