@@ -109,10 +109,15 @@ TEST_CASE("state stress: apply with the state directory read-only exits 3 naming
     const auto before = fs::file_size(ro / "state.db");
     // Root ignores file modes: only a read-only mount stops it.
     const auto ran = lab.apply_in_private_mounts(
-        ro / "state.db", fmt::format("mount --bind {0} {0} && mount -o remount,bind,ro {0}", ro.string()), "true");
+        ro / "state.db", fmt::format("mount --bind {0} {0} && mount -o remount,bind,ro {0}", ro.string()),
+        fmt::format("{} --state {} runs; echo runs-exit=$?", CUSTODE_BINARY, (ro / "state.db").string()));
     CHECK(ran.exit_code == 3);
     CHECK(contains(ran.output, (ro / "state.db").string()));
     CHECK(contains(ran.output, "Read-only file system"));
+    // A command without the run lock meets the state file first.
+    CHECK(contains(ran.output, fmt::format("state file {}: Read-only file system: its directory {} cannot be written",
+                                           (ro / "state.db").string(), ro.string())));
+    CHECK(contains(ran.output, "runs-exit=3"));
     CHECK_FALSE(namespace_exists(lab.client_namespace()));
     CHECK(fs::file_size(ro / "state.db") == before);
     CHECK(StressLab::audit_count(ro / "state.db") == 2);
