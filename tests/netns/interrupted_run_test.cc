@@ -39,9 +39,6 @@ std::string host_commands(const SshPc& pc, const std::string& empty_trash) {
                        toml_string(pc.shutdown_command()));
 }
 
-}  // namespace interrupted_run
-
-using namespace interrupted_run;
 
 TEST_CASE("interrupted: maintain killed by SIGKILL after waking a PC — the next run records it interrupted and shuts "
           "that PC down, not the one that was on",
@@ -121,3 +118,5 @@ TEST_CASE("interrupted: maintain killed by SIGKILL after waking a PC — the nex
     CHECK(custode({"report", "1", "--html", html.string()}).exit_code == 0);
     CHECK(contains(read_file(html), "interrupted (killed, or cut by a reboot)"));
 }
+
+}  // namespace interrupted_run

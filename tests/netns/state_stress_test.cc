@@ -72,9 +72,6 @@ std::string integrity_of(const fs::path& file) {
     return check.column_text(0);
 }
 
-}  // namespace state_stress_netns
-
-using namespace state_stress_netns;
 
 TEST_CASE("state stress: apply with the state file on a full disk exits 3 naming it and creates nothing",
           "[state][stress]") {
@@ -158,3 +155,5 @@ TEST_CASE("state stress: apply with a state file truncated mid-page exits 3 nami
     CHECK_FALSE(namespace_exists(lab.client_namespace()));
     CHECK(fs::file_size(lab.state) == size - 2048);
 }
+
+}  // namespace state_stress_netns

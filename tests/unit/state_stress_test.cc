@@ -16,11 +16,11 @@
 #include "custode/os/state_store.h"
 #include "support/temp_dir.h"
 
+namespace state_stress {
+
 using namespace custode;
 namespace fs = std::filesystem;
 using custode::testing::TempDir;
-
-namespace state_stress {
 
 os::AuditRecord audit_row(const std::string& client) {
     return {0, "2026-12-07T04:00:00Z", "tech", "apply", client, std::string(2000, 'x'), "ok", ""};
@@ -47,9 +47,6 @@ app::ClientOutcome applied(const std::string& client) {
     return outcome;
 }
 
-}  // namespace state_stress
-
-using namespace state_stress;
 
 TEST_CASE("state stress: a full state file refuses a transaction whole and keeps every earlier record", "[state]") {
     TempDir dir;
@@ -180,3 +177,5 @@ TEST_CASE("state stress: a cut that only loses an empty table's page is refused 
     }
     SECTION("whole, it opens") { CHECK_NOTHROW(os::StateStore::open(path)); }
 }
+
+}  // namespace state_stress
