@@ -114,6 +114,8 @@ TEST_CASE("interrupted: maintain killed by SIGKILL after waking a PC — the nex
     CHECK(cut.at("finished") == "");
     CHECK(host_in(cut, "pc2").at("power") == "woken");
     CHECK(cut.at("clients").at(0).at("hosts").size() == 1);  // only the PC it woke: pc1 was on
+    CHECK(contains(custode({"report", "1"}).output, "→ interrupted (killed, or cut by a reboot)"));
+    CHECK(contains(custode({"report", "2"}).output, "power was_on (woken by interrupted run 1), shutdown confirmed_off"));
     const auto html = dir / "run-1.html";
     CHECK(custode({"report", "1", "--html", html.string()}).exit_code == 0);
     CHECK(contains(read_file(html), "interrupted (killed, or cut by a reboot)"));
