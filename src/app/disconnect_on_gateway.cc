@@ -69,6 +69,7 @@ DisconnectOutcome disconnect(const Netconf& netconf, const fs::path& state, cons
     };
     const auto lock = lock_runs(state, request.wait);
     auto store = os::StateStore::open(state);
+    store.check_writable();  // the teardown's audit record and the proof go there
     auto system = os::make_kernel_link_system();
     const auto& prefix = netconf.site.namespace_prefix;
     const auto live = system->read_namespace(prefix + name);

@@ -138,6 +138,7 @@ std::vector<ClientScan> scan_on_gateway(const Netconf& netconf, const std::files
                                         const std::vector<const Client*>& clients,
                                         const std::function<void(const ScanTotals&)>& on_progress) {
     auto store = os::StateStore::open(state);
+    store.check_writable();  // learn it now, not after the scan
     return scan_clients(netconf, clients, store, load_vendors(), pcap_opener(), ScanSettings{}, on_progress);
 }
 

@@ -21,6 +21,7 @@ std::vector<ClientOutcome> apply_on_gateway(const Netconf& netconf, const std::f
                                             const std::vector<const Client*>& clients, const ApplyOptions& options) {
     const auto lock = lock_runs(state, options.wait);
     auto store = os::StateStore::open(state);
+    if (!options.dry_run) store.check_writable();  // before any change: its record must fit
     const auto system = os::make_kernel_link_system();
     auto outcomes = apply_links(netconf, *system, clients, options);
     if (!options.dry_run) record_audit(store, "apply", outcomes);
@@ -32,6 +33,7 @@ ClientOutcome remove_on_gateway(const Netconf& netconf, const std::filesystem::p
     if (!ClientName::parse(client)) throw UsageError("'" + client + "' is not a client name");
     const auto lock = lock_runs(state, options.wait);
     auto store = os::StateStore::open(state);
+    if (!options.dry_run) store.check_writable();
     const auto system = os::make_kernel_link_system();
     auto outcome = remove_client(netconf.site.namespace_prefix, client, *system,
                                  options.dry_run ? Removal::plan_only : Removal::carry_out);

@@ -62,8 +62,9 @@ HostRun initial_run(const HostSpec& spec) {
 class ClientJob {
 public:
     ClientJob(const Client& client, MaintenanceSystem& system, const MaintainOptions& options, Semaphore& slots,
-              const MaintainProgress& progress)
-        : client_(client), system_(system), options_(options), slots_(slots), progress_(progress) {}
+              const MaintainProgress& progress, const WakeRecorder& record_wakes)
+        : client_(client), system_(system), options_(options), slots_(slots), progress_(progress),
+          record_wakes_(record_wakes) {}
 
     ClientRun run();
 
@@ -72,6 +73,8 @@ private:
         if (progress_) progress_(fmt::format("{}: {}", client_.name.str(), text));
     }
     std::vector<HostState> hosts_from_scan(const std::vector<LanHost>& live) const;
+    std::optional<std::int64_t> woken_by_earlier_run(const HostSpec& spec) const;
+    void record_wakes(const std::vector<HostState>& hosts) const;
     void wake_sleepers(std::vector<HostState>& hosts);
     void work_on(HostState& host);
     void connect_and_work(HostState& host);
@@ -88,6 +91,7 @@ private:
     const MaintainOptions& options_;
     Semaphore& slots_;
     const MaintainProgress& progress_;
+    const WakeRecorder& record_wakes_;
 };
 
 ClientRun ClientJob::run() {
@@ -123,6 +127,7 @@ std::vector<HostState> ClientJob::hosts_from_scan(const std::vector<LanHost>& li
             host.live = *seen;
             host.run.ip = seen->ip.to_string();
             host.run.power = PowerOutcome::was_on;
+            host.run.woken_by_run = woken_by_earlier_run(spec);
         } else if (options_.dry_run) {
             host.run.error = "asleep or off: a dry run wakes nothing";
         }
@@ -131,17 +136,44 @@ std::vector<HostState> ClientJob::hosts_from_scan(const std::vector<LanHost>& li
     return hosts;
 }
 
+std::optional<std::int64_t> ClientJob::woken_by_earlier_run(const HostSpec& spec) const {
+    const auto earlier = options_.woken_earlier.find(client_.name.str());
+    if (earlier == options_.woken_earlier.end()) return std::nullopt;
+    const auto& macs = earlier->second.macs;
+    if (std::find(macs.begin(), macs.end(), spec.mac.to_string()) == macs.end()) return std::nullopt;
+    return earlier->second.run;
+}
+
+/// The PCs being woken and woken so far, for the state file.
+void ClientJob::record_wakes(const std::vector<HostState>& hosts) const {
+    if (!record_wakes_) return;
+    ClientRun woken;
+    woken.client = client_.name.str();
+    for (const auto& host : hosts)
+        if (host.run.power == PowerOutcome::woken || host.run.power == PowerOutcome::did_not_wake)
+            woken.hosts.push_back(host.run);
+    record_wakes_(woken);
+}
+
 void ClientJob::wake_sleepers(std::vector<HostState>& hosts) {
     std::vector<WakeTarget> targets;
-    for (const auto& host : hosts)
-        if (!host.live) targets.push_back({host.spec->name, host.spec->mac, host.spec->ip});
+    for (auto& host : hosts)
+        if (!host.live) {
+            targets.push_back({host.spec->name, host.spec->mac, host.spec->ip});
+            host.run.power = PowerOutcome::did_not_wake;  // until it answers
+        }
     if (targets.empty()) return;
+    record_wakes(hosts);  // before the magic packets: a kill during the wait still names them
     tell(fmt::format("waking {} PC(s)", targets.size()));
     const auto woken = system_.wake(client_, targets, options_.wake_wait);
     for (auto& host : hosts) {
         const auto result = std::find_if(woken.begin(), woken.end(),
                                          [&](const WakeResult& r) { return r.target.mac == host.spec->mac; });
-        if (host.live || result == woken.end()) continue;
+        if (host.live) continue;
+        if (result == woken.end()) {
+            host.run.power = PowerOutcome::unknown;  // not woken after all
+            continue;
+        }
         if (result->woke && result->ip) {
             host.live = LanHost{*result->ip, host.spec->mac};
             host.run.ip = result->ip->to_string();
@@ -154,6 +186,7 @@ void ClientJob::wake_sleepers(std::vector<HostState>& hosts) {
             tell(host.spec->name + " did not wake");
         }
     }
+    record_wakes(hosts);
 }
 
 /// A woken PC answers ARP before its sshd listens: retry while unreachable,
@@ -228,7 +261,7 @@ TaskResult ClientJob::run_command(os::SshSession& session, const HostState& host
 bool ClientJob::should_shut_down(const HostState& host) const {
     if (options_.dry_run) return false;
     switch (client_.maintenance.shutdown) {
-        case ShutdownPolicy::woken: return host.run.power == PowerOutcome::woken;
+        case ShutdownPolicy::woken: return host.run.power == PowerOutcome::woken || host.run.woken_by_run.has_value();
         case ShutdownPolicy::all: return true;
         case ShutdownPolicy::never: return false;
     }
@@ -273,7 +306,8 @@ void ClientJob::confirm_off(std::vector<HostState>& hosts) {
 }  // namespace
 
 std::vector<ClientRun> maintain_clients(const std::vector<const Client*>& clients, MaintenanceSystem& system,
-                                        const MaintainOptions& options, const MaintainProgress& progress) {
+                                        const MaintainOptions& options, const MaintainProgress& progress,
+                                        const WakeRecorder& record_wakes) {
     Semaphore slots(std::max(1, options.concurrency));
     std::vector<ClientRun> runs(clients.size());
     {
@@ -281,7 +315,7 @@ std::vector<ClientRun> maintain_clients(const std::vector<const Client*>& client
         for (std::size_t i = 0; i < clients.size(); ++i)
             workers.emplace_back([&, i] {
                 try {
-                    runs[i] = ClientJob(*clients[i], system, options, slots, progress).run();
+                    runs[i] = ClientJob(*clients[i], system, options, slots, progress, record_wakes).run();
                 } catch (const std::exception& error) {  // a system error for this client; the others go on
                     runs[i].client = clients[i]->name.str();
                     runs[i].error = error.what();

@@ -1,7 +1,10 @@
 /// `maintain` as a recorded run: which clients are due, and the run kept in
 /// the state file with its HTML report and metrics beside.
 
+#include <algorithm>
 #include <fmt/format.h>
+#include <map>
+#include <mutex>
 
 #include "custode/app/maintain.h"
 #include "custode/app/links.h"
@@ -40,6 +43,29 @@ void record_notifications(os::StateStore& store, const RunRecord& record, const 
     }
 }
 
+/// Marks the runs a kill or a reboot cut `interrupted`, and gives each client
+/// of this run the PCs its last run woke if that run is one of them.
+std::map<std::string, WokenEarlier> close_interrupted_runs(os::StateStore& store,
+                                                            const std::vector<const Client*>& clients,
+                                                            const MaintainProgress& progress) {
+    for (const auto id : os::mark_interrupted_runs(store))
+        if (progress) progress(fmt::format("run {} was interrupted (killed, or cut by a reboot): marked so", id));
+    std::map<std::string, WokenEarlier> woken;
+    for (const auto* client : clients) {
+        const auto name = client->name.str();
+        const auto last = os::list_runs(store, name, 1);
+        if (last.empty() || last.front().status != "interrupted") continue;
+        const auto record = os::load_run(store, last.front().id);
+        auto macs = record ? woken_macs(*record, name) : std::vector<std::string>{};
+        if (macs.empty()) continue;
+        if (progress)
+            progress(fmt::format("{}: {} PC(s) woken by interrupted run {}: the shutdown policy applies to them", name,
+                                 macs.size(), last.front().id));
+        woken[name] = {last.front().id, std::move(macs)};
+    }
+    return woken;
+}
+
 }  // namespace
 
 std::vector<const Client*> due_clients(const Netconf& netconf, const os::StateStore& store) {
@@ -53,6 +79,8 @@ std::vector<const Client*> due_clients(const Netconf& netconf, const os::StateSt
 RecordedRun recorded_run(const Netconf& netconf, os::StateStore& store, MaintenanceSystem& system,
                          const std::vector<const Client*>& clients, const MaintainOptions& options,
                          const RunFiles& files, const MaintainProgress& progress) {
+    auto run_options = options;
+    run_options.woken_earlier = close_interrupted_runs(store, clients, progress);
     RecordedRun run;
     auto& record = run.record;
     record.site = netconf.site.name;
@@ -63,7 +91,25 @@ RecordedRun recorded_run(const Netconf& netconf, os::StateStore& store, Maintena
     record.id = os::begin_run(store, record);
     if (progress) progress(fmt::format("run {}: {} client(s){}", record.id, clients.size(), options.dry_run ? ", dry run" : ""));
 
-    record.clients = maintain_clients(clients, system, options, progress);
+    // The PCs woken so far, kept in the running row as they wake: a kill or a
+    // reboot leaves them named for the next run (docs/maintenance.md).
+    std::mutex store_mutex;
+    auto so_far = record;
+    const auto record_wakes = [&](const ClientRun& woken) {
+        const std::lock_guard hold(store_mutex);
+        const auto same = [&](const ClientRun& c) { return c.client == woken.client; };
+        if (const auto found = std::find_if(so_far.clients.begin(), so_far.clients.end(), same);
+            found != so_far.clients.end())
+            *found = woken;
+        else
+            so_far.clients.push_back(woken);
+        try {
+            os::save_run_progress(store, so_far);
+        } catch (const std::exception& error) {  // the night goes on; its end is recorded whole, or this says why not
+            if (progress) progress(fmt::format("run {}: the PCs woken were not recorded: {}", record.id, error.what()));
+        }
+    };
+    record.clients = maintain_clients(clients, system, run_options, progress, record_wakes);
     record.finished = os::utc_now();
     os::finish_run(store, record);
 

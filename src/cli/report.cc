@@ -37,7 +37,10 @@ std::string host_line(const HostRun& host) {
     std::string state = host.ok() ? "ok" : "problems";
     if (host.power == PowerOutcome::did_not_wake) state = "did not wake";
     else if (!host.reached) state = "unreachable";
-    return fmt::format("  {:<16}{:<14}power {}, shutdown {}, {}{}\n", host_label(host), state, to_string(host.power),
+    const auto power = host.woken_by_run
+                           ? fmt::format("{} (woken by interrupted run {})", to_string(host.power), *host.woken_by_run)
+                           : std::string(to_string(host.power));
+    return fmt::format("  {:<16}{:<14}power {}, shutdown {}, {}{}\n", host_label(host), state, power,
                        to_string(host.shutdown), format_duration(host.seconds),
                        host.error.empty() ? "" : " — " + host.error);
 }
@@ -46,7 +49,9 @@ void print_text(const RunRecord& record) {
     const auto totals = run_totals(record);
     const auto duration = run_duration_seconds(record.started, record.finished);
     std::cout << fmt::format("run {} · {} · {} → {}{}{} · {}\n", record.id, record.site, record.started,
-                             record.finished.empty() ? "running" : record.finished,
+                             record.interrupted       ? "interrupted (killed, or cut by a reboot)"
+                             : record.finished.empty() ? "running"
+                                                       : record.finished,
                              duration ? " (" + format_duration(*duration) + ")" : "",
                              record.dry_run ? " · dry run" : "", record.ok() ? "ok" : "problems");
     std::cout << fmt::format("PCs {}/{} ok, {} did not wake, {} unreachable; {} task(s), {} problem(s)\n",

@@ -41,12 +41,12 @@ nlohmann::json run_json(const app::RunSummary& run) {
 }
 
 void print_table(const std::vector<app::RunSummary>& runs) {
-    std::cout << fmt::format("{:>5}  {:<21}{:<21}{:<15}{:<10}{:>9}  {:>8}  {}\n", "RUN", "STARTED", "FINISHED",
+    std::cout << fmt::format("{:>5}  {:<21}{:<21}{:<15}{:<13}{:>9}  {:>8}  {}\n", "RUN", "STARTED", "FINISHED",
                              "DURATION", "STATUS", "PCS OK", "PROBLEMS", "CLIENTS");
     for (const auto& run : runs) {
         std::string clients;
         for (const auto& client : run.clients) clients += (clients.empty() ? "" : ",") + client;
-        std::cout << fmt::format("{:>5}  {:<21}{:<21}{:<15}{:<10}{:>9}  {:>8}  {}\n", run.id, run.started,
+        std::cout << fmt::format("{:>5}  {:<21}{:<21}{:<15}{:<13}{:>9}  {:>8}  {}\n", run.id, run.started,
                                  run.finished.empty() ? "-" : run.finished, duration_of(run),
                                  run.status + (run.dry_run ? "*" : ""),
                                  fmt::format("{}/{}", run.totals.hosts_ok, run.totals.hosts), run.totals.problems,

@@ -94,7 +94,9 @@ std::string host_html(const HostRun& host) {
         host.ok() ? "good" : "bad", escape(host_label(host)), reach_badge(host), ok_badge(host.ok()));
     html += fmt::format(R"(<div class="meta">{} · {} · {} · {} · {} · {}</div>)",
                         escape(host.ip.empty() ? "no IP" : host.ip), escape(host.mac), to_string(host.os),
-                        power_text(host.power), escape(shutdown_text(host)), format_duration(host.seconds));
+                        std::string(power_text(host.power)) +
+                            (host.woken_by_run ? fmt::format(", woken by interrupted run {}", *host.woken_by_run) : ""),
+                        escape(shutdown_text(host)), format_duration(host.seconds));
     if (!host.error.empty()) html += fmt::format(R"(<div class="error">{}</div>)", escape(host.error));
     if (!host.tasks.empty()) {
         html += R"(<ul class="tasks">)";
@@ -137,7 +139,9 @@ std::string header_html(const RunRecord& record) {
                                    record.ok() ? "good" : "bad", record.id, escape(record.site),
                                    ok_badge(record.ok()));
     html += fmt::format(R"(<div class="meta">started {} · finished {}{}{}</div>)", escape(readable_utc(record.started)),
-                        escape(record.finished.empty() ? "not yet" : readable_utc(record.finished)),
+                        escape(record.interrupted        ? "never: interrupted (killed, or cut by a reboot)"
+                               : record.finished.empty() ? "not yet"
+                                                         : readable_utc(record.finished)),
                         duration ? " · " + format_duration(*duration) : "", record.dry_run ? " · dry run" : "");
     html += fmt::format(
         R"(<ul class="totals"><li>clients {}/{} ok</li><li>PCs {}/{} ok</li><li>did not wake {}</li><li>unreachable {}</li><li>tasks {} · problems {}</li></ul>)",

@@ -77,8 +77,18 @@ bool ClientRun::ok() const {
     return error.empty() && std::all_of(hosts.begin(), hosts.end(), [](const HostRun& host) { return host.ok(); });
 }
 
+std::vector<std::string> woken_macs(const RunRecord& record, std::string_view client) {
+    std::vector<std::string> macs;
+    for (const auto& run : record.clients)
+        if (run.client == client)
+            for (const auto& host : run.hosts)
+                if ((host.power == PowerOutcome::woken || host.power == PowerOutcome::did_not_wake) && !host.mac.empty())
+                    macs.push_back(host.mac);
+    return macs;
+}
+
 bool RunRecord::ok() const {
-    return std::all_of(clients.begin(), clients.end(), [](const ClientRun& client) { return client.ok(); });
+    return !interrupted && std::all_of(clients.begin(), clients.end(), [](const ClientRun& client) { return client.ok(); });
 }
 
 RunTotals run_totals(const RunRecord& record) {

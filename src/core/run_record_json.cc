@@ -27,7 +27,8 @@ json host_json(const HostRun& host) {
     return {{"name", host.name},   {"ip", host.ip},           {"mac", host.mac},
             {"os", to_string(host.os)}, {"power", to_string(host.power)}, {"reached", host.reached},
             {"error", host.error}, {"tasks", tasks},        {"shutdown", to_string(host.shutdown)},
-            {"logged_on", host.logged_on}, {"seconds", host.seconds}, {"ok", host.ok()}};
+            {"logged_on", host.logged_on}, {"seconds", host.seconds},
+            {"woken_by_run", host.woken_by_run ? json(*host.woken_by_run) : json(nullptr)}, {"ok", host.ok()}};
 }
 
 json client_json(const ClientRun& client) {
@@ -136,6 +137,7 @@ HostRun host_from_json(const json& object, std::string path) {
         fields.enumerated<ShutdownOutcome>("shutdown", parse_shutdown_outcome, ShutdownOutcome::not_requested, false);
     host.logged_on = fields.optional<std::vector<std::string>>("logged_on", {});
     host.seconds = fields.optional<double>("seconds", 0);
+    if (fields.has("woken_by_run")) host.woken_by_run = fields.required<std::int64_t>("woken_by_run");
     fields.each("tasks", [&](const auto& task, std::string where) {
         host.tasks.push_back(task_from_json(task, std::move(where)));
     });
@@ -167,7 +169,8 @@ nlohmann::json to_json(const RunRecord& record) {
     for (const auto& sent : record.notifications) notifications.push_back(to_json(sent));
     return {{"run", record.id},         {"site", record.site},       {"started", record.started},
             {"finished", record.finished}, {"dry_run", record.dry_run}, {"tasks", record.tasks},
-            {"clients", clients},       {"notifications", notifications}, {"ok", record.ok()}};
+            {"clients", clients},       {"notifications", notifications}, {"interrupted", record.interrupted},
+            {"ok", record.ok()}};
 }
 
 RunRecord run_record_from_json(const nlohmann::json& json) {
@@ -179,6 +182,7 @@ RunRecord run_record_from_json(const nlohmann::json& json) {
     record.finished = fields.optional<std::string>("finished", "");
     record.dry_run = fields.optional<bool>("dry_run", false);
     record.tasks = fields.optional<std::vector<std::string>>("tasks", {});
+    record.interrupted = fields.optional<bool>("interrupted", false);
     fields.each("clients", [&](const auto& client, std::string where) {
         record.clients.push_back(client_from_json(client, std::move(where)));
     });

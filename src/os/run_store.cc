@@ -64,6 +64,33 @@ std::int64_t begin_run(StateStore& store, const RunRecord& record) {
     return last.column_int64(0);
 }
 
+void save_run_progress(StateStore& store, const RunRecord& record) {
+    store.transaction([&] {
+        auto update = store.prepare("UPDATE runs SET record_json = ?2 WHERE id = ?1 AND status = 'running'");
+        update.bind_all(record.id, to_json(record).dump());
+        update.run();
+    });
+}
+
+std::vector<std::int64_t> mark_interrupted_runs(StateStore& store) {
+    std::vector<std::int64_t> ids;
+    store.transaction([&] {
+        std::vector<RunRecord> cut;
+        auto select = store.prepare(fmt::format("SELECT {} FROM runs WHERE status = 'running' ORDER BY id", kRecordColumns));
+        while (select.step()) cut.push_back(row_record(select, store.path()));
+        auto update = store.prepare("UPDATE runs SET status = 'interrupted', record_json = ?2 WHERE id = ?1");
+        for (auto& record : cut) {
+            record.interrupted = true;
+            update.bind_all(record.id, to_json(record).dump());
+            update.run();
+            update.reset();
+            insert_tasks(store, record);
+            ids.push_back(record.id);
+        }
+    });
+    return ids;
+}
+
 void finish_run(StateStore& store, const RunRecord& record) {
     store.transaction([&] {
         auto update = store.prepare(

@@ -1,6 +1,7 @@
 #include "custode/os/sqlite.h"
 
 #include <cctype>
+#include <cstring>
 #include <fmt/format.h>
 #include <sqlite3.h>
 #include <string_view>
@@ -10,10 +11,32 @@
 namespace custode::os {
 namespace {
 
-/// SQLite's words for the last failure on `db`, prefixed by the file.
+/// Result codes whose cause is the file system, where errno says more.
+bool is_system_failure(int extended_code) {
+    switch (extended_code & 0xff) {
+        case SQLITE_IOERR:
+        case SQLITE_CANTOPEN:
+        case SQLITE_READONLY:
+        case SQLITE_FULL: return true;
+        default: return false;
+    }
+}
+
+/// SQLite's words for the last failure on `db`, prefixed by the file, and the
+/// system's cause when there is one: SQLite says "disk I/O error" or "unable
+/// to open database file" for a full disk or a read-only file system alike.
+std::string failure_text(sqlite3* db, const std::string& path, const std::string& words) {
+    std::string text = path + ": " + words;
+    const int system_errno = sqlite3_system_errno(db);
+    if (system_errno != 0 && is_system_failure(sqlite3_extended_errcode(db)))
+        text += fmt::format(" ({})", std::strerror(system_errno));
+    if ((sqlite3_extended_errcode(db) & 0xff) == SQLITE_BUSY) text += " (another process held its write lock past the wait)";
+    return text;
+}
+
 [[noreturn]] void fail(sqlite3* db, const std::string& path, const char* call) {
-    const char* message = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
-    throw SystemError(call, 0, path + ": " + message);
+    if (db == nullptr) throw SystemError(call, 0, path + ": out of memory");
+    throw SystemError(call, 0, failure_text(db, path, sqlite3_errmsg(db)));
 }
 
 /// A prepared statement whose tail holds more than whitespace and `;` would
@@ -149,7 +172,7 @@ void Database::execute(std::string_view sql) {
     if (rc == SQLITE_OK) return;
     const std::string detail = message != nullptr ? message : sqlite3_errmsg(db_.get());
     sqlite3_free(message);
-    throw SystemError("sqlite3_exec", 0, path_.string() + ": " + detail);
+    throw SystemError("sqlite3_exec", 0, failure_text(db_.get(), path_.string(), detail));
 }
 
 Statement Database::prepare(std::string_view sql) const { return Statement(db_.get(), sql, path_.string()); }

@@ -1,9 +1,13 @@
 #include "custode/os/state_store.h"
 
 #include <array>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <fstream>
 #include <fmt/format.h>
 #include <system_error>
+#include <unistd.h>
 
 #include "custode/core/error.h"
 
@@ -123,6 +127,54 @@ void create_parent_directory(const std::filesystem::path& path) {
     if (error) throw SystemError("mkdir " + parent.string(), error.value(), "");
 }
 
+/// WAL writes `-wal` and `-shm` files beside the state file, even to read.
+/// On a read-only file system SQLite's own words are "unable to open
+/// database file", with the errno of its last fallback (ENOENT): say it here.
+/// access() answers EROFS for root too.
+void check_directory_writable(const std::filesystem::path& path) {
+    if (path == kInMemory) return;
+    const auto parent = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
+    if (::access(parent.c_str(), W_OK) != 0)
+        throw SystemError("state file " + path.string(), errno,
+                          fmt::format("its directory {} cannot be written (SQLite keeps state.db-wal and "
+                                      "state.db-shm beside the file)",
+                                      parent.string()));
+}
+
+std::uint32_t big_endian(const std::array<unsigned char, 100>& header, std::size_t at) {
+    return static_cast<std::uint32_t>(header[at]) << 24 | static_cast<std::uint32_t>(header[at + 1]) << 16 |
+           static_cast<std::uint32_t>(header[at + 2]) << 8 | header[at + 3];
+}
+
+/// A file cut short (a full disk while copying it back, a bad restore) is
+/// caught here and not by SQLite when the part lost held a page nothing has
+/// read yet (an empty table's root): SQLite would then write past the hole
+/// and leave a page of zeros to be found later. SQLite writes whole pages,
+/// and with no WAL beside the file its header's page count is the file's.
+void check_not_cut_short(const std::filesystem::path& path) {
+    std::error_code error;
+    const auto size = std::filesystem::file_size(path, error);
+    if (error || size < 100) return;  // missing or empty: SQLite makes or refuses it
+    std::array<unsigned char, 100> header{};
+    std::ifstream in(path, std::ios::binary);
+    if (!in.read(reinterpret_cast<char*>(header.data()), header.size())) return;
+    if (std::memcmp(header.data(), "SQLite format 3", 16) != 0) return;  // SQLite says "not a database"
+    const std::uint32_t raw_page = static_cast<std::uint32_t>(header[16]) << 8 | header[17];
+    const std::uint64_t page = raw_page == 1 ? 65536 : raw_page;
+    const auto malformed = [&](const std::string& why) {
+        throw SystemError("state file check", 0,
+                          fmt::format("{}: database disk image is malformed: {} (the file was cut short; restore a "
+                                      "backup: docs/state.md)",
+                                      path.string(), why));
+    };
+    if (page < 512 || size % page != 0)
+        malformed(fmt::format("{} bytes is not a whole number of {}-byte pages", size, page));
+    const auto wal_size = std::filesystem::file_size(path.string() + "-wal", error);
+    const bool header_counts = big_endian(header, 24) == big_endian(header, 92);  // SQLite's "valid for" rule
+    if ((error || wal_size == 0) && header_counts && size / page < big_endian(header, 28))
+        malformed(fmt::format("{} pages where its header counts {}", size / page, big_endian(header, 28)));
+}
+
 }  // namespace
 
 StateStore StateStore::open(const std::filesystem::path& path) { return open_with_migrations(path, migrations()); }
@@ -130,6 +182,8 @@ StateStore StateStore::open(const std::filesystem::path& path) { return open_wit
 StateStore StateStore::open_with_migrations(const std::filesystem::path& path,
                                             std::span<const std::string_view> migrations) {
     create_parent_directory(path);
+    check_directory_writable(path);
+    if (path != kInMemory) check_not_cut_short(path);
     StateStore store(Database::open(path));
     store.configure();
     store.migrate(migrations);
@@ -181,6 +235,10 @@ void StateStore::migrate(std::span<const std::string_view> migrations) {
             throw SystemError(fmt::format("migrate to schema version {}", version), 0, error.what());
         }
     }
+}
+
+void StateStore::check_writable() {
+    db_.transaction([&] { db_.execute(fmt::format("PRAGMA user_version = {}", schema_version())); });
 }
 
 std::int64_t StateStore::append_audit(const AuditRecord& record) {

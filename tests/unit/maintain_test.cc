@@ -8,10 +8,14 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <tuple>
 
 #include <fmt/format.h>
 
 #include "custode/app/maintain.h"
+#include "custode/core/run_record_json.h"
+#include "custode/os/run_store.h"
+#include "support/temp_dir.h"
 
 using namespace custode;
 using namespace std::chrono_literals;
@@ -407,4 +411,144 @@ TEST_CASE("the concurrency limit holds over all clients", "[maintain]") {
     CHECK(runs.size() == 2);
     CHECK(night.shared.most_sessions == 2);
     for (const auto& run : runs) CHECK(run.ok());
+}
+
+namespace {
+
+/// A run that a kill cut after it had woken pc2 (and sent pc3 a magic
+/// packet): its `running` row as the run itself left it.
+std::int64_t leave_interrupted_run(os::StateStore& store) {
+    RunRecord cut;
+    cut.site = "lab";
+    cut.started = "2026-12-06T21:00:00Z";
+    cut.id = os::begin_run(store, cut);
+    ClientRun acme;
+    acme.client = "acme";
+    for (const auto& [name, mac, power] : {std::tuple{"pc2", mac2, PowerOutcome::woken},
+                                           std::tuple{"pc3", mac3, PowerOutcome::did_not_wake}}) {
+        HostRun host;
+        host.name = name;
+        host.mac = mac;
+        host.power = power;
+        acme.hosts.push_back(host);
+    }
+    cut.clients.push_back(acme);
+    os::save_run_progress(store, cut);
+    return cut.id;
+}
+
+}  // namespace
+
+TEST_CASE("interrupted runs: the next run marks it interrupted and shuts down what it woke, never what was on",
+          "[maintain]") {
+    const custode::testing::TempDir dir("custode-interrupted");
+    auto store = os::StateStore::open(dir / "state.db");
+    const auto cut = leave_interrupted_run(store);
+    Night night;
+    // pc1 was on before either run; pc2 is still on since the cut run woke it; pc3 woke late.
+    night.shared.pcs = {{mac1, {ip1, true}}, {mac2, {ip2, true}}, {mac3, {ip3, true}}};
+    Netconf netconf;
+    netconf.site.name = "lab";
+    auto client = make_client({{"pc1", mac1}, {"pc2", mac2}, {"pc3", mac3}});
+    std::vector<std::string> said;
+    const auto progress = [&](const std::string& line) { said.push_back(line); };
+
+    SECTION("policy woken") {
+        const auto run = app::recorded_run(netconf, store, night.system, {&client}, night.options, {dir.path(), {}},
+                                           progress);
+        const auto& acme = run.record.clients.at(0);
+        CHECK(host_named(acme, "pc1").power == PowerOutcome::was_on);
+        CHECK_FALSE(host_named(acme, "pc1").woken_by_run);
+        CHECK(host_named(acme, "pc1").shutdown == ShutdownOutcome::not_requested);
+        for (const char* name : {"pc2", "pc3"}) {
+            INFO(name);
+            CHECK(host_named(acme, name).power == PowerOutcome::was_on);  // on when this run began
+            CHECK(host_named(acme, name).woken_by_run == cut);
+            CHECK(host_named(acme, name).shutdown == ShutdownOutcome::confirmed_off);
+        }
+        CHECK(night.shared.woken.empty());
+        CHECK(std::count(said.begin(), said.end(),
+                         fmt::format("run {} was interrupted (killed, or cut by a reboot): marked so", cut)) == 1);
+
+        const auto runs = os::list_runs(store, std::nullopt, 10);
+        REQUIRE(runs.size() == 2);
+        CHECK(runs[1].id == cut);
+        CHECK(runs[1].status == "interrupted");
+        CHECK(runs[1].finished.empty());
+        CHECK(runs[0].status == "ok");
+        const auto old = os::load_run(store, cut);
+        REQUIRE(old);
+        CHECK(old->interrupted);
+        CHECK_FALSE(old->ok());
+        CHECK(woken_macs(*old, "acme") == std::vector<std::string>{mac2, mac3});
+        CHECK(to_json(*old).at("interrupted") == true);
+        CHECK(run_record_from_json(to_json(run.record)).clients.at(0).hosts.at(1).woken_by_run == cut);
+
+        // Marked once: the run after that finds nothing left running, and its own last run was not cut.
+        said.clear();
+        night.shared.pcs[mac2].awake = true;
+        const auto again = app::recorded_run(netconf, store, night.system, {&client}, night.options, {dir.path(), {}},
+                                             progress);
+        CHECK(host_named(again.record.clients.at(0), "pc2").shutdown == ShutdownOutcome::not_requested);
+        CHECK(std::none_of(said.begin(), said.end(), [](const std::string& line) { return contains(line, "interrupted"); }));
+    }
+    SECTION("policy never leaves them on") {
+        client.maintenance.shutdown = ShutdownPolicy::never;
+        const auto run = app::recorded_run(netconf, store, night.system, {&client}, night.options, {dir.path(), {}},
+                                           progress);
+        CHECK(host_named(run.record.clients.at(0), "pc2").woken_by_run == cut);
+        CHECK(host_named(run.record.clients.at(0), "pc2").shutdown == ShutdownOutcome::not_requested);
+        CHECK(os::list_runs(store, std::nullopt, 10).at(1).status == "interrupted");
+    }
+}
+
+TEST_CASE("interrupted runs: a run keeps the PCs it wakes in its running row before it works on them", "[maintain]") {
+    const custode::testing::TempDir dir("custode-wakes");
+    auto store = os::StateStore::open(dir / "state.db");
+    Night night;
+    night.shared.pcs = {{mac1, {ip1, true}}, {mac2, {ip2, false}}, {mac3, {ip3, false, false}}};
+    Netconf netconf;
+    auto client = make_client({{"pc1", mac1}, {"pc2", mac2}, {"pc3", mac3}});
+    std::optional<RunRecord> seen;  // the running row, read by another connection while the first task runs
+    std::mutex seen_mutex;          // PCs' tasks run in parallel
+    night.shared.answer = [&](const std::string&) {
+        const std::lock_guard hold(seen_mutex);
+        if (!seen) seen = os::load_run(os::StateStore::open(dir / "state.db"), 1);
+        return exited(0);
+    };
+    SECTION("recorded while the run goes on") {
+        app::recorded_run(netconf, store, night.system, {&client}, night.options, {dir.path(), {}});
+        REQUIRE(seen);
+        CHECK(os::list_runs(store, std::nullopt, 1).at(0).status == "problems");  // pc3 never woke
+        REQUIRE(seen->clients.size() == 1);
+        const auto& acme = seen->clients[0];
+        REQUIRE(acme.hosts.size() == 2);  // not pc1: it was on
+        CHECK(host_named(acme, "pc2").power == PowerOutcome::woken);
+        CHECK(host_named(acme, "pc3").power == PowerOutcome::did_not_wake);
+    }
+    SECTION("named before the magic packets go out") {
+        std::vector<ClientRun> told;
+        app::maintain_clients({&client}, night.system, night.options, {}, [&](const ClientRun& run) { told.push_back(run); });
+        REQUIRE(told.size() == 2);
+        for (const auto& name : {"pc2", "pc3"}) CHECK(host_named(told[0], name).power == PowerOutcome::did_not_wake);
+        CHECK(host_named(told[1], "pc2").power == PowerOutcome::woken);
+        CHECK(host_named(told[1], "pc3").power == PowerOutcome::did_not_wake);
+    }
+}
+
+TEST_CASE("interrupted runs: a PC a finished run woke and someone turned on again is left on", "[maintain]") {
+    const custode::testing::TempDir dir("custode-finished");
+    auto store = os::StateStore::open(dir / "state.db");
+    Night night;
+    night.shared.pcs = {{mac2, {ip2, false}}};
+    Netconf netconf;
+    auto client = make_client({{"pc2", mac2}});
+    const auto first = app::recorded_run(netconf, store, night.system, {&client}, night.options, {dir.path(), {}});
+    REQUIRE(host_named(first.record.clients.at(0), "pc2").power == PowerOutcome::woken);
+    night.shared.pcs[mac2].awake = true;  // someone switched it on after the night
+    const auto second = app::recorded_run(netconf, store, night.system, {&client}, night.options, {dir.path(), {}});
+    const auto& pc2 = host_named(second.record.clients.at(0), "pc2");
+    CHECK(pc2.power == PowerOutcome::was_on);
+    CHECK_FALSE(pc2.woken_by_run);
+    CHECK(pc2.shutdown == ShutdownOutcome::not_requested);
 }

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -49,6 +50,13 @@ public:
     virtual void pause(std::chrono::milliseconds how_long) = 0;
 };
 
+/// The PCs of one client that an interrupted run woke (or sent a magic packet
+/// to): found on by the next run, they count as woken for its shutdown policy.
+struct WokenEarlier {
+    std::int64_t run = 0;
+    std::vector<std::string> macs;
+};
+
 struct MaintainOptions {
     std::optional<std::vector<MaintenanceTask>> tasks;  ///< `--tasks`: instead of each client's list
     bool dry_run = false;  ///< check keys, programs and the repository; wake nothing, change nothing
@@ -57,15 +65,22 @@ struct MaintainOptions {
     std::chrono::milliseconds off_wait{std::chrono::minutes(3)};   ///< for a shut-down PC to go quiet
     std::chrono::milliseconds ssh_retry{std::chrono::seconds(2)};
     int concurrency = 32;  ///< SSH sessions at once, over all clients
+    std::map<std::string, WokenEarlier> woken_earlier;  ///< by client name (recorded_run fills it)
 };
 
 /// One line per event ("acme/pc1: antivirus ok in 3.2 s"), from any thread.
 using MaintainProgress = std::function<void(const std::string&)>;
 
+/// Told, from a client's thread, which PCs are being woken (power
+/// did_not_wake until they answer) and then which woke: the run keeps them in
+/// the state file as it goes, so a run cut short still names them.
+using WakeRecorder = std::function<void(const ClientRun&)>;
+
 /// Runs the clients in parallel and returns the record (id, site and times
 /// are the caller's to fill).
 std::vector<ClientRun> maintain_clients(const std::vector<const Client*>& clients, MaintenanceSystem& system,
-                                        const MaintainOptions& options, const MaintainProgress& progress = {});
+                                        const MaintainOptions& options, const MaintainProgress& progress = {},
+                                        const WakeRecorder& record_wakes = {});
 
 /// The clients a scheduled run takes now: inside their window (or without
 /// one) and without a run started since the window opened.
@@ -82,8 +97,11 @@ struct RecordedRun {
     std::filesystem::path report;  ///< the HTML page written
 };
 
-/// A whole `maintain` run: a `running` row in the store, the clients
-/// maintained, the record stored, its HTML report and metrics written.
+/// A whole `maintain` run: runs left `running` marked `interrupted` (the PCs
+/// they woke go to options.woken_earlier), a `running` row in the store, the
+/// PCs woken recorded as they wake, the clients maintained, the record
+/// stored, its HTML report and metrics written. Call it holding the
+/// maintenance lock (lock_runs).
 RecordedRun recorded_run(const Netconf& netconf, os::StateStore& store, MaintenanceSystem& system,
                          const std::vector<const Client*>& clients, const MaintainOptions& options,
                          const RunFiles& files, const MaintainProgress& progress = {});

@@ -60,6 +60,9 @@ struct HostRun {
     ShutdownOutcome shutdown = ShutdownOutcome::not_requested;
     std::vector<std::string> logged_on;  ///< who kept it on (user_logged_on)
     double seconds = 0;
+    /// Found on, and woken by this earlier run, which was interrupted: the
+    /// shutdown policy treats it as woken (docs/maintenance.md, "Interrupted runs").
+    std::optional<std::int64_t> woken_by_run;
 
     /// Reached, every task ok/warning/skipped, and shut down if asked.
     bool ok() const;
@@ -92,9 +95,15 @@ struct RunRecord {
     std::vector<std::string> tasks;  ///< the `--tasks` filter, empty for each client's own list
     std::vector<ClientRun> clients;
     std::vector<NotificationResult> notifications;  ///< after a scheduled night with [notify]
+    /// Cut by a kill or a reboot: found with no end by the next run.
+    bool interrupted = false;
 
-    bool ok() const;  ///< every client ok: exit 0, otherwise 1
+    bool ok() const;  ///< not interrupted, and every client ok: exit 0, otherwise 1
 };
+
+/// The MACs of `client`'s PCs that `record` woke or sent a magic packet to
+/// (power woken or did_not_wake): any of them found on later is on because of it.
+std::vector<std::string> woken_macs(const RunRecord& record, std::string_view client);
 
 /// Counts over a run, for headers, tables and metrics.
 struct RunTotals {

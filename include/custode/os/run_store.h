@@ -21,7 +21,7 @@ struct RunSummary {
     std::string site;
     std::string started;
     std::string finished;  ///< "" while running
-    std::string status;    ///< "running" | "ok" | "problems"
+    std::string status;    ///< "running" | "ok" | "problems" | "interrupted"
     bool dry_run = false;
     std::vector<std::string> clients;
     RunTotals totals;
@@ -30,6 +30,15 @@ struct RunSummary {
 /// Inserts a `running` row for `record` (its site, started, dry_run, clients
 /// so far; record.id is ignored) and returns the new run's id.
 std::int64_t begin_run(StateStore& store, const RunRecord& record);
+
+/// Stores what a run has done so far (the PCs it woke) while it is still
+/// `running`, in its own transaction, so a kill leaves it on disk.
+void save_run_progress(StateStore& store, const RunRecord& record);
+
+/// Marks every `running` run `interrupted` (status and record) and returns
+/// their ids, oldest first. Only for a caller holding the maintenance lock:
+/// then no run can still be going on.
+std::vector<std::int64_t> mark_interrupted_runs(StateStore& store);
 
 /// Stores the finished `record` (record.id from begin_run) in one
 /// transaction: the runs row gets status ok/problems, finished and the whole

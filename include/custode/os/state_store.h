@@ -56,6 +56,12 @@ public:
     void transaction(const std::function<void()>& body) { db_.transaction(body); }
     const std::filesystem::path& path() const { return db_.path(); }
 
+    /// Commits a write that changes nothing (the schema version, rewritten),
+    /// so a command that is about to change the system learns first that the
+    /// file cannot take its record: read-only, held by another writer past
+    /// the busy timeout, full, damaged. Throws SystemError naming the file.
+    void check_writable();
+
     /// Appends one record; returns its id.
     std::int64_t append_audit(const AuditRecord& record);
     /// The newest `limit` records, newest first.
