@@ -42,6 +42,7 @@ TEST_PACKAGES=(
   chromium          # the browser test: the HTML report rendered headless
   qemu-system-x86 busybox-static   # vm tests: Debian's stock kernel for 802.1Q (tests/vm/prepare.sh)
   groff-base mandoc man-db         # man page tests: groff -ww, mandoc -T lint and man -l render custode(8) and custode-netconf(5)
+  clang-14 libclang-rt-14-dev      # tests/fuzz/run.sh: the libFuzzer targets, with the fuzzer, ASan and UBSan runtimes
 )
 DEB_PACKAGES=(
   debhelper dpkg-dev  # ./dev.sh deb: dpkg-buildpackage with dh and its CMake build (debian/)

@@ -47,7 +47,7 @@ TargetsFile parse_targets_file(std::string_view text, std::string_view origin) {
     nlohmann::json document;
     try {
         document = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& error) {
+    } catch (const nlohmann::json::exception& error) {  // a syntax error, or a number past a double (out_of_range)
         throw UsageError(fmt::format("{}: not JSON: {}", origin, error.what()));
     }
     if (!document.is_object()) throw UsageError(fmt::format("{}: /: expected an object", origin));

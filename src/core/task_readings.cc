@@ -1,6 +1,7 @@
 /// What both OSes' readings share: text helpers and restic's exit codes.
 
 #include <array>
+#include <limits>
 #include <fmt/format.h>
 
 #include "tasks_detail.h"
@@ -15,14 +16,9 @@ std::string_view trimmed(std::string_view text) {
     return text.substr(begin, end - begin + 1);
 }
 
-std::int64_t number_in(const nlohmann::json& object, const char* key) {
-    const auto found = object.find(key);
-    return found != object.end() && found->is_number() ? found->get<std::int64_t>() : 0;
-}
-
 /// "snapshot 1a2b3c4d: 3 new, 1 changed files, 1.5 MiB added".
 std::string restic_summary(const nlohmann::json& summary) {
-    std::string snapshot = summary.value("snapshot_id", std::string());
+    std::string snapshot = string_in(summary, "snapshot_id", "");
     if (snapshot.size() > 8) snapshot.resize(8);
     return fmt::format("snapshot {}: {} new, {}, {} added", snapshot.empty() ? "?" : snapshot,
                        number_in(summary, "files_new"),
@@ -83,6 +79,34 @@ std::optional<nlohmann::json> parse_json(std::string_view text) {
     auto value = nlohmann::json::parse(text, nullptr, false);
     if (value.is_discarded()) return std::nullopt;
     return value;
+}
+
+std::string string_in(const nlohmann::json& object, const char* key, std::string_view fallback) {
+    const auto found = object.find(key);  // end() when `object` is not an object
+    return found != object.end() && found->is_string() ? found->get<std::string>() : std::string(fallback);
+}
+
+std::int64_t number_in(const nlohmann::json& object, const char* key, std::int64_t fallback) {
+    const auto found = object.find(key);
+    if (found == object.end()) return fallback;
+    if (found->is_number_integer() && !found->is_number_unsigned()) return found->get<std::int64_t>();
+    if (found->is_number_unsigned()) {
+        const auto value = found->get<std::uint64_t>();
+        return value <= std::uint64_t(std::numeric_limits<std::int64_t>::max()) ? std::int64_t(value) : fallback;
+    }
+    // A float (PowerShell writes large counts as 1.5E+10): converting one out
+    // of range, or NaN, would be undefined behaviour.
+    if (found->is_number_float()) {
+        const auto value = found->get<double>();
+        constexpr double limit = 9223372036854775808.0;  // 2^63
+        return value >= -limit && value < limit ? static_cast<std::int64_t>(value) : fallback;
+    }
+    return fallback;
+}
+
+bool flag_in(const nlohmann::json& object, const char* key, bool fallback) {
+    const auto found = object.find(key);
+    return found != object.end() && found->is_boolean() ? found->get<bool>() : fallback;
 }
 
 TaskReading read_restic(int exit_code, const nlohmann::json* summary, std::vector<std::string> errors,

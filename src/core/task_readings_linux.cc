@@ -68,12 +68,16 @@ std::vector<std::string_view> warning_bits(int exit_code) {
 }
 
 DiskVerdict judge_disk(const nlohmann::json& line) {
-    const std::string device = line.value("device", std::string("?"));
-    const int exit_code = line.value("exit", 0);
+    const std::string device = string_in(line, "device", "?");
+    // smartctl's exit status is 0..255; any other value of "exit" (a string,
+    // a number out of range) reads as "could not read it".
+    const auto exit_status = line.contains("exit") ? number_in(line, "exit", -1) : 0;
+    const int exit_code = exit_status >= 0 && exit_status <= 255 ? static_cast<int>(exit_status) : 0x7;
     const auto& smart = line.contains("smartctl") ? line["smartctl"] : nlohmann::json();
     std::string name = device;
-    if (smart.is_object() && smart.contains("model_name")) name += fmt::format(" ({})", smart["model_name"].get<std::string>());
-    const bool passed = !smart.is_object() || smart.value(nlohmann::json::json_pointer("/smart_status/passed"), true);
+    if (const auto model = string_in(smart, "model_name", ""); !model.empty()) name += fmt::format(" ({})", model);
+    const auto& status = smart.is_object() && smart.contains("smart_status") ? smart["smart_status"] : nlohmann::json();
+    const bool passed = flag_in(status, "passed", true);
     if ((exit_code & (1 << 3)) || !passed) return {TaskStatus::failed, name + ": SMART overall health FAILED"};
     if (exit_code & 0x7) return {TaskStatus::error, fmt::format("{}: smartctl could not read it (exit {})", name, exit_code)};
     if (const auto bits = warning_bits(exit_code); !bits.empty())
@@ -151,10 +155,8 @@ TaskReading read_fstrim(int exit_code, std::string_view out, std::string_view er
 
 std::string restic_error_text(const nlohmann::json& line) {
     const auto& error = line.contains("error") ? line["error"] : nlohmann::json();
-    const std::string message = error.is_object() ? error.value("message", std::string("error"))
-                                : error.is_string() ? error.get<std::string>()
-                                                    : std::string("error");
-    return fmt::format("{}: {}", line.value("item", std::string("?")), message);
+    const std::string message = error.is_string() ? error.get<std::string>() : string_in(error, "message", "error");
+    return fmt::format("{}: {}", string_in(line, "item", "?"), message);
 }
 
 struct ResticLines {
@@ -166,10 +168,10 @@ struct ResticLines {
 void collect_restic(std::string_view stream, bool is_stderr, ResticLines& collected) {
     for (auto text : lines_of(stream)) {
         const auto line = text.starts_with('{') ? parse_json(text) : std::nullopt;
-        const std::string type = line && line->is_object() ? line->value("message_type", std::string()) : "";
+        const std::string type = line ? string_in(*line, "message_type", "") : "";
         if (type == "summary") collected.summary = *line;
         else if (type == "error") collected.errors.push_back(restic_error_text(*line));
-        else if (type == "exit_error") collected.messages += line->value("message", std::string()) + "\n";
+        else if (type == "exit_error") collected.messages += string_in(*line, "message", "") + "\n";
         else if (!line && is_stderr) collected.messages += std::string(text) + "\n";
     }
 }
@@ -189,12 +191,12 @@ TaskReading read_trash(int exit_code, std::string_view out, std::string_view err
     const auto result = lines.empty() ? std::nullopt : parse_json(lines.back());
     if (!result || !result->is_object())
         return {TaskStatus::error, fmt::format("no JSON result: {}", first_line_or(err, "empty output")), {}};
-    const auto items = result->value("items", 0);
-    const auto dirs = result->value("trash_dirs", 0);
+    const auto items = number_in(*result, "items");
+    const auto dirs = number_in(*result, "trash_dirs");
     const auto done = fmt::format("{} removed from {}", counted(items, "item", "items"),
                                   counted(dirs, "trash folder", "trash folders"));
     if (exit_code == 0) return {TaskStatus::ok, done, {}};
-    const auto failed = result->value("failed", 0);
+    const auto failed = number_in(*result, "failed");
     if (exit_code == 1)
         return {TaskStatus::warning, fmt::format("{}; {} could not be removed", done, failed), lines_with(err, "rm:")};
     return unexpected("empty-trash script", exit_code, err);

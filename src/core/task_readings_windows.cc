@@ -67,7 +67,7 @@ TaskReading with_skipped(TaskReading reading, const json& result) {
 // ---- antivirus: 0 clean, 1 found, 2 error ---------------------------------
 
 TaskReading read_defender(int exit_code, const json& result) {
-    const bool updated = result.value("signatures_updated", false);
+    const bool updated = flag_in(result, "signatures_updated", false);
     if (exit_code == 0 && text_of(result, "scan") == "none") return {TaskStatus::warning, "nothing scanned", {}};
     if (exit_code == 0 && !updated) return {TaskStatus::warning, "clean, but the signature update failed", {}};
     if (exit_code == 0) return {TaskStatus::ok, "clean", {}};
@@ -153,7 +153,7 @@ TaskReading read_restic_result(int exit_code, const json& result) {
 // ---- empty-trash: 0 ok, 3 some items stayed, 2 error ------------------------
 
 TaskReading read_recycle_bin(int exit_code, const json& result) {
-    const auto removed = static_cast<std::int64_t>(number_of(result, "removed"));
+    const auto removed = number_in(result, "removed");
     const auto drives = strings_of(result, "drives");
     const auto done = fmt::format("{} removed from the recycle bins of {}", counted(removed, "item", "items"),
                                   counted(drives.size(), "drive", "drives"));

@@ -4,6 +4,7 @@
 
 #include "custode/core/tasks.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <fmt/format.h>
@@ -135,14 +136,27 @@ RemoteCommand kill_command(HostOs os, std::string_view task, long pid) {
     return powershell_command("kill", script, kill_timeout);
 }
 
-TaskReading read_task_result(HostOs os, std::string_view task, std::optional<int> exit_code,
-                             std::string_view stdout_text, std::string_view stderr_text) {
+namespace {
+
+TaskReading read_any(HostOs os, std::string_view task, std::optional<int> exit_code, std::string_view stdout_text,
+                     std::string_view stderr_text) {
     if (!exit_code) return {TaskStatus::error, "ended without an exit code (killed by a signal?)", {}};
     if (task == "shutdown") return read_shutdown(*exit_code, stderr_text);
     const auto known = parse_maintenance_task(task);
     if (!known) return {TaskStatus::error, fmt::format("unknown task \"{}\"", task), {}};
     if (os == HostOs::linux_) return read_linux(*known, *exit_code, stdout_text, stderr_text);
     return read_windows(*known, *exit_code, stdout_text, stderr_text);
+}
+
+}  // namespace
+
+TaskReading read_task_result(HostOs os, std::string_view task, std::optional<int> exit_code,
+                             std::string_view stdout_text, std::string_view stderr_text) {
+    auto reading = read_any(os, task, exit_code, stdout_text, stderr_text);
+    // The summary is one line: a PC's message may hold line breaks (a
+    // PowerShell exception's often does), and reports give a task one line.
+    std::replace_if(reading.summary.begin(), reading.summary.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+    return reading;
 }
 
 std::string powershell_encoded(std::string_view script) {

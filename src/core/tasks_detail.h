@@ -50,6 +50,15 @@ std::string human_bytes(std::int64_t bytes);
 /// A JSON value parsed from `text`, or nothing when it is not JSON.
 std::optional<nlohmann::json> parse_json(std::string_view text);
 
+/// Members of a PC's JSON, read without trusting their types: a member that
+/// is missing or of another type reads as `fallback` (nlohmann's value()
+/// throws on another type, which ended the PC's whole run). `object` may be
+/// any JSON value.
+std::string string_in(const nlohmann::json& object, const char* key, std::string_view fallback);
+/// A number, its fraction dropped; one out of int64's range reads as `fallback`.
+std::int64_t number_in(const nlohmann::json& object, const char* key, std::int64_t fallback = 0);
+bool flag_in(const nlohmann::json& object, const char* key, bool fallback);
+
 /// restic's exit codes read as a backup's status; `summary` is the final
 /// `{"message_type":"summary",...}` object if any, `errors` the per-file
 /// problems restic reported.

@@ -9,7 +9,6 @@
 #include <fmt/format.h>
 #include <fstream>
 #include <libssh/libssh.h>
-#include <sstream>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
@@ -242,20 +241,6 @@ std::vector<std::string> read_lines(const std::string& path) {
     return lines;
 }
 
-/// True when the line's host field (comma-separated patterns) names `token` exactly.
-bool line_names(const std::string& line, const std::string& token) {
-    std::istringstream words(line);
-    std::string hosts;
-    if (!(words >> hosts) || hosts.starts_with('#') || hosts.starts_with('@')) return false;
-    std::size_t start = 0;
-    while (start <= hosts.size()) {
-        const auto end = std::min(hosts.find(',', start), hosts.size());
-        if (hosts.compare(start, end - start, token) == 0) return true;
-        start = end + 1;
-    }
-    return false;
-}
-
 }  // namespace
 
 std::string_view to_string(SshFailure failure) {
@@ -320,11 +305,7 @@ std::vector<KnownHostKey> known_host_keys(const std::string& known_hosts, Ipv4Ad
     std::vector<KnownHostKey> keys;
     const auto token = host_token(ip, port);
     for (const auto& line : read_lines(known_hosts)) {
-        if (!line_names(line, token)) continue;
-        std::istringstream words(line);
-        std::string hosts;
-        KnownHostKey key;
-        if (words >> hosts >> key.type >> key.base64) keys.push_back(std::move(key));
+        if (auto key = known_hosts_entry(line, token)) keys.push_back(std::move(*key));
     }
     return keys;
 }
@@ -333,7 +314,7 @@ void record_known_host(const std::string& known_hosts, Ipv4Address ip, std::uint
     const auto token = host_token(ip, port);
     std::string text;
     for (const auto& line : read_lines(known_hosts))
-        if (!line_names(line, token)) text += line + '\n';
+        if (!known_hosts_line_names(line, token)) text += line + '\n';
     text += fmt::format("{} {} {}\n", token, key.type, key.base64);
 
     const fs::path path(known_hosts);

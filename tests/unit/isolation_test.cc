@@ -411,6 +411,15 @@ TEST_CASE("the targets file and --target", "[isolation]") {
     CHECK_THROWS_AS(parse_target_argument("10.10.0.5@nope"), UsageError);
 }
 
+// Found by fuzzing (tests/fixtures/fuzz/targets_file/defect-number-overflow):
+// a number past a double's range made nlohmann throw out_of_range, not a
+// parse error, and it escaped as an undocumented error instead of exit 2.
+TEST_CASE("the targets file: a number past a double's range is a UsageError naming the file", "[isolation]") {
+    CHECK_THROWS_AS(parse_targets_file("1600e000000184109029266750614", "f.json"), UsageError);
+    CHECK_THROWS_WITH(parse_targets_file(R"({"targets":[{"ip":"1.1.1.1"}],"x":1e999})", "f.json"),
+                      Catch::StartsWith("f.json: not JSON"));
+}
+
 TEST_CASE("the capture file is a classic pcap", "[isolation]") {
     const auto at = std::chrono::system_clock::time_point(std::chrono::seconds(1700000000) + 250us);
     const auto bytes = pcap_file({{{1, 2, 3}, at}}, 256);

@@ -571,3 +571,47 @@ TEST_CASE("windows output without a JSON object reads as error", "[tasks][window
     CHECK(empty.summary == "no JSON result: powershell.exe : not recognized");
     CHECK(read_windows("antivirus", 0, "[1,2]").status == TaskStatus::error);
 }
+
+// Found by fuzzing (tests/fuzz/tasks.cc; the inputs are kept in
+// tests/fixtures/fuzz/tasks/defect-*): a member of another type made
+// nlohmann's value() throw, which ended the PC's whole run (its later tasks
+// and its shutdown skipped), and a huge float converted to an integer was
+// undefined behaviour.
+TEST_CASE("task readings: a PC's JSON member of another type reads as missing and never throws",
+          "[tasks][readings]") {
+    const auto device = read_linux("disk-health", 0, R"({"device":1,"exit":0,"smartctl":{"model_name":5}})");
+    CHECK(device.status == TaskStatus::ok);
+    CHECK(device.summary == "1 disk healthy");
+    const auto passed = read_linux("disk-health", 0, R"({"device":"/dev/sda","smartctl":{"smart_status":{"passed":"no"}}})");
+    CHECK(passed.status == TaskStatus::ok);
+    CHECK(read_linux("disk-health", 0, R"({"device":"/dev/sda","exit":"8"})").status == TaskStatus::error);
+    const auto trash = read_linux("empty-trash", 0, R"({"trash_dirs":1,"items":"many","failed":0})");
+    CHECK(trash.status == TaskStatus::ok);
+    CHECK(trash.summary == "0 items removed from 1 trash folder");
+    const auto restic = read_linux("backup", 0, R"({"message_type":"summary","snapshot_id":42,"files_new":1})");
+    CHECK(restic.summary == "snapshot ?: 1 new, 0 changed files, 0 B added");
+    const auto error = read_linux("backup", 3, R"({"message_type":"error","error":{"message":7},"item":["x"]})");
+    CHECK(error.findings == std::vector<std::string>{"?: error"});
+    const auto defender = read_windows("antivirus", 0, R"({"scan":"quick","signatures_updated":"yes"})");
+    CHECK(defender.summary == "clean, but the signature update failed");
+}
+
+TEST_CASE("task readings: a number past int64 reads as missing and converts nothing out of range",
+          "[tasks][readings]") {
+    const auto smart = read_linux("disk-health", 0, R"({"device":"/dev/sda","exit":1e300})");
+    CHECK(smart.status == TaskStatus::error);
+    CHECK(smart.findings == std::vector<std::string>{"/dev/sda: smartctl could not read it (exit 7)"});
+    const auto restic = read_linux("backup", 0, R"({"message_type":"summary","snapshot_id":"1a2b3c4d5e","files_new":1e300,"data_added":-1e300})");
+    CHECK(restic.summary == "snapshot 1a2b3c4d: 0 new, 0 changed files, 0 B added");
+    CHECK(read_linux("backup", 0, R"({"message_type":"summary","files_new":18446744073709551615})").summary ==
+          "snapshot ?: 0 new, 0 changed files, 0 B added");
+    CHECK(read_windows("empty-trash", 0, R"({"removed":1e300,"failed":0})").status == TaskStatus::ok);
+    CHECK(read_linux("empty-trash", 0, R"({"trash_dirs":1,"items":2.9,"failed":0})").summary ==
+          "2 items removed from 1 trash folder");
+}
+
+TEST_CASE("task readings: a message of several lines makes a one-line summary", "[tasks][readings]") {
+    const auto reading = read_windows("antivirus", 2, "{\"error\":\"line one\\nline two\\r\\n\"}");
+    CHECK(reading.status == TaskStatus::error);
+    CHECK(reading.summary == "line one line two  ");
+}

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "custode/core/address.h"
+#include "custode/core/known_hosts.h"
 
 namespace custode::os {
 
@@ -86,11 +87,7 @@ struct SshHostKey {
 std::variant<SshHostKey, SshError> ssh_fetch_host_key(Ipv4Address ip, std::uint16_t port,
                                                       std::chrono::seconds timeout);
 
-/// A key recorded in a known_hosts file.
-struct KnownHostKey {
-    std::string type;
-    std::string base64;
-};
+using custode::KnownHostKey;
 
 /// The keys `known_hosts` records for `ip` (`[ip]:port` when port != 22);
 /// empty when none or when the file does not exist.
