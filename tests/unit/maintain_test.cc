@@ -451,7 +451,11 @@ TEST_CASE("interrupted runs: the next run marks it interrupted and shuts down wh
     netconf.site.name = "lab";
     auto client = make_client({{"pc1", mac1}, {"pc2", mac2}, {"pc3", mac3}});
     std::vector<std::string> said;
-    const auto progress = [&](const std::string& line) { said.push_back(line); };
+    std::mutex said_mutex;  // progress comes from any thread: the PCs are worked on in parallel
+    const auto progress = [&](const std::string& line) {
+        const std::lock_guard lock(said_mutex);
+        said.push_back(line);
+    };
 
     SECTION("policy woken") {
         const auto run = app::recorded_run(netconf, store, night.system, {&client}, night.options, {dir.path(), {}},
