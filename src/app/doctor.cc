@@ -3,6 +3,7 @@
 #include "custode/os/gateway_facts.h"
 #include "custode/os/netns.h"
 #include "custode/os/ssh.h"
+#include "custode/os/user.h"
 #include "custode/os/state_store.h"
 
 namespace custode::app {
@@ -37,7 +38,7 @@ GatewayFacts gather_gateway_facts(const Netconf& netconf, const std::filesystem:
         facts.clients[client.name.str()] = doctor_gather::client_facts(netconf, client, links);
     facts.sysctls = os::read_int_sysctls(gateway_sysctls_read(netconf));
     facts.identity = os::file_facts(netconf.site.ssh.identity);
-    facts.user = ::geteuid();
+    facts.user = os::effective_user_id();
     facts.state = os::state_facts(state);
     facts.latest_schema = os::StateStore::latest_schema_version();
     facts.systemd_running = os::systemd_running();

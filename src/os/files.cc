@@ -11,6 +11,7 @@
 
 #include "custode/core/error.h"
 #include "custode/core/secret_file.h"
+#include "custode/os/user.h"
 
 namespace custode::os {
 
@@ -115,7 +116,7 @@ void require_private_secret(const std::filesystem::path& path, std::string_view 
     struct stat info {};
     if (::stat(path.c_str(), &info) != 0) return;
     const SecretFileFacts file{static_cast<unsigned>(info.st_mode & 07777), static_cast<unsigned>(info.st_uid)};
-    if (const auto refusal = secret_file_refusal(what, path.string(), file, ::geteuid()))
+    if (const auto refusal = secret_file_refusal(what, path.string(), file, effective_user_id()))
         throw UsageError(refusal->problem + "; fix: " + refusal->fix);
 }
 

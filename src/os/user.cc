@@ -12,4 +12,6 @@ std::string invoking_user() {
     return std::to_string(::geteuid());
 }
 
+unsigned effective_user_id() { return static_cast<unsigned>(::geteuid()); }
+
 }  // namespace custode::os

@@ -9,4 +9,7 @@ namespace custode::os {
 /// else its number.
 std::string invoking_user();
 
+/// The uid custode runs as (root on the gateway): secrets must be its own.
+unsigned effective_user_id();
+
 }  // namespace custode::os
