@@ -8,7 +8,30 @@
 
 namespace custode::app {
 
-void record_audit(os::StateStore& store, std::string_view command, const std::vector<ClientOutcome>& outcomes) {
+std::vector<std::int64_t> begin_audit(os::StateStore& store, std::string_view command,
+                                      const std::vector<ClientOutcome>& outcomes) {
+    const auto user = os::invoking_user();
+    std::vector<std::int64_t> started;
+    store.transaction([&] {
+        store.mark_running_audits_interrupted(
+            "the command was stopped before it finished (killed, or cut by a reboot); what it changed stays "
+            "until the next apply or remove, which converges");
+        for (const auto& outcome : outcomes) {
+            if (outcome.result != ClientOutcome::Result::pending) continue;
+            os::AuditRecord record;
+            record.user = user;
+            record.command = std::string(command);
+            record.client = outcome.plan.client;
+            record.plan_json = outcome_json(outcome).dump();
+            record.result = "running";
+            started.push_back(store.append_audit(record));
+        }
+    });
+    return started;
+}
+
+void record_audit(os::StateStore& store, std::string_view command, const std::vector<ClientOutcome>& outcomes,
+                  const std::vector<std::int64_t>& started) {
     using Result = ClientOutcome::Result;
     const auto user = os::invoking_user();
     std::vector<os::AuditRecord> records;
@@ -23,9 +46,10 @@ void record_audit(os::StateStore& store, std::string_view command, const std::ve
         record.detail = outcome.error;
         records.push_back(std::move(record));
     }
-    if (records.empty()) return;
+    if (records.empty() && started.empty()) return;
     try {
         store.transaction([&] {
+            for (const auto id : started) store.delete_audit(id);
             for (const auto& record : records) store.append_audit(record);
         });
     } catch (const SystemError& error) {

@@ -247,7 +247,7 @@ std::vector<Check> evaluate_checks(const DisconnectSubject& subject, const LabOb
                           : fmt::format("/run/netns/{} is gone", subject.namespace_name)});
     checks.push_back(check_of("namespace_released", observation.holders,
                               "no process, open namespace file or mount holds it"));
-    const auto temporary = "c-" + subject.client;
+    const auto temporary = unfinished_link_name(subject.client);
     checks.push_back(check_of("circuit_gone",
                               find_links(observation,
                                          [&](const NamespaceObservation&, const LiveLink& link) {

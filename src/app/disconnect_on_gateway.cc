@@ -100,9 +100,12 @@ DisconnectOutcome disconnect(const Netconf& netconf, const fs::path& state, cons
 
     say(fmt::format("tearing down {}", live.name));
     const auto old_namespace = system->namespace_identity(live.name);
-    d.removal = remove_client(prefix, name, *system, Removal::carry_out);
+    std::vector<ClientOutcome> removal{remove_client(prefix, name, *system, Removal::plan_only)};
+    const auto started = begin_audit(store, "disconnect", removal);
+    carry_out_pending(*system, removal);
     system.reset();  // its sockets must not keep the old namespace alive
-    record_audit(store, "disconnect", {d.removal});
+    record_audit(store, "disconnect", removal, started);
+    d.removal = std::move(removal.front());
 
     std::vector<MacAddress> macs;
     for (const auto& host : os::load_inventory(store, name).hosts) macs.push_back(host.mac);

@@ -40,8 +40,8 @@ ClientOutcome planned(std::string namespace_name, ClientPlan plan, bool removal)
 }
 
 /// Namespaces under the site's prefix that hold links marked for a client
-/// netconf no longer names.
-std::vector<ClientOutcome> plan_prune(const Netconf& netconf, os::LinkSystem& system) {
+/// netconf no longer names, or that a killed custode left half-made.
+std::vector<ClientOutcome> plan_prune(const Netconf& netconf, os::LinkSystem& system, const LiveNamespace& gateway) {
     std::vector<ClientOutcome> removals;
     const auto& prefix = netconf.site.namespace_prefix;
     for (const auto& name : system.list_namespaces()) {
@@ -51,7 +51,7 @@ std::vector<ClientOutcome> plan_prune(const Netconf& netconf, os::LinkSystem& sy
         const auto live = system.read_namespace(name);
         const bool managed = std::any_of(live.links.begin(), live.links.end(),
                                          [&](const LiveLink& link) { return is_marked_for(link.alias, client); });
-        if (managed) removals.push_back(planned(name, plan_removal(client, live), true));
+        if (managed || live.half_made) removals.push_back(planned(name, plan_removal(client, gateway, live), true));
     }
     return removals;
 }
@@ -115,7 +115,7 @@ std::vector<ClientOutcome> plan_links(const Netconf& netconf, os::LinkSystem& sy
         outcomes.push_back(planned(want.namespace_name, plan_client(want, gateway, live), false));
     }
     if (prune) {
-        for (auto& removal : plan_prune(netconf, system)) outcomes.push_back(std::move(removal));
+        for (auto& removal : plan_prune(netconf, system, gateway)) outcomes.push_back(std::move(removal));
     }
     return outcomes;
 }
@@ -203,18 +203,22 @@ void carry_out_plan(os::LinkSystem& system, ClientOutcome& outcome) { carry_out_
 std::vector<ClientOutcome> apply_links(const Netconf& netconf, os::LinkSystem& system,
                                        const std::vector<const Client*>& clients, const ApplyOptions& options) {
     auto outcomes = plan_links(netconf, system, clients, options.prune);
-    if (options.dry_run) return outcomes;
+    if (!options.dry_run) carry_out_pending(system, outcomes);
+    return outcomes;
+}
+
+void carry_out_pending(os::LinkSystem& system, std::vector<ClientOutcome>& outcomes) {
     std::vector<ClientOutcome*> pending;
     for (auto& outcome : outcomes)
         if (outcome.result == ClientOutcome::Result::pending) pending.push_back(&outcome);
     carry_out_plans(system, pending);
-    return outcomes;
 }
 
 ClientOutcome remove_client(const std::string& prefix, const std::string& client, os::LinkSystem& system,
                             Removal removal) {
     const auto name = prefix + client;
-    auto outcome = planned(name, plan_removal(client, system.read_namespace(name)), true);
+    const auto gateway = system.read_gateway();
+    auto outcome = planned(name, plan_removal(client, gateway, system.read_namespace(name)), true);
     if (removal == Removal::carry_out && outcome.result == ClientOutcome::Result::pending)
         carry_out_plan(system, outcome);
     return outcome;

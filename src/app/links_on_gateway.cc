@@ -23,8 +23,11 @@ std::vector<ClientOutcome> apply_on_gateway(const Netconf& netconf, const std::f
     auto store = os::StateStore::open(state);
     if (!options.dry_run) store.check_writable();  // before any change: its record must fit
     const auto system = os::make_kernel_link_system();
-    auto outcomes = apply_links(netconf, *system, clients, options);
-    if (!options.dry_run) record_audit(store, "apply", outcomes);
+    auto outcomes = plan_links(netconf, *system, clients, options.prune);
+    if (options.dry_run) return outcomes;
+    const auto started = begin_audit(store, "apply", outcomes);
+    carry_out_pending(*system, outcomes);
+    record_audit(store, "apply", outcomes, started);
     return outcomes;
 }
 
@@ -35,10 +38,12 @@ ClientOutcome remove_on_gateway(const Netconf& netconf, const std::filesystem::p
     auto store = os::StateStore::open(state);
     if (!options.dry_run) store.check_writable();
     const auto system = os::make_kernel_link_system();
-    auto outcome = remove_client(netconf.site.namespace_prefix, client, *system,
-                                 options.dry_run ? Removal::plan_only : Removal::carry_out);
-    if (!options.dry_run) record_audit(store, "remove", {outcome});
-    return outcome;
+    std::vector<ClientOutcome> outcome{remove_client(netconf.site.namespace_prefix, client, *system, Removal::plan_only)};
+    if (options.dry_run) return outcome.front();
+    const auto started = begin_audit(store, "remove", outcome);
+    carry_out_pending(*system, outcome);
+    record_audit(store, "remove", outcome, started);
+    return outcome.front();
 }
 
 std::vector<ClientStatus> status_on_gateway(const Netconf& netconf, const std::filesystem::path& state,

@@ -18,6 +18,8 @@ public:
 
     ClientPlan run() {
         mtu_ = plan_mtu();
+        plan_unfinished();
+        if (ns_.half_made) add(DeleteNamespace{});
         if (!ns_.exists) add(CreateNamespace{});
         plan_bridge();
         plan_circuit();
@@ -75,10 +77,21 @@ private:
         return *want_.mtu;
     }
 
+    /// What a killed custode left under the client's reserved name: deleted
+    /// first, as it may hold the VLAN id or VNI the circuit needs.
+    void plan_unfinished() {
+        const auto name = unfinished_link_name(want_.client);
+        if (gateway_.find(name)) add(DeleteUnfinished{name, true});
+        if (live(name)) add(DeleteUnfinished{name, false});
+    }
+
     void tune(const std::string& name, const LiveLink* link, bool enslave) {
         if (!link || link->mtu != mtu_) add(SetMtu{name, link ? link->mtu : 0, mtu_});
         const std::string master = link ? master_of(*link) : "";
-        if (enslave && master != bridge_link) add(SetMaster{name, master, std::string(bridge_link)});
+        if (enslave && master != bridge_link)
+            add(SetMaster{name, master, std::string(bridge_link)});
+        else if (enslave && name != circuit_link && !(link->bpdu_guard && link->root_block))
+            add(GuardPort{name});
         if (enslave && (!link || !link->admin_up)) add(SetUp{name, true});
     }
 
@@ -178,6 +191,7 @@ private:
             return false;
         }
         for (const auto& link : gateway_.links) {
+            if (link.name == unfinished_link_name(want_.client)) continue;  // deleted first
             if (link.kind == "vlan" && link.parent_index == trunk->index && link.vlan_id == vlan.vlan) {
                 refuse(fmt::format("VLAN {} on '{}' is already used by '{}'{}", vlan.vlan, vlan.trunk, link.name,
                                    marked_client(link.alias).empty() ? ", which custode does not manage" : ""));
@@ -260,11 +274,15 @@ ClientPlan plan_client(const ClientLinks& want, const LiveNamespace& gateway, co
     return Planner(want, gateway, client_ns).run();
 }
 
-ClientPlan plan_removal(const std::string& client, const LiveNamespace& client_ns) {
+ClientPlan plan_removal(const std::string& client, const LiveNamespace& gateway, const LiveNamespace& client_ns) {
     ClientPlan plan{client, {}, {}};
+    const auto unfinished = unfinished_link_name(client);
+    if (gateway.find(unfinished)) plan.steps.push_back(DeleteUnfinished{unfinished, true});
+    if (client_ns.half_made) plan.steps.push_back(DeleteNamespace{});
     if (!client_ns.exists) return plan;
     for (const auto& link : client_ns.links) {
-        if (link.name == "lo") continue;
+        // An unfinished link goes with the namespace.
+        if (link.name == "lo" || link.name == unfinished) continue;
         if (!is_marked_for(link.alias, client)) {
             plan.refusals.push_back(fmt::format("{} holds '{}', which custode did not create; move it out first",
                                                 client_ns.name, link.name));

@@ -37,6 +37,9 @@ struct Describe {
         return {"delete", s.link, "port", s.gateway_name, "", interrupts_traffic(s.link)};
     }
     ActionView operator()(const CreateBridge&) const { return {"create", std::string(bridge_link), "kind", "", "bridge", false}; }
+    ActionView operator()(const DeleteUnfinished& s) const {
+        return {"delete", s.link, "unfinished", s.in_gateway ? "gateway" : "namespace", "", false};
+    }
     ActionView operator()(const DeleteLink& s) const {
         return {"delete", s.link, s.attribute, s.from, s.to, interrupts_traffic(s.link)};
     }
@@ -47,6 +50,7 @@ struct Describe {
         return {"change", s.link, "state", s.to ? "down" : "up", s.to ? "up" : "down", !s.to};
     }
     ActionView operator()(const SetMaster& s) const { return {"change", s.link, "master", s.from, s.to, false}; }
+    ActionView operator()(const GuardPort& s) const { return {"change", s.link, "bpdu_guard", "off", "on", false}; }
     ActionView operator()(const AddAddress& s) const {
         return {"create", s.link, "address", "", s.address.to_string(), false};
     }
@@ -75,6 +79,9 @@ struct Inverse {
         return steps;
     }
     Steps operator()(const CreateBridge&) const { return {DeleteLink{std::string(bridge_link)}}; }
+    // What was unfinished is not made again; a guard taken off would only weaken the port.
+    Steps operator()(const DeleteUnfinished&) const { return {}; }
+    Steps operator()(const GuardPort&) const { return {}; }
     Steps operator()(const DeleteLink& s) const {
         if (!s.recreate_as) return {};
         Steps steps{CreateCircuit{*s.recreate_as}};

@@ -16,4 +16,6 @@ const LiveLink* LiveNamespace::find(int index) const {
 
 std::string ownership_marker(std::string_view client) { return "custode:" + std::string(client); }
 
+std::string unfinished_link_name(std::string_view client) { return "c~" + std::string(client); }
+
 }  // namespace custode

@@ -96,12 +96,14 @@ public:
 
     LiveNamespace read_namespace(const std::string& name) override {
         LiveNamespace live;
-        if (named_namespace_exists(name)) {
+        const auto file = namespace_file(name);
+        if (file == NamespaceFile::mounted) {
             auto& ns = open(name);
             live = dump_namespace(ns.socket);
             ns.indexes.seed(live);
             live.exists = true;
         }
+        live.half_made = file == NamespaceFile::half_made;
         live.name = name;
         return live;
     }
@@ -162,12 +164,14 @@ private:
     }
 
     void do_step(const StepTarget& target, const CreateNamespace&) {
-        // Silenced and its socket opened from inside, by this thread, while
-        // it is there anyway: no thread and no second setns per namespace.
+        // Silenced, lo up and its socket opened from inside, by this thread,
+        // before it is mounted: no thread, no second setns per namespace, and
+        // a namespace that is seen at all is whole (a new one holds only lo).
         std::optional<NetlinkSocket> socket;
         const auto creation = create_named_namespace(target.namespace_name, [&] {
             silence_namespace();
             socket.emplace();
+            change_link(*socket, loopback_index, LinkChange{.state = AdminState::up});
         });
         if (creation == Creation::already_exists)
             throw SystemError("create namespace " + target.namespace_name, EEXIST, "");
@@ -175,14 +179,6 @@ private:
         client_indexes_[target.namespace_name].invalidate();
         current_.emplace(OpenNamespace{target.namespace_name, NamespaceFd::open_named(target.namespace_name),
                                        std::move(*socket), client_indexes_[target.namespace_name]});
-        // A new namespace holds only lo.
-        try {
-            change_link(current_->socket, loopback_index, LinkChange{.state = AdminState::up});
-        } catch (...) {
-            // The step failed, so no undo will delete what it made.
-            do_step(target, DeleteNamespace{});
-            throw;
-        }
     }
 
     void do_step(const StepTarget& target, const DeleteNamespace&) {
@@ -190,11 +186,14 @@ private:
         // namespace's links later, from its cleanup queue, and until then their
         // VLAN id or VXLAN VNI stays taken, so an apply right after would fail.
         // Every link left here is custode's (the plan refuses others; ports
-        // were released by earlier steps). Gone already is no error.
-        if (named_namespace_id(target.namespace_name)) {
+        // were released by earlier steps). Gone already is no error. The
+        // bridge stays to the end: it holds no id, and its marker keeps a
+        // namespace whose removal is killed here recognisable as custode's.
+        // A half-made namespace (no mount) has no links: only its file goes.
+        if (named_namespace_exists(target.namespace_name)) {
             auto& ns = open(target.namespace_name);
             for (const auto& link : dump_namespace(ns.socket).links)
-                if (link.index != loopback_index) delete_link(ns.socket, link.index);
+                if (link.index != loopback_index && link.name != bridge_link) delete_link(ns.socket, link.index);
         }
         if (current_ && current_->name == target.namespace_name) current_.reset();
         client_indexes_.erase(target.namespace_name);
@@ -203,30 +202,39 @@ private:
 
     void do_step(const StepTarget& target, const CreateBridge&) {
         auto& ns = open(target.namespace_name);
-        BridgeSpec spec{std::string(bridge_link), ownership_marker(target.client), 0};
+        const auto unfinished = unfinished_link_name(target.client);
+        BridgeSpec spec{unfinished, ownership_marker(target.client), 0, std::string(bridge_link)};
         ns.indexes.invalidate();
-        if (create_link(ns.socket, spec) == Creation::created) return;
-        // Made by someone else since the plan read the namespace: ours only if marked so.
-        const auto live = dump_namespace(ns.socket);
-        const LiveLink* bridge = live.find(bridge_link);
-        if (!bridge || bridge->kind != "bridge" || !is_marked_for(bridge->alias, target.client))
-            throw SystemError("create bridge br0 in " + ns.name, EEXIST, "a link of that name appeared meanwhile");
+        Creation creation = Creation::created;
+        try {
+            creation = create_link(ns.socket, spec);
+        } catch (const SystemError& error) {
+            if (error.error_number() != EEXIST) throw;
+            // The rename met a br0 made since the plan read the namespace: fine if it is ours.
+            const auto live = dump_namespace(ns.socket);
+            const LiveLink* bridge = live.find(bridge_link);
+            if (!bridge || bridge->kind != "bridge" || !is_marked_for(bridge->alias, target.client))
+                throw SystemError("create bridge br0 in " + ns.name, EEXIST, "a link of that name appeared meanwhile");
+            return;
+        }
+        if (creation == Creation::already_exists)
+            throw SystemError("create bridge " + unfinished + " in " + ns.name, EEXIST,
+                              "a link of that name appeared meanwhile");
     }
 
     void do_step(const StepTarget& target, const CreateCircuit& step) {
-        // Made in the gateway under a temporary name, then moved in and
-        // renamed in one request: the VLAN's trunk and the VXLAN's underlay
-        // stay in the gateway's namespace.
-        const std::string temporary = "c-" + target.client;
-        const auto marker = ownership_marker(target.client);
+        // Made in the gateway under the client's unfinished name, then marked,
+        // moved in and renamed in one request: the VLAN's trunk and the
+        // VXLAN's underlay stay in the gateway's namespace.
+        const std::string temporary = unfinished_link_name(target.client);
         Creation creation = Creation::created;
         if (const auto* vlan = std::get_if<VlanCircuit>(&step.spec)) {
             const int trunk = gateway_index(vlan->trunk);
-            creation = create_link(gateway_, VlanSpec{temporary, trunk, vlan->vlan, marker, 0});
+            creation = create_link(gateway_, VlanSpec{temporary, trunk, vlan->vlan, "", 0});
         } else if (const auto* vxlan = std::get_if<VxlanCircuit>(&step.spec)) {
             const int underlay = gateway_index(vxlan->underlay);
             creation = create_link(gateway_, VxlanSpec{temporary, vxlan->vni, vxlan->local, vxlan->remote,
-                                                       vxlan->port, underlay, marker, 0});
+                                                       vxlan->port, underlay, "", 0});
         } else {
             throw std::logic_error("a port circuit is adopted, not created");
         }
@@ -236,7 +244,9 @@ private:
         const int index = gateway_index(temporary);
         try {
             auto& ns = open(target.namespace_name);
-            change_link(gateway_, index, LinkChange{.name = std::string(circuit_link), .move_to = &ns.fd});
+            change_link(gateway_, index, LinkChange{.name = std::string(circuit_link),
+                                                    .alias = ownership_marker(target.client),
+                                                    .move_to = &ns.fd});
             ns.indexes.invalidate();
         } catch (...) {
             delete_link(gateway_, index);
@@ -267,6 +277,16 @@ private:
         gateway_indexes_.invalidate();
     }
 
+    void do_step(const StepTarget& target, const DeleteUnfinished& step) {
+        if (step.in_gateway) {
+            const int index = gateway_index(step.link);
+            gateway_indexes_.invalidate();
+            delete_link(gateway_, index);
+        } else {
+            do_step(target, DeleteLink{step.link});
+        }
+    }
+
     void do_step(const StepTarget& target, const DeleteLink& step) {
         auto& ns = open(target.namespace_name);
         const int index = client_index(target, step.link);
@@ -293,6 +313,11 @@ private:
         // take over the client's spanning tree.
         if (master != 0 && step.link != circuit_link)
             set_bridge_port_flags(socket, index, BridgePortFlags{.bpdu_guard = true, .root_block = true});
+    }
+
+    void do_step(const StepTarget& target, const GuardPort& step) {
+        set_bridge_port_flags(open(target.namespace_name).socket, client_index(target, step.link),
+                              BridgePortFlags{.bpdu_guard = true, .root_block = true});
     }
 
     void do_step(const StepTarget& target, const AddAddress& step) {

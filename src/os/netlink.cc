@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 
 #include "custode/core/error.h"
+#include "custode/os/fault_injection.h"
 
 namespace custode::os {
 namespace {
@@ -121,6 +122,7 @@ int NetlinkSocket::transact(nl_msg* request, std::string& kernel_message) {
     kernel_message.clear();
     if (const int sent = nl_send_auto(get(), request); sent < 0) throw_libnl("netlink send", sent);
     const int err = nl_wait_for_ack(get());
+    count_system_change();
     if (err >= 0) return 0;
     if (state_->error == 0) throw_libnl("netlink receive", err);
     kernel_message = state_->message;

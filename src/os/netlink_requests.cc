@@ -90,10 +90,11 @@ void delete_by_name(NetlinkSocket& socket, const std::string& name) {
     socket.transact(request.get(), ignored);
 }
 
-/// Creates, then marks with the alias; a link that cannot be marked is
-/// deleted again, so custode never leaves an unmarked link of its own.
+/// Creates, then marks with the alias (and renames to `final_name`); a link
+/// that cannot be marked is deleted again, so custode never leaves an
+/// unmarked link of its own, except when killed between the two requests.
 Creation create(NetlinkSocket& socket, const NlMsg& request, const std::string& name,
-                const std::string& alias, const char* what) {
+                const std::string& alias, const char* what, const std::string& final_name = "") {
     std::string kernel_message;
     const int error = socket.transact(request.get(), kernel_message);
     // A plain name clash comes back without words; when the kernel explains
@@ -102,8 +103,19 @@ Creation create(NetlinkSocket& socket, const NlMsg& request, const std::string& 
     if (error != 0) throw SystemError(std::string("create ") + what + " " + name, error, kernel_message);
     if (alias.empty()) return Creation::created;
     try {
-        const auto marking = alias_by_name_request(name, alias);
-        socket.execute(marking.get(), "set alias of " + name);
+        if (final_name.empty()) {
+            const auto marking = alias_by_name_request(name, alias);
+            socket.execute(marking.get(), "set alias of " + name);
+        } else {
+            // A rename must address the link by index: by name, the request's
+            // one name attribute would be both the link sought and its new name.
+            rtnl_link* found = nullptr;
+            check(rtnl_link_get_kernel(socket.get(), 0, name.c_str(), &found), "rtnl_link_get_kernel");
+            const Link created(found);
+            const auto finishing =
+                build_change_request(rtnl_link_get_ifindex(found), LinkChange{.name = final_name, .alias = alias});
+            socket.execute(finishing.get(), "set alias of " + name + " and rename it " + final_name);
+        }
     } catch (...) {
         delete_by_name(socket, name);
         throw;
@@ -175,7 +187,7 @@ NlMsg build_create_request(const VlanSpec& spec) {
 }
 
 Creation create_link(NetlinkSocket& socket, const BridgeSpec& spec) {
-    return create(socket, build_create_request(spec), spec.name, spec.alias, "bridge");
+    return create(socket, build_create_request(spec), spec.name, spec.alias, "bridge", spec.final_name);
 }
 
 Creation create_link(NetlinkSocket& socket, const VethSpec& spec) {

@@ -7,13 +7,16 @@
 #include <filesystem>
 #include <sched.h>
 #include <sys/mount.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <mutex>
 #include <optional>
 #include <thread>
 #include <unistd.h>
 
 #include "custode/core/error.h"
+#include "custode/os/fault_injection.h"
 
 namespace custode::os {
 namespace {
@@ -41,8 +44,8 @@ void prepare_run_dir() {
     }
 }
 
-/// Unshares the calling thread into a new network namespace, pins it on
-/// `path`, runs `inside` there and returns the thread to its own namespace.
+/// Unshares the calling thread into a new network namespace, runs `inside`
+/// there, pins it on `path` and returns the thread to its own namespace.
 void mount_new_namespace_here(const std::string& path, const std::function<void()>& inside) {
     const auto home = NamespaceFd::open_current();
     if (::unshare(CLONE_NEWNET) != 0) throw SystemError("unshare(CLONE_NEWNET)", errno, "");
@@ -53,14 +56,12 @@ void mount_new_namespace_here(const std::string& path, const std::function<void(
             if (::setns(home.fd(), CLONE_NEWNET) != 0) std::terminate();
         }
     } return_home{home};
+    // Prepared before it is mounted: the mount makes it visible, so a kill
+    // before it leaves no namespace half set up (the process held the only reference).
+    inside();
     if (::mount("/proc/thread-self/ns/net", path.c_str(), "none", MS_BIND, nullptr) != 0)
         throw SystemError("mount --bind /proc/thread-self/ns/net " + path, errno, "");
-    try {
-        inside();
-    } catch (...) {
-        ::umount2(path.c_str(), MNT_DETACH);
-        throw;
-    }
+    count_system_change();
 }
 
 /// The part of create_named_namespace before the namespace itself: the
@@ -77,6 +78,7 @@ std::optional<std::string> make_namespace_file(std::string_view name) {
         throw SystemError("create " + path, errno, "");
     }
     ::close(fd);
+    count_system_change();
     return path;
 }
 
@@ -96,7 +98,17 @@ Creation create_named_namespace(std::string_view name, const std::function<void(
 
 Creation create_named_namespace(std::string_view name) { return create_named_namespace(name, [] {}); }
 
-bool named_namespace_exists(std::string_view name) { return std::filesystem::exists(namespace_path(name)); }
+NamespaceFile namespace_file(std::string_view name) {
+    const auto path = namespace_path(name);
+    struct statfs file_system {};
+    if (::statfs(path.c_str(), &file_system) != 0) {
+        if (errno == ENOENT) return NamespaceFile::absent;
+        throw SystemError("statfs " + path, errno, "");
+    }
+    return file_system.f_type == NSFS_MAGIC ? NamespaceFile::mounted : NamespaceFile::half_made;
+}
+
+bool named_namespace_exists(std::string_view name) { return namespace_file(name) == NamespaceFile::mounted; }
 
 bool delete_named_namespace(std::string_view name) {
     const auto path = namespace_path(name);
@@ -105,10 +117,12 @@ bool delete_named_namespace(std::string_view name) {
         if (errno == ENOENT) return false;
         throw SystemError("umount " + path, errno, "");
     }
+    count_system_change();
     if (::unlink(path.c_str()) != 0) {
         if (errno == ENOENT) return false;
         throw SystemError("unlink " + path, errno, "");
     }
+    count_system_change();
     return true;
 }
 
@@ -185,6 +199,7 @@ void write_sysctls(const std::string& directory,
         ::close(fd);
         if (written < 0) throw SystemError("write " + path, write_errno, value);
         if (static_cast<std::size_t>(written) != value.size()) throw SystemError("write " + path, EIO, "short write");
+        count_system_change();
     }
 }
 

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "custode/core/error.h"
+#include "custode/os/fault_injection.h"
 
 namespace custode::os {
 namespace {
@@ -183,6 +184,7 @@ void Database::transaction(const std::function<void()>& body) {
     try {
         body();
         execute(outermost ? std::string("COMMIT") : std::string("RELEASE ") + kSavepoint);
+        if (outermost) count_system_change();
     } catch (...) {
         rollback_quietly(outermost);
         throw;
@@ -206,6 +208,8 @@ void Database::rollback_quietly(bool outermost) {
 bool Database::in_transaction() const { return sqlite3_get_autocommit(db_.get()) == 0; }
 
 std::int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_.get()); }
+
+int Database::changes() const { return sqlite3_changes(db_.get()); }
 
 void Database::set_busy_timeout(std::chrono::milliseconds timeout) {
     const int rc = sqlite3_busy_timeout(db_.get(), static_cast<int>(timeout.count()));

@@ -251,6 +251,19 @@ std::int64_t StateStore::append_audit(const AuditRecord& record) {
     return db_.last_insert_rowid();
 }
 
+int StateStore::mark_running_audits_interrupted(std::string_view detail) {
+    auto update = db_.prepare("UPDATE audit SET result = 'interrupted', detail = ?1 WHERE result = 'running'");
+    update.bind(1, detail);
+    update.run();
+    return db_.changes();
+}
+
+void StateStore::delete_audit(std::int64_t id) {
+    auto remove = db_.prepare("DELETE FROM audit WHERE id = ?1");
+    remove.bind(1, id);
+    remove.run();
+}
+
 std::vector<AuditRecord> StateStore::audit_records(std::size_t limit) const {
     auto select = db_.prepare(
         "SELECT id, at, user, command, client, plan_json, result, detail FROM audit ORDER BY id DESC LIMIT ?1");

@@ -289,7 +289,7 @@ TEST_CASE("record: verdicts, removed actions, canonical without floats", "[disco
     for (const auto& target : sample_targets()) d.baseline.push_back({target, target.on_client_lan, true, br0_mac, 3});
     d.baseline[1].answered = false;
     d.removal.namespace_name = "cu-acme";
-    d.removal.plan = plan_removal("acme", LiveNamespace{"cu-acme", true, {make_link(4, "circuit", "veth",
+    d.removal.plan = plan_removal("acme", LiveNamespace{}, LiveNamespace{"cu-acme", true, {make_link(4, "circuit", "veth",
                                                                                       "custode:acme port=p-acme")}});
     d.removal.result = ClientOutcome::Result::applied;
     d.checks = evaluate_checks(d.subject, clean_observation());

@@ -206,6 +206,14 @@ private:
         // Lab ports are guarded against BPDUs; flags live only on bridge ports.
         port.bpdu_guard = port.root_block = port.master_index != 0 && step.link != circuit_link;
     }
+    void apply(const os::StepTarget& target, const DeleteUnfinished& step) {
+        take(step.in_gateway ? gateway : ns(target), step.link);
+    }
+    void apply(const os::StepTarget& target, const GuardPort& step) {
+        auto& port = link(ns(target), step.link);
+        if (port.master_index == 0) throw SystemError("set bridge port flags", EINVAL, "not a bridge port");
+        port.bpdu_guard = port.root_block = true;
+    }
     void apply(const os::StepTarget& target, const AddAddress& step) {
         auto& addresses = link(ns(target), step.link).addresses;
         if (std::find(addresses.begin(), addresses.end(), step.address) != addresses.end())

@@ -353,15 +353,16 @@ TEST_CASE("lab ports are adopted, and released when dropped from netconf", "[pla
 }
 
 TEST_CASE("removal gives ports back, then deletes the namespace", "[plan]") {
-    auto plan = plan_removal("acme", in_sync_namespace().ns);
+    const FakeNamespace gateway("");
+    auto plan = plan_removal("acme", gateway.ns, in_sync_namespace().ns);
     REQUIRE(plan.steps.size() == 2);
     CHECK(std::get<ReleasePort>(plan.steps[0]).gateway_name == "p-acme");
     CHECK(std::holds_alternative<DeleteNamespace>(plan.steps[1]));
-    CHECK(plan_removal("acme", FakeNamespace("cu-acme", false).ns).steps.empty());
+    CHECK(plan_removal("acme", gateway.ns, FakeNamespace("cu-acme", false).ns).steps.empty());
 
     auto foreign = in_sync_namespace();
     foreign.add("eth9", "", "");
-    auto refused = plan_removal("acme", foreign.ns);
+    auto refused = plan_removal("acme", gateway.ns, foreign.ns);
     CHECK(refused.steps.empty());
     CHECK_THAT(refused.refusals.at(0), Catch::Contains("'eth9'"));
 }
@@ -503,4 +504,81 @@ TEST_CASE("the MTU is what the lower device carries: a VXLAN over 1500 takes 145
         CHECK_THAT(rendered(plan_client(want, gateway.ns, absent)),
                    Catch::Contains(std::vector<std::string>{"change circuit mtu ->1500"}));
     }
+}
+
+// ---- what a killed custode leaves: the next apply or remove converges ----
+
+TEST_CASE("a link left under the client's unfinished name is deleted before the circuit is made", "[plan][kill]") {
+    CHECK(unfinished_link_name("acme") == "c~acme");
+    FakeNamespace gateway("");
+    auto& trunk = gateway.add("eth1", "", "");
+    // Killed between creating the VLAN and marking it: unmarked, holding VLAN 101.
+    auto& left = gateway.add("c~acme", "vlan", "");
+    left.parent_index = trunk.index;
+    left.vlan_id = 101;
+    auto want = port_client();
+    want.circuit = VlanCircuit{"eth1", 101};
+    auto plan = plan_client(want, gateway.ns, FakeNamespace("cu-acme", false).ns);
+    CAPTURE(plan.refusals);
+    REQUIRE(plan.refusals.empty());
+    const auto& first = std::get<DeleteUnfinished>(plan.steps.at(0));
+    CHECK(first.link == "c~acme");
+    CHECK(first.in_gateway);
+    CHECK(rendered(plan).at(0) == "delete c~acme unfinished gateway->");
+    CHECK(std::count_if(plan.steps.begin(), plan.steps.end(),
+                        [](const Step& step) { return std::holds_alternative<CreateCircuit>(step); }) == 1);
+
+    // Another client's unfinished link is not this client's to delete.
+    want.client = "bianchi";
+    CHECK_FALSE(plan_client(want, gateway.ns, FakeNamespace("cu-bianchi", false).ns).refusals.empty());
+}
+
+TEST_CASE("an unfinished bridge in the client's namespace is deleted, the client otherwise in sync", "[plan][kill]") {
+    FakeNamespace gateway("");
+    auto ns = in_sync_namespace();
+    ns.add("c~acme", "bridge", "");
+    auto plan = plan_client(port_client(), gateway.ns, ns.ns);
+    REQUIRE(plan.refusals.empty());
+    REQUIRE(plan.steps.size() == 1);
+    CHECK_FALSE(std::get<DeleteUnfinished>(plan.steps[0]).in_gateway);
+    CHECK(inverse(plan.steps[0]).empty());
+
+    // A removal takes it with the namespace, and the gateway's too, refusing nothing.
+    gateway.add("c~acme", "vxlan", "");
+    auto removal = plan_removal("acme", gateway.ns, ns.ns);
+    CAPTURE(removal.refusals);
+    REQUIRE(removal.refusals.empty());
+    CHECK(std::get<DeleteUnfinished>(removal.steps.at(0)).in_gateway);
+    CHECK(std::holds_alternative<DeleteNamespace>(removal.steps.back()));
+}
+
+TEST_CASE("a half-made namespace file is deleted and the namespace made again, or just deleted by a removal",
+          "[plan][kill]") {
+    FakeNamespace gateway("");
+    gateway.add("p-acme", "veth", "");
+    FakeNamespace half("cu-acme", false);
+    half.ns.half_made = true;
+    auto plan = plan_client(port_client(), gateway.ns, half.ns);
+    REQUIRE(plan.refusals.empty());
+    CHECK(std::holds_alternative<DeleteNamespace>(plan.steps.at(0)));
+    CHECK(std::holds_alternative<CreateNamespace>(plan.steps.at(1)));
+    const auto removal = plan_removal("acme", gateway.ns, half.ns);
+    REQUIRE(removal.steps.size() == 1);
+    CHECK(std::holds_alternative<DeleteNamespace>(removal.steps[0]));
+}
+
+TEST_CASE("a lab port on br0 whose guard flags were cut off gets them, and a guarded one is in sync", "[plan][kill]") {
+    FakeNamespace gateway("");
+    auto want = port_client();
+    want.lab_ports = {"lab0"};
+    auto ns = in_sync_namespace();
+    auto& port = ns.add("lab0", "veth", port_marker("acme", "lab0"));
+    port.master_index = ns["br0"].index;
+    port.bpdu_guard = true;
+    auto plan = plan_client(want, gateway.ns, ns.ns);
+    REQUIRE(plan.steps.size() == 1);
+    CHECK(std::get<GuardPort>(plan.steps[0]).link == "lab0");
+    CHECK(rendered(plan)[0] == "change lab0 bpdu_guard off->on");
+    ns["lab0"].root_block = true;
+    CHECK(plan_client(want, gateway.ns, ns.ns).in_sync());
 }

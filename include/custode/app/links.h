@@ -60,6 +60,9 @@ std::vector<ClientOutcome> plan_links(const Netconf& netconf, os::LinkSystem& sy
 std::vector<ClientOutcome> apply_links(const Netconf& netconf, os::LinkSystem& system,
                                        const std::vector<const Client*>& clients, const ApplyOptions& options);
 
+/// Carries out the outcomes still pending (carry_out_plans).
+void carry_out_pending(os::LinkSystem& system, std::vector<ClientOutcome>& outcomes);
+
 /// Whether a removal is carried out or only planned.
 enum class Removal { plan_only, carry_out };
 

@@ -63,9 +63,11 @@ struct LinkRestore {
 };
 
 struct CreateNamespace {};
+/// Deletes the client's namespace (its own links first), or the file of a half-made one.
 struct DeleteNamespace {};
-/// Creates the circuit in the gateway's namespace, marks it, moves it into
-/// the client's namespace and renames it `circuit`.
+/// Creates the circuit in the gateway's namespace under the client's
+/// unfinished_link_name, then marks it, moves it into the client's
+/// namespace and renames it `circuit` in one request.
 struct CreateCircuit {
     CircuitSpec spec;
 };
@@ -83,7 +85,15 @@ struct ReleasePort {
     std::string gateway_name;
     std::optional<LinkRestore> restore;  ///< for undo: how it was in the client's namespace
 };
+/// Creates the bridge under the client's unfinished_link_name, then marks it
+/// and renames it br0 in one request.
 struct CreateBridge {};
+/// Deletes a link a killed custode left under its unfinished_link_name, in
+/// the gateway's namespace or in the client's.
+struct DeleteUnfinished {
+    std::string link;
+    bool in_gateway = false;
+};
 /// Deletes a link custode made. For a recreate, `attribute`, `from` and `to`
 /// say which unchangeable attribute forced it.
 struct DeleteLink {
@@ -104,6 +114,11 @@ struct SetMaster {
     std::string link;
     std::string from, to;  ///< "" means no master
 };
+/// Sets BPDU guard and root block on a lab port already on br0 (SetMaster
+/// sets them with the master; this mends a port whose flags were cut off).
+struct GuardPort {
+    std::string link;
+};
 struct AddAddress {
     std::string link;
     Ipv4Prefix address;
@@ -114,7 +129,7 @@ struct DeleteAddress {
 };
 
 using Step = std::variant<CreateNamespace, DeleteNamespace, CreateCircuit, AdoptPort, ReleasePort, CreateBridge,
-                          DeleteLink, SetMtu, SetUp, SetMaster, AddAddress, DeleteAddress>;
+                          DeleteUnfinished, DeleteLink, SetMtu, SetUp, SetMaster, GuardPort, AddAddress, DeleteAddress>;
 
 /// A step as the user sees it (the plan/apply JSON of docs/links.md).
 struct ActionView {
@@ -148,8 +163,9 @@ struct ClientPlan {
 /// (exists == false when it is not there yet).
 ClientPlan plan_client(const ClientLinks& want, const LiveNamespace& gateway, const LiveNamespace& client_ns);
 
-/// Steps that tear a client down: ports back to the gateway, then the namespace.
-ClientPlan plan_removal(const std::string& client, const LiveNamespace& client_ns);
+/// Steps that tear a client down: what a killed custode left unfinished,
+/// ports back to the gateway, then the namespace.
+ClientPlan plan_removal(const std::string& client, const LiveNamespace& gateway, const LiveNamespace& client_ns);
 
 /// True when `alias` marks a link custode made or adopted for `client`.
 bool is_marked_for(std::string_view alias, std::string_view client);

@@ -41,6 +41,9 @@ struct LiveNamespace {
     std::string name;  ///< "" for the gateway's own (the one custode runs in)
     bool exists = false;
     std::vector<LiveLink> links;
+    /// /run/netns/NAME is there with no namespace mounted on it: a creation
+    /// or removal was killed between the file and the mount (exists is false).
+    bool half_made = false;
 
     const LiveLink* find(std::string_view link_name) const;
     const LiveLink* find(int index) const;
@@ -48,5 +51,11 @@ struct LiveNamespace {
 
 /// The alias that marks a link as created by custode for `client`.
 std::string ownership_marker(std::string_view client);
+
+/// The name custode creates a link of `client` under before it marks it
+/// and gives it its real name in one request ("c~acme"). The kernel takes
+/// no alias in a creation, so a kill between the two leaves a link that only
+/// this reserved name says is custode's; the next apply or remove deletes it.
+std::string unfinished_link_name(std::string_view client);
 
 }  // namespace custode

@@ -66,6 +66,9 @@ struct BridgeSpec {
     std::string name{};
     std::string alias{};
     int mtu = 0;
+    /// Non-empty: created as `name`, then renamed to this with the alias in
+    /// one request (custode's unfinished_link_name until it is marked).
+    std::string final_name{};
 };
 
 struct VethSpec {

@@ -28,11 +28,11 @@ enum class Creation { created, already_exists };
 Creation create_named_namespace(std::string_view name);
 
 /// The same, then runs `inside` in the new namespace before returning: the
-/// CALLING thread unshares, mounts, runs `inside` and goes back to its own
+/// CALLING thread unshares, runs `inside`, mounts and goes back to its own
 /// namespace (as `ip netns add` does; the process ends rather than go on in
 /// the wrong one). No thread is made: a thread per namespace cost ~4 ms at
 /// 1000 namespaces (its exit flushes its /proc entries). If `inside` throws,
-/// the namespace is removed again and the exception rethrown. Sockets
+/// nothing is mounted, the file is removed again and the exception rethrown. Sockets
 /// opened inside keep the new namespace.
 Creation create_named_namespace(std::string_view name, const std::function<void()>& inside);
 
@@ -40,7 +40,13 @@ Creation create_named_namespace(std::string_view name, const std::function<void(
 /// a process or socket still holds it. Returns false if there was no such name.
 bool delete_named_namespace(std::string_view name);
 
-/// True when /run/netns/NAME exists.
+/// What /run/netns/NAME is. `half_made`: the file is there but no namespace
+/// is mounted on it, left by a creation or removal that was killed between
+/// the file and the mount (`ip netns` lists it; it holds nothing).
+enum class NamespaceFile { absent, mounted, half_made };
+NamespaceFile namespace_file(std::string_view name);
+
+/// True when a namespace is mounted on /run/netns/NAME.
 bool named_namespace_exists(std::string_view name);
 
 /// The names under /run/netns, sorted. A missing directory gives an empty list.

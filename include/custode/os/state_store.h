@@ -25,7 +25,9 @@ struct AuditRecord {
     std::string command;    ///< "apply" | "remove"
     std::string client;
     std::string plan_json;  ///< the plan that was applied, as the `plan --json` shape
-    std::string result;     ///< "ok" | "failed" | "undone"
+    /// "ok" | "failed" | "undone"; "running" while the command works (written
+    /// before it changes anything), "interrupted" when it never finished
+    std::string result;
     std::string detail;     ///< the error message, or ""
 
     bool operator==(const AuditRecord&) const = default;
@@ -64,6 +66,9 @@ public:
 
     /// Appends one record; returns its id.
     std::int64_t append_audit(const AuditRecord& record);
+    /// Marks every `running` record `interrupted`, with `detail`; returns how many.
+    int mark_running_audits_interrupted(std::string_view detail);
+    void delete_audit(std::int64_t id);
     /// The newest `limit` records, newest first.
     std::vector<AuditRecord> audit_records(std::size_t limit) const;
 
