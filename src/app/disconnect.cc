@@ -188,6 +188,10 @@ std::vector<BaselineResult> probe_baseline(os::PacketIo& io, const std::vector<L
     return results;
 }
 
+void delete_leftover_probe(os::LinkSystem& system, const std::string& client, const LiveNamespace& live) {
+    if (live.find(probe_link)) system.carry_out({client, live.name}, DeleteLink{std::string(probe_link)});
+}
+
 std::vector<BaselineResult> run_baseline(os::LinkSystem& system, const std::string& namespace_name,
                                          const std::string& client, const std::vector<LabTarget>& targets,
                                          const BaselineSettings& settings) {
@@ -198,8 +202,6 @@ std::vector<BaselineResult> run_baseline(os::LinkSystem& system, const std::stri
         return results;
     }
     const os::StepTarget target{client, namespace_name};
-    // A pair left by an interrupted run goes first.
-    if (system.read_namespace(namespace_name).find(probe_link)) system.carry_out(target, DeleteLink{std::string(probe_link)});
     system.add_probe_port(target, {std::string(probe_link), std::string(probe_peer), probe_peer_mac});
     ProbeGuard guard{system, target};
     auto io = os::open_pcap(std::string(probe_link), "arp", namespace_name);
@@ -382,6 +384,7 @@ json record_json(const Disconnection& d) {
             {"checks", checks_json(d.checks)},
             {"verdict", verdict_of(d)}};
     if (!d.files.empty()) record["files"] = d.files;
+    if (d.resumed) record["resumed"] = true;
     return record;
 }
 

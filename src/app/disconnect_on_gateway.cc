@@ -7,6 +7,7 @@
 
 #include "custode/app/audit.h"
 #include "custode/app/disconnect.h"
+#include "custode/app/links_json.h"
 #include "custode/core/canonical_json.h"
 #include "custode/core/error.h"
 #include "custode/core/isolation_script.h"
@@ -34,6 +35,15 @@ const Client& provisioned_client(const Netconf& netconf, const std::string& name
     if (!marked || !live.find(bridge_link))
         throw UsageError(fmt::format("client '{}' is not provisioned: {} holds no bridge of custode's", name, live.name));
     return *client;
+}
+
+/// A disconnect of `client` was killed (or cut by a reboot) after its
+/// teardown began and before its signed record was stored: its audit record
+/// is still `running` or was marked `interrupted` (the final audit record and
+/// the signed record are stored together).
+bool interrupted_disconnect(const os::StateStore& store, const std::string& client) {
+    const auto last = store.last_audit_of(client);
+    return last && last->command == "disconnect" && (last->result == "running" || last->result == "interrupted");
 }
 
 std::string compact_time(std::string iso) {
@@ -73,7 +83,15 @@ DisconnectOutcome disconnect(const Netconf& netconf, const fs::path& state, cons
     auto system = os::make_kernel_link_system();
     const auto& prefix = netconf.site.namespace_prefix;
     const auto live = system->read_namespace(prefix + name);
-    const Client& client = provisioned_client(netconf, name, live);
+    // Its namespace gone, a disconnect that was cut after its teardown began
+    // is finished: torn down (whatever is left), checked and signed.
+    const bool resumed = !live.exists && interrupted_disconnect(store, name);
+    if (const auto last = store.last_audit_of(name); !live.exists && !resumed && last && last->command == "disconnect")
+        throw UsageError(fmt::format("client '{}' was disconnected at {} and has no namespace {} (custode "
+                                     "disconnections {})",
+                                     name, last->at, live.name, name));
+    const Client& client = resumed ? *netconf.find(name) : provisioned_client(netconf, name, live);
+    if (!resumed) delete_leftover_probe(*system, name, live);
 
     // Refusals first, before anything is probed or written.
     const auto preview = remove_client(prefix, name, *system, Removal::plan_only);
@@ -86,17 +104,26 @@ DisconnectOutcome disconnect(const Netconf& netconf, const fs::path& state, cons
     d.user = os::invoking_user();
     d.started = os::utc_now();
     d.id = fmt::format("{}-{}", name, compact_time(d.started));
-    say(fmt::format("baseline: probing the lab targets from {}", live.name));
-    const auto targets = lab_targets(netconf, client, live.find(bridge_link)->mac);
-    d.baseline = run_baseline(*system, live.name, name, targets, {});
-    outcome.targets = targets_file_json(name, d.started, d.baseline, client.lan.control);
-    os::write_file_atomically(request.targets_file, outcome.targets.dump(2) + "\n");
+    d.resumed = resumed;
     const auto directory = fs::absolute(request.targets_file).parent_path();
-    // The same check for a Windows PC, from the same data.
     outcome.script = directory / isolation_script_name(name);
-    os::write_file_atomically(outcome.script,
-                              isolation_check_script(lab_targets_file(name, d.started, d.baseline, client.lan.control),
-                                                     IsolationSettings{}.tcp_ports, fmt::format("custode {}", version())));
+    if (resumed) {
+        say(fmt::format("{} is gone: finishing the teardown of an interrupted disconnect (no baseline: the cut run "
+                        "took it, in the targets file it wrote)",
+                        live.name));
+        if (fs::exists(request.targets_file))
+            outcome.targets = nlohmann::json::parse(os::read_text_file(request.targets_file), nullptr, false);
+    } else {
+        say(fmt::format("baseline: probing the lab targets from {}", live.name));
+        const auto targets = lab_targets(netconf, client, live.find(bridge_link)->mac);
+        d.baseline = run_baseline(*system, live.name, name, targets, {});
+        outcome.targets = targets_file_json(name, d.started, d.baseline, client.lan.control);
+        os::write_file_atomically(request.targets_file, outcome.targets.dump(2) + "\n");
+        // The same check for a Windows PC, from the same data.
+        os::write_file_atomically(
+            outcome.script, isolation_check_script(lab_targets_file(name, d.started, d.baseline, client.lan.control),
+                                                   IsolationSettings{}.tcp_ports, fmt::format("custode {}", version())));
+    }
 
     say(fmt::format("tearing down {}", live.name));
     const auto old_namespace = system->namespace_identity(live.name);
@@ -104,14 +131,13 @@ DisconnectOutcome disconnect(const Netconf& netconf, const fs::path& state, cons
     const auto started = begin_audit(store, "disconnect", removal);
     carry_out_pending(*system, removal);
     system.reset();  // its sockets must not keep the old namespace alive
-    record_audit(store, "disconnect", removal, started);
-    d.removal = std::move(removal.front());
 
     std::vector<MacAddress> macs;
     for (const auto& host : os::load_inventory(store, name).hosts) macs.push_back(host.mac);
     d.subject = subject_of(netconf, client, std::move(macs));
     // A fresh view of the kernel: the old one's socket in the client's
     // namespace would keep that namespace alive.
+    d.removal = removal.front();
     d.checks = run_checks(*os::make_kernel_link_system(), d.subject, old_namespace);
     d.finished = os::utc_now();
 
@@ -119,15 +145,13 @@ DisconnectOutcome disconnect(const Netconf& netconf, const fs::path& state, cons
     // state file and beside the targets file.
     const auto record_path = directory / (name + "-disconnect.json");
     const auto certificate_path = directory / certificate_file_name(d.id);
-    d.files = {{"targets", fs::absolute(request.targets_file).string()},
-               {"script", outcome.script.string()},
-               {"record", record_path.string()},
-               {"certificate", certificate_path.string()}};
+    d.files = {{"record", record_path.string()}, {"certificate", certificate_path.string()}};
+    if (fs::exists(request.targets_file)) d.files["targets"] = fs::absolute(request.targets_file).string();
+    if (fs::exists(outcome.script)) d.files["script"] = outcome.script.string();
     const auto text = canonical_json(record_json(d));
     const auto key = fs::exists(request.key) ? std::optional(os::load_secret_key(request.key)) : std::nullopt;
     outcome.record = write_signed_record(record_path, text, trusted_comment(d),
                                          key ? &*key : nullptr);
-    outcome.state_id = os::append_disconnection(store, {0, name, d.finished, d.user, text, outcome.record.signature});
 
     // The certificate for the client, beside the files it names.
     const HandedOver files{request.targets_file.filename().string(), outcome.script.filename().string(),
@@ -136,6 +160,20 @@ DisconnectOutcome disconnect(const Netconf& netconf, const fs::path& state, cons
     outcome.certificate = certificate_path;
     os::write_file_atomically(outcome.certificate, render_certificate_html(certificate_of(
                                                        d, client.description, local_time_text(d.finished), files)));
+
+    // Last, together: the teardown's final audit record and the signed
+    // record. Until then a kill leaves the disconnect resumable (above).
+    store.transaction([&] {
+        record_audit(store, "disconnect", removal, started);
+        if (resumed && started.empty()) {
+            // Nothing was left to tear down: the final record says so.
+            os::AuditRecord record{0, "", d.user, "disconnect", name, outcome_json(d.removal).dump(), "ok",
+                                   "finished an interrupted disconnect: its teardown was already complete"};
+            store.append_audit(record);
+        }
+        outcome.state_id =
+            os::append_disconnection(store, {0, name, d.finished, d.user, text, outcome.record.signature});
+    });
     return outcome;
 }
 

@@ -91,6 +91,7 @@ int run(const GlobalOptions& global, const po::variables_map& values) {
                     {"removed", app::removal_json(d.removal)},
                     {"checks", app::checks_json(d.checks)},
                     {"verdict", verdict},
+                    {"resumed", d.resumed},
                     {"record",
                      {{"file", written.record.string()},
                       {"signature", written.signature_file ? json(written.signature_file->string()) : json(nullptr)},

@@ -264,6 +264,16 @@ void StateStore::delete_audit(std::int64_t id) {
     remove.run();
 }
 
+std::optional<AuditRecord> StateStore::last_audit_of(std::string_view client) const {
+    auto select = db_.prepare(
+        "SELECT id, at, user, command, client, plan_json, result, detail FROM audit WHERE client = ?1 "
+        "ORDER BY id DESC LIMIT 1");
+    select.bind(1, client);
+    if (!select.step()) return std::nullopt;
+    return AuditRecord{select.column_int64(0), select.column_text(1), select.column_text(2), select.column_text(3),
+                       select.column_text(4), select.column_text(5), select.column_text(6), select.column_text(7)};
+}
+
 std::vector<AuditRecord> StateStore::audit_records(std::size_t limit) const {
     auto select = db_.prepare(
         "SELECT id, at, user, command, client, plan_json, result, detail FROM audit ORDER BY id DESC LIMIT ?1");

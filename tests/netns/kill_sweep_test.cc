@@ -17,6 +17,7 @@
 #include <sys/statfs.h>
 #include <vector>
 
+#include "custode/os/disconnection_store.h"
 #include "custode/os/state_store.h"
 #include "netns/support.h"
 #include "support/literals.h"
@@ -239,4 +240,72 @@ TEST_CASE("kill sweep: apply --prune of two clients, killed after every change, 
     const int points = sweep(site, reset, site.rossi_only, {"apply", "--prune"}, expected);
     WARN("apply --prune: " << points << " kill points, each converged");
     CHECK(points > 5);
+}
+
+TEST_CASE("kill sweep: a disconnect killed after every change is finished by the next, checked and signed",
+          "[disconnect][kill]") {
+    require_root();
+    Testbed tb("kill-disc");
+    Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
+    const auto hosts = tb.add_light_hosts(acme, 1, ip("192.168.1.10"));
+    tb.connect_port(acme);
+    TempDir dir;
+    NetconfOptions options;
+    options.lab_hosts = {{"labpc", hosts[0].ip, hosts[0].mac}};  // on the client LAN: the baseline probes it
+    const Custode custode{tb, tb.write_netconf(dir / "netconf", options)};
+    REQUIRE(custode({"keygen", "--out", (dir / "netconf" / "proof.key").string()}).exit_code == 0);
+    const auto targets = (dir / "out" / "acme-targets.json").string();
+    fs::create_directories(dir / "out");
+    const auto state = dir / "netconf" / "state.db";
+    const auto signed_records = [&] { return os::disconnections(os::StateStore::open(state), "acme").size(); };
+    const auto disconnect = std::vector<std::string>{"disconnect", "acme", "--targets", targets};
+
+    REQUIRE(custode({"apply"}).exit_code == 0);
+    const auto provisioned = kernel_state(tb);
+    REQUIRE(custode(disconnect).exit_code == 0);
+    const auto expected = kernel_state(tb);
+    REQUIRE(expected != provisioned);
+
+    int points = 0, resumed = 0, done_before = 0;
+    for (int n = 1; n <= 400; ++n) {
+        INFO("custode disconnect killed after change " << n);
+        REQUIRE(custode({"apply"}).exit_code == 0);
+        tb.settle();
+        REQUIRE(kernel_state(tb) == provisioned);
+        const auto records_before = signed_records();
+        const auto killed = SweepSite::killing(custode, n)(disconnect);
+        if (killed.exit_code != killed_exit) {
+            REQUIRE(killed.exit_code == 0);
+            CHECK(signed_records() == records_before + 1);
+            points = n - 1;
+            break;
+        }
+        auto again = disconnect;
+        again.push_back("--json");
+        const auto rerun = custode(again);
+        if (rerun.exit_code == 2) {
+            // Killed after its last change, the signed record stored with the
+            // final audit record: nothing is left to do, and it says so.
+            CHECK(contains(rerun.output, "was disconnected at"));
+            ++done_before;
+        } else {
+            REQUIRE(rerun.exit_code == 0);
+            const auto out = json_of(rerun.output);
+            CHECK(out.at("verdict") == "disconnected");
+            CHECK(out.at("record").at("signed") == true);
+            if (out.at("resumed") == true) {
+                ++resumed;
+                CHECK(out.at("baseline").empty());  // never a baseline it did not take
+            }
+            CHECK(custode({"verify", out.at("record").at("file").get<std::string>()}).exit_code == 0);
+        }
+        CHECK(signed_records() == records_before + 1);  // one signed record per disconnect, never two
+        CHECK(kernel_state(tb) == expected);
+        for (const auto& line : audit_trail(state)) CHECK_FALSE(line.ends_with(" running"));
+    }
+    WARN("disconnect: " << points << " kill points, each finished by the next disconnect (" << resumed
+                        << " resumed after the namespace was gone, " << done_before << " already complete)");
+    CHECK(points > 10);
+    CHECK(resumed > 0);
+    CHECK(done_before == 1);
 }

@@ -72,6 +72,11 @@ using Now = std::function<os::Clock::time_point()>;
 std::vector<BaselineResult> probe_baseline(os::PacketIo& io, const std::vector<LabTarget>& targets,
                                            const BaselineSettings& settings, const Now& now = os::Clock::now);
 
+/// Deletes a probe pair an interrupted disconnect left in `live` (perhaps
+/// unmarked: killed between its creation and its marker), before anything
+/// refuses the namespace for holding it.
+void delete_leftover_probe(os::LinkSystem& system, const std::string& client, const LiveNamespace& live);
+
 /// The kernel side of the baseline: a temporary veth pair in the client's
 /// namespace (`cdprobe`, its peer `cdprobe-br` on br0, both marked for the
 /// client), probe_baseline through it, and the pair deleted again.
@@ -158,6 +163,10 @@ struct Disconnection {
     /// "certificate"): absolute paths, in the record so `disconnections`
     /// names them. Left out of the record when empty.
     std::map<std::string, std::string> files;
+    /// The teardown of an interrupted disconnect, finished by this run: the
+    /// namespace was already gone, so there is no baseline (the cut run took
+    /// it, in the targets file it wrote); the checks are this run's own.
+    bool resumed = false;
 };
 
 /// "disconnected" (torn down, every check passed), "leftovers" (a check

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -71,6 +72,8 @@ public:
     void delete_audit(std::int64_t id);
     /// The newest `limit` records, newest first.
     std::vector<AuditRecord> audit_records(std::size_t limit) const;
+    /// The newest record of `client`, if any.
+    std::optional<AuditRecord> last_audit_of(std::string_view client) const;
 
 private:
     explicit StateStore(Database db) : db_(std::move(db)) {}
