@@ -96,12 +96,6 @@ void add_flood_port(const Site& site, int mtu) {
     run_checked({"ip", "-n", site.ns, "link", "set", "fl0", "up"});
 }
 
-std::map<std::string, std::string> ip_to_mac(const json& hosts) {
-    std::map<std::string, std::string> out;
-    for (const auto& host : hosts) out[host.at("ip").get<std::string>()] = host.at("mac").get<std::string>();
-    return out;
-}
-
 std::size_t count_kind(const std::vector<FloodFrame>& frames, const std::string& kind) {
     std::size_t n = 0;
     for (const auto& frame : frames) n += frame.kind == kind ? 1 : 0;
