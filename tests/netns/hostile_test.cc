@@ -137,10 +137,12 @@ constexpr const char* kLabIp = "192.168.1.250";
 
 }  // namespace hostile
 
-using namespace hostile;
+// No `using namespace hostile` here: in a unity batch it would reach the
+// files compiled after this one (isolation_test.cc has its own kLabMac).
 
 TEST_CASE("hostile: a scan under a flood of 10k+ spoofed and malformed ARP frames a second finds exactly the real hosts",
           "[netns][hostile]") {
+    using namespace hostile;
     require_root();
     Testbed tb("hostile-scan");
     Site& acme = tb.site("acme", prefix("192.168.1.0/24"));
@@ -210,6 +212,7 @@ TEST_CASE("hostile: a scan under a flood of 10k+ spoofed and malformed ARP frame
 
 TEST_CASE("hostile: the isolation check under a flood of spoofed replies for the lab's IP keeps its verdict",
           "[netns][hostile]") {
+    using namespace hostile;
     require_root();
     Testbed tb("hostile-iso");
     TempDir tmp;
@@ -299,6 +302,7 @@ TEST_CASE("hostile: the isolation check under a flood of spoofed replies for the
 
 TEST_CASE("hostile: PCs whose tasks write 100 MB or never stop writing are cut, the night goes on, the report stays small",
           "[netns][hostile]") {
+    using namespace hostile;
     require_root();
     TempDir dir{"ctb-hostile"};
     Testbed tb("hostile-ssh");
