@@ -64,7 +64,8 @@ public:
         if (plan_.control) out.evidence.control = entities_.back().result;
         out.evidence.control_source = plan_.control ? plan_.control_source : ControlSource::none;
         out.evidence.lab_frames = std::move(lab_frames_);
-        out.evidence.frames_captured = out.frames.size();
+        out.evidence.frames_captured = captured_;
+        out.evidence.frames_not_kept = captured_ - out.frames.size();
         out.evidence.dropped = io_.dropped();
         out.evidence.gateway = plan_.gateway;
         out.evidence.gateway_mac = gateway_mac_;
@@ -178,10 +179,8 @@ private:
         return MacAddress::broadcast();
     }
 
-    static void add_answer(ProbeRecord& probe, MacAddress mac, chr::microseconds rtt) {
-        for (const auto& answer : probe.answers)
-            if (answer.mac == mac) return;
-        probe.answers.push_back({mac, rtt});
+    void add_answer(ProbeRecord& probe, MacAddress mac, chr::microseconds rtt) const {
+        add_probe_answer(probe, mac, rtt, lab_macs_);
     }
 
     void handle(os::ReceivedFrame frame, std::vector<os::ReceivedFrame>& kept) {
@@ -230,7 +229,8 @@ private:
                     add_answer(probe, reply->ethernet_source, at - probe.sent_at);
             }
         }
-        kept.push_back(std::move(frame));
+        ++captured_;
+        if (kept.size() < plan_.max_kept_frames) kept.push_back(std::move(frame));
     }
 
     const ProbePlan& plan_;
@@ -243,6 +243,7 @@ private:
     std::vector<std::pair<int, std::size_t>> ip_probes_;  ///< ICMP sequence / TCP port offset -> probe
     std::optional<MacAddress> gateway_mac_;
     std::vector<LabFrame> lab_frames_;
+    std::uint64_t captured_ = 0;
 };
 
 std::string default_client(const CheckRequest& request) { return request.client.empty() ? "manual" : request.client; }
@@ -288,6 +289,7 @@ CheckOutcome run_isolation_check(const CheckRequest& request) {
     options.promiscuous = os::Promiscuous::on;  ///< frames from a lab MAC to anyone
     options.snaplen = 256;
     options.buffer_bytes = 8 << 20;
+    options.max_wire_length = std::nullopt;  ///< the passive capture keeps every frame, jumbo ones too
     auto io = os::open_pcap(request.interface, "", request.namespace_name, options);
 
     ReportContext context;

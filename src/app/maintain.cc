@@ -239,9 +239,16 @@ TaskResult ClientJob::run_task(os::SshSession& session, const HostState& host, M
 TaskResult ClientJob::run_command(os::SshSession& session, const HostState& host, const RemoteCommand& command) {
     const auto ran = session.run(command.command, command.input, command.timeout);
     TaskResult result{command.task, TaskStatus::timeout, ran.exit_code, ran.seconds, "", {}, output_tail(ran)};
-    if (ran.timed_out) {
-        result.summary = fmt::format("killed after {} s", command.timeout.count());
-        if (const auto pid = announced_pid(ran.stderr_text)) {
+    if (ran.timed_out || ran.output_cut) {
+        if (ran.output_cut) {
+            // Not a timeout: the task did not take too long, it wrote too much.
+            result.status = TaskStatus::error;
+            result.summary = fmt::format("killed after {} MiB of output (the limit)", ran.output_bytes >> 20);
+        } else {
+            result.summary = fmt::format("killed after {} s", command.timeout.count());
+        }
+        // The head: a command that floods stderr has pushed the pid line out of the tail.
+        if (const auto pid = announced_pid(ran.stderr_head.empty() ? ran.stderr_text : ran.stderr_head)) {
             const auto kill = kill_command(host.spec->os, command.task, *pid);
             session.run(kill.command, kill.input, kill.timeout);
         }

@@ -247,7 +247,8 @@ void ArpScan::accept_reply(std::size_t index, MacAddress mac, ScanTime now) {
     auto& target = targets_[index];
     if (target.state == State::answered) {
         if (std::find(target.macs.begin(), target.macs.end(), mac) != target.macs.end()) ++duplicate_replies_;
-        else target.macs.push_back(mac);  ///< a conflict: reported in result()
+        else if (target.macs.size() < max_macs_per_target) target.macs.push_back(mac);  ///< a conflict: reported in result()
+        else ++macs_not_kept_;
         return;
     }
     const bool timed_out = target.state != State::waiting;
@@ -325,6 +326,7 @@ ScanResult ArpScan::result() const {
     result.requests_sent = requests_sent_;
     result.late_replies = late_replies_;
     result.duplicate_replies = duplicate_replies_;
+    result.macs_not_kept = macs_not_kept_;
     result.ignored_frames = ignored_frames_;
     result.complete = all_done();
     result.elapsed = finished_at_.value_or(now_) - start_;

@@ -24,8 +24,6 @@ namespace custode {
 namespace {
 
 constexpr std::size_t kArpBody = 28;
-/// 1500-byte payload + header + an 802.1Q tag + FCS: nothing longer is a frame.
-constexpr std::size_t kMaximumFrame = 1522;
 constexpr std::size_t kMagicRepeats = 16;
 constexpr std::size_t kMagicLength = 6 + kMagicRepeats * 6;
 
@@ -50,7 +48,7 @@ bool is_station(MacAddress mac) { return !mac.is_multicast() && !mac.is_zero(); 
 
 /// The payload of an untagged Ethernet frame of `ethertype` within the size limit.
 std::optional<Bytes> ethernet_payload(Bytes frame, std::uint16_t ethertype) {
-    if (frame.size() < kEthernetHeader || frame.size() > kMaximumFrame) return std::nullopt;
+    if (frame.size() < kEthernetHeader || frame.size() > maximum_frame) return std::nullopt;
     if (get_u16(frame, 12) != ethertype) return std::nullopt;
     return frame.subspan(kEthernetHeader);
 }

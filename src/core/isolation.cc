@@ -153,6 +153,20 @@ bool TargetResult::answered() const {
 
 // ---------------------------------------------------------------- verdict
 
+void add_probe_answer(ProbeRecord& probe, MacAddress mac, std::chrono::microseconds rtt,
+                      const std::set<MacAddress>& lab_macs) {
+    std::size_t others = 0;
+    for (const auto& answer : probe.answers) {
+        if (answer.mac == mac) return;
+        if (lab_macs.count(answer.mac) == 0) ++others;
+    }
+    if (lab_macs.count(mac) == 0 && others >= max_other_answers) {
+        ++probe.answers_not_kept;
+        return;
+    }
+    probe.answers.push_back({mac, rtt});
+}
+
 Assessment assess(const Evidence& evidence) {
     Assessment result;
     std::set<MacAddress> lab_macs;

@@ -41,6 +41,7 @@ nlohmann::json target_json(const TargetResult& result, const Evidence& evidence)
                                    {"rtt_us", answer.rtt.count()}});
             entry["answers"] = answers;
         }
+        if (probe.answers_not_kept > 0) entry["answers_not_kept"] = probe.answers_not_kept;
         probes.push_back(std::move(entry));
     }
     std::set<std::string> responders;
@@ -92,6 +93,11 @@ nlohmann::json report_json(const ReportContext& context, const IsolationSettings
                                                         ? nlohmann::json(evidence.gateway_mac->to_string())
                                                         : nlohmann::json()}};
     if (context.namespace_name) where["namespace"] = *context.namespace_name;
+    nlohmann::json passive = {{"frames_captured", evidence.frames_captured},
+                              {"dropped", evidence.dropped},
+                              {"lab_frames", evidence.lab_frames.size()},
+                              {"lab_frames_listed", lab_frames}};
+    if (evidence.frames_not_kept > 0) passive["frames_not_kept"] = evidence.frames_not_kept;
 
     return {
         {"format", "custode-isolation-report/1"},
@@ -123,11 +129,7 @@ nlohmann::json report_json(const ReportContext& context, const IsolationSettings
           {"answers_counted", "ARP reply, ICMP echo reply, TCP SYN-ACK or RST; responder = Ethernet source"}}},
         {"targets", targets},
         {"control", control},
-        {"passive",
-         {{"frames_captured", evidence.frames_captured},
-          {"dropped", evidence.dropped},
-          {"lab_frames", evidence.lab_frames.size()},
-          {"lab_frames_listed", lab_frames}}},
+        {"passive", passive},
         {"capture", {{"file", context.capture_file}, {"sha256", context.capture_sha256}, {"format", "pcap"}}},
         {"warnings", warnings},
         {"verdict", to_string(assessment.verdict)},

@@ -113,7 +113,8 @@ public:
     PcapIo(std::string interface, const std::string& filter, const PcapOptions& options, bool foreign_namespace)
         : interface_(std::move(interface)),
           handle_(create_handle(interface_, options)),
-          foreign_namespace_(foreign_namespace) {
+          foreign_namespace_(foreign_namespace),
+          max_wire_length_(options.max_wire_length) {
         configure(handle_.get(), interface_, filter);
         fd_ = pcap_get_selectable_fd(handle_.get());
         if (fd_ < 0) throw SystemError("pcap_get_selectable_fd " + interface_, 0, "no selectable descriptor");
@@ -151,13 +152,18 @@ public:
 
 private:
     /// One frame if one is queued; never blocks (the handle is non-blocking).
+    /// Frames longer than max_wire_length on the wire are skipped here: past
+    /// this point only their first `snaplen` bytes would be seen.
     std::optional<ReceivedFrame> next() {
-        pcap_pkthdr* header = nullptr;
-        const u_char* data = nullptr;
-        const int status = pcap_next_ex(handle_.get(), &header, &data);
-        if (status == 0) return std::nullopt;
-        if (status != 1) throw SystemError("pcap_next_ex " + interface_, 0, pcap_geterr(handle_.get()));
-        return ReceivedFrame{{data, data + header->caplen}, arrival(header->ts)};
+        for (;;) {
+            pcap_pkthdr* header = nullptr;
+            const u_char* data = nullptr;
+            const int status = pcap_next_ex(handle_.get(), &header, &data);
+            if (status == 0) return std::nullopt;
+            if (status != 1) throw SystemError("pcap_next_ex " + interface_, 0, pcap_geterr(handle_.get()));
+            if (max_wire_length_ && header->len > *max_wire_length_) continue;
+            return ReceivedFrame{{data, data + header->caplen}, arrival(header->ts)};
+        }
     }
 
     /// The kernel's arrival stamp (wall clock) on the steady clock: a reply
@@ -184,6 +190,7 @@ private:
     std::string interface_;
     PcapHandle handle_;
     bool foreign_namespace_ = false;
+    std::optional<std::size_t> max_wire_length_;
     Clock::time_point opened_ = Clock::now();
     int fd_ = -1;
     MacAddress mac_;

@@ -194,20 +194,28 @@ SshCommandResult LibsshSession::run(const std::string& command, const std::strin
                                                        static_cast<std::uint32_t>(buffer.size()), is_stderr);
             if (n == SSH_ERROR) return failed(std::move(result), "reading the command's output", started);
             if (n > 0) {
-                append_bounded(is_stderr ? result.stderr_text : result.stdout_text, buffer.data(),
-                               static_cast<std::size_t>(n), options_.output_limit);
+                const auto size = static_cast<std::size_t>(n);
+                append_bounded(is_stderr ? result.stderr_text : result.stdout_text, buffer.data(), size,
+                               options_.output_limit);
+                if (is_stderr && result.stderr_head.size() < options_.stderr_head_limit)
+                    result.stderr_head.append(buffer.data(),
+                                              std::min(size, options_.stderr_head_limit - result.stderr_head.size()));
+                result.output_bytes += size;
                 read_any = true;
             }
         }
-        if (read_any) continue;
-        if (eof) break;
+        if (!read_any && eof) break;
+        // Both limits are checked while output flows too: a command that never
+        // stops writing always has something to read.
         const auto now = Clock::now();
-        if (now >= deadline) {
-            result.timed_out = true;
+        const bool cut = result.output_bytes > options_.output_cap;
+        if (cut || now >= deadline) {
+            (cut ? result.output_cut : result.timed_out) = true;
             channel.reset();  // closes it; the caller kills the remote processes on a new channel
             result.seconds = std::chrono::duration<double>(Clock::now() - started).count();
             return result;
         }
+        if (read_any) continue;
         if (now >= next_keepalive) {
             ssh_send_ignore(session_.get(), "keepalive");
             next_keepalive = now + keepalive;

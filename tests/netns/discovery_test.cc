@@ -69,13 +69,6 @@ json client_of(const json& scan, const std::string& client) {
     return nullptr;
 }
 
-/// ip -> mac of the hosts a scan found (or an inventory lists).
-std::map<std::string, std::string> ip_to_mac(const json& hosts) {
-    std::map<std::string, std::string> out;
-    for (const auto& host : hosts) out[host.at("ip").get<std::string>()] = host.at("mac").get<std::string>();
-    return out;
-}
-
 std::vector<json> changes_of(const json& client, const std::string& kind) {
     std::vector<json> out;
     for (const auto& change : client.at("changes"))

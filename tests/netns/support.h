@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -55,6 +56,13 @@ inline nlohmann::json json_of(const std::string& output) {
     REQUIRE(first != std::string::npos);
     REQUIRE(last != std::string::npos);
     return nlohmann::json::parse(output.substr(first, last - first + 1));
+}
+
+/// ip -> mac of the hosts a scan found (or an inventory lists).
+inline std::map<std::string, std::string> ip_to_mac(const nlohmann::json& hosts) {
+    std::map<std::string, std::string> out;
+    for (const auto& host : hosts) out[host.at("ip").get<std::string>()] = host.at("mac").get<std::string>();
+    return out;
 }
 
 /// The links of `ns` as `ip -d -s -j link show` lists them.

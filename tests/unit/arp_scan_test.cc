@@ -165,6 +165,20 @@ TEST_CASE("scan: an IP answered by two MACs is a conflict", "[arp_scan]") {
     CHECK(result.conflicts[0] == ScanConflict{lan(30), {numbered_pc_mac(30), numbered_pc_mac(99)}});
 }
 
+TEST_CASE("scan: an IP answered by 500 MACs keeps the first 16 and counts the rest", "[arp_scan]") {
+    Lan lan_24(plan_24());
+    lan_24.io.answer(lan(30), numbered_pc_mac(30), 1ms);
+    for (std::uint32_t n = 0; n < 500; ++n)
+        lan_24.io.answer(lan(30), numbered_pc_mac(1000 + n), 2ms + std::chrono::microseconds(n));
+    const auto result = lan_24.run();
+    REQUIRE(result.hosts.size() == 1);
+    CHECK(result.hosts[0].mac == numbered_pc_mac(30));
+    REQUIRE(result.conflicts.size() == 1);
+    CHECK(result.conflicts[0].macs.size() == max_macs_per_target);
+    CHECK(result.conflicts[0].macs.front() == numbered_pc_mac(30));
+    CHECK(result.macs_not_kept == 501 - max_macs_per_target);
+}
+
 TEST_CASE("scan: the same reply twice is a duplicate, not a conflict", "[arp_scan]") {
     Lan lan_24(plan_24());
     lan_24.io.answer(lan(30), numbered_pc_mac(30), 1ms);

@@ -340,6 +340,53 @@ TEST_CASE("the probe loop on the fake packet I/O", "[isolation]") {
     }
 }
 
+TEST_CASE("a flood of spoofed replies for a lab IP from ever new MACs: 8 kept per probe, the lab's own always",
+          "[isolation]") {
+    Bench bench;
+    /// 300 spoofers answer for the nas's IP, each once, in round 0 (after its first probes).
+    for (std::uint32_t i = 0; i < 300; ++i) {
+        const MacAddress spoofer({0x02, 0x66, 0x00, 0x00, static_cast<std::uint8_t>(i >> 8), static_cast<std::uint8_t>(i)});
+        bench.io.inject(build_arp_reply(spoofer, ip("192.168.1.5"), kOwn, ip("192.168.1.20")),
+                        bench.clock.now() + 50ms + i * 100us);
+    }
+    SECTION("no lab answer: isolated, at most 8 answers per probe, the rest counted, warnings bounded") {
+        const auto run = bench.run();
+        std::size_t not_kept = 0;
+        for (const auto& probe : run.evidence.targets[1].probes) {
+            CHECK(probe.answers.size() <= max_other_answers);
+            not_kept += probe.answers_not_kept;
+        }
+        CHECK(not_kept == 300 - max_other_answers);
+        const auto a = assess(run.evidence);
+        CHECK(a.verdict == IsolationVerdict::isolated);
+        CHECK(has_warning(a, "address_reuse"));
+        CHECK(a.warnings.size() <= max_other_answers);
+    }
+    SECTION("the lab answers after the flood: its answer is kept, not isolated") {
+        bench.io.inject(build_arp_reply(kLab, ip("192.168.1.5"), kOwn, ip("192.168.1.20")), bench.clock.now() + 300ms);
+        const auto run = bench.run();
+        bool lab_kept = false;
+        for (const auto& probe : run.evidence.targets[1].probes)
+            for (const auto& answer : probe.answers) lab_kept = lab_kept || answer.mac == kLab;
+        CHECK(lab_kept);
+        CHECK(assess(run.evidence).verdict == IsolationVerdict::not_isolated);
+    }
+}
+
+TEST_CASE("a flooded LAN: every frame is judged, the capture keeps the first max_kept_frames", "[isolation]") {
+    Bench bench;
+    bench.plan.max_kept_frames = 10;
+    for (int i = 0; i < 50; ++i)
+        bench.io.inject(build_arp_request(kOther, ip("192.168.1.99"), ip("192.168.1.98")), bench.clock.now() + 10ms);
+    // The lab's frame comes after the capture file is full: still judged.
+    bench.io.inject(build_arp_request(kLab, ip("192.168.1.5"), ip("192.168.1.1")), bench.clock.now() + 1500ms);
+    const auto run = bench.run();
+    CHECK(run.frames.size() == 10);
+    CHECK(run.evidence.frames_captured > 50);
+    CHECK(run.evidence.frames_not_kept == run.evidence.frames_captured - 10);
+    CHECK(assess(run.evidence).verdict == IsolationVerdict::not_isolated);
+}
+
 TEST_CASE("probe frames both ways", "[isolation]") {
     const IpEndpoints to{kOwn, kLab, ip("192.168.1.20"), ip("192.168.1.5")};
     const auto echo = build_icmp_echo(to, 0x1234, 7);

@@ -238,6 +238,53 @@ TEST_CASE("a task past its timeout is recorded as timeout and its announced proc
     CHECK_FALSE(run.ok());
 }
 
+TEST_CASE("a task cut at the output cap is an error, not a timeout, and its announced process tree is killed",
+          "[maintain]") {
+    Night night;
+    night.shared.pcs = {{mac1, {ip1, true}}};
+    night.shared.answer = [](const std::string& command) {
+        if (contains(command, "fake-antivirus")) {
+            os::SshCommandResult cut{{}, "xxxx", "custode-pid 4242\n", false, 0.8};
+            cut.output_cut = true;
+            cut.stderr_head = "custode-pid 4242\n";
+            cut.output_bytes = (16u << 20) + 1;
+            return cut;
+        }
+        return exited(0);
+    };
+    const auto run = night.run(make_client({{"pc1", mac1}}));
+    const auto& pc1 = host_named(run, "pc1");
+    REQUIRE(pc1.tasks.size() == 1);
+    CHECK(pc1.tasks[0].status == TaskStatus::error);
+    CHECK_THAT(pc1.tasks[0].summary, Catch::Contains("16 MiB of output"));
+    const auto& sent = night.shared.commands.at("192.168.1.21");
+    REQUIRE(sent.size() == 2);
+    CHECK(sent[1] == kill_command(HostOs::linux_, "antivirus", 4242).command);
+    CHECK_FALSE(run.ok());
+}
+
+TEST_CASE("a task that flooded stderr is still killed by the pid line at the head of its stderr", "[maintain]") {
+    Night night;
+    night.shared.pcs = {{mac1, {ip1, true}}};
+    night.shared.answer = [](const std::string& command) {
+        if (contains(command, "fake-antivirus")) {
+            // The tail (what output_limit keeps) lost the pid line long ago.
+            os::SshCommandResult flooded{{}, "", "flood\nflood\n", true, 2.0};
+            flooded.stderr_head = "custode-pid 77\nflood\n";
+            return flooded;
+        }
+        return exited(0);
+    };
+    const auto run = night.run(make_client({{"pc1", mac1}}));
+    const auto& pc1 = host_named(run, "pc1");
+    REQUIRE(pc1.tasks.size() == 1);
+    CHECK(pc1.tasks[0].status == TaskStatus::timeout);
+    CHECK_THAT(pc1.tasks[0].summary, !Catch::Contains("never announced"));
+    const auto& sent = night.shared.commands.at("192.168.1.21");
+    REQUIRE(sent.size() == 2);
+    CHECK(sent[1] == kill_command(HostOs::linux_, "antivirus", 77).command);
+}
+
 TEST_CASE("task outcomes come from the task's exit codes: clamscan's 1 is a finding", "[maintain]") {
     Night night;
     night.shared.pcs = {{mac1, {ip1, true}}};

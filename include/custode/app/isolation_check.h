@@ -26,11 +26,15 @@ struct ProbePlan {
     IsolationSettings settings;
     std::uint16_t icmp_id = 0x6375;          ///< random per run in the real check
     std::uint16_t port_base = 40000;         ///< TCP source ports: port_base + probe number
+    /// Frames kept for the capture file (about 27 MB of pcap at the 256-byte
+    /// snaplen). Every frame is judged; past this a flooded LAN's frames are
+    /// counted, not kept, so memory and the file stay bounded whatever the rate.
+    std::size_t max_kept_frames = 100000;
 };
 
 struct ProbeRun {
     Evidence evidence;
-    std::vector<os::ReceivedFrame> frames;  ///< every frame captured, in arrival order
+    std::vector<os::ReceivedFrame> frames;  ///< the first max_kept_frames captured, in arrival order
     os::Clock::time_point start, end;
 };
 

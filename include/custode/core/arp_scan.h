@@ -94,6 +94,11 @@ struct FoundHost {
     bool operator==(const FoundHost&) const = default;
 };
 
+/// MACs one target keeps: a LAN that answers our request for an address
+/// from ever new MACs (a spoofing flood) must not grow the result, the
+/// inventory and the output without end (docs/reliability.md, "Hostile LAN").
+inline constexpr std::size_t max_macs_per_target = 16;
+
 /// One IP answered by more than one MAC in the same scan.
 struct ScanConflict {
     Ipv4Address ip;
@@ -110,6 +115,8 @@ struct ScanResult {
     /// sent (a reply to a retried target cannot be told from a late one).
     std::size_t late_replies = 0;
     std::size_t duplicate_replies = 0;  ///< the same IP and MAC again
+    /// Replies from further MACs for a target that already has max_macs_per_target.
+    std::size_t macs_not_kept = 0;
     std::size_t ignored_frames = 0;     ///< not a reply to one of our requests
     /// Frames the capture lost (the kernel's count): any of them may have been a reply.
     std::size_t dropped_frames = 0;
@@ -216,6 +223,7 @@ private:
     std::size_t requests_sent_ = 0;
     std::size_t late_replies_ = 0;
     std::size_t duplicate_replies_ = 0;
+    std::size_t macs_not_kept_ = 0;
     std::size_t ignored_frames_ = 0;
     std::size_t answered_ = 0;
     std::size_t gave_up_ = 0;

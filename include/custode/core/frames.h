@@ -4,6 +4,7 @@
 /// from the wire and return nullopt for anything short, truncated, oversized
 /// or odd; they never read past the span.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -18,6 +19,10 @@ inline constexpr std::uint16_t ethertype_arp = 0x0806;
 inline constexpr std::uint16_t ethertype_wol = 0x0842;
 
 using Frame = std::vector<std::uint8_t>;
+
+/// 1500-byte payload + header + an 802.1Q tag + FCS: nothing longer is a
+/// frame custode reads (a jumbo or beyond-MTU frame is refused).
+inline constexpr std::size_t maximum_frame = 1522;
 
 struct ArpPacket {
     enum class Op : std::uint16_t { request = 1, reply = 2 };

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -87,7 +88,20 @@ struct ProbeRecord {
     std::string note;                        ///< why not sent, when not
     std::vector<ProbeAnswer> answers;        ///< one per answering MAC, first first
     std::chrono::microseconds sent_at{};     ///< since the check's start
+    /// Answers from further non-lab MACs, past max_other_answers: counted, not kept.
+    std::size_t answers_not_kept = 0;
 };
+
+/// Non-lab MACs one probe keeps as answers. A LAN that floods spoofed
+/// replies for a lab IP from ever new MACs must not grow the evidence and
+/// the report without end (docs/reliability.md, "Hostile LAN").
+inline constexpr std::size_t max_other_answers = 8;
+
+/// Records `mac` answering `probe` (once per MAC). A lab MAC is always kept,
+/// it decides the verdict; another MAC only while the probe holds fewer than
+/// max_other_answers of them, else it is counted in answers_not_kept.
+void add_probe_answer(ProbeRecord& probe, MacAddress mac, std::chrono::microseconds rtt,
+                      const std::set<MacAddress>& lab_macs);
 
 struct TargetResult {
     IsolationTarget target;
@@ -114,6 +128,7 @@ struct Evidence {
     ControlSource control_source = ControlSource::none;
     std::vector<LabFrame> lab_frames;
     std::uint64_t frames_captured = 0;
+    std::uint64_t frames_not_kept = 0;  ///< captured and judged, past the capture file's limit
     std::uint64_t dropped = 0;
     std::optional<Ipv4Address> gateway;      ///< the default route's next hop, if any
     std::optional<MacAddress> gateway_mac;   ///< as ARP resolved it

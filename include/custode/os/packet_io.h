@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "custode/core/address.h"
+#include "custode/core/frames.h"
 
 namespace custode::os {
 
@@ -58,6 +59,11 @@ struct PcapOptions {
     int snaplen = 256;
     /// Kernel ring size: room for a /22's worth of replies arriving at once.
     int buffer_bytes = 4 << 20;
+    /// Frames longer than this on the wire are skipped. The capture cuts a
+    /// frame to `snaplen` and the parsers would see only its head: a jumbo
+    /// frame carrying an ARP reply must not pass for a frame custode reads.
+    /// nullopt keeps every frame (the isolation check's passive capture).
+    std::optional<std::size_t> max_wire_length = maximum_frame;
 };
 
 /// open_pcap with explicit settings.

@@ -29,6 +29,14 @@ struct SshOptions {
     std::chrono::seconds keepalive{15};  ///< keepalive interval while a command runs
     std::uint16_t port = 22;
     std::size_t output_limit = 64 * 1024;  ///< per stream: the last bytes are kept
+    /// A command that writes more than this (stdout and stderr together) is
+    /// cut there like one past its timeout: no task custode runs writes
+    /// megabytes, and one that never stops would keep the night busy until
+    /// its timeout (docs/maintenance.md, "Hostile PCs").
+    std::size_t output_cap = 16 * 1024 * 1024;
+    /// The first bytes of stderr are kept too: the `custode-pid` line comes
+    /// first, and a kill needs it however much follows.
+    std::size_t stderr_head_limit = 4 * 1024;
 };
 
 /// Why a connection did not give a usable session.
@@ -55,6 +63,11 @@ struct SshCommandResult {
     bool timed_out = false;  ///< the channel was closed at the timeout; the
                              ///< process may still run: the caller kills it
     double seconds = 0;
+    /// The channel was closed at SshOptions::output_cap bytes of output; the
+    /// process may still run: the caller kills it.
+    bool output_cut = false;
+    std::string stderr_head;  ///< the first SshOptions::stderr_head_limit bytes of stderr
+    std::size_t output_bytes = 0;  ///< stdout and stderr read, in all
 };
 
 class SshSession {
@@ -63,7 +76,8 @@ public:
     /// Runs `command` on a new channel, writes `input` to its stdin and closes
     /// it (a program that reads stdin gets end-of-file, never waits), and
     /// collects stdout and stderr (each bounded to its last
-    /// SshOptions::output_limit bytes) until it exits or `timeout`.
+    /// SshOptions::output_limit bytes) until it exits, `timeout`, or
+    /// SshOptions::output_cap bytes of output.
     virtual SshCommandResult run(const std::string& command, const std::string& input,
                                  std::chrono::milliseconds timeout) = 0;
 };
