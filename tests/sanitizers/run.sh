@@ -53,7 +53,11 @@ echo "sanitizers: the unit suite took $((unit_done - built)) s"
 #   pwsh: a night on Windows-like PCs: woken, scanned, checked, ...
 #   pwsh: a dry run on a Windows-like PC: elevated, every program there, ...
 #   pwsh: isolation-check.ps1 on a LAN agrees with the Linux check, case by case
-ctest --test-dir "$build" -L netns -LE pwsh -j2 --output-on-failure >"$build/netns.log" 2>&1 ||
+# and, by name, the three hostile-LAN tests: they assert rates and wall times
+# (a flood of at least 10 000 frames a second from the test's own sender,
+# nothing dropped by custode's capture, a night within its bound) that code
+# run 2-3 times slower by ASan does not keep; their parsers are fuzzed.
+ctest --test-dir "$build" -L netns -LE pwsh -E '^netns:hostile:' -j2 --output-on-failure >"$build/netns.log" 2>&1 ||
     { grep -A60 'The following tests FAILED' "$build/netns.log" >&2 || tail -40 "$build/netns.log" >&2
       echo "sanitizers: the netns suite failed ($build/netns.log)" >&2; failed=1; }
 grep -E '^[0-9]+% tests passed' "$build/netns.log" || true
