@@ -87,8 +87,8 @@ DisconnectOutcome disconnect(const Netconf& netconf, const fs::path& state, cons
     // is finished: torn down (whatever is left), checked and signed.
     const bool resumed = !live.exists && interrupted_disconnect(store, name);
     if (const auto last = store.last_audit_of(name); !live.exists && !resumed && last && last->command == "disconnect")
-        throw UsageError(fmt::format("client '{}' was disconnected at {} and has no namespace {} (custode "
-                                     "disconnections {})",
+        throw UsageError(fmt::format("client '{}' is not provisioned: it was disconnected at {} and has no "
+                                     "namespace {} (custode disconnections {})",
                                      name, last->at, live.name, name));
     const Client& client = resumed ? *netconf.find(name) : provisioned_client(netconf, name, live);
     if (!resumed) delete_leftover_probe(*system, name, live);
