@@ -37,13 +37,12 @@ const Client& provisioned_client(const Netconf& netconf, const std::string& name
     return *client;
 }
 
-/// A disconnect of `client` was killed (or cut by a reboot) after its
-/// teardown began and before its signed record was stored: its audit record
-/// is still `running` or was marked `interrupted` (the final audit record and
-/// the signed record are stored together).
-bool interrupted_disconnect(const os::StateStore& store, const std::string& client) {
-    const auto last = store.last_audit_of(client);
-    return last && last->command == "disconnect" && (last->result == "running" || last->result == "interrupted");
+/// `last`, a client's newest audit record, is of a disconnect killed (or cut
+/// by a reboot) after its teardown began and before its signed record was
+/// stored: still `running`, or marked `interrupted` (the final audit record
+/// and the signed record are stored together).
+bool is_interrupted_disconnect(const os::AuditRecord& last) {
+    return last.command == "disconnect" && (last.result == "running" || last.result == "interrupted");
 }
 
 std::string compact_time(std::string iso) {
@@ -85,8 +84,9 @@ DisconnectOutcome disconnect(const Netconf& netconf, const fs::path& state, cons
     const auto live = system->read_namespace(prefix + name);
     // Its namespace gone, a disconnect that was cut after its teardown began
     // is finished: torn down (whatever is left), checked and signed.
-    const bool resumed = !live.exists && interrupted_disconnect(store, name);
-    if (const auto last = store.last_audit_of(name); !live.exists && !resumed && last && last->command == "disconnect")
+    const auto last = store.last_audit_of(name);
+    const bool resumed = !live.exists && last && is_interrupted_disconnect(*last);
+    if (!live.exists && !resumed && last && last->command == "disconnect")
         throw UsageError(fmt::format("client '{}' is not provisioned: it was disconnected at {} and has no "
                                      "namespace {} (custode disconnections {})",
                                      name, last->at, live.name, name));

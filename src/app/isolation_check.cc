@@ -179,10 +179,6 @@ private:
         return MacAddress::broadcast();
     }
 
-    void add_answer(ProbeRecord& probe, MacAddress mac, chr::microseconds rtt) const {
-        add_probe_answer(probe, mac, rtt, lab_macs_);
-    }
-
     void handle(os::ReceivedFrame frame, std::vector<os::ReceivedFrame>& kept) {
         const auto at = since_start(frame.at);
         if (const auto ethernet = parse_ethernet(frame.bytes); ethernet && lab_macs_.count(ethernet->source))
@@ -208,7 +204,7 @@ private:
                     }
                     chosen = &probe;
                 }
-                if (chosen) add_answer(*chosen, arp->ethernet_source, at - chosen->sent_at);
+                if (chosen) add_probe_answer(*chosen, arp->ethernet_source, at - chosen->sent_at, lab_macs_);
             }
         } else if (const auto reply = parse_ip_reply(frame.bytes); reply && reply->destination_ip == plan_.own.address()) {
             std::optional<std::size_t> key;
@@ -226,7 +222,7 @@ private:
                                                                              probe.port == reply->source_port
                                                                        : probe.kind == ProbeKind::icmp_echo;
                 if (kind_ok && reply->source_ip == entity.result.target.ip)
-                    add_answer(probe, reply->ethernet_source, at - probe.sent_at);
+                    add_probe_answer(probe, reply->ethernet_source, at - probe.sent_at, lab_macs_);
             }
         }
         ++captured_;

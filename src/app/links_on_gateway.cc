@@ -10,6 +10,18 @@
 #include "custode/os/run_store.h"
 
 namespace custode::app {
+namespace {
+
+/// Carries out the pending outcomes between their `running` audit records
+/// and the final ones (a kill in between leaves them to be marked interrupted).
+void carry_out_audited(os::StateStore& store, os::LinkSystem& system, std::string_view command,
+                       std::vector<ClientOutcome>& outcomes) {
+    const auto started = begin_audit(store, command, outcomes);
+    carry_out_pending(system, outcomes);
+    record_audit(store, command, outcomes, started);
+}
+
+}  // namespace
 
 std::vector<ClientOutcome> plan_on_gateway(const Netconf& netconf, const std::vector<const Client*>& clients,
                                            bool prune) {
@@ -24,10 +36,7 @@ std::vector<ClientOutcome> apply_on_gateway(const Netconf& netconf, const std::f
     if (!options.dry_run) store.check_writable();  // before any change: its record must fit
     const auto system = os::make_kernel_link_system();
     auto outcomes = plan_links(netconf, *system, clients, options.prune);
-    if (options.dry_run) return outcomes;
-    const auto started = begin_audit(store, "apply", outcomes);
-    carry_out_pending(*system, outcomes);
-    record_audit(store, "apply", outcomes, started);
+    if (!options.dry_run) carry_out_audited(store, *system, "apply", outcomes);
     return outcomes;
 }
 
@@ -39,10 +48,7 @@ ClientOutcome remove_on_gateway(const Netconf& netconf, const std::filesystem::p
     if (!options.dry_run) store.check_writable();
     const auto system = os::make_kernel_link_system();
     std::vector<ClientOutcome> outcome{remove_client(netconf.site.namespace_prefix, client, *system, Removal::plan_only)};
-    if (options.dry_run) return outcome.front();
-    const auto started = begin_audit(store, "remove", outcome);
-    carry_out_pending(*system, outcome);
-    record_audit(store, "remove", outcome, started);
+    if (!options.dry_run) carry_out_audited(store, *system, "remove", outcome);
     return outcome.front();
 }
 

@@ -248,7 +248,7 @@ TaskResult ClientJob::run_command(os::SshSession& session, const HostState& host
             result.summary = fmt::format("killed after {} s", command.timeout.count());
         }
         // The head: a command that floods stderr has pushed the pid line out of the tail.
-        if (const auto pid = announced_pid(ran.stderr_head.empty() ? ran.stderr_text : ran.stderr_head)) {
+        if (const auto pid = announced_pid(ran.stderr_head)) {
             const auto kill = kill_command(host.spec->os, command.task, *pid);
             session.run(kill.command, kill.input, kill.timeout);
         }

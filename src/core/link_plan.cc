@@ -190,8 +190,9 @@ private:
             refuse(fmt::format("trunk '{}' is not in the gateway's namespace", vlan.trunk));
             return false;
         }
+        const auto unfinished = unfinished_link_name(want_.client);
         for (const auto& link : gateway_.links) {
-            if (link.name == unfinished_link_name(want_.client)) continue;  // deleted first
+            if (link.name == unfinished) continue;  // deleted first
             if (link.kind == "vlan" && link.parent_index == trunk->index && link.vlan_id == vlan.vlan) {
                 refuse(fmt::format("VLAN {} on '{}' is already used by '{}'{}", vlan.vlan, vlan.trunk, link.name,
                                    marked_client(link.alias).empty() ? ", which custode does not manage" : ""));

@@ -5,9 +5,9 @@
 #include <exception>
 #include <fcntl.h>
 #include <filesystem>
+#include <linux/magic.h>
 #include <sched.h>
 #include <sys/mount.h>
-#include <linux/magic.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <mutex>

@@ -209,8 +209,6 @@ bool Database::in_transaction() const { return sqlite3_get_autocommit(db_.get())
 
 std::int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_.get()); }
 
-int Database::changes() const { return sqlite3_changes(db_.get()); }
-
 void Database::set_busy_timeout(std::chrono::milliseconds timeout) {
     const int rc = sqlite3_busy_timeout(db_.get(), static_cast<int>(timeout.count()));
     if (rc != SQLITE_OK) fail(db_.get(), path_.string(), "sqlite3_busy_timeout");

@@ -175,6 +175,14 @@ void check_not_cut_short(const std::filesystem::path& path) {
         malformed(fmt::format("{} pages where its header counts {}", size / page, big_endian(header, 28)));
 }
 
+/// The audit columns, in AuditRecord's order, and one row of them read back.
+constexpr std::string_view kAuditColumns = "id, at, user, command, client, plan_json, result, detail";
+
+AuditRecord audit_row(const Statement& select) {
+    return {select.column_int64(0), select.column_text(1), select.column_text(2), select.column_text(3),
+            select.column_text(4), select.column_text(5), select.column_text(6), select.column_text(7)};
+}
+
 }  // namespace
 
 StateStore StateStore::open(const std::filesystem::path& path) { return open_with_migrations(path, migrations()); }
@@ -251,11 +259,10 @@ std::int64_t StateStore::append_audit(const AuditRecord& record) {
     return db_.last_insert_rowid();
 }
 
-int StateStore::mark_running_audits_interrupted(std::string_view detail) {
+void StateStore::mark_running_audits_interrupted(std::string_view detail) {
     auto update = db_.prepare("UPDATE audit SET result = 'interrupted', detail = ?1 WHERE result = 'running'");
     update.bind(1, detail);
     update.run();
-    return db_.changes();
 }
 
 void StateStore::delete_audit(std::int64_t id) {
@@ -266,23 +273,17 @@ void StateStore::delete_audit(std::int64_t id) {
 
 std::optional<AuditRecord> StateStore::last_audit_of(std::string_view client) const {
     auto select = db_.prepare(
-        "SELECT id, at, user, command, client, plan_json, result, detail FROM audit WHERE client = ?1 "
-        "ORDER BY id DESC LIMIT 1");
+        fmt::format("SELECT {} FROM audit WHERE client = ?1 ORDER BY id DESC LIMIT 1", kAuditColumns));
     select.bind(1, client);
     if (!select.step()) return std::nullopt;
-    return AuditRecord{select.column_int64(0), select.column_text(1), select.column_text(2), select.column_text(3),
-                       select.column_text(4), select.column_text(5), select.column_text(6), select.column_text(7)};
+    return audit_row(select);
 }
 
 std::vector<AuditRecord> StateStore::audit_records(std::size_t limit) const {
-    auto select = db_.prepare(
-        "SELECT id, at, user, command, client, plan_json, result, detail FROM audit ORDER BY id DESC LIMIT ?1");
+    auto select = db_.prepare(fmt::format("SELECT {} FROM audit ORDER BY id DESC LIMIT ?1", kAuditColumns));
     select.bind(1, limit);
     std::vector<AuditRecord> records;
-    while (select.step())
-        records.push_back({select.column_int64(0), select.column_text(1), select.column_text(2),
-                           select.column_text(3), select.column_text(4), select.column_text(5),
-                           select.column_text(6), select.column_text(7)});
+    while (select.step()) records.push_back(audit_row(select));
     return records;
 }
 

@@ -123,8 +123,8 @@ struct SweepSite {
         state = dir / "state.db";
         const NetconfOptions options{.state = state};
         full.netconf = tb.write_netconf(dir / "full", options);
-        edit(full.netconf / "clients" / "rossi.toml", "5201", "5202");
-        edit(full.netconf / "clients" / "acme.toml", "kind = \"port\"", "kind = \"port\"\nlab_ports = [\"lab0\"]");
+        edit_file(full.netconf / "clients" / "rossi.toml", "5201", "5202");
+        edit_file(full.netconf / "clients" / "acme.toml", "kind = \"port\"", "kind = \"port\"\nlab_ports = [\"lab0\"]");
         initial.netconf = tb.write_netconf(dir / "initial", options);
         fs::remove(initial.netconf / "clients" / "acme.toml");
         fs::remove(initial.netconf / "clients" / "bianchi.toml");
@@ -133,18 +133,7 @@ struct SweepSite {
             fs::remove(*netconf / "clients" / "lab.toml");
         fs::remove(rossi_only.netconf / "clients" / "acme.toml");
         fs::remove(rossi_only.netconf / "clients" / "bianchi.toml");
-        edit(rossi_only.netconf / "clients" / "rossi.toml", "5201", "5202");
-    }
-
-    static void edit(const fs::path& file, const std::string& from, const std::string& to) {
-        std::ifstream in(file);
-        std::stringstream text;
-        text << in.rdbuf();
-        auto content = text.str();
-        const auto at = content.find(from);
-        REQUIRE(at != std::string::npos);
-        content.replace(at, from.size(), to);
-        std::ofstream(file) << content;
+        edit_file(rossi_only.netconf / "clients" / "rossi.toml", "5201", "5202");
     }
 
     /// `command` run with the switch that kills it after its n-th change.

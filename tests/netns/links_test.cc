@@ -128,19 +128,6 @@ void check_provisioned(const Testbed& tb, const Site& site, const std::string& c
 
 std::string port_alias(const Site& site) { return "custode:" + site.name + " port=p-" + site.name; }
 
-/// Replaces `from` by `to` (first occurrence) in a netconf file.
-void edit_file(const fs::path& file, const std::string& from, const std::string& to) {
-    std::ifstream in(file);
-    std::stringstream text;
-    text << in.rdbuf();
-    in.close();
-    std::string content = text.str();
-    const auto at = content.find(from);
-    REQUIRE(at != std::string::npos);
-    content.replace(at, from.size(), to);
-    std::ofstream(file, std::ios::trunc) << content;
-}
-
 }  // namespace
 
 TEST_CASE("links: a port client is provisioned end to end", "[links]") {

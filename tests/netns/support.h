@@ -6,9 +6,11 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <stdexcept>
 #include <string_view>
@@ -56,6 +58,19 @@ inline nlohmann::json json_of(const std::string& output) {
     REQUIRE(first != std::string::npos);
     REQUIRE(last != std::string::npos);
     return nlohmann::json::parse(output.substr(first, last - first + 1));
+}
+
+/// Replaces `from` by `to` (first occurrence, which must be there) in a netconf file.
+inline void edit_file(const std::filesystem::path& file, const std::string& from, const std::string& to) {
+    std::ifstream in(file);
+    std::stringstream text;
+    text << in.rdbuf();
+    in.close();
+    std::string content = text.str();
+    const auto at = content.find(from);
+    REQUIRE(at != std::string::npos);
+    content.replace(at, from.size(), to);
+    std::ofstream(file, std::ios::trunc) << content;
 }
 
 /// ip -> mac of the hosts a scan found (or an inventory lists).

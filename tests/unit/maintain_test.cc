@@ -224,7 +224,11 @@ TEST_CASE("a task past its timeout is recorded as timeout and its announced proc
     Night night;
     night.shared.pcs = {{mac1, {ip1, true}}};
     night.shared.answer = [](const std::string& command) {
-        if (contains(command, "fake-antivirus")) return os::SshCommandResult{{}, "", "custode-pid 4242\n", true, 2.0};
+        if (contains(command, "fake-antivirus")) {
+            os::SshCommandResult timed_out{{}, "", "custode-pid 4242\n", true, 2.0};
+            timed_out.stderr_head = timed_out.stderr_text;  // as the session keeps it
+            return timed_out;
+        }
         return exited(0);
     };
     const auto client = make_client({{"pc1", mac1}});

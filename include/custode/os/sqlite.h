@@ -97,8 +97,6 @@ public:
 
     bool in_transaction() const;
     std::int64_t last_insert_rowid() const;
-    /// Rows changed by the last INSERT, UPDATE or DELETE.
-    int changes() const;
     /// Waits up to `timeout` for another process's lock before SQLITE_BUSY.
     void set_busy_timeout(std::chrono::milliseconds timeout);
     const std::filesystem::path& path() const { return path_; }

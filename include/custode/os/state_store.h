@@ -67,8 +67,8 @@ public:
 
     /// Appends one record; returns its id.
     std::int64_t append_audit(const AuditRecord& record);
-    /// Marks every `running` record `interrupted`, with `detail`; returns how many.
-    int mark_running_audits_interrupted(std::string_view detail);
+    /// Marks every `running` record `interrupted`, with `detail`.
+    void mark_running_audits_interrupted(std::string_view detail);
     void delete_audit(std::int64_t id);
     /// The newest `limit` records, newest first.
     std::vector<AuditRecord> audit_records(std::size_t limit) const;
