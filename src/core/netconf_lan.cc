@@ -87,7 +87,8 @@ std::vector<MaintenanceTask> read_tasks(TableReader& maintenance) {
         const auto task = parse_maintenance_task(name.value);
         if (!task) {
             maintenance.diagnostics().error(name.at, fmt::format("maintenance.tasks: {} is not one of antivirus, "
-                                                                 "disk-health, disk-optimize, backup, empty-trash",
+                                                                 "disk-health, disk-optimize, backup, empty-trash, "
+                                                                 "updates",
                                                                  in_quotes(name.value)));
         } else if (std::find(tasks.begin(), tasks.end(), *task) != tasks.end()) {
             maintenance.diagnostics().error(name.at, fmt::format("maintenance.tasks: {} is listed twice",

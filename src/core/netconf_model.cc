@@ -25,12 +25,23 @@ std::string_view name_of(const std::array<std::pair<Enum, std::string_view>, N>&
     return "?";
 }
 
-constexpr std::array<std::pair<MaintenanceTask, std::string_view>, 5> task_names{{
+constexpr std::array<std::pair<MaintenanceTask, std::string_view>, 6> task_names{{
     {MaintenanceTask::antivirus, "antivirus"},
     {MaintenanceTask::disk_health, "disk-health"},
     {MaintenanceTask::disk_optimize, "disk-optimize"},
     {MaintenanceTask::backup, "backup"},
     {MaintenanceTask::empty_trash, "empty-trash"},
+    {MaintenanceTask::updates, "updates"},
+}};
+
+constexpr std::array<std::pair<RebootPolicy, std::string_view>, 2> reboot_names{{
+    {RebootPolicy::if_needed, "if_needed"},
+    {RebootPolicy::never, "never"},
+}};
+
+constexpr std::array<std::pair<AptUpgrade, std::string_view>, 2> apt_upgrade_names{{
+    {AptUpgrade::upgrade, "upgrade"},
+    {AptUpgrade::dist_upgrade, "dist-upgrade"},
 }};
 
 constexpr std::array<std::pair<ShutdownPolicy, std::string_view>, 3> shutdown_names{{
@@ -80,6 +91,11 @@ std::string_view to_string(MaintenanceTask task) { return name_of(task_names, ta
 std::optional<MaintenanceTask> parse_maintenance_task(std::string_view text) { return lookup(task_names, text); }
 std::string_view to_string(ShutdownPolicy policy) { return name_of(shutdown_names, policy); }
 std::optional<ShutdownPolicy> parse_shutdown_policy(std::string_view text) { return lookup(shutdown_names, text); }
+std::string_view to_string(RebootPolicy policy) { return name_of(reboot_names, policy); }
+std::optional<RebootPolicy> parse_reboot_policy(std::string_view text) { return lookup(reboot_names, text); }
+std::string_view to_string(AptUpgrade mode) { return name_of(apt_upgrade_names, mode); }
+std::optional<AptUpgrade> parse_apt_upgrade(std::string_view text) { return lookup(apt_upgrade_names, text); }
+std::vector<std::string> default_update_categories() { return {"security", "critical", "definitions"}; }
 std::string_view to_string(HostOs os) { return name_of(os_names, os); }
 std::optional<HostOs> parse_host_os(std::string_view text) { return lookup(os_names, text); }
 
@@ -107,6 +123,10 @@ TaskSettings TaskSettings::merge(const TaskSettings& client, const TaskSettings&
     if (!merged.backup_repository) merged.backup_repository = client.backup_repository;
     if (!merged.backup_password_file) merged.backup_password_file = client.backup_password_file;
     if (!merged.task_timeout) merged.task_timeout = client.task_timeout;
+    merged.task_timeouts.insert(client.task_timeouts.begin(), client.task_timeouts.end());  // keeps the host's
+    if (!merged.update_categories) merged.update_categories = client.update_categories;
+    if (!merged.apt_upgrade) merged.apt_upgrade = client.apt_upgrade;
+    if (!merged.reboot) merged.reboot = client.reboot;
     merged.commands.insert(client.commands.begin(), client.commands.end());  // keeps the host's keys
     return merged;
 }

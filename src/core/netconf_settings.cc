@@ -1,8 +1,10 @@
 /// The task settings of [maintenance] and [host.maintenance]: scan paths,
 /// backup sources and repository, timeout, and whole-command overrides.
 
+#include <algorithm>
 #include <array>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "netconf_parse.h"
 
@@ -60,12 +62,53 @@ std::optional<std::string> read_text(TableReader& table, std::string_view key) {
 
 std::map<std::string, std::string> read_commands(TableReader& table) {
     std::map<std::string, std::string> commands;
-    static constexpr std::array<std::string_view, 6> names{"antivirus", "disk-health", "disk-optimize",
-                                                           "backup",    "empty-trash", "shutdown"};
+    static constexpr std::array<std::string_view, 8> names{"antivirus",   "disk-health", "disk-optimize", "backup",
+                                                           "empty-trash", "updates",     "shutdown",      "reboot"};
     for (const auto name : names)
         if (auto command = read_text(table, name)) commands.emplace(name, std::move(*command));
     table.report_unknown_keys();
     return commands;
+}
+
+/// [maintenance.timeouts]: seconds per task name, as task_timeout.
+std::map<std::string, int> read_task_timeouts(TableReader& table) {
+    std::map<std::string, int> timeouts;
+    for (const auto task : {MaintenanceTask::antivirus, MaintenanceTask::disk_health, MaintenanceTask::disk_optimize,
+                            MaintenanceTask::backup, MaintenanceTask::empty_trash, MaintenanceTask::updates})
+        if (const auto timeout = table.integer(to_string(task), Presence::optional, 1, max_task_timeout))
+            timeouts.emplace(to_string(task), static_cast<int>(timeout->value));
+    table.report_unknown_keys();
+    return timeouts;
+}
+
+/// Windows Update categories: known names, each once.
+std::optional<std::vector<std::string>> read_update_categories(TableReader& table) {
+    const auto values = table.strings("update_categories", Presence::optional);
+    if (!values) return std::nullopt;
+    std::vector<std::string> categories;
+    bool valid = true;
+    for (const auto& [name, at] : *values) {
+        const bool known = std::find(windows_update_categories.begin(), windows_update_categories.end(), name) !=
+                           windows_update_categories.end();
+        if (!known) {
+            table.diagnostics().error(at, fmt::format("{}: {} is not one of {}", table.qualified("update_categories"),
+                                                      in_quotes(name), fmt::join(windows_update_categories, ", ")));
+            valid = false;
+        } else if (std::find(categories.begin(), categories.end(), name) != categories.end()) {
+            table.diagnostics().error(at, fmt::format("{}: {} is listed twice", table.qualified("update_categories"),
+                                                      in_quotes(name)));
+            valid = false;
+        } else {
+            categories.push_back(name);
+        }
+    }
+    if (valid && categories.empty()) {
+        table.diagnostics().error(*table.node("update_categories", Presence::optional),
+                                  fmt::format("{}: must list at least one category", table.qualified("update_categories")));
+        valid = false;
+    }
+    if (!valid) return std::nullopt;
+    return categories;
 }
 
 }  // namespace
@@ -78,6 +121,15 @@ TaskSettings parse_task_settings(TableReader& maintenance) {
     settings.backup_password_file = read_text(maintenance, "backup_password_file");
     if (const auto timeout = maintenance.integer("task_timeout", Presence::optional, 1, max_task_timeout))
         settings.task_timeout = static_cast<int>(timeout->value);
+    if (const toml::table* timeouts = maintenance.table("timeouts", Presence::optional)) {
+        TableReader reader(*timeouts, maintenance.qualified("timeouts"), maintenance.diagnostics());
+        settings.task_timeouts = read_task_timeouts(reader);
+    }
+    settings.update_categories = read_update_categories(maintenance);
+    if (const auto mode = maintenance.choice("apt_upgrade", Presence::optional, {"upgrade", "dist-upgrade"}))
+        settings.apt_upgrade = parse_apt_upgrade(mode->value);
+    if (const auto policy = maintenance.choice("reboot", Presence::optional, {"if_needed", "never"}))
+        settings.reboot = parse_reboot_policy(policy->value);
     if (const toml::table* commands = maintenance.table("commands", Presence::optional)) {
         TableReader reader(*commands, maintenance.qualified("commands"), maintenance.diagnostics());
         settings.commands = read_commands(reader);

@@ -20,6 +20,10 @@ constexpr std::array kPowerOutcomes = {PowerOutcome::was_on, PowerOutcome::woken
 constexpr std::array kShutdownOutcomes = {ShutdownOutcome::not_requested, ShutdownOutcome::confirmed_off,
                                           ShutdownOutcome::still_on, ShutdownOutcome::failed,
                                           ShutdownOutcome::user_logged_on};
+constexpr std::array kRebootOutcomes = {RebootOutcome::not_needed,     RebootOutcome::rebooted,
+                                        RebootOutcome::pending,        RebootOutcome::user_logged_on,
+                                        RebootOutcome::did_not_return, RebootOutcome::reboot_loop,
+                                        RebootOutcome::failed};
 
 template <typename Enum, std::size_t N>
 std::optional<Enum> parse_enum(const std::array<Enum, N>& values, std::string_view text) {
@@ -51,6 +55,21 @@ std::string_view to_string(ShutdownOutcome outcome) {
     return "failed";
 }
 
+std::string_view to_string(RebootOutcome outcome) {
+    switch (outcome) {
+        case RebootOutcome::not_needed: return "not_needed";
+        case RebootOutcome::rebooted: return "rebooted";
+        case RebootOutcome::pending: return "pending";
+        case RebootOutcome::user_logged_on: return "user_logged_on";
+        case RebootOutcome::did_not_return: return "did_not_return";
+        case RebootOutcome::reboot_loop: return "reboot_loop";
+        case RebootOutcome::failed: return "failed";
+    }
+    return "failed";
+}
+
+std::optional<RebootOutcome> parse_reboot_outcome(std::string_view text) { return parse_enum(kRebootOutcomes, text); }
+
 std::optional<PowerOutcome> parse_power_outcome(std::string_view text) { return parse_enum(kPowerOutcomes, text); }
 
 std::optional<ShutdownOutcome> parse_shutdown_outcome(std::string_view text) {
@@ -70,7 +89,8 @@ bool HostRun::ok() const {
     // Left on for a logged-on user is the rule working, not a failure.
     const bool shutdown_ok = shutdown == ShutdownOutcome::not_requested ||
                              shutdown == ShutdownOutcome::confirmed_off || shutdown == ShutdownOutcome::user_logged_on;
-    return reached && tasks_ok && shutdown_ok;
+    const bool reboot_ok = reboot != RebootOutcome::did_not_return && reboot != RebootOutcome::failed;
+    return reached && tasks_ok && shutdown_ok && reboot_ok;
 }
 
 bool ClientRun::ok() const {

@@ -11,14 +11,28 @@ namespace {
 
 using nlohmann::json;
 
+json update_json(const UpdateItem& update) {
+    return {{"id", update.id},          {"title", update.title},         {"from", update.from},
+            {"to", update.to},          {"installed", update.installed}, {"reboot_required", update.reboot_required},
+            {"result", update.result}};
+}
+
 json task_json(const TaskResult& task) {
-    return {{"task", task.task},
-            {"status", to_string(task.status)},
-            {"exit", task.exit_code ? json(*task.exit_code) : json(nullptr)},
-            {"seconds", task.seconds},
-            {"summary", task.summary},
-            {"findings", task.findings},
-            {"output", task.output}};
+    json object{{"task", task.task},
+                {"status", to_string(task.status)},
+                {"exit", task.exit_code ? json(*task.exit_code) : json(nullptr)},
+                {"seconds", task.seconds},
+                {"summary", task.summary},
+                {"findings", task.findings},
+                {"output", task.output}};
+    // Only the updates task has them: the other tasks' JSON stays as it was.
+    if (task.task == to_string(MaintenanceTask::updates)) {
+        json updates = json::array();
+        for (const auto& update : task.updates) updates.push_back(update_json(update));
+        object["updates"] = std::move(updates);
+        object["reboot_required"] = task.reboot_required;
+    }
+    return object;
 }
 
 json host_json(const HostRun& host) {
@@ -28,6 +42,7 @@ json host_json(const HostRun& host) {
             {"os", to_string(host.os)}, {"power", to_string(host.power)}, {"reached", host.reached},
             {"error", host.error}, {"tasks", tasks},        {"shutdown", to_string(host.shutdown)},
             {"logged_on", host.logged_on}, {"seconds", host.seconds},
+            {"reboot", to_string(host.reboot)}, {"reboot_detail", host.reboot_detail},
             {"woken_by_run", host.woken_by_run ? json(*host.woken_by_run) : json(nullptr)}, {"ok", host.ok()}};
 }
 
@@ -110,6 +125,19 @@ private:
     std::string path_;
 };
 
+UpdateItem update_from_json(const json& object, std::string path) {
+    const Fields fields(object, std::move(path));
+    UpdateItem update;
+    update.id = fields.required<std::string>("id");
+    update.title = fields.optional<std::string>("title", "");
+    update.from = fields.optional<std::string>("from", "");
+    update.to = fields.optional<std::string>("to", "");
+    update.installed = fields.optional<bool>("installed", false);
+    update.reboot_required = fields.optional<bool>("reboot_required", false);
+    update.result = fields.optional<std::string>("result", "");
+    return update;
+}
+
 TaskResult task_from_json(const json& object, std::string path) {
     const Fields fields(object, std::move(path));
     TaskResult task;
@@ -120,6 +148,11 @@ TaskResult task_from_json(const json& object, std::string path) {
     task.summary = fields.optional<std::string>("summary", "");
     task.findings = fields.optional<std::vector<std::string>>("findings", {});
     task.output = fields.optional<std::string>("output", "");
+    task.reboot_required = fields.optional<bool>("reboot_required", false);
+    if (fields.has("updates"))
+        fields.each("updates", [&](const auto& update, std::string where) {
+            task.updates.push_back(update_from_json(update, std::move(where)));
+        });
     return task;
 }
 
@@ -136,6 +169,8 @@ HostRun host_from_json(const json& object, std::string path) {
     host.shutdown =
         fields.enumerated<ShutdownOutcome>("shutdown", parse_shutdown_outcome, ShutdownOutcome::not_requested, false);
     host.logged_on = fields.optional<std::vector<std::string>>("logged_on", {});
+    host.reboot = fields.enumerated<RebootOutcome>("reboot", parse_reboot_outcome, RebootOutcome::not_needed, false);
+    host.reboot_detail = fields.optional<std::string>("reboot_detail", "");
     host.seconds = fields.optional<double>("seconds", 0);
     if (fields.has("woken_by_run")) host.woken_by_run = fields.required<std::int64_t>("woken_by_run");
     fields.each("tasks", [&](const auto& task, std::string where) {

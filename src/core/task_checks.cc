@@ -28,6 +28,8 @@ std::vector<std::string> programs_of(HostOs os, MaintenanceTask task) {
             return {linux_pc ? "fstrim" : "Optimize-Volume"};
         case MaintenanceTask::backup: return {"restic"};
         case MaintenanceTask::empty_trash: return {};
+        case MaintenanceTask::updates:
+            return linux_pc ? std::vector<std::string>{"apt-get", "apt-mark", "dpkg-query"} : std::vector<std::string>{};
     }
     return {};
 }

@@ -202,6 +202,72 @@ TaskReading read_trash(int exit_code, std::string_view out, std::string_view err
     return unexpected("empty-trash script", exit_code, err);
 }
 
+// ---- updates: tagged lines on stdout, apt's words on stderr -----------------
+
+/// "3 packages upgraded, 1 added" / "up to date", and "; restart needed".
+std::string updates_done(const TaskReading& reading) {
+    std::int64_t upgraded = 0;
+    std::int64_t added = 0;
+    for (const auto& update : reading.updates) (update.from.empty() ? added : upgraded) += 1;
+    std::string done = upgraded || added ? counted(upgraded, "package upgraded", "packages upgraded") : "up to date";
+    if (added) done += fmt::format(", {} added", added);
+    if (reading.reboot_required) done += "; restart needed";
+    return done;
+}
+
+TaskReading read_apt(int exit_code, std::string_view out, std::string_view err) {
+    if (exit_code == not_found_exit) return not_found("apt-get");
+    TaskReading reading;
+    std::vector<std::string> reboot_packages;
+    bool finished = false;  // the script got to its last question
+    for (const auto line : lines_of(out)) {
+        std::vector<std::string> words;
+        for (std::size_t start = 0; start < line.size();) {
+            const auto end = std::min(line.find(' ', start), line.size());
+            if (end > start) words.emplace_back(line.substr(start, end - start));
+            start = end + 1;
+        }
+        if (words.empty()) continue;
+        const auto& tag = words[0];
+        if (tag == "custode-upgraded" && words.size() == 4)
+            reading.updates.push_back({words[1], "", words[2], words[3], true, false, "installed"});
+        else if (tag == "custode-added" && words.size() == 3)
+            reading.updates.push_back({words[1], "", "", words[2], true, false, "installed"});
+        else if (tag == "custode-held" && words.size() == 2)
+            reading.findings.push_back("held: " + words[1]);
+        else if (tag == "custode-reboot-package" && words.size() == 2)
+            reboot_packages.push_back(words[1]);
+        else if (tag == "custode-reboot-required" && words.size() == 2) {
+            reading.reboot_required = words[1] == "yes";
+            finished = true;
+        }
+    }
+    // Packages are named with their architecture ("libc6:amd64");
+    // reboot-required.pkgs names source or binary packages without it.
+    for (auto& update : reading.updates) {
+        const auto bare = update.id.substr(0, update.id.find(':'));
+        update.reboot_required = std::find(reboot_packages.begin(), reboot_packages.end(), bare) != reboot_packages.end();
+    }
+    if (!finished) return unexpected("updates script", exit_code, err);
+    const auto done = updates_done(reading);
+    if (exit_code == 0) {
+        reading.status = TaskStatus::ok;
+        reading.summary = done;
+        return reading;
+    }
+    reading.status = TaskStatus::failed;
+    const auto apt_errors = lines_with(err, "E: ");
+    const bool locked = std::any_of(apt_errors.begin(), apt_errors.end(),
+                                    [](const std::string& e) { return e.find("Could not get lock") != std::string::npos; });
+    if (locked)
+        reading.summary = fmt::format("dpkg is locked by another process (waited {} s); {}", apt_lock_wait.count(), done);
+    else
+        reading.summary = fmt::format("apt-get failed (exit {}): {}; {}", exit_code,
+                                      apt_errors.empty() ? first_line_or(err, "no message") : apt_errors.front(), done);
+    reading.findings.insert(reading.findings.end(), apt_errors.begin(), apt_errors.end());
+    return reading;
+}
+
 }  // namespace
 
 TaskReading read_linux(MaintenanceTask task, int exit_code, std::string_view out, std::string_view err) {
@@ -211,6 +277,7 @@ TaskReading read_linux(MaintenanceTask task, int exit_code, std::string_view out
         case MaintenanceTask::disk_optimize: return read_fstrim(exit_code, out, err);
         case MaintenanceTask::backup: return read_restic_output(exit_code, out, err);
         case MaintenanceTask::empty_trash: return read_trash(exit_code, out, err);
+        case MaintenanceTask::updates: return read_apt(exit_code, out, err);
     }
     return {TaskStatus::error, "unknown task", {}};
 }

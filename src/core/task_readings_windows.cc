@@ -176,6 +176,7 @@ TaskReading read_windows(MaintenanceTask task, int exit_code, std::string_view o
         case MaintenanceTask::disk_optimize: return read_optimize(exit_code, *result);
         case MaintenanceTask::backup: return with_skipped(read_restic_result(exit_code, *result), *result);
         case MaintenanceTask::empty_trash: return read_recycle_bin(exit_code, *result);
+        case MaintenanceTask::updates: return script_error(*result, exit_code);  // a helper is writing it
     }
     return {TaskStatus::error, "unknown task", {}};
 }

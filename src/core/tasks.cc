@@ -43,10 +43,6 @@ try { $custode_script = [ScriptBlock]::Create([Text.Encoding]::UTF8.GetString([C
 catch { [Console]::Error.WriteLine("custode: the script did not arrive whole: $($_.Exception.Message)"); exit 2 }
 try { . $custode_script } catch { [Console]::Error.WriteLine("$($_.Exception.Message)"); exit 1 })ps";
 
-std::chrono::seconds timeout_of(const TaskSettings& settings) {
-    return settings.task_timeout ? std::chrono::seconds(*settings.task_timeout) : default_task_timeout;
-}
-
 /// The override for `name` in netconf, or nothing.
 const std::string* override_of(const TaskSettings& settings, std::string_view name) {
     const auto found = settings.commands.find(std::string(name));
@@ -58,10 +54,11 @@ RemoteCommand command_for(HostOs os, std::string task, const std::string& text, 
     return powershell_command(std::move(task), text, timeout);
 }
 
-TaskReading read_shutdown(int exit_code, std::string_view err) {
-    if (exit_code == 0) return {TaskStatus::ok, "shutdown scheduled", {}};
-    return {TaskStatus::error, fmt::format("shutdown failed (exit {}): {}", exit_code, first_line_or(err, "no message")),
-            {}};
+/// A shutdown or a reboot.
+TaskReading read_power_command(std::string_view task, int exit_code, std::string_view err) {
+    if (exit_code == 0) return {TaskStatus::ok, fmt::format("{} scheduled", task), {}};
+    return {TaskStatus::error,
+            fmt::format("{} failed (exit {}): {}", task, exit_code, first_line_or(err, "no message")), {}};
 }
 
 }  // namespace
@@ -88,14 +85,35 @@ RemoteCommand task_command(HostOs os, MaintenanceTask task, const TaskSettings& 
     if (const std::string* replacement = override_of(settings, name)) text = *replacement;
     else if (os == HostOs::linux_) text = linux_task_script(task, settings);
     else text = windows_task_script(task, settings);
-    return command_for(os, std::string(name), text, timeout_of(settings));
+    return command_for(os, std::string(name), text, task_timeout_of(settings, name));
 }
 
 RemoteCommand shutdown_command(HostOs os, const TaskSettings& settings, ForceShutdown force) {
     std::string text;
     if (const std::string* replacement = override_of(settings, "shutdown")) text = *replacement;
     else text = os == HostOs::linux_ ? linux_shutdown_script() : windows_shutdown_script(force);
-    return command_for(os, "shutdown", text, timeout_of(settings));
+    return command_for(os, "shutdown", text, task_timeout_of(settings, "shutdown"));
+}
+
+RemoteCommand reboot_command(HostOs os, const TaskSettings& settings) {
+    std::string text;
+    if (const std::string* replacement = override_of(settings, "reboot")) text = *replacement;
+    else text = os == HostOs::linux_ ? linux_reboot_script() : windows_reboot_script();
+    return command_for(os, "reboot", text, task_timeout_of(settings, "reboot"));
+}
+
+std::chrono::seconds task_timeout_of(const TaskSettings& settings, std::string_view task) {
+    if (const auto own = settings.task_timeouts.find(std::string(task)); own != settings.task_timeouts.end())
+        return std::chrono::seconds(own->second);
+    return settings.task_timeout ? std::chrono::seconds(*settings.task_timeout) : default_task_timeout;
+}
+
+std::vector<std::string> reboot_request(const TaskReading& reading) {
+    std::vector<std::string> ids;
+    for (const auto& update : reading.updates)
+        if (update.reboot_required) ids.push_back(update.id);
+    std::sort(ids.begin(), ids.end());
+    return ids;
 }
 
 std::optional<long> announced_pid(std::string_view stderr_text) {
@@ -141,7 +159,7 @@ namespace {
 TaskReading read_any(HostOs os, std::string_view task, std::optional<int> exit_code, std::string_view stdout_text,
                      std::string_view stderr_text) {
     if (!exit_code) return {TaskStatus::error, "ended without an exit code (killed by a signal?)", {}};
-    if (task == "shutdown") return read_shutdown(*exit_code, stderr_text);
+    if (task == "shutdown" || task == "reboot") return read_power_command(task, *exit_code, stderr_text);
     const auto known = parse_maintenance_task(task);
     if (!known) return {TaskStatus::error, fmt::format("unknown task \"{}\"", task), {}};
     if (os == HostOs::linux_) return read_linux(*known, *exit_code, stdout_text, stderr_text);

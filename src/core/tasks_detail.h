@@ -2,6 +2,7 @@
 /// Private to the task profiles: each OS's command texts and readings, and
 /// the small helpers both share.
 
+#include <chrono>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -18,13 +19,18 @@ namespace custode::tasks_detail {
 inline constexpr int no_repository_exit = 78;
 inline constexpr std::string_view no_repository_message = "no backup_repository in netconf";
 
+/// How long the Linux updates task waits for a dpkg lock another process holds.
+inline constexpr std::chrono::seconds apt_lock_wait{300};
+
 /// Linux: the POSIX sh text of a task or of the shutdown (no preamble).
 std::string linux_task_script(MaintenanceTask task, const TaskSettings& settings);
 std::string linux_shutdown_script();
+std::string linux_reboot_script();
 
 /// Windows: the PowerShell script of a task or of the shutdown (no preamble).
 std::string windows_task_script(MaintenanceTask task, const TaskSettings& settings);
 std::string windows_shutdown_script(ForceShutdown force);
+std::string windows_reboot_script();
 /// Windows: the lines giving restic its repository and password file through
 /// the environment ($env:RESTIC_REPOSITORY, $env:RESTIC_PASSWORD_FILE), where
 /// no native-argument quoting can break them.

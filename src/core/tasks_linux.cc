@@ -73,6 +73,48 @@ constexpr std::string_view empty_trash_script = R"sh(cut -d: -f6 /etc/passwd | s
   [ "$failed" -eq 0 ]
 })sh";
 
+/// apt-get update, then the upgrade, non-interactive: dpkg keeps a changed
+/// configuration file and takes the package's default where none changed; a
+/// held package stays held (no --allow-change-held-packages). A dpkg lock
+/// held by another process is waited for (DPkg::Lock::Timeout) up to
+/// apt_lock_wait, then apt fails saying so. apt's own words go to stderr;
+/// stdout carries only what custode reads, one tagged line each:
+///   custode-held PKG, custode-upgraded PKG FROM TO, custode-added PKG TO,
+///   custode-reboot-required yes|no, custode-reboot-package PKG
+/// The versions are dpkg's before and after, so a half-done upgrade still
+/// lists what it changed. The exit code is apt-get's.
+constexpr std::string_view updates_script = R"sh(export DEBIAN_FRONTEND=noninteractive LC_ALL=C
+command -v apt-get >/dev/null 2>&1 || { echo "apt-get not found: the updates task needs Debian or Ubuntu" >&2; exit 127; }
+versions() { dpkg-query -W -f '${Package}:${Architecture} ${Version} ${db:Status-Abbrev}
+' | awk '$3 ~ /^.i/ { print $1, $2 }' | sort; }
+before=$(mktemp) && after=$(mktemp) || exit 2
+trap 'rm -f "$before" "$after"' EXIT
+apt-mark showhold | sed 's/^/custode-held /'
+versions >"$before"
+set -- -y -q -o DPkg::Lock::Timeout=LOCK_WAIT -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold
+apt-get "$@" update >&2 && apt-get "$@" MODE >&2
+rc=$?
+versions >"$after"
+join "$before" "$after" | awk '$2 != $3 { print "custode-upgraded", $1, $2, $3 }'
+join -v 2 "$before" "$after" | awk '{ print "custode-added", $1, $2 }'
+if [ -e /run/reboot-required ]; then
+  echo custode-reboot-required yes
+  [ -r /run/reboot-required.pkgs ] && sort -u /run/reboot-required.pkgs | sed 's/^/custode-reboot-package /'
+else
+  echo custode-reboot-required no
+fi
+exit $rc)sh";
+
+std::string updates(const TaskSettings& settings) {
+    std::string script(updates_script);
+    const auto replace = [&](std::string_view what, std::string_view with) {
+        script.replace(script.find(what), what.size(), with);
+    };
+    replace("LOCK_WAIT", std::to_string(apt_lock_wait.count()));
+    replace("MODE", settings.apt_upgrade == AptUpgrade::dist_upgrade ? "dist-upgrade" : "upgrade");
+    return script;
+}
+
 }  // namespace
 
 std::string linux_task_script(MaintenanceTask task, const TaskSettings& settings) {
@@ -82,6 +124,7 @@ std::string linux_task_script(MaintenanceTask task, const TaskSettings& settings
         case MaintenanceTask::disk_optimize: return disk_optimize();
         case MaintenanceTask::backup: return backup(settings);
         case MaintenanceTask::empty_trash: return std::string(empty_trash_script);
+        case MaintenanceTask::updates: return updates(settings);
     }
     return "exit 2";
 }
@@ -90,6 +133,16 @@ std::string linux_task_script(MaintenanceTask task, const TaskSettings& settings
 /// before the PC goes down.
 std::string linux_shutdown_script() {
     return "nohup sh -c 'sleep 5; systemctl poweroff || poweroff' >/dev/null 2>&1 &\nexit 0";
+}
+
+/// Never with someone logged on at a terminal or a desktop (`who`: the
+/// SSH exec channel custode uses has no terminal, so it is not listed): their
+/// names go out as JSON with shutdown_user_logged_on_exit, as on Windows.
+std::string linux_reboot_script() {
+    return "users=$(who | awk '{print $1}' | sort -u | sed 's/.*/\"&\"/' | paste -sd, -)\n"
+           "if [ -n \"$users\" ]; then printf '{\"reboot\":\"skipped\",\"reason\":\"user_logged_on\",\"users\":[%s]}\\n' "
+           "\"$users\"; echo \"not rebooted: logged on\" >&2; exit 10; fi\n"
+           "nohup sh -c 'sleep 5; systemctl reboot || reboot' >/dev/null 2>&1 &\nexit 0";
 }
 
 }  // namespace custode::tasks_detail

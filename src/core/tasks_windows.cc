@@ -197,8 +197,8 @@ constexpr std::string_view empty_trash_body = R"ps(
 /// is shut down: the users are printed as JSON and the script exits 10
 /// (shutdown_user_logged_on_exit, which custode reads as user_logged_on).
 /// With no one logged on quser says so on stderr (exit 1), on which Windows
-/// PowerShell 5.1 would throw under 'Stop'.
-constexpr std::string_view shutdown_body = R"ps(
+/// PowerShell 5.1 would throw under 'Stop'. The reboot asks the same.
+constexpr std::string_view unless_logged_on = R"ps(
   if (Get-Command quser.exe -ErrorAction SilentlyContinue) {
     $ErrorActionPreference = 'Continue'
     $table = @(quser.exe 2>&1 | ForEach-Object { "$_" })
@@ -209,9 +209,10 @@ constexpr std::string_view shutdown_body = R"ps(
   if ($users.Count) {
     [Console]::Out.WriteLine((ConvertTo-Json -Compress ([ordered]@{ shutdown = 'skipped'; reason = 'user_logged_on'; users = $users })))
     [Console]::Error.WriteLine("not shut down: logged on: $($users -join ', ')")
-    exit 10 }
-  shutdown.exe /s /t 0
-  exit $LASTEXITCODE)ps";
+    exit 10 })ps";
+
+/// Windows Update: not built yet (a helper is writing it).
+std::string updates(const TaskSettings&) { return framed("throw 'updates: not built yet'"); }
 
 }  // namespace
 
@@ -230,6 +231,7 @@ std::string windows_task_script(MaintenanceTask task, const TaskSettings& settin
         case MaintenanceTask::disk_optimize: return framed(disk_optimize_body);
         case MaintenanceTask::backup: return backup(settings);
         case MaintenanceTask::empty_trash: return framed(empty_trash_body);
+        case MaintenanceTask::updates: return updates(settings);
     }
     return "exit 2";
 }
@@ -244,7 +246,13 @@ constexpr std::string_view forced_shutdown_body = R"ps(
 /// $LASTEXITCODE` with no program run would exit 0).
 std::string windows_shutdown_script(ForceShutdown force) {
     return std::string(powershell_plain_errors) +
-           compact(force == ForceShutdown::yes ? forced_shutdown_body : shutdown_body);
+           (force == ForceShutdown::yes ? compact(forced_shutdown_body)
+                                        : compact(unless_logged_on) + "\nshutdown.exe /s /t 0\nexit $LASTEXITCODE");
+}
+
+/// `/r /t 0`, never forced, and only with nobody logged on, as the shutdown.
+std::string windows_reboot_script() {
+    return std::string(powershell_plain_errors) + compact(unless_logged_on) + "\nshutdown.exe /r /t 0\nexit $LASTEXITCODE";
 }
 
 }  // namespace custode::tasks_detail

@@ -69,12 +69,14 @@ mail_to = ["tech"]
     sources.clients.push_back({"clients/acme.toml", R"([link]
 [lan]
 [maintenance]
+[maintenance.timeouts]
 [maintenance.commands]
 [[host]]
 name = "pc"
 mac = "00:11:22:33:44:55"
 os = "linux"
 [host.maintenance]
+[host.maintenance.timeouts]
 [host.maintenance.commands]
 )"});
     return sources;
@@ -171,8 +173,9 @@ TEST_CASE("man: every key the netconf parser reads is in docs/netconf.md and cus
     const auto doc = netconf_md();
     const auto page = netconf_5();
     // site.toml: 4 tables, site 3, ssh 3, lab 1, lab.host 3, notify 3; a client: 5 at the top,
-    // link 12, lan 3, maintenance 10 and 6 commands, host 5, host.maintenance 6 and 6 commands.
-    REQUIRE(log.keys().size() == 70);
+    // link 12, lan 3, maintenance 14, 6 timeouts and 8 commands, host 5, host.maintenance 10,
+    // 6 timeouts and 8 commands.
+    REQUIRE(log.keys().size() == 94);
     const auto is_table = [&](const std::string& key) {
         const auto below = log.keys().upper_bound(key);
         return below != log.keys().end() && below->starts_with(key + ".");
@@ -189,9 +192,10 @@ TEST_CASE("man: every key the netconf parser reads is in docs/netconf.md and cus
         INFO("netconf key " << key << ", documented under " << doc_section_of(key));
         const auto text = doc_text_under(doc, doc_section_of(key));
         REQUIRE_FALSE(text.empty());
-        // A key is a row of its table's; a command's name, in backticks in the commands row.
+        // A key is a row of its table's; a command's or a timeout's name, in backticks in its table's row.
         const bool row = text.find("\n| `" + name + "` |") != std::string::npos;
-        CHECK((row || (key.find(".commands.") != std::string::npos && text.find("`" + name + "`") != std::string::npos)));
+        const bool named_in_table_row = key.find(".commands.") != std::string::npos || key.find(".timeouts.") != std::string::npos;
+        CHECK((row || (named_in_table_row && text.find("`" + name + "`") != std::string::npos)));
         CHECK_THAT(page, Catch::Contains("\\fB\\%" + escape(name, Dashes::minus)));
     }
 }

@@ -3,6 +3,7 @@
 /// caller reads the files; the loader parses and validates them all, within
 /// and across files, and reports every problem with file:line:column.
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -86,7 +87,7 @@ struct LanSpec {
 
 // ---- [maintenance] --------------------------------------------------------
 
-enum class MaintenanceTask { antivirus, disk_health, disk_optimize, backup, empty_trash };
+enum class MaintenanceTask { antivirus, disk_health, disk_optimize, backup, empty_trash, updates };
 
 /// The netconf spelling: "antivirus", "disk-health", ...
 std::string_view to_string(MaintenanceTask task);
@@ -97,6 +98,27 @@ enum class ShutdownPolicy { woken, all, never };
 
 std::string_view to_string(ShutdownPolicy policy);
 std::optional<ShutdownPolicy> parse_shutdown_policy(std::string_view text);
+
+/// Whether a PC whose updates need a restart is restarted in the night
+/// (docs/tasks.md, "updates").
+enum class RebootPolicy { if_needed, never };
+
+std::string_view to_string(RebootPolicy policy);
+std::optional<RebootPolicy> parse_reboot_policy(std::string_view text);
+
+/// How a Linux PC's pending packages are upgraded: `apt-get upgrade` (never
+/// removes or adds a package) or `apt-get dist-upgrade`.
+enum class AptUpgrade { upgrade, dist_upgrade };
+
+std::string_view to_string(AptUpgrade mode);
+std::optional<AptUpgrade> parse_apt_upgrade(std::string_view text);
+
+/// The Windows Update categories netconf names (`update_categories`), as
+/// Microsoft's category names; the default set is security, critical and
+/// definition updates.
+inline constexpr std::array<std::string_view, 8> windows_update_categories{
+    "security", "critical", "definitions", "updates", "update-rollups", "feature-packs", "drivers", "upgrades"};
+std::vector<std::string> default_update_categories();
 
 /// A daily time window "HH:MM-HH:MM"; it may cross midnight ("20:30-06:30").
 class MaintenanceWindow {
@@ -124,6 +146,12 @@ struct TaskSettings {
     std::optional<std::string> backup_repository;            ///< restic repository, on the lab side
     std::optional<std::string> backup_password_file;         ///< on the PC
     std::optional<int> task_timeout;                         ///< seconds, per task
+    /// Seconds for one task by name ("updates" = 14400), over task_timeout.
+    std::map<std::string, int> task_timeouts;
+    std::optional<std::vector<std::string>> update_categories;  ///< updates, Windows
+    std::optional<AptUpgrade> apt_upgrade;                      ///< updates, Linux
+    /// Unset: if_needed for a PC the night woke, never for one found on.
+    std::optional<RebootPolicy> reboot;
     /// A whole command in place of the profile's, by task name ("antivirus",
     /// ...) or "shutdown". Its exit code is read the way the task's is.
     std::map<std::string, std::string> commands;

@@ -21,6 +21,8 @@ struct TaskResult {
     std::string summary;
     std::vector<std::string> findings;
     std::string output;  ///< the last few KiB of stdout and stderr, for the report
+    std::vector<UpdateItem> updates;  ///< the `updates` task: each update installed or failed
+    bool reboot_required = false;     ///< the `updates` task: the PC asked for a restart
 };
 
 /// What became of a PC's power during the run.
@@ -40,7 +42,20 @@ enum class ShutdownOutcome {
     user_logged_on, ///< left on: someone was logged on, and netconf does not force
 };
 
+/// What became of a restart that updates asked for (docs/tasks.md, "updates").
+enum class RebootOutcome {
+    not_needed,      ///< no update asked for one
+    rebooted,        ///< restarted, came back with the same host key, the night went on
+    pending,         ///< needed, not done: policy `never` (the default for a PC found on)
+    user_logged_on,  ///< needed, not done: someone was logged on
+    did_not_return,  ///< restarted and not back (ARP, then SSH) within --reboot-wait
+    reboot_loop,     ///< the same updates asked again after tonight's restart: not restarted twice
+    failed,          ///< the reboot command failed, the PC never went down, or it came back refused (host key)
+};
+
 std::string_view to_string(PowerOutcome outcome);
+std::string_view to_string(RebootOutcome outcome);
+std::optional<RebootOutcome> parse_reboot_outcome(std::string_view text);
 std::string_view to_string(ShutdownOutcome outcome);
 std::optional<PowerOutcome> parse_power_outcome(std::string_view text);
 std::optional<ShutdownOutcome> parse_shutdown_outcome(std::string_view text);
@@ -58,13 +73,17 @@ struct HostRun {
     std::string error;     ///< why it was not reached: host key changed, timeout...
     std::vector<TaskResult> tasks;
     ShutdownOutcome shutdown = ShutdownOutcome::not_requested;
-    std::vector<std::string> logged_on;  ///< who kept it on (user_logged_on)
+    std::vector<std::string> logged_on;  ///< who kept it on (user_logged_on), or kept it from restarting
+    RebootOutcome reboot = RebootOutcome::not_needed;
+    std::string reboot_detail;  ///< one line: why it failed, how long it was away
     double seconds = 0;
     /// Found on, and woken by this earlier run, which was interrupted: the
     /// shutdown policy treats it as woken (docs/maintenance.md, "Interrupted runs").
     std::optional<std::int64_t> woken_by_run;
 
-    /// Reached, every task ok/warning/skipped, and shut down if asked.
+    /// Reached, every task ok/warning/skipped, shut down if asked, and back
+    /// from any restart (pending, user_logged_on and reboot_loop are not problems
+    /// of the night: the morning message lists them).
     bool ok() const;
 };
 

@@ -24,6 +24,10 @@ bool is_problem(TaskStatus status);
 /// The default time a task may take when netconf sets no `task_timeout`.
 inline constexpr std::chrono::seconds default_task_timeout{2 * 3600};
 
+/// The time `task` (a MaintenanceTask name, "shutdown" or "reboot") may
+/// take: its [maintenance.timeouts] entry, else task_timeout, else the default.
+std::chrono::seconds task_timeout_of(const TaskSettings& settings, std::string_view task);
+
 /// One command to run on a PC over SSH.
 struct RemoteCommand {
     std::string task;     ///< "antivirus", ..., or "shutdown"
@@ -72,12 +76,39 @@ std::optional<long> announced_pid(std::string_view stderr_text);
 /// optimisation in the Optimize Drives service (stopped).
 RemoteCommand kill_command(HostOs os, std::string_view task, long pid);
 
+/// The command that restarts the PC (or the `commands.reboot` override),
+/// detached so its SSH channel ends first. Like the shutdown it never forces:
+/// with someone logged on the PC is left as it is and the command exits
+/// shutdown_user_logged_on_exit naming them (Windows; Linux: `who`).
+RemoteCommand reboot_command(HostOs os, const TaskSettings& settings);
+
+/// One update the `updates` task installed, or tried to.
+struct UpdateItem {
+    std::string id;     ///< Windows: "KB5034441" (or the update's id when it has no KB); Linux: the package
+    std::string title;  ///< Windows: the update's title; Linux: empty
+    std::string from;   ///< Linux: the version before; Windows: empty
+    std::string to;     ///< Linux: the version after; Windows: empty
+    bool installed = false;         ///< false: it failed (Windows result code 4 or 5)
+    bool reboot_required = false;   ///< this update asks for a restart
+    std::string result;             ///< "installed", "installed_with_errors", "failed", "aborted"
+
+    bool operator==(const UpdateItem&) const = default;
+};
+
 /// What a finished task's exit code and output mean.
 struct TaskReading {
     TaskStatus status = TaskStatus::error;
     std::string summary;                ///< one line: "clean", "2 infected files", "no SMART device"
     std::vector<std::string> findings;  ///< details worth listing: infected files, failing disks
+    /// updates: what was installed or failed, and whether the PC now needs a
+    /// restart to finish (Windows: RebootRequired; Linux: /run/reboot-required).
+    std::vector<UpdateItem> updates;
+    bool reboot_required = false;
 };
+
+/// The ids of the updates that ask for a restart, sorted: two readings that
+/// ask for the same restart twice in a night are a reboot loop.
+std::vector<std::string> reboot_request(const TaskReading& reading);
 
 /// Reads a finished command of `task` (a MaintenanceTask name or "shutdown")
 /// on `os`. `exit_code` is empty when the command ended without one (killed
