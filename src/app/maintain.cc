@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <semaphore>
 #include <thread>
 
@@ -16,6 +17,11 @@ using Semaphore = std::counting_semaphore<>;
 /// How long a PC found on may refuse SSH before it is reported (a moment's
 /// hiccup, not a boot).
 constexpr std::chrono::milliseconds on_pc_ssh_grace{std::chrono::seconds(10)};
+
+/// How long the reboot command's channel is waited on: the command detaches,
+/// but a PC going down may drop the channel without an exit status or leave
+/// it hanging (as Ansible's win_reboot over SSH does), so ARP decides.
+constexpr std::chrono::seconds reboot_channel_wait{60};
 
 /// What the report keeps of a command's output: its end, where the verdict is.
 constexpr std::size_t kept_output = 4096;
@@ -48,6 +54,7 @@ struct HostState {
     HostRun run;
     std::optional<LanHost> live;  ///< where it answers, once it does
     TaskSettings settings;         ///< client's and host's, merged
+    std::vector<UpdateItem> first_request;  ///< the updates that asked for tonight's restart
 };
 
 HostRun initial_run(const HostSpec& spec) {
@@ -78,13 +85,22 @@ private:
     void wake_sleepers(std::vector<HostState>& hosts);
     void work_on(HostState& host);
     void connect_and_work(HostState& host);
-    std::variant<std::unique_ptr<os::SshSession>, os::SshError> connect_when_up(const HostState& host);
+    std::variant<std::unique_ptr<os::SshSession>, os::SshError> connect_when_up(const HostState& host,
+                                                                                bool just_booted);
+    RebootPolicy reboot_policy(const HostState& host) const;
+    std::unique_ptr<os::SshSession> restart_for_updates(std::unique_ptr<os::SshSession> session, HostState& host,
+                                                         const TaskResult& updates);
+    bool send_reboot(os::SshSession& session, HostState& host);
+    std::unique_ptr<os::SshSession> come_back(HostState& host);
     TaskResult run_task(os::SshSession& session, const HostState& host, MaintenanceTask task);
     TaskResult run_command(os::SshSession& session, const HostState& host, const RemoteCommand& command);
     bool should_shut_down(const HostState& host) const;
     void shut_down(os::SshSession& session, HostState& host);
     void confirm_off(std::vector<HostState>& hosts);
     std::vector<MaintenanceTask> tasks() const { return options_.tasks ? *options_.tasks : client_.maintenance.tasks; }
+    bool woken_tonight(const HostState& host) const {
+        return host.run.power == PowerOutcome::woken || host.run.woken_by_run.has_value();
+    }
 
     const Client& client_;
     MaintenanceSystem& system_;
@@ -189,11 +205,12 @@ void ClientJob::wake_sleepers(std::vector<HostState>& hosts) {
     record_wakes(hosts);
 }
 
-/// A woken PC answers ARP before its sshd listens: retry while unreachable,
-/// for up to ssh_wait. A PC that was already on gets a short grace only.
-std::variant<std::unique_ptr<os::SshSession>, os::SshError> ClientJob::connect_when_up(const HostState& host) {
-    const auto patience = host.run.power == PowerOutcome::woken ? options_.ssh_wait
-                                                                 : std::min(options_.ssh_wait, on_pc_ssh_grace);
+/// A woken (or restarted) PC answers ARP before its sshd listens: retry
+/// while unreachable, for up to ssh_wait. A PC that was already on gets a
+/// short grace only.
+std::variant<std::unique_ptr<os::SshSession>, os::SshError> ClientJob::connect_when_up(const HostState& host,
+                                                                                       bool just_booted) {
+    const auto patience = just_booted ? options_.ssh_wait : std::min(options_.ssh_wait, on_pc_ssh_grace);
     const auto deadline = system_.now() + patience;
     while (true) {
         auto connected = system_.connect(client_, host.live->ip);
@@ -215,16 +232,124 @@ void ClientJob::work_on(HostState& host) {
 }
 
 void ClientJob::connect_and_work(HostState& host) {
-    auto connected = connect_when_up(host);
+    auto connected = connect_when_up(host, host.run.power == PowerOutcome::woken);
     if (auto* error = std::get_if<os::SshError>(&connected)) {
         host.run.error = fmt::format("{}: {}", to_string(error->failure), error->message);
         tell(fmt::format("{} not reached: {}", host.spec->name, host.run.error));
-    } else {
-        auto& session = *std::get<std::unique_ptr<os::SshSession>>(connected);
-        host.run.reached = true;
-        for (const auto task : tasks()) host.run.tasks.push_back(run_task(session, host, task));
-        if (should_shut_down(host)) shut_down(session, host);
+        return;
     }
+    auto session = std::move(std::get<std::unique_ptr<os::SshSession>>(connected));
+    host.run.reached = true;
+    const auto list = tasks();
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        host.run.tasks.push_back(run_task(*session, host, list[i]));
+        const auto& done = host.run.tasks.back();
+        if (list[i] != MaintenanceTask::updates || !done.reboot_required || options_.dry_run) continue;
+        session = restart_for_updates(std::move(session), host, done);
+        if (session && host.run.reboot == RebootOutcome::rebooted) {
+            // Back: what the restart let finish, and whether the same updates ask again.
+            host.run.tasks.push_back(run_task(*session, host, list[i]));
+            if (host.run.tasks.back().reboot_required)
+                session = restart_for_updates(std::move(session), host, host.run.tasks.back());
+        }
+        if (session) continue;
+        for (std::size_t rest = i + 1; rest < list.size(); ++rest)  // the PC is not back: listed, not run
+            host.run.tasks.push_back({std::string(to_string(list[rest])), TaskStatus::skipped, std::nullopt, 0,
+                                      "not run: the PC did not come back from its restart", {}, "", {}, false});
+        return;
+    }
+    if (should_shut_down(host)) shut_down(*session, host);
+}
+
+RebootPolicy ClientJob::reboot_policy(const HostState& host) const {
+    if (host.settings.reboot) return *host.settings.reboot;
+    return woken_tonight(host) ? RebootPolicy::if_needed : RebootPolicy::never;  // someone may be using a PC found on
+}
+
+/// After an `updates` that needs a restart: restart (once a night), wait for
+/// the PC to go quiet and come back with the same host key, and run
+/// `updates` again, which finishes what the restart allowed. The same
+/// updates asking again is a reboot loop: recorded, not restarted twice.
+/// Returns the session to go on with, or none when the PC is not back.
+std::unique_ptr<os::SshSession> ClientJob::restart_for_updates(std::unique_ptr<os::SshSession> session,
+                                                               HostState& host, const TaskResult& updates) {
+    const auto& name = host.spec->name;
+    if (host.run.reboot == RebootOutcome::rebooted) {
+        const bool same = reboot_request(host.first_request) == reboot_request(updates.updates);
+        host.run.reboot = same ? RebootOutcome::reboot_loop : RebootOutcome::pending;
+        host.run.reboot_detail = same ? "the same updates asked for a restart again after tonight's: not restarted twice"
+                                      : "more updates need a restart: next night";
+        tell(fmt::format("{} {}: {}", name, to_string(host.run.reboot), host.run.reboot_detail));
+        return session;
+    }
+    if (reboot_policy(host) == RebootPolicy::never) {
+        host.run.reboot = RebootOutcome::pending;
+        host.run.reboot_detail = host.settings.reboot ? "reboot = never" : "it was on before the night: not restarted";
+        tell(fmt::format("{} needs a restart: {}", name, host.run.reboot_detail));
+        return session;
+    }
+    host.first_request = updates.updates;
+    if (!send_reboot(*session, host)) return session;
+    session.reset();  // the PC is going down: its channel is not waited on any more
+    return come_back(host);
+}
+
+/// The reboot command. False when the PC stays up: someone logged on, or
+/// the command failed (recorded).
+bool ClientJob::send_reboot(os::SshSession& session, HostState& host) {
+    auto command = reboot_command(host.spec->os, host.settings);
+    command.timeout = std::min(command.timeout, reboot_channel_wait);
+    const auto ran = session.run(command.command, command.input, command.timeout);
+    if (const auto users = users_keeping_on(ran.exit_code, ran.stdout_text); users && !ran.timed_out) {
+        host.run.reboot = RebootOutcome::user_logged_on;
+        host.run.logged_on = *users;
+        host.run.reboot_detail = users->empty() ? "not restarted: a user is logged on"
+                                                : fmt::format("not restarted: {} logged on", fmt::join(*users, ", "));
+        tell(fmt::format("{} {}", host.spec->name, host.run.reboot_detail));
+        return false;
+    }
+    // No exit status, or a channel that hung, is what a PC going down looks like: ARP decides.
+    if (ran.exit_code && *ran.exit_code != 0 && !ran.timed_out) {
+        host.run.reboot = RebootOutcome::failed;
+        host.run.reboot_detail = fmt::format("reboot command failed (exit {}): {}", *ran.exit_code, output_tail(ran));
+        tell(fmt::format("{} {}", host.spec->name, host.run.reboot_detail));
+        return false;
+    }
+    tell(fmt::format("{} restarting for its updates", host.spec->name));
+    return true;
+}
+
+/// Quiet on ARP, then answering again, then SSH with the recorded host key.
+std::unique_ptr<os::SshSession> ClientJob::come_back(HostState& host) {
+    const auto& name = host.spec->name;
+    const auto started = system_.now();
+    const auto fail = [&](RebootOutcome outcome, std::string detail) -> std::unique_ptr<os::SshSession> {
+        host.run.reboot = outcome;
+        host.run.reboot_detail = std::move(detail);
+        tell(fmt::format("{} {}: {}", name, to_string(outcome), host.run.reboot_detail));
+        return nullptr;
+    };
+    const auto off = system_.wait_off(client_, {*host.live}, options_.off_wait);
+    if (off.empty() || !off.front())
+        return fail(RebootOutcome::failed, fmt::format("still answering {} s after the reboot command: it did not restart",
+                                                       chr::duration_cast<chr::seconds>(options_.off_wait).count()));
+    const auto back = system_.wait_on(client_, {{name, host.spec->mac, host.live->ip}}, options_.reboot_wait);
+    if (back.empty() || !back.front().woke || !back.front().ip)
+        return fail(RebootOutcome::did_not_return, fmt::format("not back within {} s of its restart",
+                                                               chr::duration_cast<chr::seconds>(options_.reboot_wait).count()));
+    host.live = LanHost{*back.front().ip, host.spec->mac};  // DHCP may give it another address
+    host.run.ip = back.front().ip->to_string();
+    auto connected = connect_when_up(host, true);
+    if (auto* error = std::get_if<os::SshError>(&connected)) {
+        const auto why = fmt::format("{}: {}", to_string(error->failure), error->message);
+        host.run.error = "after its restart: " + why;
+        return fail(error->failure == os::SshFailure::unreachable ? RebootOutcome::did_not_return : RebootOutcome::failed,
+                    "answers ARP again but SSH refused it: " + why);
+    }
+    host.run.reboot = RebootOutcome::rebooted;
+    host.run.reboot_detail = fmt::format("away {:.0f} s", seconds_between(started, system_.now()));
+    tell(fmt::format("{} back from its restart ({})", name, host.run.reboot_detail));
+    return std::move(std::get<std::unique_ptr<os::SshSession>>(connected));
 }
 
 TaskResult ClientJob::run_task(os::SshSession& session, const HostState& host, MaintenanceTask task) {
@@ -262,13 +387,15 @@ TaskResult ClientJob::run_command(os::SshSession& session, const HostState& host
     result.status = reading.status;
     result.summary = reading.summary;
     result.findings = reading.findings;
+    result.updates = reading.updates;
+    result.reboot_required = reading.reboot_required;
     return result;
 }
 
 bool ClientJob::should_shut_down(const HostState& host) const {
     if (options_.dry_run) return false;
     switch (client_.maintenance.shutdown) {
-        case ShutdownPolicy::woken: return host.run.power == PowerOutcome::woken || host.run.woken_by_run.has_value();
+        case ShutdownPolicy::woken: return woken_tonight(host);
         case ShutdownPolicy::all: return true;
         case ShutdownPolicy::never: return false;
     }

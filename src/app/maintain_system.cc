@@ -56,6 +56,12 @@ public:
         return wake_hosts(*io, *udp, client.lan.address, targets, settings);
     }
 
+    std::vector<WakeResult> wait_on(const Client& client, const std::vector<WakeTarget>& targets,
+                                    std::chrono::milliseconds wait) override {
+        auto io = os::open_pcap(std::string(bridge_link), "arp", netconf_.namespace_of(client));
+        return wait_hosts_on(*io, client.lan.address, targets, wait, WakeSettings{}.poll_interval);
+    }
+
     os::SshConnectResult connect(const Client& client, Ipv4Address ip) override {
         const auto ns = os::NamespaceFd::open_named(netconf_.namespace_of(client));
         auto options = ssh_;

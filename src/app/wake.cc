@@ -118,6 +118,18 @@ std::vector<WakeResult> wake_hosts(os::PacketIo& io, os::UdpBroadcast& udp, Ipv4
     return results;
 }
 
+std::vector<WakeResult> wait_hosts_on(os::PacketIo& io, Ipv4Prefix own, const std::vector<WakeTarget>& targets,
+                                      std::chrono::milliseconds wait, std::chrono::milliseconds poll_interval,
+                                      const Now& now) {
+    std::vector<WakeResult> results;
+    for (const auto& target : targets) results.push_back({target, false, 0, std::nullopt});
+    const auto started = now();
+    const auto subnet = plan_subnet_scan(io.mac(), own, {}).targets;
+    WokeRule rule(results, subnet, started);
+    run_arp_poll(io, own.address(), rule, {.interval = poll_interval, .deadline = started + wait}, now);
+    return results;
+}
+
 std::vector<bool> wait_hosts_off(os::PacketIo& io, Ipv4Prefix own, const std::vector<LanHost>& hosts,
                                  std::chrono::milliseconds wait, std::chrono::milliseconds poll_interval,
                                  int quiet_polls, const Now& now) {

@@ -36,6 +36,8 @@ void declare(CommandOptions& options) {
         ("wake-wait", po::value<int>()->default_value(300)->value_name("SECONDS"), "how long a PC may take to wake")
         ("ssh-wait", po::value<int>()->default_value(180)->value_name("SECONDS"), "then how long for its SSH server")
         ("off-wait", po::value<int>()->default_value(180)->value_name("SECONDS"), "how long a PC may take to power off")
+        ("reboot-wait", po::value<int>()->default_value(1200)->value_name("SECONDS"),
+         "how long a PC restarted for its updates may take to answer again")
         ("report-dir", po::value<std::string>()->value_name("DIR"), "where run-ID.html goes (default: reports/ beside the state file)")
         ("metrics", po::value<std::string>()->value_name("FILE"), "also write Prometheus textfile metrics to FILE")
         ("notify-test", po::bool_switch(), "send a test message through site.toml's [notify], and exit")
@@ -73,6 +75,7 @@ app::MaintainOptions maintain_options(const po::variables_map& values) {
     options.wake_wait = std::chrono::seconds(bounded_option(values, "wake-wait", 3600));
     options.ssh_wait = std::chrono::seconds(bounded_option(values, "ssh-wait", 3600));
     options.off_wait = std::chrono::seconds(bounded_option(values, "off-wait", 3600));
+    options.reboot_wait = std::chrono::seconds(bounded_option(values, "reboot-wait", 4 * 3600));
     return options;
 }
 

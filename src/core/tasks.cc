@@ -108,9 +108,9 @@ std::chrono::seconds task_timeout_of(const TaskSettings& settings, std::string_v
     return settings.task_timeout ? std::chrono::seconds(*settings.task_timeout) : default_task_timeout;
 }
 
-std::vector<std::string> reboot_request(const TaskReading& reading) {
+std::vector<std::string> reboot_request(const std::vector<UpdateItem>& updates) {
     std::vector<std::string> ids;
-    for (const auto& update : reading.updates)
+    for (const auto& update : updates)
         if (update.reboot_required) ids.push_back(update.id);
     std::sort(ids.begin(), ids.end());
     return ids;

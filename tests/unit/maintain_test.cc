@@ -30,6 +30,9 @@ struct FakePc {
     bool powers_off = true;    ///< goes quiet after the shutdown command
     int unreachable_tries = 0; ///< connects refused before sshd listens
     std::optional<os::SshFailure> refuses;  ///< every connect fails so
+    bool comes_back = true;        ///< answers ARP again after a restart
+    int restarts = 0;              ///< wait_on calls for it: restarts seen through
+    std::optional<os::SshFailure> refuses_after_restart;  ///< e.g. another host key
 };
 
 struct Shared {
@@ -100,12 +103,26 @@ public:
         return results;
     }
 
+    std::vector<app::WakeResult> wait_on(const Client&, const std::vector<app::WakeTarget>& targets,
+                                         std::chrono::milliseconds) override {
+        const std::lock_guard lock(shared_.mutex);
+        std::vector<app::WakeResult> results;
+        for (const auto& target : targets) {
+            auto& pc = shared_.pcs.at(target.mac.to_string());
+            ++pc.restarts;
+            results.push_back({target, pc.comes_back, 40, pc.comes_back ? std::optional(pc.ip) : std::nullopt});
+        }
+        return results;
+    }
+
     os::SshConnectResult connect(const Client&, Ipv4Address ip) override {
         const std::lock_guard lock(shared_.mutex);
         ++shared_.connects[ip.to_string()];
         for (auto& [mac, pc] : shared_.pcs) {
             if (pc.ip != ip) continue;
             if (pc.refuses) return os::SshError{*pc.refuses, "refused by the fake"};
+            if (pc.restarts > 0 && pc.refuses_after_restart)
+                return os::SshError{*pc.refuses_after_restart, "refused by the fake after its restart"};
             if (pc.unreachable_tries > 0) {
                 --pc.unreachable_tries;
                 return os::SshError{os::SshFailure::unreachable, "connection refused"};
@@ -606,4 +623,211 @@ TEST_CASE("interrupted runs: a PC a finished run woke and someone turned on agai
     CHECK(pc2.power == PowerOutcome::was_on);
     CHECK_FALSE(pc2.woken_by_run);
     CHECK(pc2.shutdown == ShutdownOutcome::not_requested);
+}
+
+// ---- updates and the restart they need ----------------------------------------
+
+namespace {
+
+/// What the Linux profile's updates script prints when libc6 was upgraded and asks for a restart.
+const std::string libc_needs_restart =
+    "custode-upgraded libc6:amd64 2.36-9 2.36-9+deb12u4\ncustode-reboot-required yes\ncustode-reboot-package libc6\n";
+const std::string nothing_to_do = "custode-reboot-required no\n";
+
+/// A client whose PCs run `updates` then `antivirus`, with the fake's commands.
+Client updating_client(const std::vector<std::pair<std::string, std::string>>& hosts) {
+    auto client = make_client(hosts);
+    client.maintenance.tasks = {MaintenanceTask::updates, MaintenanceTask::antivirus};
+    client.maintenance.settings.commands["updates"] = "fake-updates";
+    client.maintenance.settings.commands["reboot"] = "fake-reboot";
+    return client;
+}
+
+/// The updates' answers in turn (the last one repeats); everything else exits 0.
+std::function<os::SshCommandResult(const std::string&)> updates_answers(std::vector<std::string> outputs,
+                                                                      std::function<os::SshCommandResult()> reboot = {}) {
+    auto calls = std::make_shared<std::size_t>(0);
+    return [=](const std::string& command) {
+        if (contains(command, "fake-updates")) {
+            const auto& out = outputs.at(std::min(*calls, outputs.size() - 1));
+            ++*calls;
+            return exited(0, out);
+        }
+        if (reboot && contains(command, "fake-reboot")) return reboot();
+        return exited(0);
+    };
+}
+
+std::vector<std::string> sent_words(const Night& night, const std::string& ip) {
+    std::vector<std::string> words;
+    for (const auto& text : night.shared.commands.at(ip))
+        for (const auto* word : {"fake-updates", "fake-reboot", "fake-antivirus", "fake-poweroff"})
+            if (contains(text, word)) words.emplace_back(word);
+    return words;
+}
+
+}  // namespace
+
+TEST_CASE("updates: a woken PC that needs a restart is restarted, runs updates again, then the other tasks and its shutdown",
+          "[maintain][updates]") {
+    Night night;
+    night.shared.pcs = {{mac2, {ip2, false}}};
+    night.shared.answer = updates_answers({libc_needs_restart, nothing_to_do});
+    const auto run = night.run(updating_client({{"pc2", mac2}}));
+    const auto& pc2 = host_named(run, "pc2");
+    CHECK(sent_words(night, "192.168.1.22") ==
+          std::vector<std::string>{"fake-updates", "fake-reboot", "fake-updates", "fake-antivirus", "fake-poweroff"});
+    CHECK(pc2.reboot == RebootOutcome::rebooted);
+    CHECK(contains(pc2.reboot_detail, "away"));
+    REQUIRE(pc2.tasks.size() == 3);
+    CHECK(pc2.tasks[0].reboot_required);
+    REQUIRE(pc2.tasks[0].updates.size() == 1);
+    CHECK(pc2.tasks[0].updates[0].id == "libc6:amd64");
+    CHECK(pc2.tasks[0].updates[0].reboot_required);
+    CHECK_FALSE(pc2.tasks[1].reboot_required);
+    CHECK(pc2.shutdown == ShutdownOutcome::confirmed_off);
+    CHECK(night.shared.pcs.at(mac2).restarts == 1);
+    CHECK(run.ok());
+}
+
+TEST_CASE("updates: the same updates asking again after tonight's restart are a reboot loop, not a second restart",
+          "[maintain][updates]") {
+    Night night;
+    night.shared.pcs = {{mac2, {ip2, false}}};
+    night.shared.answer = updates_answers({libc_needs_restart});  // every time the same
+    const auto run = night.run(updating_client({{"pc2", mac2}}));
+    const auto& pc2 = host_named(run, "pc2");
+    CHECK(pc2.reboot == RebootOutcome::reboot_loop);
+    CHECK(sent_words(night, "192.168.1.22") ==
+          std::vector<std::string>{"fake-updates", "fake-reboot", "fake-updates", "fake-antivirus", "fake-poweroff"});
+    CHECK(night.shared.pcs.at(mac2).restarts == 1);
+    CHECK(pc2.ok());  // the night went on; the loop is for the technician to read, not a failed night
+
+    SECTION("other updates asking after the restart wait for the next night") {
+        Night other;
+        other.shared.pcs = {{mac2, {ip2, false}}};
+        other.shared.answer = updates_answers(
+            {libc_needs_restart, "custode-upgraded linux-image-amd64 6.1.1 6.1.2\ncustode-reboot-required yes\n"
+                                 "custode-reboot-package linux-image-amd64\n"});
+        const auto again = other.run(updating_client({{"pc2", mac2}}));
+        CHECK(host_named(again, "pc2").reboot == RebootOutcome::pending);
+        CHECK(other.shared.pcs.at(mac2).restarts == 1);
+    }
+}
+
+TEST_CASE("updates: a PC found on is not restarted unless netconf says if_needed, and never with reboot = never",
+          "[maintain][updates]") {
+    Night night;
+    night.shared.pcs = {{mac1, {ip1, true}}};
+    night.shared.answer = updates_answers({libc_needs_restart, nothing_to_do});
+    auto client = updating_client({{"pc1", mac1}});
+    SECTION("default: someone may be using it") {
+        const auto pc1_run = night.run(client);
+        const auto& pc1 = host_named(pc1_run, "pc1");
+        CHECK(pc1.reboot == RebootOutcome::pending);
+        CHECK(contains(pc1.reboot_detail, "on before the night"));
+        CHECK(sent_words(night, "192.168.1.21") == std::vector<std::string>{"fake-updates", "fake-antivirus"});
+        CHECK(pc1.ok());
+    }
+    SECTION("reboot = if_needed") {
+        client.maintenance.settings.reboot = RebootPolicy::if_needed;
+        const auto pc1_run = night.run(client);
+        const auto& pc1 = host_named(pc1_run, "pc1");
+        CHECK(pc1.reboot == RebootOutcome::rebooted);
+        CHECK(pc1.shutdown == ShutdownOutcome::not_requested);
+    }
+    SECTION("reboot = never on a woken PC") {
+        night.shared.pcs[mac1].awake = false;
+        client.maintenance.settings.reboot = RebootPolicy::never;
+        const auto pc1_run = night.run(client);
+        const auto& pc1 = host_named(pc1_run, "pc1");
+        CHECK(pc1.reboot == RebootOutcome::pending);
+        CHECK(pc1.reboot_detail == "reboot = never");
+        CHECK(night.shared.pcs.at(mac1).restarts == 0);
+    }
+}
+
+TEST_CASE("updates: a PC someone is logged on to is not restarted, and the night goes on with it", "[maintain][updates]") {
+    Night night;
+    night.shared.pcs = {{mac2, {ip2, false}}};
+    night.shared.answer = updates_answers({libc_needs_restart},
+                                          [] { return exited(shutdown_user_logged_on_exit, R"({"users":["maria"]})"); });
+    const auto pc2_run = night.run(updating_client({{"pc2", mac2}}));
+        const auto& pc2 = host_named(pc2_run, "pc2");
+    CHECK(pc2.reboot == RebootOutcome::user_logged_on);
+    CHECK(pc2.logged_on == std::vector<std::string>{"maria"});
+    CHECK(pc2.reboot_detail == "not restarted: maria logged on");
+    CHECK(night.shared.pcs.at(mac2).restarts == 0);
+    CHECK(sent_words(night, "192.168.1.22") ==
+          std::vector<std::string>{"fake-updates", "fake-reboot", "fake-antivirus", "fake-poweroff"});
+    CHECK(pc2.ok());
+}
+
+TEST_CASE("updates: a restarted PC that does not come back is did_not_return, its other tasks listed as not run",
+          "[maintain][updates]") {
+    Night night;
+    night.shared.pcs = {{mac2, {ip2, false}}};
+    night.shared.pcs[mac2].comes_back = false;
+    night.shared.answer = updates_answers({libc_needs_restart});
+    const auto run = night.run(updating_client({{"pc2", mac2}}));
+    const auto& pc2 = host_named(run, "pc2");
+    CHECK(pc2.reboot == RebootOutcome::did_not_return);
+    REQUIRE(pc2.tasks.size() == 2);
+    CHECK(pc2.tasks[1].task == "antivirus");
+    CHECK(pc2.tasks[1].status == TaskStatus::skipped);
+    CHECK(pc2.shutdown == ShutdownOutcome::not_requested);
+    CHECK(sent_words(night, "192.168.1.22") == std::vector<std::string>{"fake-updates", "fake-reboot"});
+    CHECK_FALSE(pc2.ok());
+    CHECK_FALSE(run.ok());
+}
+
+TEST_CASE("updates: after its restart a PC with another host key is refused, and one that never went down is a failed restart",
+          "[maintain][updates]") {
+    Night night;
+    night.shared.pcs = {{mac2, {ip2, false}}};
+    night.shared.answer = updates_answers({libc_needs_restart});
+    SECTION("another host key") {
+        night.shared.pcs[mac2].refuses_after_restart = os::SshFailure::host_key_changed;
+        const auto pc2_run = night.run(updating_client({{"pc2", mac2}}));
+        const auto& pc2 = host_named(pc2_run, "pc2");
+        CHECK(pc2.reboot == RebootOutcome::failed);
+        CHECK(contains(pc2.reboot_detail, "host_key_changed"));
+        CHECK(contains(pc2.error, "host_key_changed"));
+        CHECK_FALSE(pc2.ok());
+    }
+    SECTION("still answering ARP: it did not restart") {
+        night.shared.pcs[mac2].powers_off = false;
+        const auto pc2_run = night.run(updating_client({{"pc2", mac2}}));
+        const auto& pc2 = host_named(pc2_run, "pc2");
+        CHECK(pc2.reboot == RebootOutcome::failed);
+        CHECK(contains(pc2.reboot_detail, "did not restart"));
+        CHECK(night.shared.pcs.at(mac2).restarts == 0);
+    }
+    SECTION("a reboot channel that hangs is not waited on: ARP decides") {
+        night.shared.answer = updates_answers({libc_needs_restart, nothing_to_do}, [] {
+            return os::SshCommandResult{{}, "", "", true, 60.0};  // timed out, no exit status
+        });
+        const auto pc2_run = night.run(updating_client({{"pc2", mac2}}));
+        const auto& pc2 = host_named(pc2_run, "pc2");
+        CHECK(pc2.reboot == RebootOutcome::rebooted);
+    }
+    SECTION("a reboot command that fails") {
+        night.shared.answer = updates_answers({libc_needs_restart}, [] { return exited(1, "", "systemctl: access denied"); });
+        const auto pc2_run = night.run(updating_client({{"pc2", mac2}}));
+        const auto& pc2 = host_named(pc2_run, "pc2");
+        CHECK(pc2.reboot == RebootOutcome::failed);
+        CHECK(contains(pc2.reboot_detail, "access denied"));
+        CHECK(pc2.shutdown == ShutdownOutcome::confirmed_off);  // still up: the night went on and shut it down
+    }
+}
+
+TEST_CASE("updates: a dry run never restarts", "[maintain][updates]") {
+    Night night;
+    night.options.dry_run = true;
+    night.shared.pcs = {{mac1, {ip1, true}}};
+    night.shared.answer = updates_answers({libc_needs_restart});
+    const auto pc1_run = night.run(updating_client({{"pc1", mac1}}));
+        const auto& pc1 = host_named(pc1_run, "pc1");
+    CHECK(pc1.reboot == RebootOutcome::not_needed);
+    CHECK(night.shared.pcs.at(mac1).restarts == 0);
 }

@@ -1,6 +1,7 @@
 #pragma once
 /// The nightly run (`custode maintain`): per client, clients in parallel:
-/// link check → ARP scan → wake the sleeping PCs → wait for SSH → tasks →
+/// link check → ARP scan → wake the sleeping PCs → wait for SSH → tasks
+/// (a restart after `updates` when they need one and the policy allows) →
 /// shut down per policy → confirm off → the run record. A PC that does not
 /// wake, cannot be reached or fails a task never stops the others.
 
@@ -40,6 +41,10 @@ public:
     /// Magic packets, then ARP polling until each answers or `wait` passes.
     virtual std::vector<WakeResult> wake(const Client& client, const std::vector<WakeTarget>& targets,
                                          std::chrono::milliseconds wait) = 0;
+    /// ARP polling, no magic packet, until each answers or `wait` passes: PCs
+    /// coming back from a restart.
+    virtual std::vector<WakeResult> wait_on(const Client& client, const std::vector<WakeTarget>& targets,
+                                            std::chrono::milliseconds wait) = 0;
     /// An SSH session to `ip` from inside the client's namespace.
     virtual os::SshConnectResult connect(const Client& client, Ipv4Address ip) = 0;
     /// ARP polling until each host stops answering or `wait` passes; true = off.
@@ -63,6 +68,8 @@ struct MaintainOptions {
     std::chrono::milliseconds wake_wait{std::chrono::minutes(5)};  ///< for a PC to answer ARP
     std::chrono::milliseconds ssh_wait{std::chrono::minutes(3)};   ///< then for its sshd
     std::chrono::milliseconds off_wait{std::chrono::minutes(3)};   ///< for a shut-down PC to go quiet
+    /// For a PC restarted for its updates to answer ARP again (then ssh_wait for its sshd).
+    std::chrono::milliseconds reboot_wait{std::chrono::minutes(20)};
     std::chrono::milliseconds ssh_retry{std::chrono::seconds(2)};
     int concurrency = 32;  ///< SSH sessions at once, over all clients
     std::map<std::string, WokenEarlier> woken_earlier;  ///< by client name (recorded_run fills it)

@@ -60,6 +60,11 @@ struct LanHost {
 /// ARP polls each host every `poll_interval` until it has missed
 /// `quiet_polls` polls in a row (a PC shutting down still answers for a
 /// while), or `wait` passes. One flag per host, true = off.
+/// As wake_hosts without the magic packets: a PC coming back by itself (a restart).
+std::vector<WakeResult> wait_hosts_on(os::PacketIo& io, Ipv4Prefix own, const std::vector<WakeTarget>& targets,
+                                      std::chrono::milliseconds wait, std::chrono::milliseconds poll_interval,
+                                      const Now& now = os::Clock::now);
+
 std::vector<bool> wait_hosts_off(os::PacketIo& io, Ipv4Prefix own, const std::vector<LanHost>& hosts,
                                  std::chrono::milliseconds wait, std::chrono::milliseconds poll_interval,
                                  int quiet_polls = 3, const Now& now = os::Clock::now);

@@ -108,7 +108,7 @@ struct TaskReading {
 
 /// The ids of the updates that ask for a restart, sorted: two readings that
 /// ask for the same restart twice in a night are a reboot loop.
-std::vector<std::string> reboot_request(const TaskReading& reading);
+std::vector<std::string> reboot_request(const std::vector<UpdateItem>& updates);
 
 /// Reads a finished command of `task` (a MaintenanceTask name or "shutdown")
 /// on `os`. `exit_code` is empty when the command ended without one (killed
