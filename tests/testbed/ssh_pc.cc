@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "custode/core/command_text.h"
 #include "custode/core/error.h"
 #include "custode/core/frames.h"
 #include "support/programs.h"
@@ -251,6 +252,15 @@ void SshPc::power_on() {
 std::string SshPc::shutdown_command() const {
     return fmt::format("nohup sh -c 'sleep 1; kill $(cat {}); ip link set eth0 down' >/dev/null 2>&1 &",
                        pid_file().string());
+}
+
+std::string SshPc::reboot_command(std::chrono::milliseconds down_for, const std::string& while_down) const {
+    const auto script = fmt::format("sleep 1; kill $(cat {}); ip link set eth0 down; sleep {:.3f}; {}{}"
+                                    "ip link set eth0 up; {} -f {} -E {}",
+                                    pid_file().string(), std::chrono::duration<double>(down_for).count(), while_down,
+                                    while_down.empty() ? "" : "; ",
+                                    sshd_program, config().string(), (dir_ / "sshd.log").string());
+    return fmt::format("nohup sh -c {} >/dev/null 2>&1 &", shell_quote(script));
 }
 
 void SshPc::watch(int fd) {

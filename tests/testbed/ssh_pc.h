@@ -101,6 +101,16 @@ public:
     /// again on the next magic packet.
     std::string shutdown_command() const;
 
+    /// A shell command that restarts the PC from inside one of its own SSH
+    /// sessions, as a restart looks from the LAN: one second later and in the
+    /// background, sshd's listener killed and eth0 down for `down_for`, then
+    /// `while_down` (shell text: clear what a restart clears, swap the host
+    /// key...), eth0 up and sshd started again. For netconf `commands.reboot`
+    /// overrides: no real reboot ever runs. sshd starts in the session's own
+    /// mount namespace, so a login shell that gave the session a private /run
+    /// must hold a `sshd` directory there.
+    std::string reboot_command(std::chrono::milliseconds down_for, const std::string& while_down = "") const;
+
     /// Number of boots the wake watcher did.
     int wakes() const { return wakes_.load(); }
 
