@@ -28,6 +28,7 @@ $pc = Get-Content -Raw -LiteralPath (Join-Path $pcDir 'pc.json') | ConvertFrom-J
 $foundThisSession = [System.Collections.Generic.List[object]]::new()
 $fragmentation = @{}
 foreach ($v in @($pc.volumes)) {
+  if (-not $v) { continue }
   $fragmentation["$($v.letter)"] = $v.fragmentation
   $root = Join-Path $pcDir "drives/$($v.letter)"
   New-Item -ItemType Directory -Force -Path $root | Out-Null
