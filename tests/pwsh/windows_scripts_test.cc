@@ -466,7 +466,7 @@ TEST_CASE("updates: the default categories install security, critical and defini
     CHECK(run.reading.updates[3].result == "failed");
     CHECK_FALSE(run.reading.updates[3].installed);
     CHECK(run.reading.reboot_required);
-    CHECK(reboot_request(run.reading) == std::vector<std::string>{"KB5034441"});
+    CHECK(reboot_request(run.reading.updates) == std::vector<std::string>{"KB5034441"});
 }
 
 TEST_CASE("updates: drivers are searched for and installed only when update_categories names them",
@@ -508,7 +508,7 @@ TEST_CASE("updates: nothing pending is up to date, and a restart pending from be
     run = run_task(pending, MaintenanceTask::updates, 0);
     check_read_as(run, TaskStatus::ok, "up to date; restart needed");
     CHECK(run.reading.reboot_required);
-    CHECK(reboot_request(run.reading).empty());
+    CHECK(reboot_request(run.reading.updates).empty());
 }
 
 TEST_CASE("updates: a search that fails names its HRESULT", "[pwsh][windows][updates]") {

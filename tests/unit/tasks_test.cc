@@ -624,7 +624,7 @@ TEST_CASE("windows updates readings: per update results, totals, restart", "[tas
           UpdateItem{"KB5034439", "2024-01 Critical Update for .NET Framework 4.8.1 (KB5034439)", "", "", true, false, "installed"});
     CHECK(some.updates[3].result == "failed");
     CHECK(some.reboot_required);
-    CHECK(reboot_request(some) == std::vector<std::string>{"KB5034441"});
+    CHECK(reboot_request(some.updates) == std::vector<std::string>{"KB5034441"});
     CHECK(some.findings == std::vector<std::string>{"KB5034123 failed: 2024-01 Cumulative Update for Windows 10 Version "
                                                     "22H2 for x64-based Systems (KB5034123)"});
     const auto none = read_windows("updates", 0, fixture("windows-updates-none.json"));
@@ -632,10 +632,10 @@ TEST_CASE("windows updates readings: per update results, totals, restart", "[tas
     CHECK(none.summary == "up to date");
     CHECK(none.updates.empty());
     // Every result code, a missing KB, all failed.
-    const auto all = read_windows("updates", 1, R"({"updates":[
-        {"kb":"","id":"5e6f-driver","title":"Display","result":5,"reboot_required":false},
-        {"kb":"KB1","id":"x","title":"One","result":4,"downloaded":false},
-        {"kb":"KB2","id":"y","title":"Two","result":0}],"reboot_required":false})");
+    const auto all = read_windows("updates", 1,
+                                  R"({"updates":[{"kb":"","id":"5e6f-driver","title":"Display","result":5,"reboot_required":false},)"
+                                  R"({"kb":"KB1","id":"x","title":"One","result":4,"downloaded":false},)"
+                                  R"({"kb":"KB2","id":"y","title":"Two","result":0}],"reboot_required":false})");
     CHECK(all.status == TaskStatus::failed);
     CHECK(all.summary == "3 updates failed");
     CHECK(all.findings == std::vector<std::string>{"5e6f-driver aborted: Display", "KB1 failed (download): One",
@@ -650,8 +650,8 @@ TEST_CASE("windows updates readings: per update results, totals, restart", "[tas
     CHECK(search.status == TaskStatus::error);
     CHECK(search.summary == "the Windows Update search failed (0x8024402C): offline");
     // Another type for every member reads as missing.
-    const auto odd = read_windows("updates", 3, R"({"updates":[{"kb":5,"id":["x"],"title":null,"result":"2",
-        "reboot_required":"yes"}],"reboot_required":1})");
+    const auto odd = read_windows(
+        "updates", 3, R"({"updates":[{"kb":5,"id":["x"],"title":null,"result":"2","reboot_required":"yes"}],"reboot_required":1})");
     CHECK(odd.status == TaskStatus::warning);
     CHECK(odd.summary == "1 update failed");
     CHECK(odd.updates.at(0) == UpdateItem{"", "", "", "", false, false, "failed"});
