@@ -28,7 +28,7 @@ std::vector<std::string> programs_of(HostOs os, MaintenanceTask task) {
             return {linux_pc ? "fstrim" : "Optimize-Volume"};
         case MaintenanceTask::backup: return {"restic"};
         case MaintenanceTask::empty_trash: return {};
-        case MaintenanceTask::updates:
+        case MaintenanceTask::updates:  // Windows: a COM object, checked in windows_check_script
             return linux_pc ? std::vector<std::string>{"apt-get", "apt-mark", "dpkg-query"} : std::vector<std::string>{};
     }
     return {};
@@ -79,6 +79,13 @@ std::string windows_check_script(const std::vector<std::string>& programs, Maint
                                powershell_plain_errors, missing_exit);
         script += tasks_detail::restic_environment(settings) + "\n& restic --no-lock cat config | Out-Null\nexit $LASTEXITCODE\n";
     }
+    // The updates task needs no program but the Windows Update Agent's COM
+    // server; an override runs its own program, checked above instead.
+    if (task == MaintenanceTask::updates && !settings.commands.contains(std::string(to_string(task))))
+        script += fmt::format("try {{ $null = New-Object -ComObject Microsoft.Update.Session }} catch {{ "
+                              "[Console]::Error.WriteLine('missing: the Windows Update Agent (COM object "
+                              "Microsoft.Update.Session): ' + $_.Exception.Message); exit {} }}\n",
+                              missing_exit);
     return script + "exit 0\n";
 }
 

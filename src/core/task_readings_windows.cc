@@ -2,6 +2,7 @@
 /// task's code; the code gives the status, the object the summary and
 /// findings (see docs/tasks.md for the tables).
 
+#include <algorithm>
 #include <fmt/format.h>
 
 #include "tasks_detail.h"
@@ -163,6 +164,64 @@ TaskReading read_recycle_bin(int exit_code, const json& result) {
     return script_error(result, exit_code);
 }
 
+// ---- updates: 0 all installed or none pending, 3 some failed, 1 all, 2 error --
+
+/// Windows Update's OperationResultCode as the record spells it; one that
+/// did not finish (0 not started, 1 in progress) never installed: failed.
+std::string update_result(std::int64_t code) {
+    switch (code) {
+        case 2: return "installed";
+        case 3: return "installed_with_errors";
+        case 5: return "aborted";
+        default: return "failed";
+    }
+}
+
+UpdateItem update_item(const json& update) {
+    UpdateItem item;
+    item.id = string_in(update, "kb", "");
+    if (item.id.empty()) item.id = string_in(update, "id", "");
+    item.title = string_in(update, "title", "");
+    const auto code = number_in(update, "result", 4);
+    item.result = update_result(code);
+    item.installed = code == 2 || code == 3;
+    item.reboot_required = flag_in(update, "reboot_required", false);
+    return item;
+}
+
+/// "3 updates installed; 1 failed; restart needed" / "up to date".
+std::string updates_summary(const TaskReading& reading) {
+    const auto installed = std::count_if(reading.updates.begin(), reading.updates.end(),
+                                         [](const UpdateItem& update) { return update.installed; });
+    const auto failed = static_cast<std::int64_t>(reading.updates.size()) - installed;
+    std::vector<std::string> parts;
+    if (installed) parts.push_back(counted(installed, "update installed", "updates installed"));
+    if (failed) parts.push_back(installed ? fmt::format("{} failed", failed) : counted(failed, "update failed", "updates failed"));
+    if (parts.empty()) parts.emplace_back("up to date");
+    if (reading.reboot_required) parts.emplace_back("restart needed");
+    return fmt::format("{}", fmt::join(parts, "; "));
+}
+
+TaskReading read_windows_update(int exit_code, const json& result) {
+    if (exit_code != 0 && exit_code != 1 && exit_code != 3) return script_error(result, exit_code);
+    TaskReading reading;
+    for (const auto& update : elements(result, "updates")) {
+        auto item = update_item(update);
+        // What went wrong, by update: one not downloaded never reached the installer.
+        const auto stage = flag_in(update, "downloaded", true) ? "" : " (download)";
+        if (item.result != "installed") {
+            auto words = item.result;  // "installed with errors"
+            std::replace(words.begin(), words.end(), '_', ' ');
+            reading.findings.push_back(fmt::format("{} {}{}: {}", item.id, words, stage, item.title));
+        }
+        reading.updates.push_back(std::move(item));
+    }
+    reading.reboot_required = flag_in(result, "reboot_required", false);
+    reading.status = exit_code == 0 ? TaskStatus::ok : exit_code == 3 ? TaskStatus::warning : TaskStatus::failed;
+    reading.summary = updates_summary(reading);
+    return reading;
+}
+
 }  // namespace
 
 TaskReading read_windows(MaintenanceTask task, int exit_code, std::string_view out, std::string_view err) {
@@ -176,7 +235,7 @@ TaskReading read_windows(MaintenanceTask task, int exit_code, std::string_view o
         case MaintenanceTask::disk_optimize: return read_optimize(exit_code, *result);
         case MaintenanceTask::backup: return with_skipped(read_restic_result(exit_code, *result), *result);
         case MaintenanceTask::empty_trash: return read_recycle_bin(exit_code, *result);
-        case MaintenanceTask::updates: return script_error(*result, exit_code);  // a helper is writing it
+        case MaintenanceTask::updates: return read_windows_update(exit_code, *result);
     }
     return {TaskStatus::error, "unknown task", {}};
 }

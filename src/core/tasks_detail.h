@@ -35,6 +35,10 @@ std::string windows_reboot_script();
 /// the environment ($env:RESTIC_REPOSITORY, $env:RESTIC_PASSWORD_FILE), where
 /// no native-argument quoting can break them.
 std::string restic_environment(const TaskSettings& settings);
+/// Windows: the CategoryID of the update classification netconf calls
+/// `category` ("security", ...: windows_update_categories); throws
+/// std::invalid_argument for another name (netconf refuses those first).
+std::string update_classification_id(std::string_view category);
 
 TaskReading read_linux(MaintenanceTask task, int exit_code, std::string_view out, std::string_view err);
 TaskReading read_windows(MaintenanceTask task, int exit_code, std::string_view out, std::string_view err);

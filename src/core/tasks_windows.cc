@@ -3,8 +3,12 @@
 /// re-parses it). Each prints ONE JSON object and ends with `exit N`.
 /// Every value from netconf goes through powershell_quote.
 
+#include <algorithm>
+#include <array>
 #include <fmt/format.h>
+#include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "custode/core/command_text.h"
@@ -211,10 +215,95 @@ constexpr std::string_view unless_logged_on = R"ps(
     [Console]::Error.WriteLine("not shut down: logged on: $($users -join ', ')")
     exit 10 })ps";
 
-/// Windows Update: not built yet (a helper is writing it).
-std::string updates(const TaskSettings&) { return framed("throw 'updates: not built yet'"); }
+/// Microsoft's update classifications by netconf name, as the CategoryID
+/// every update carries among its Categories: the same in every language,
+/// where a category's Name is localized ("Aggiornamenti della sicurezza").
+/// WSUS Classification GUIDs (learn.microsoft.com, ff357803); Upgrades is
+/// the classification of feature updates (a new Windows release).
+constexpr std::array<std::pair<std::string_view, std::string_view>, windows_update_categories.size()>
+    update_classifications{{{"security", "0fa1201d-4330-4fa8-8ae9-b877473b6441"},
+                            {"critical", "e6cf1350-c01b-414d-a61f-263d14d133b4"},
+                            {"definitions", "e0789628-ce08-4437-be74-2495b842f43b"},
+                            {"updates", "cd5ffd1e-e932-4e3a-bf74-18bf0b1bbd83"},
+                            {"update-rollups", "28bc880e-0592-4cbf-8f95-c79b17911d5f"},
+                            {"feature-packs", "b54e7d24-7add-428f-8b75-90a396fa584f"},
+                            {"drivers", "ebfc1fc5-71a4-4f7b-9aca-3b9a503104a0"},
+                            {"upgrades", "3689bdc8-b205-4af4-8d4a-a63924c5e9d5"}}};
+
+/// Windows Update through the Windows Update Agent's COM API (in every
+/// Windows, nothing to install; as Ansible's win_updates): search, keep the
+/// updates of the chosen classifications, accept their EULAs (the night has
+/// no one to click), download, install. Each step that fails as a whole is
+/// rethrown with its HRESULT in hex, the one thing a technician can look up
+/// (0x8024402C: no connection to Windows Update or the WSUS server); the
+/// COM error is the innermost exception (PowerShell wraps it in a
+/// MethodInvocationException). An update that fails to download is not
+/// handed to the installer and keeps the download's result code. Result
+/// codes (OperationResultCode): 2 succeeded, 3 succeeded with errors, 4
+/// failed, 5 aborted. A restart is needed when the installation says so or
+/// one was pending already (SystemInfo.RebootRequired). Every COM call that
+/// returns a value nobody reads is voided: stdout carries one JSON object.
+/// Exit 0: all installed or nothing pending; 3: some failed; 1: all failed.
+constexpr std::string_view updates_body = R"ps(
+  function Fail($what, $err) {
+    $e = $err.Exception; while ($e.InnerException) { $e = $e.InnerException }
+    throw ('{0} failed (0x{1:X8}): {2}' -f $what, $e.HResult, $e.Message) }
+  $session = New-Object -ComObject Microsoft.Update.Session
+  $session.ClientApplicationID = 'custode'
+  try { $found = $session.CreateUpdateSearcher().Search($criteria) } catch { Fail 'the Windows Update search' $_ }
+  $list = @(); $chosen = New-Object -ComObject Microsoft.Update.UpdateColl
+  foreach ($u in $found.Updates) {
+    if (-not @($u.Categories | Where-Object { $ids -contains "$($_.CategoryID)" }).Count) { continue }
+    if (-not $u.EulaAccepted) { $u.AcceptEula() }
+    [void]$chosen.Add($u); $list += $u }
+  $codes = @{}; $results = @{}; $reboot = $false
+  if ($list.Count) {
+    $downloader = $session.CreateUpdateDownloader(); $downloader.Updates = $chosen
+    try { $downloaded = $downloader.Download() } catch { Fail 'the download' $_ }
+    $ready = New-Object -ComObject Microsoft.Update.UpdateColl; $order = @()
+    for ($i = 0; $i -lt $list.Count; $i++) {
+      $codes[$i] = [int]$downloaded.GetUpdateResult($i).ResultCode
+      if ($codes[$i] -eq 2 -or $codes[$i] -eq 3) { [void]$ready.Add($list[$i]); $order += $i } }
+    if ($order.Count) {
+      $installer = $session.CreateUpdateInstaller(); $installer.Updates = $ready
+      try { $installed = $installer.Install() } catch { Fail 'the installation' $_ }
+      $reboot = [bool]$installed.RebootRequired
+      for ($j = 0; $j -lt $order.Count; $j++) { $results[$order[$j]] = $installed.GetUpdateResult($j) } } }
+  $items = @(); $failed = 0
+  for ($i = 0; $i -lt $list.Count; $i++) {
+    $u = $list[$i]; $r = $results[$i]; $kb = @($u.KBArticleIDs)
+    $code = if ($r) { [int]$r.ResultCode } else { $codes[$i] }
+    if ($code -ne 2 -and $code -ne 3) { $failed++ }
+    $items += [ordered]@{ kb = $(if ($kb.Count) { "KB$($kb[0])" } else { '' }); id = "$($u.Identity.UpdateID)"; title = "$($u.Title)"
+      result = $code; downloaded = [bool]$r; reboot_required = [bool]($r -and $r.RebootRequired) } }
+  $reboot = $reboot -or [bool](New-Object -ComObject Microsoft.Update.SystemInfo).RebootRequired
+  $code = if (-not $failed) { 0 } elseif ($failed -eq $items.Count) { 1 } else { 3 }
+  Out-Result ([ordered]@{ updates = $items; installed = $items.Count - $failed; failed = $failed; reboot_required = $reboot }) $code)ps";
+
+/// The search criteria: software updates, and drivers only when asked for
+/// (a driver update is of Type 'Driver', which a Type='Software' search
+/// never finds, whatever its classification).
+std::string update_criteria(const std::vector<std::string>& categories) {
+    constexpr std::string_view software = "IsInstalled=0 and Type='Software' and IsHidden=0";
+    if (std::find(categories.begin(), categories.end(), "drivers") == categories.end()) return std::string(software);
+    return fmt::format("{} or IsInstalled=0 and Type='Driver' and IsHidden=0", software);
+}
+
+std::string updates(const TaskSettings& settings) {
+    const auto categories = settings.update_categories.value_or(default_update_categories());
+    std::vector<std::string> ids;
+    for (const auto& name : categories) ids.push_back(update_classification_id(name));
+    return framed(updates_body, fmt::format("$criteria = {}\n$ids = {}", powershell_quote(update_criteria(categories)),
+                                            powershell_array(ids)));
+}
 
 }  // namespace
+
+std::string update_classification_id(std::string_view category) {
+    for (const auto& [name, id] : update_classifications)
+        if (name == category) return std::string(id);
+    throw std::invalid_argument(fmt::format("unknown Windows Update category \"{}\"", category));
+}
 
 std::string restic_environment(const TaskSettings& settings) {
     std::string lines;

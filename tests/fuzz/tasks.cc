@@ -1,5 +1,5 @@
 /// Every task reading: what a PC's command printed, read as a status, for
-/// each task on Linux and Windows, the shutdown, the dry run's checks, and the
+/// each task on Linux and Windows, the shutdown and the reboot, the dry run's checks, and the
 /// `custode-pid` and logged-on-user lines (core/tasks.h, core/task_checks.h).
 /// The PC is untrusted; its output never makes a reading throw.
 /// Input: byte 0 is the exit code (255: none, killed by a signal), then
@@ -29,9 +29,11 @@ void tasks(Bytes bytes) {
 
     for (const auto os : {HostOs::linux_, HostOs::windows}) {
         for (const auto task : {MaintenanceTask::antivirus, MaintenanceTask::disk_health,
-                                MaintenanceTask::disk_optimize, MaintenanceTask::backup, MaintenanceTask::empty_trash})
+                                MaintenanceTask::disk_optimize, MaintenanceTask::backup, MaintenanceTask::empty_trash,
+                                MaintenanceTask::updates})
             tasks_fuzz::check(read_task_result(os, to_string(task), exit_code, out, err));
         tasks_fuzz::check(read_task_result(os, "shutdown", exit_code, out, err));
+        tasks_fuzz::check(read_task_result(os, "reboot", exit_code, out, err));
     }
     tasks_fuzz::check(read_task_check(exit_code, out, err));
     users_keeping_on(exit_code, out);

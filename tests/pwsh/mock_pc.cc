@@ -91,7 +91,19 @@ MockPc::MockPc(const std::string& name) : state_(pc_description(name)) {
     for (const auto& program : fs::directory_iterator(fs::path(CUSTODE_PWSH_TESTS) / "mock/bin"))
         if (std::find(missing.begin(), missing.end(), program.path().filename()) == missing.end())
             fs::create_symlink(program.path(), dir_ / "bin" / program.path().filename());
-    write_executable(dir_ / "bin" / "powershell.exe", fmt::format("#!/bin/sh\nexec '{}' \"$@\"\n", required_pwsh()));
+    // powershell.exe: pwsh with the mock module imported before the command
+    // runs (prepended to -EncodedCommand), as Windows has its COM objects from
+    // the start: New-Object is a cmdlet pwsh finds before any module's
+    // function, so auto-loading would never reach the mock's.
+    write_executable(dir_ / "bin" / "powershell.exe",
+                     fmt::format("#!/bin/sh\n"
+                                 "for a; do shift\n"
+                                 "  [ \"$previous\" = -EncodedCommand ] && a=$({{ printf 'Import-Module WindowsMock\\n' | "
+                                 "iconv -f UTF-8 -t UTF-16LE; printf %s \"$a\" | base64 -d; }} | base64 -w0)\n"
+                                 "  previous=$a; set -- \"$@\" \"$a\"\n"
+                                 "done\n"
+                                 "exec '{}' \"$@\"\n",
+                                 required_pwsh()));
 }
 
 void MockPc::write_login_shell(const std::string& shutdown) const {
@@ -145,7 +157,7 @@ ScriptRun MockPc::run(const RemoteCommand& command) const {
     auto argv = words_of(command.command);
     if (argv.empty() || argv.front() != "powershell.exe")
         throw std::invalid_argument("not a Windows command: " + command.command);
-    argv.front() = required_pwsh();
+    argv.front() = (dir_ / "bin" / "powershell.exe").string();  // pwsh, the mock imported first
     // As root, without the capabilities that pass over file permissions: a
     // folder no one may read stays unreadable, as a Windows ACL denies even
     // an administrator.

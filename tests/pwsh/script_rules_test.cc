@@ -35,7 +35,7 @@ void write_file(const std::filesystem::path& path, const std::string& text) { st
 
 const std::vector<MaintenanceTask> all_tasks{MaintenanceTask::antivirus, MaintenanceTask::disk_health,
                                              MaintenanceTask::disk_optimize, MaintenanceTask::backup,
-                                             MaintenanceTask::empty_trash};
+                                             MaintenanceTask::empty_trash, MaintenanceTask::updates};
 
 TaskSettings every_setting() {
     TaskSettings settings;
@@ -43,6 +43,7 @@ TaskSettings every_setting() {
     settings.backup_repository = "sftp:backup@10.0.0.1:/srv/restic/acme";
     settings.backup_password_file = "C:\\ProgramData\\custode\\restic.txt";
     settings.backup_sources = {"C:\\Users", "D:\\Dati \"condivisi\""};
+    settings.update_categories = std::vector<std::string>(windows_update_categories.begin(), windows_update_categories.end());
     return settings;
 }
 
@@ -64,6 +65,7 @@ std::vector<std::pair<std::string, std::string>> every_windows_command() {
     }
     commands.emplace_back("shutdown", cmd_file_text(shutdown_command(HostOs::windows, {})));
     commands.emplace_back("shutdown-forced", cmd_file_text(shutdown_command(HostOs::windows, {}, ForceShutdown::yes)));
+    commands.emplace_back("reboot", cmd_file_text(reboot_command(HostOs::windows, {})));
     return commands;
 }
 

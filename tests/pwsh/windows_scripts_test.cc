@@ -423,3 +423,134 @@ TEST_CASE("dry-run checks name what is missing, in plain text", "[pwsh][windows]
     CHECK(read_task_check(run.exit_code, run.out, run.err).summary ==
           "Fatal: unable to open config file: <config/> does not exist");
 }
+
+// ---- updates (Windows Update Agent) and the reboot ------------------------------------
+
+namespace windows_scripts_test {
+
+TaskSettings update_settings(std::vector<std::string> categories) {
+    TaskSettings settings;
+    settings.update_categories = std::move(categories);
+    return settings;
+}
+
+/// The mock's one line of `verb` ("Download", "Install"), or empty.
+std::string call_of(const ScriptRun& run, const std::string& verb) {
+    for (const auto& call : non_empty_lines(run.calls))
+        if (call.starts_with(verb + " ")) return call;
+    return "";
+}
+
+}  // namespace windows_scripts_test
+
+TEST_CASE("updates: the default categories install security, critical and definition updates", "[pwsh][windows][updates]") {
+    const MockPc pc("updates-pending");
+    const auto run = run_recorded(pc, MaintenanceTask::updates, 3, "windows-updates-some-failed.json");
+    CHECK(called(run.script, "Search IsInstalled=0 and Type='Software' and IsHidden=0"));
+    // Matched by category id: KB5034441's category is named in Italian.
+    CHECK(call_of(run.script, "Download") == "Download KB5034441 KB5034439 KB2267602 KB5034123");
+    CHECK(call_of(run.script, "Install") == "Install KB5034441 KB5034439 KB2267602 KB5034123");
+    CHECK(called(run.script, "AcceptEula KB5034441"));
+    CHECK_FALSE(called(run.script, "AcceptEula KB5034439"));  // accepted already
+    // Left alone: the driver, the feature update, the optional update, the hidden one.
+    for (const auto* other : {"5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a05", "KB5031455", "KB5005463", "KB4023057"})
+        CHECK(run.script.calls.find(other) == std::string::npos);
+    check_read_as(run, TaskStatus::warning, "3 updates installed; 1 failed; restart needed");
+    CHECK(run.reading.findings ==
+          std::vector<std::string>{"KB5034123 failed: 2024-01 Cumulative Update for Windows 10 Version 22H2 for x64-based "
+                                   "Systems (KB5034123)"});
+    REQUIRE(run.reading.updates.size() == 4);
+    CHECK(run.reading.updates[0] == UpdateItem{"KB5034441",
+                                               "2024-01 Security Update for Windows 10 Version 22H2 for x64-based Systems (KB5034441)",
+                                               "", "", true, true, "installed"});
+    CHECK(run.reading.updates[3].result == "failed");
+    CHECK_FALSE(run.reading.updates[3].installed);
+    CHECK(run.reading.reboot_required);
+    CHECK(reboot_request(run.reading.updates) == std::vector<std::string>{"KB5034441"});
+}
+
+TEST_CASE("updates: drivers are searched for and installed only when update_categories names them",
+          "[pwsh][windows][updates]") {
+    const MockPc pc("updates-pending");
+    const auto run = run_task(pc, MaintenanceTask::updates, 3, update_settings({"drivers", "security"}));
+    // A driver is of Type 'Driver': a search for software alone never finds it.
+    CHECK(called(run.script, "Search IsInstalled=0 and Type='Software' and IsHidden=0 or IsInstalled=0 and "
+                             "Type='Driver' and IsHidden=0"));
+    CHECK(call_of(run.script, "Install") == "Install KB5034441 KB5034123 5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a05");
+    check_read_as(run, TaskStatus::warning, "2 updates installed; 1 failed; restart needed");
+    REQUIRE(run.reading.updates.size() == 3);
+    CHECK(run.reading.updates[2].id == "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a05");  // no KB: the update's id
+    CHECK(run.reading.updates[2].title == "Intel Corporation - Display - 31.0.101.4502");
+}
+
+TEST_CASE("updates: feature upgrades only when named, and an update whose download fails is never installed",
+          "[pwsh][windows][updates]") {
+    const MockPc pc("updates-pending");
+    auto run = run_task(pc, MaintenanceTask::updates, 0, update_settings({"upgrades"}));
+    CHECK(call_of(run.script, "Install") == "Install KB5031455");
+    check_read_as(run, TaskStatus::ok, "1 update installed; restart needed");
+    run = run_task(pc, MaintenanceTask::updates, 1, update_settings({"updates"}));
+    CHECK(call_of(run.script, "Download") == "Download KB5005463");
+    CHECK(call_of(run.script, "Install").empty());
+    check_read_as(run, TaskStatus::failed, "1 update failed");
+    CHECK(run.reading.findings ==
+          std::vector<std::string>{"KB5005463 failed (download): Update for Windows 10 for x64-based Systems (KB5005463)"});
+}
+
+TEST_CASE("updates: nothing pending is up to date, and a restart pending from before is still reported",
+          "[pwsh][windows][updates]") {
+    const MockPc pc("office-ssd");
+    auto run = run_recorded(pc, MaintenanceTask::updates, 0, "windows-updates-none.json");
+    check_read_as(run, TaskStatus::ok, "up to date");
+    CHECK(call_of(run.script, "Download").empty());
+    CHECK_FALSE(run.reading.reboot_required);
+    const MockPc pending("reboot-pending");
+    run = run_task(pending, MaintenanceTask::updates, 0);
+    check_read_as(run, TaskStatus::ok, "up to date; restart needed");
+    CHECK(run.reading.reboot_required);
+    CHECK(reboot_request(run.reading.updates).empty());
+}
+
+TEST_CASE("updates: a search that fails names its HRESULT", "[pwsh][windows][updates]") {
+    const MockPc pc("updates-offline");
+    const auto run = run_task(pc, MaintenanceTask::updates, 2);
+    CHECK(run.reading.status == TaskStatus::error);
+    CHECK_THAT(run.reading.summary, Catch::StartsWith("the Windows Update search failed (0x8024402C): "));
+    CHECK_THAT(run.reading.summary, Catch::Contains("The proxy server or target server name cannot be resolved."));
+    CHECK(call_of(run.script, "Download").empty());
+}
+
+TEST_CASE("updates: the dry-run check creates the Windows Update Agent's COM object", "[pwsh][windows][updates]") {
+    const MockPc pc("office-ssd");
+    auto run = pc.run(task_check_command(HostOs::windows, MaintenanceTask::updates, {}));
+    INFO("stdout: " << run.out << "\nstderr: " << run.err);
+    CHECK(run.exit_code == 0);
+    CHECK(called(run, "New-Object -ComObject Microsoft.Update.Session"));
+    CHECK(read_task_check(run.exit_code, run.out, run.err).summary == "ready");
+    const MockPc stripped("no-update-agent");
+    run = stripped.run(task_check_command(HostOs::windows, MaintenanceTask::updates, {}));
+    CHECK(run.exit_code == 127);
+    CHECK_THAT(read_task_check(run.exit_code, run.out, run.err).summary,
+               Catch::StartsWith("missing: the Windows Update Agent (COM object Microsoft.Update.Session): "));
+}
+
+TEST_CASE("reboot: with no one logged on shutdown.exe /r, never forced", "[pwsh][windows][updates]") {
+    const MockPc pc("office-ssd");
+    const auto run = pc.run(reboot_command(HostOs::windows, {}));
+    INFO("stdout: " << run.out << "\nstderr: " << run.err << "\ncalls: " << run.calls);
+    CHECK(run.exit_code == 0);
+    CHECK(called(run, "quser.exe "));
+    CHECK(called(run, "shutdown.exe /r /t 0"));
+    const auto reading = read_task_result(HostOs::windows, "reboot", run.exit_code, run.out, run.err);
+    CHECK(reading.status == TaskStatus::ok);
+    CHECK(reading.summary == "reboot scheduled");
+}
+
+TEST_CASE("reboot: skipped when someone is logged on, naming them", "[pwsh][windows][updates]") {
+    const MockPc pc("user-logged-on");
+    const auto run = pc.run(reboot_command(HostOs::windows, {}));
+    INFO("stdout: " << run.out << "\nstderr: " << run.err << "\ncalls: " << run.calls);
+    CHECK(run.exit_code == shutdown_user_logged_on_exit);
+    CHECK(run.calls.find("shutdown.exe") == std::string::npos);
+    CHECK(users_keeping_on(run.exit_code, run.out) == std::vector<std::string>{"maria", "luca"});
+}

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -410,7 +411,7 @@ TEST_CASE("windows commands: one fixed bootstrap line, the script on stdin, one 
     CHECK(boot.rfind("$ProgressPreference = 'SilentlyContinue'\n[Console]::Error.WriteLine(\"custode-pid $PID\")\n", 0) == 0);
     CHECK_THAT(boot, Catch::Contains("[Console]::In.ReadToEnd()"));
     for (auto task : {MaintenanceTask::antivirus, MaintenanceTask::disk_health, MaintenanceTask::disk_optimize,
-                      MaintenanceTask::backup, MaintenanceTask::empty_trash}) {
+                      MaintenanceTask::backup, MaintenanceTask::empty_trash, MaintenanceTask::updates}) {
         INFO(to_string(task));
         const auto command = task_command(HostOs::windows, task, settings);
         CHECK(command.command == bootstrap);
@@ -570,6 +571,90 @@ TEST_CASE("windows output without a JSON object reads as error", "[tasks][window
     CHECK(empty.status == TaskStatus::error);
     CHECK(empty.summary == "no JSON result: powershell.exe : not recognized");
     CHECK(read_windows("antivirus", 0, "[1,2]").status == TaskStatus::error);
+}
+
+TEST_CASE("windows updates: classifications by their language-independent ids, drivers searched for only when named",
+          "[tasks][windows][updates]") {
+    const auto script = script_of(task_command(HostOs::windows, MaintenanceTask::updates, {}));
+    CHECK_THAT(script, Catch::Contains("$criteria = 'IsInstalled=0 and Type=''Software'' and IsHidden=0'\n"));
+    CHECK_THAT(script, Catch::Contains("$ids = @('0fa1201d-4330-4fa8-8ae9-b877473b6441', "
+                                       "'e6cf1350-c01b-414d-a61f-263d14d133b4', 'e0789628-ce08-4437-be74-2495b842f43b')\n"));
+    for (const auto* call : {"New-Object -ComObject Microsoft.Update.Session", ".CreateUpdateSearcher().Search($criteria)",
+                             "$u.AcceptEula()", "CreateUpdateDownloader()", "CreateUpdateInstaller()",
+                             "New-Object -ComObject Microsoft.Update.SystemInfo"})
+        CHECK_THAT(script, Catch::Contains(call));
+    // Every category netconf accepts has its own id.
+    std::set<std::string> ids;
+    for (const auto category : windows_update_categories) {
+        INFO(category);
+        TaskSettings settings;
+        settings.update_categories = std::vector<std::string>{std::string(category)};
+        const auto one = script_of(task_command(HostOs::windows, MaintenanceTask::updates, settings));
+        const auto at = one.find("$ids = @('");
+        REQUIRE(at != std::string::npos);
+        ids.insert(one.substr(at + 10, 36));
+        CHECK((one.find("Type=''Driver''") != std::string::npos) == (category == "drivers"));
+    }
+    CHECK(ids.size() == windows_update_categories.size());
+    CHECK(ids.contains("ebfc1fc5-71a4-4f7b-9aca-3b9a503104a0"));  // drivers
+    CHECK(ids.contains("3689bdc8-b205-4af4-8d4a-a63924c5e9d5"));  // upgrades
+    TaskSettings unknown;
+    unknown.update_categories = std::vector<std::string>{"service-packs"};
+    CHECK_THROWS_WITH(task_command(HostOs::windows, MaintenanceTask::updates, unknown),
+                      "unknown Windows Update category \"service-packs\"");
+}
+
+TEST_CASE("windows updates: the dry-run check creates the COM object, unless an override replaces the task",
+          "[tasks][windows][updates]") {
+    CHECK_THAT(script_of(task_check_command(HostOs::windows, MaintenanceTask::updates, {})),
+               Catch::Contains("New-Object -ComObject Microsoft.Update.Session } catch {"));
+    TaskSettings settings;
+    settings.commands["updates"] = "wuauclt.exe /detectnow";
+    const auto check = script_of(task_check_command(HostOs::windows, MaintenanceTask::updates, settings));
+    CHECK_THAT(check, !Catch::Contains("Microsoft.Update.Session"));
+    CHECK_THAT(check, Catch::Contains("Get-Command 'wuauclt.exe'"));
+}
+
+TEST_CASE("windows updates readings: per update results, totals, restart", "[tasks][windows][updates][readings]") {
+    const auto some = read_windows("updates", 3, fixture("windows-updates-some-failed.json"));
+    CHECK(some.status == TaskStatus::warning);
+    CHECK(some.summary == "3 updates installed; 1 failed; restart needed");
+    REQUIRE(some.updates.size() == 4);
+    CHECK(some.updates[1] ==
+          UpdateItem{"KB5034439", "2024-01 Critical Update for .NET Framework 4.8.1 (KB5034439)", "", "", true, false, "installed"});
+    CHECK(some.updates[3].result == "failed");
+    CHECK(some.reboot_required);
+    CHECK(reboot_request(some.updates) == std::vector<std::string>{"KB5034441"});
+    CHECK(some.findings == std::vector<std::string>{"KB5034123 failed: 2024-01 Cumulative Update for Windows 10 Version "
+                                                    "22H2 for x64-based Systems (KB5034123)"});
+    const auto none = read_windows("updates", 0, fixture("windows-updates-none.json"));
+    CHECK(none.status == TaskStatus::ok);
+    CHECK(none.summary == "up to date");
+    CHECK(none.updates.empty());
+    // Every result code, a missing KB, all failed.
+    const auto all = read_windows("updates", 1,
+                                  R"({"updates":[{"kb":"","id":"5e6f-driver","title":"Display","result":5,"reboot_required":false},)"
+                                  R"({"kb":"KB1","id":"x","title":"One","result":4,"downloaded":false},)"
+                                  R"({"kb":"KB2","id":"y","title":"Two","result":0}],"reboot_required":false})");
+    CHECK(all.status == TaskStatus::failed);
+    CHECK(all.summary == "3 updates failed");
+    CHECK(all.findings == std::vector<std::string>{"5e6f-driver aborted: Display", "KB1 failed (download): One",
+                                                   "KB2 failed: Two"});
+    const auto errors = read_windows("updates", 0, R"({"updates":{"kb":"KB3","title":"Three","result":3},"reboot_required":true})");
+    CHECK(errors.status == TaskStatus::ok);  // installed, with errors: listed, not a failure
+    CHECK(errors.summary == "1 update installed; restart needed");
+    CHECK(errors.updates.at(0).result == "installed_with_errors");
+    CHECK(errors.updates.at(0).installed);
+    CHECK(errors.findings == std::vector<std::string>{"KB3 installed with errors: Three"});
+    const auto search = read_windows("updates", 2, R"({"error":"the Windows Update search failed (0x8024402C): offline"})");
+    CHECK(search.status == TaskStatus::error);
+    CHECK(search.summary == "the Windows Update search failed (0x8024402C): offline");
+    // Another type for every member reads as missing.
+    const auto odd = read_windows(
+        "updates", 3, R"({"updates":[{"kb":5,"id":["x"],"title":null,"result":"2","reboot_required":"yes"}],"reboot_required":1})");
+    CHECK(odd.status == TaskStatus::warning);
+    CHECK(odd.summary == "1 update failed");
+    CHECK(odd.updates.at(0) == UpdateItem{"", "", "", "", false, false, "failed"});
 }
 
 // Found by fuzzing (tests/fuzz/tasks.cc; the inputs are kept in

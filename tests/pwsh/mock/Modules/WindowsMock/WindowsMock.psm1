@@ -12,7 +12,11 @@
 # "name", "media_type", "health", "wear", "temperature", "read_errors",
 # "write_errors", "error" }], "volumes": [{ "letter", "disk", "drive_type",
 # "file_system", "scan", "fragmentation", "fragmentation_after", "error" }],
-# "users": [{ "name", "session", "id", "state" }] } (the users quser lists).
+# "users": [{ "name", "session", "id", "state" }] (the users quser lists),
+# "windows_update": { "search_error": { "hresult": "0x8024402C", "message" },
+# "reboot_pending", "updates": [{ "kb", "id", "title", "categories": [{ "name",
+# "id" }], "driver", "hidden", "eula_accepted", "download", "result",
+# "reboot_required" }] } }: the Windows Update Agent's COM objects (below).
 # An "error" makes every call about that disk or volume throw it.
 # "scan_seconds" makes a scan that long run in a real process outside the
 # script's process tree, as Defender's runs in MsMpEng: only MpCmdRun.exe
@@ -24,6 +28,7 @@ $pc = Get-Content -Raw -LiteralPath (Join-Path $pcDir 'pc.json') | ConvertFrom-J
 $foundThisSession = [System.Collections.Generic.List[object]]::new()
 $fragmentation = @{}
 foreach ($v in @($pc.volumes)) {
+  if (-not $v) { continue }
   $fragmentation["$($v.letter)"] = $v.fragmentation
   $root = Join-Path $pcDir "drives/$($v.letter)"
   New-Item -ItemType Directory -Force -Path $root | Out-Null
@@ -165,6 +170,114 @@ function Invoke-CimMethod($InputObject, [string]$MethodName) {
   [pscustomobject]@{ ReturnValue = 0; DefragAnalysis = [pscustomobject]@{ FilePercentFragmentation = $fragmentation[$letter] } }
 }
 
+# ---- Windows Update Agent: the COM objects New-Object -ComObject makes ----------
+# pwsh on Linux has no COM: New-Object here makes, for the Windows Update
+# ProgIDs, PowerShell objects with the same members (ScriptMethods for the
+# methods), driven by pc.json's "windows_update", and passes anything else to
+# the real cmdlet. A PC whose "missing" names Microsoft.Update.Session has no
+# Windows Update Agent (Class not registered, as for any unknown ProgID).
+# Logged: Search <criteria>, AcceptEula <update>, Download <updates>,
+# Install <updates>, each update by "KB<kb>" or, without one, its id.
+
+$wu = $pc.windows_update
+
+function Get-UpdateName($u) { if (@($u.KBArticleIDs).Count) { "KB$(@($u.KBArticleIDs)[0])" } else { $u.Identity.UpdateID } }
+
+function New-ComError([string]$hresult, [string]$message) {
+  [Runtime.InteropServices.COMException]::new("$message (Exception from HRESULT: $hresult)", [Convert]::ToInt32($hresult.Substring(2), 16))
+}
+
+function New-UpdateColl {
+  $c = [pscustomobject]@{ List = [Collections.Generic.List[object]]::new() }
+  $c | Add-Member ScriptProperty Count { $this.List.Count }
+  $c | Add-Member ScriptMethod Add { param($u) $this.List.Add($u); $this.List.Count - 1 }
+  $c | Add-Member ScriptMethod Item { param($i) $this.List[$i] }
+  $c
+}
+
+function New-MockUpdate($spec) {
+  $u = [pscustomobject]@{ Title = $spec.title; KBArticleIDs = @(@($spec.kb) | Where-Object { $_ })
+    Identity = [pscustomobject]@{ UpdateID = $spec.id; RevisionNumber = 1 }; Type = $(if ($spec.driver) { 2 } else { 1 })
+    Categories = @(foreach ($c in @($spec.categories)) { [pscustomobject]@{ Name = $c.name; CategoryID = $c.id } })
+    EulaAccepted = $spec.eula_accepted -ne $false; IsDownloaded = $false; IsHidden = [bool]$spec.hidden; Spec = $spec }
+  $u | Add-Member ScriptMethod AcceptEula { Write-Call "AcceptEula $(Get-UpdateName $this)"; $this.EulaAccepted = $true }
+  $u
+}
+
+# One result per update of `updates`, each from its spec's `field` (default 2, succeeded).
+function New-OperationResult($updates, [string]$field, [switch]$Install) {
+  $per = @(foreach ($u in $updates) {
+    $code = if ($null -ne $u.Spec.$field) { [int]$u.Spec.$field } else { 2 }
+    # A EULA not accepted: the update is not installed (WU_E_EULAS_DECLINED).
+    if ($Install -and -not $u.EulaAccepted) { $code = 4 }
+    [pscustomobject]@{ ResultCode = $code; HResult = 0; RebootRequired = [bool]($Install -and $code -eq 2 -and $u.Spec.reboot_required) } })
+  $r = [pscustomobject]@{ ResultCode = 2; HResult = 0; RebootRequired = [bool](@($per | Where-Object { $_.RebootRequired }).Count); Per = $per }
+  if (@($per | Where-Object { $_.ResultCode -ne 2 }).Count) { $r.ResultCode = 3 }
+  $r | Add-Member ScriptMethod GetUpdateResult { param($i) $this.Per[$i] }
+  $r
+}
+
+function New-UpdateSession {
+  $s = [pscustomobject]@{ ClientApplicationID = '' }
+  $s | Add-Member ScriptMethod CreateUpdateSearcher {
+    $searcher = [pscustomobject]@{ Online = $true }
+    $searcher | Add-Member ScriptMethod Search {
+      param([string]$criteria)
+      Write-Call "Search $criteria"
+      if ($wu.search_error) { throw (New-ComError $wu.search_error.hresult $wu.search_error.message) }
+      # The criteria this mock understands: Type 'Software' and/or 'Driver', IsHidden=0.
+      $found = @(foreach ($spec in @($wu.updates)) {
+        if (-not $spec) { continue }
+        $type = if ($spec.driver) { 'Driver' } else { 'Software' }
+        if ($criteria -notmatch "Type='$type'") { continue }
+        if ($spec.hidden -and $criteria -match 'IsHidden=0') { continue }
+        New-MockUpdate $spec })
+      [pscustomobject]@{ ResultCode = 2; Updates = $found }
+    }
+    $searcher
+  }
+  $s | Add-Member ScriptMethod CreateUpdateDownloader {
+    $d = [pscustomobject]@{ Updates = $null }
+    $d | Add-Member ScriptMethod Download {
+      $updates = @($this.Updates.List)
+      Write-Call "Download $(@($updates | ForEach-Object { Get-UpdateName $_ }) -join ' ')"
+      $r = New-OperationResult $updates 'download'
+      for ($i = 0; $i -lt $updates.Count; $i++) { $updates[$i].IsDownloaded = $r.Per[$i].ResultCode -eq 2 }
+      $r
+    }
+    $d
+  }
+  $s | Add-Member ScriptMethod CreateUpdateInstaller {
+    $installer = [pscustomobject]@{ Updates = $null }
+    $installer | Add-Member ScriptMethod Install {
+      $updates = @($this.Updates.List)
+      Write-Call "Install $(@($updates | ForEach-Object { Get-UpdateName $_ }) -join ' ')"
+      New-OperationResult $updates 'result' -Install
+    }
+    $installer
+  }
+  $s
+}
+
+function New-Object {
+  [CmdletBinding(DefaultParameterSetName = 'Net')]
+  param([Parameter(ParameterSetName = 'Net', Mandatory, Position = 0)][string]$TypeName,
+        [Parameter(ParameterSetName = 'Net', Position = 1)][object[]]$ArgumentList,
+        [Parameter(ParameterSetName = 'Com', Mandatory)][string]$ComObject,
+        [hashtable]$Property)
+  # The comma keeps a collection the cmdlet makes from being unrolled.
+  if ($PSCmdlet.ParameterSetName -eq 'Net') { return , (Microsoft.PowerShell.Utility\New-Object @PSBoundParameters) }
+  Write-Call "New-Object -ComObject $ComObject"
+  $registered = $ComObject -in 'Microsoft.Update.Session', 'Microsoft.Update.UpdateColl', 'Microsoft.Update.SystemInfo'
+  if (-not $registered -or 'Microsoft.Update.Session' -in @($pc.missing)) {
+    throw (New-ComError '0x80040154' "Retrieving the COM class factory for component $ComObject failed due to the following error: 80040154 Class not registered") }
+  switch ($ComObject) {
+    'Microsoft.Update.Session' { New-UpdateSession }
+    'Microsoft.Update.UpdateColl' { New-UpdateColl }
+    'Microsoft.Update.SystemInfo' { [pscustomobject]@{ RebootRequired = [bool]$wu.reboot_pending } }
+  }
+}
+
 Export-ModuleMember -Function Get-MpComputerStatus, Update-MpSignature, Start-MpScan, Get-MpThreat, Get-MpThreatDetection,
   Get-PhysicalDisk, Get-StorageReliabilityCounter, Get-Volume, Optimize-Volume, Get-Partition, Get-Disk,
-  Get-CimInstance, Invoke-CimMethod, Stop-Service
+  Get-CimInstance, Invoke-CimMethod, Stop-Service, New-Object
