@@ -201,7 +201,8 @@ constexpr std::string_view empty_trash_body = R"ps(
 /// is shut down: the users are printed as JSON and the script exits 10
 /// (shutdown_user_logged_on_exit, which custode reads as user_logged_on).
 /// With no one logged on quser says so on stderr (exit 1), on which Windows
-/// PowerShell 5.1 would throw under 'Stop'. The reboot asks the same.
+/// PowerShell 5.1 would throw under 'Stop'. The reboot asks the same; each
+/// says what it did not do (logged_on_check).
 constexpr std::string_view unless_logged_on = R"ps(
   if (Get-Command quser.exe -ErrorAction SilentlyContinue) {
     $ErrorActionPreference = 'Continue'
@@ -211,9 +212,16 @@ constexpr std::string_view unless_logged_on = R"ps(
     $users = @(if ($anyone) { $table | Select-Object -Skip 1 | ForEach-Object { ($_.TrimStart(' >') -split '\s+')[0] } })
   } else { $users = @((Get-CimInstance Win32_ComputerSystem).UserName | Where-Object { $_ }) }
   if ($users.Count) {
-    [Console]::Out.WriteLine((ConvertTo-Json -Compress ([ordered]@{ shutdown = 'skipped'; reason = 'user_logged_on'; users = $users })))
-    [Console]::Error.WriteLine("not shut down: logged on: $($users -join ', ')")
+    [Console]::Out.WriteLine((ConvertTo-Json -Compress ([ordered]@{ $action = 'skipped'; reason = 'user_logged_on'; users = $users })))
+    [Console]::Error.WriteLine("$($undone): logged on: $($users -join ', ')")
     exit 10 })ps";
+
+/// unless_logged_on for `action` ("shutdown"): its JSON names the action,
+/// its message what was not done ("not shut down").
+std::string logged_on_check(std::string_view action, std::string_view undone) {
+    return fmt::format("$action = {}\n$undone = {}\n{}", powershell_quote(action), powershell_quote(undone),
+                       compact(unless_logged_on));
+}
 
 /// Microsoft's update classifications by netconf name, as the CategoryID
 /// every update carries among its Categories: the same in every language,
@@ -335,13 +343,15 @@ constexpr std::string_view forced_shutdown_body = R"ps(
 /// $LASTEXITCODE` with no program run would exit 0).
 std::string windows_shutdown_script(ForceShutdown force) {
     return std::string(powershell_plain_errors) +
-           (force == ForceShutdown::yes ? compact(forced_shutdown_body)
-                                        : compact(unless_logged_on) + "\nshutdown.exe /s /t 0\nexit $LASTEXITCODE");
+           (force == ForceShutdown::yes
+                ? compact(forced_shutdown_body)
+                : logged_on_check("shutdown", "not shut down") + "\nshutdown.exe /s /t 0\nexit $LASTEXITCODE");
 }
 
 /// `/r /t 0`, never forced, and only with nobody logged on, as the shutdown.
 std::string windows_reboot_script() {
-    return std::string(powershell_plain_errors) + compact(unless_logged_on) + "\nshutdown.exe /r /t 0\nexit $LASTEXITCODE";
+    return std::string(powershell_plain_errors) + logged_on_check("reboot", "not restarted") +
+           "\nshutdown.exe /r /t 0\nexit $LASTEXITCODE";
 }
 
 }  // namespace custode::tasks_detail

@@ -553,4 +553,6 @@ TEST_CASE("reboot: skipped when someone is logged on, naming them", "[pwsh][wind
     CHECK(run.exit_code == shutdown_user_logged_on_exit);
     CHECK(run.calls.find("shutdown.exe") == std::string::npos);
     CHECK(users_keeping_on(run.exit_code, run.out) == std::vector<std::string>{"maria", "luca"});
+    CHECK(run.out.find(R"("reboot":"skipped")") != std::string::npos);
+    CHECK(run.err.find("not restarted: logged on: maria, luca") != std::string::npos);
 }
