@@ -106,10 +106,11 @@ MockPc::MockPc(const std::string& name) : state_(pc_description(name)) {
                                  required_pwsh()));
 }
 
-void MockPc::write_login_shell(const std::string& shutdown) const {
+void MockPc::write_login_shell(const std::string& shutdown, const std::string& reboot) const {
     std::string exports;
     for (const auto& [name, value] : environment()) exports += fmt::format("export {}={}\n", name, shell_quote(value));
     exports += "export CUSTODE_MOCK_SHUTDOWN=" + shell_quote(shutdown) + "\n";
+    if (!reboot.empty()) exports += "export CUSTODE_MOCK_REBOOT=" + shell_quote(reboot) + "\n";
     write_executable(login_shell(), "#!/bin/sh\n# The login shell of a Windows-like PC: the mock of Windows first on PATH.\n" +
                                         exports + "exec /bin/sh \"$@\"\n");
 }

@@ -67,10 +67,11 @@ public:
 
     /// For a PC of the testbed (SshPcOptions::login_shell): a shell that runs
     /// each command sshd hands it with environment(), and with shutdown.exe
-    /// running `shutdown` (the simulated PC's own power-off). sshd reads it
+    /// running `shutdown` for /s (the simulated PC's own power-off) and
+    /// `reboot` for /r (its restart: SshPc::reboot_command). sshd reads it
     /// only when a session starts: write it once the PC names its shutdown.
     std::filesystem::path login_shell() const { return dir() / "login-shell"; }
-    void write_login_shell(const std::string& shutdown) const;
+    void write_login_shell(const std::string& shutdown, const std::string& reboot = "") const;
     /// restic.exe becomes the real restic (less --use-fs-snapshot, which only
     /// its Windows build has), where it replays a recording.
     void use_real_restic() const;

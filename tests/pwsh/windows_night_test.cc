@@ -15,6 +15,7 @@
 #include <optional>
 #include <thread>
 
+#include "custode/core/command_text.h"
 #include "mock_pc.h"
 #include "netns/support.h"
 #include "support/literals.h"
@@ -186,4 +187,62 @@ TEST_CASE("a dry run on a Windows-like PC: elevated, every program there, the re
     CHECK(fs::exists(night.office_pc.drive_path("C/$Recycle.Bin/S-1-5-21-3623811015-3361044348-30300820-1001/$RA1B2C3.docx")));
     CHECK(night.backups->snapshot_paths().empty());
     CHECK(night.reception->wakes() == 0);
+}
+
+TEST_CASE("a patching night on a Windows-like PC: woken, updates installed, restarted in the middle, back with its "
+          "host key, updates finished, the other tasks, shut down",
+          "[pwsh][windows][night][updates]") {
+    custode::pwsh_testing::pwsh_or_skip();
+    require_root();
+    TempDir dir("ctb-winupdates");
+    MockPc ws_pc("updates-pending");
+    Testbed tb("win-upd");
+    testbed::Site& acme = tb.site("acme", *Ipv4Prefix::parse("192.168.1.0/24"));
+    SshLab lab(tb, dir.path());
+    tb.connect_port(acme);
+    SshPc& ws = lab.add_pc(acme, "ws", ip("192.168.1.41"),
+                           {.sleeping = true, .boot_delay = std::chrono::milliseconds(800),
+                            .login_shell = ws_pc.login_shell()});
+    // After the restart Windows Update has nothing left but what failed: the restart swaps the PC's state.
+    auto after = nlohmann::json::parse(std::ifstream(ws_pc.dir() / "pc.json"));
+    auto& pending = after.at("windows_update").at("updates");
+    pending = nlohmann::json::array();
+    std::ofstream(dir.path() / "after-restart.json") << after.dump();
+    ws_pc.write_login_shell(ws.shutdown_command(),
+                            ws.reboot_command(std::chrono::seconds(6),
+                                              fmt::format("cp {} {}", shell_quote((dir.path() / "after-restart.json").string()),
+                                                          shell_quote((ws_pc.dir() / "pc.json").string()))));
+    NetconfOptions options{.ssh = lab.netconf_ssh(), .declare_light_hosts = false};
+    options.host_os["ws"] = "windows";
+    options.client_extra["acme"] = "[maintenance]\ntasks = [\"updates\", \"empty-trash\"]\nshutdown = \"woken\"\n";
+    const auto custode = provision(tb, dir.path() / "netconf", options);
+    ws.power_on();
+    REQUIRE(custode({"enroll", "acme"}).exit_code == 0);
+    ws.power_off();
+
+    const auto ran = custode({"--json", "maintain", "acme", "--wake-wait", "6", "--ssh-wait", "15", "--off-wait", "15",
+                              "--reboot-wait", "30"});
+    INFO("calls:\n" << ws_pc.calls());
+    CHECK(ran.exit_code == 0);
+    const auto run = json_of(ran.output);
+    const auto& host = host_in(run, "ws");
+    CHECK(host.at("power") == "woken");
+    CHECK(host.at("reboot") == "rebooted");
+    const auto& tasks = host.at("tasks");
+    REQUIRE(tasks.size() == 3);
+    CHECK(tasks[0].at("task") == "updates");
+    CHECK(tasks[0].at("status") == "warning");  // one of them failed to install
+    CHECK(tasks[0].at("reboot_required") == true);
+    CHECK(contains(tasks[0].at("summary").get<std::string>(), "restart needed"));
+    CHECK(contains(tasks[0].at("updates").dump(), "KB5034441"));
+    CHECK(tasks[1].at("task") == "updates");
+    CHECK(tasks[1].at("summary") == "up to date");
+    CHECK(tasks[2].at("task") == "empty-trash");
+    CHECK(tasks[2].at("status") == "ok");
+    CHECK(host.at("shutdown") == "confirmed_off");
+    const auto calls = ws_pc.calls();
+    const auto restart = calls.find("shutdown.exe /r /t 0");
+    CHECK(restart != std::string::npos);
+    CHECK(calls.find("shutdown.exe /s /t 0") > restart);
+    CHECK_FALSE(ws.powered());
 }
