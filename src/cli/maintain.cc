@@ -15,6 +15,7 @@
 #include "custode/cli/commands.h"
 #include "custode/cli/common.h"
 #include "custode/cli/output.h"
+#include "custode/cli/run_history.h"
 #include "custode/core/error.h"
 #include "custode/core/exit_code.h"
 #include "custode/core/run_record_json.h"
@@ -99,8 +100,10 @@ void print_text(const RunRecord& record, const fs::path& report) {
         std::cout << fmt::format("{}: {}{}\n", client.client, client.ok() ? "ok" : "PROBLEMS",
                                  client.error.empty() ? "" : " — " + client.error);
         for (const auto& host : client.hosts) {
-            std::cout << fmt::format("  {:<16}{:<14}{:<14}{}\n", host.name, to_string(host.power),
-                                     to_string(host.shutdown), host.error);
+            const auto more = reboot_and_updates(host);
+            std::cout << fmt::format("  {:<16}{:<14}{:<14}{}{}\n", host.name, to_string(host.power),
+                                     to_string(host.shutdown), more.empty() ? "" : more + "  ",
+                                     host.error);
             for (const auto& task : host.tasks)
                 std::cout << fmt::format("    {:<15}{:<9}{:>8.1f} s  {}\n", task.task, to_string(task.status),
                                          task.seconds, task.summary);

@@ -40,8 +40,9 @@ std::string host_line(const HostRun& host) {
     const auto power = host.woken_by_run
                            ? fmt::format("{} (woken by interrupted run {})", to_string(host.power), *host.woken_by_run)
                            : std::string(to_string(host.power));
-    return fmt::format("  {:<16}{:<14}power {}, shutdown {}, {}{}\n", host_label(host), state, power,
-                       to_string(host.shutdown), format_duration(host.seconds),
+    const auto more = reboot_and_updates(host);
+    return fmt::format("  {:<16}{:<14}power {}, shutdown {}{}, {}{}\n", host_label(host), state, power,
+                       to_string(host.shutdown), more.empty() ? "" : ", " + more, format_duration(host.seconds),
                        host.error.empty() ? "" : " — " + host.error);
 }
 

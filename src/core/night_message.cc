@@ -51,8 +51,30 @@ std::string plural(std::size_t n, std::string_view one, std::string_view many) {
     return fmt::format("{} {}", n, n == 1 ? one : many);
 }
 
+/// "2 updates failed": the updates task counts what failed.
+std::string updates_failed_text(int failed) {
+    return failed == 1 ? "1 update failed" : fmt::format("{} updates failed", failed);
+}
+
+int failed_updates(const TaskResult& task) {
+    return static_cast<int>(std::count_if(task.updates.begin(), task.updates.end(),
+                                          [](const UpdateItem& update) { return !update.installed; }));
+}
+
+/// A task worth a line: a problem, or updates of which some failed (a
+/// warning, but a failed security update needs the technician all the same).
+bool task_needs_you(const TaskResult& task) { return is_problem(task.status) || failed_updates(task) > 0; }
+
+/// The PC is listed under "Needs you".
+bool host_needs_you(const HostRun& host) {
+    return !host.ok() || std::any_of(host.tasks.begin(), host.tasks.end(), task_needs_you);
+}
+
 /// A problem task as the subject says it.
 std::string task_problem(const TaskResult& task) {
+    if (task.status == TaskStatus::failed || !is_problem(task.status)) {
+        if (const int failed = failed_updates(task); failed > 0) return updates_failed_text(failed);
+    }
     switch (task.status) {
         case TaskStatus::failed:
             if (task.task == "antivirus") return "threat found";
@@ -63,34 +85,53 @@ std::string task_problem(const TaskResult& task) {
     }
 }
 
-/// A PC's first problem, in the order the night met them.
+/// A PC's first problem, in the order the night met them; a PC gone after
+/// its restart comes before the tasks that found it gone.
 std::string host_problem(const HostRun& host) {
     if (host.power == PowerOutcome::did_not_wake) return "did not wake";
     if (!host.reached) return "not reached";
+    if (is_problem(host.reboot)) return restart_text(host);
     for (const auto& task : host.tasks)
-        if (is_problem(task.status)) return task_problem(task);
+        if (task_needs_you(task)) return task_problem(task);
     if (host.shutdown == ShutdownOutcome::still_on) return "still on after shutdown";
     if (host.shutdown == ShutdownOutcome::failed) return "shutdown failed";
     return "needs you";
 }
 
-/// Everything wrong with a PC, one line each: its error, each problem task's summary, the shutdown.
+/// "did not come back after its restart: not back within 600 s".
+std::string restart_line(const HostRun& host) {
+    const auto text = restart_text(host);
+    return host.reboot_detail.empty() ? text : fmt::format("{}: {}", text, one_line(host.reboot_detail));
+}
+
+/// Everything wrong with a PC, one line each: its error, its restart, each problem task's summary, the shutdown.
 std::string host_detail(const HostRun& host) {
     std::vector<std::string> lines;
     if (!host.error.empty()) lines.push_back(host.error);
+    if (restart_still_needed(host.reboot)) lines.push_back(restart_line(host));
     for (const auto& task : host.tasks)
-        if (is_problem(task.status))
+        if (task_needs_you(task))
             lines.push_back(fmt::format("{} {}{}", task.task, to_string(task.status),
                                         task.summary.empty() ? "" : ": " + task.summary));
     if (host.shutdown == ShutdownOutcome::still_on) lines.emplace_back("still on after the shutdown");
     return fmt::format("{}", fmt::join(lines, "\n"));
 }
 
+/// "KB5034441 failed: 2024-01 Security Update", "openssl failed: 3.0.11-1~deb12u2".
+std::string failed_update_line(const UpdateItem& update) {
+    const auto what = update.title.empty() ? update.to : update.title;
+    return fmt::format("{} {}{}", update.id, update.result.empty() ? "failed" : update.result,
+                       what.empty() ? "" : ": " + what);
+}
+
 std::vector<std::string> host_findings(const HostRun& host) {
     std::vector<std::string> findings;
-    for (const auto& task : host.tasks)
-        if (is_problem(task.status))
-            for (const auto& finding : task.findings) findings.push_back(finding);
+    for (const auto& task : host.tasks) {
+        if (!task_needs_you(task)) continue;
+        for (const auto& update : task.updates)
+            if (!update.installed) findings.push_back(failed_update_line(update));
+        for (const auto& finding : task.findings) findings.push_back(finding);
+    }
     if (findings.size() > max_findings_listed) {
         const auto more = findings.size() - max_findings_listed;
         findings.resize(max_findings_listed);
@@ -106,28 +147,67 @@ std::string where_of(const HostRun& host) {
     return fmt::format("{}", fmt::join(parts, ", "));
 }
 
-std::string client_line(const ClientRun& client) {
-    if (!client.error.empty()) return fmt::format("{}: not run — {}", client.client, one_line(client.error));
-    const auto bad = static_cast<std::size_t>(
-        std::count_if(client.hosts.begin(), client.hosts.end(), [](const HostRun& host) { return !host.ok(); }));
-    if (client.hosts.empty()) return client.client + ": no PCs";
-    if (bad == 0)
-        return fmt::format("{}: {}", client.client,
-                           client.hosts.size() == 1 ? std::string("1 PC fine")
-                                                    : fmt::format("all {} PCs fine", client.hosts.size()));
-    return fmt::format("{}: {}, {} {} you", client.client, plural(client.hosts.size(), "PC", "PCs"), bad,
-                       bad == 1 ? "needs" : "need");
+/// A PC still owing a restart that is not a problem of the night: pending,
+/// user_logged_on, reboot_loop (a PC that needs you says it in its detail).
+bool restart_to_note(const HostRun& host) { return restart_still_needed(host.reboot) && !host_needs_you(host); }
+
+/// What a night adds up to, for the subject and each client's line.
+struct NightCounts {
+    std::size_t pcs = 0;
+    std::size_t bad_pcs = 0;
+    std::size_t clients_not_run = 0;
+    std::size_t restarts = 0;  ///< restart_to_note
+    int installed = 0;         ///< updates
+};
+
+NightCounts counts_of(const std::vector<HostRun>& hosts) {
+    NightCounts counts;
+    for (const auto& host : hosts) {
+        ++counts.pcs;
+        if (host_needs_you(host)) ++counts.bad_pcs;
+        if (restart_to_note(host)) ++counts.restarts;
+        counts.installed += updates_installed(host);
+    }
+    return counts;
 }
 
-/// "2 PCs need you, 1 client not run", or "all 5 PCs fine".
-std::string subject_head(std::size_t pcs, std::size_t bad_pcs, std::size_t clients_not_run) {
-    if (bad_pcs == 0 && clients_not_run == 0) {
-        if (pcs == 0) return "no PCs to look after";
-        return pcs == 1 ? "1 PC fine" : fmt::format("all {} PCs fine", pcs);
+/// ", 12 updates installed, 1 restart pending": what a fine night did besides.
+std::string fine_extras(const NightCounts& counts) {
+    std::string extras;
+    if (counts.installed > 0)
+        extras += ", " + plural(static_cast<std::size_t>(counts.installed), "update", "updates") + " installed";
+    if (counts.restarts > 0) extras += ", " + plural(counts.restarts, "restart", "restarts") + " pending";
+    return extras;
+}
+
+std::string client_line(const ClientRun& client) {
+    if (!client.error.empty()) return fmt::format("{}: not run — {}", client.client, one_line(client.error));
+    const auto counts = counts_of(client.hosts);
+    if (client.hosts.empty()) return client.client + ": no PCs";
+    if (counts.bad_pcs == 0)
+        return fmt::format("{}: {}{}", client.client,
+                           client.hosts.size() == 1 ? std::string("1 PC fine")
+                                                    : fmt::format("all {} PCs fine", client.hosts.size()),
+                           fine_extras(counts));
+    return fmt::format("{}: {}, {} {} you", client.client, plural(client.hosts.size(), "PC", "PCs"), counts.bad_pcs,
+                       counts.bad_pcs == 1 ? "needs" : "need");
+}
+
+/// "2 PCs need you, 1 client not run", or "all 5 PCs fine, 12 updates installed".
+std::string subject_head(const NightCounts& counts) {
+    if (counts.bad_pcs == 0 && counts.clients_not_run == 0) {
+        if (counts.pcs == 0) return "no PCs to look after";
+        // The restarts owed are listed after the head: the updates count gives them its room.
+        auto extras = counts;
+        if (extras.restarts > 0) extras.installed = 0;
+        return (counts.pcs == 1 ? std::string("1 PC fine") : fmt::format("all {} PCs fine", counts.pcs)) +
+               fine_extras(extras);
     }
     std::vector<std::string> parts;
-    if (bad_pcs > 0) parts.push_back(fmt::format("{} {} you", plural(bad_pcs, "PC", "PCs"), bad_pcs == 1 ? "needs" : "need"));
-    if (clients_not_run > 0) parts.push_back(plural(clients_not_run, "client", "clients") + " not run");
+    if (counts.bad_pcs > 0)
+        parts.push_back(fmt::format("{} {} you", plural(counts.bad_pcs, "PC", "PCs"), counts.bad_pcs == 1 ? "needs" : "need"));
+    if (counts.clients_not_run > 0) parts.push_back(plural(counts.clients_not_run, "client", "clients") + " not run");
+    if (counts.restarts > 0) parts.push_back(plural(counts.restarts, "restart", "restarts") + " pending");
     return fmt::format("{}", fmt::join(parts, ", "));
 }
 
@@ -155,6 +235,21 @@ std::string subject_items(const std::vector<NightProblem>& problems, std::size_t
     return items;
 }
 
+/// "  acme / ws2 (192.168.2.12, …): threat found", its detail and findings indented below.
+std::string problem_lines(const NightProblem& problem) {
+    const auto name = problem.host.empty() ? problem.client : problem.client + " / " + problem.host;
+    std::string lines =
+        fmt::format("  {}{}: {}\n", name, problem.where.empty() ? "" : " (" + problem.where + ")", problem.what);
+    std::string_view detail = problem.detail;
+    while (!detail.empty()) {
+        const auto end = std::min(detail.find('\n'), detail.size());
+        lines += fmt::format("    {}\n", detail.substr(0, end));
+        detail.remove_prefix(std::min(end + 1, detail.size()));
+    }
+    for (const auto& finding : problem.findings) lines += fmt::format("      {}\n", finding);
+    return lines;
+}
+
 std::string body_text(const RunRecord& record, const NightMessage& message) {
     std::string body;
     const auto duration = run_duration_seconds(record.started, record.finished);
@@ -164,17 +259,11 @@ std::string body_text(const RunRecord& record, const NightMessage& message) {
     for (const auto& line : message.client_lines) body += "  " + line + "\n";
     if (!message.problems.empty()) {
         body += "\nNeeds you:\n";
-        for (const auto& problem : message.problems) {
-            const auto name = problem.host.empty() ? problem.client : problem.client + " / " + problem.host;
-            body += fmt::format("  {}{}: {}\n", name, problem.where.empty() ? "" : " (" + problem.where + ")", problem.what);
-            std::string_view detail = problem.detail;
-            while (!detail.empty()) {
-                const auto end = std::min(detail.find('\n'), detail.size());
-                body += fmt::format("    {}\n", detail.substr(0, end));
-                detail.remove_prefix(std::min(end + 1, detail.size()));
-            }
-            for (const auto& finding : problem.findings) body += fmt::format("      {}\n", finding);
-        }
+        for (const auto& problem : message.problems) body += problem_lines(problem);
+    }
+    if (!message.attention.empty()) {
+        body += "\nRestarts still needed:\n";
+        for (const auto& item : message.attention) body += problem_lines(item);
     }
     if (!message.reports.empty()) {
         body += "\nReports:\n";
@@ -220,32 +309,39 @@ NightMessage night_message(const RunRecord& record, const std::vector<std::strin
     message.site = record.site;
     message.run = record.id;
     message.reports = reports;
-    std::size_t pcs = 0;
-    std::size_t bad_pcs = 0;
-    std::size_t clients_not_run = 0;
+    NightCounts counts;
     for (const auto& client : record.clients) {
         message.client_lines.push_back(client_line(client));
         if (!client.error.empty()) {
-            ++clients_not_run;
+            ++counts.clients_not_run;
             message.problems.push_back({client.client, "", "", "not run", one_line(client.error), {}});
         }
+        const auto of_client = counts_of(client.hosts);
+        counts.pcs += of_client.pcs;
+        counts.bad_pcs += of_client.bad_pcs;
+        counts.restarts += of_client.restarts;
+        counts.installed += of_client.installed;
         for (const auto& host : client.hosts) {
-            ++pcs;
-            if (host.ok()) continue;
-            ++bad_pcs;
+            if (restart_to_note(host))
+                message.attention.push_back({client.client, host_label(host), where_of(host), restart_text(host),
+                                             one_line(host.reboot_detail), {}});
+            if (!host_needs_you(host)) continue;
             message.problems.push_back(
                 {client.client, host_label(host), where_of(host), host_problem(host), host_detail(host), host_findings(host)});
         }
     }
     message.all_well = message.problems.empty();
     const auto head = fmt::format("custode {}{}: {}", one_line(record.site), record.dry_run ? " (dry run)" : "",
-                                  subject_head(pcs, bad_pcs, clients_not_run));
-    if (message.all_well) {
+                                  subject_head(counts));
+    // Problems first, then the restarts still owed; each PC is in one of them only.
+    auto listed = message.problems;
+    listed.insert(listed.end(), message.attention.begin(), message.attention.end());
+    if (listed.empty()) {
         message.subject = cut(head, max_subject_length);
     } else {
         const auto lead = head + " — ";
         const auto room = max_subject_length > characters(lead) ? max_subject_length - characters(lead) : 0;
-        message.subject = room > 10 ? lead + subject_items(message.problems, room) : cut(head, max_subject_length);
+        message.subject = room > 10 ? lead + subject_items(listed, room) : cut(head, max_subject_length);
     }
     message.body = body_text(record, message);
     return message;
@@ -261,7 +357,9 @@ NightMessage test_message(std::string_view site) {
     return message;
 }
 
-bool should_notify(const NightMessage& message, bool always) { return always || !message.all_well; }
+bool should_notify(const NightMessage& message, bool always) {
+    return always || !message.all_well || !message.attention.empty();
+}
 
 std::string mail_message(const NightMessage& message, const std::vector<std::string>& to) {
     std::string mail = fmt::format("To: {}\n", fmt::join(to, ", "));
@@ -283,22 +381,31 @@ std::string redacted_url(std::string_view url) {
     return fmt::format("{}://{}{}", url.substr(0, scheme_end), host, hidden ? "/…" : "");
 }
 
+namespace night_text {
+
+nlohmann::json problems_json(const std::vector<NightProblem>& problems) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& problem : problems)
+        list.push_back({{"client", problem.client},
+                        {"host", problem.host.empty() ? nlohmann::json(nullptr) : nlohmann::json(problem.host)},
+                        {"where", problem.where},
+                        {"what", problem.what},
+                        {"detail", problem.detail},
+                        {"findings", problem.findings}});
+    return list;
+}
+
+}  // namespace night_text
+
 nlohmann::json webhook_json(const NightMessage& message) {
-    nlohmann::json problems = nlohmann::json::array();
-    for (const auto& problem : message.problems)
-        problems.push_back({{"client", problem.client},
-                            {"host", problem.host.empty() ? nlohmann::json(nullptr) : nlohmann::json(problem.host)},
-                            {"where", problem.where},
-                            {"what", problem.what},
-                            {"detail", problem.detail},
-                            {"findings", problem.findings}});
     const auto text = message.subject + "\n\n" + message.body;
     return {{"site", message.site},
             {"run", message.run == 0 ? nlohmann::json(nullptr) : nlohmann::json(message.run)},
             {"all_well", message.all_well},
             {"subject", message.subject},
             {"clients", message.client_lines},
-            {"problems", problems},
+            {"problems", night_text::problems_json(message.problems)},
+            {"attention", night_text::problems_json(message.attention)},
             {"reports", message.reports},
             {"text", text},
             {"title", message.subject},

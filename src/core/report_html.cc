@@ -40,9 +40,47 @@ h1{font-size:1.3em;margin:0 0 6px}h2{font-size:1.15em;margin:22px 0 8px}h3{font-
 .task{border-top:1px solid #e5e7eb;padding:8px 0}
 .task .head{justify-content:flex-start}
 .findings{margin:4px 0;padding-left:20px}
+.updates{list-style:none;margin:4px 0;padding:0}.updates li{padding:2px 0}
 details summary{cursor:pointer;color:#0969da}
 pre{white-space:pre-wrap;background:#f6f8fa;border-radius:6px;padding:8px;font-size:.82em;max-height:24em;overflow:auto}
 )css";
+
+/// installed good, installed_with_errors warn, failed and aborted bad.
+std::string_view update_tone(const UpdateItem& update) {
+    if (!update.installed) return "bad";
+    return update.result == "installed_with_errors" ? "warn" : "good";
+}
+
+/// One update: KB or package, its title or from → to, its result, and whether it asks for a restart.
+std::string update_html(const UpdateItem& update) {
+    const auto versions = update.from.empty() ? update.to : update.from + " → " + update.to;
+    const auto result = update.result.empty() ? (update.installed ? "installed" : "failed") : update.result;
+    return fmt::format("<li>{} <b>{}</b> {}{}</li>", badge(update_tone(update), result), escape(update.id),
+                       escape(update.title.empty() ? versions : update.title),
+                       update.reboot_required ? R"( <span class="meta">· restart</span>)" : "");
+}
+
+/// The updates task's list, folded away: 40 package upgrades must not make
+/// the page long on a phone. The failed ones also stay in sight above it.
+std::string updates_html(const TaskResult& task) {
+    if (task.updates.empty()) return "";
+    std::string failed;
+    std::string all;
+    int installed = 0;
+    int restart = 0;
+    for (const auto& update : task.updates) {
+        if (update.installed) ++installed;
+        else failed += update_html(update);
+        if (update.reboot_required) ++restart;
+        all += update_html(update);
+    }
+    std::string html = failed.empty() ? "" : fmt::format(R"(<ul class="updates">{}</ul>)", failed);
+    const auto total = static_cast<int>(task.updates.size());
+    return html + fmt::format(R"(<details><summary>{} update{}: {} installed{}{}</summary><ul class="updates">{}</ul></details>)",
+                              total, total == 1 ? "" : "s", installed,
+                              installed < total ? fmt::format(", {} failed", total - installed) : "",
+                              restart ? fmt::format(", {} ask for a restart", restart) : "", all);
+}
 
 std::string task_html(const TaskResult& task) {
     std::string html = fmt::format(R"(<li class="task"><div class="head">{} <b>{}</b> <span class="meta">{}{}</span></div>)",
@@ -55,16 +93,28 @@ std::string task_html(const TaskResult& task) {
         for (const auto& finding : task.findings) html += fmt::format("<li>{}</li>", escape(finding));
         html += "</ul>";
     }
+    html += updates_html(task);
     if (!task.output.empty())
         html += fmt::format("<details><summary>output</summary><pre>{}</pre></details>", escape(task.output));
     return html + "</li>";
 }
 
-/// "did not wake" and "unreachable" are what the technician must see first.
+/// "did not wake" and "unreachable" are what the technician must see first,
+/// then a restart that went wrong or is still owed.
 std::string reach_badge(const HostRun& host) {
     if (host.power == PowerOutcome::did_not_wake) return badge("bad", "did not wake");
     if (!host.reached) return badge("bad", "unreachable");
+    if (is_problem(host.reboot)) return badge("bad", restart_text(host));
+    if (host.reboot == RebootOutcome::reboot_loop) return badge("warn", "reboot loop");
+    if (restart_still_needed(host.reboot)) return badge("warn", "restart pending");
     return "";
+}
+
+/// "restarted (away 1 min 40 s)": the outcome, and the record's detail when it has one.
+std::string restart_line(const HostRun& host) {
+    const auto text = restart_text(host);
+    if (text.empty() || host.reboot_detail.empty()) return text;
+    return fmt::format("{} ({})", text, host.reboot_detail);
 }
 
 std::string shutdown_text(const HostRun& host) {
@@ -92,11 +142,13 @@ std::string host_html(const HostRun& host) {
     std::string html = fmt::format(
         R"(<article class="card {}"><div class="head"><h3>{}</h3><span>{} {}</span></div>)",
         host.ok() ? "good" : "bad", escape(host_label(host)), reach_badge(host), ok_badge(host.ok()));
-    html += fmt::format(R"(<div class="meta">{} · {} · {} · {} · {} · {}</div>)",
+    const auto restart = restart_line(host);
+    html += fmt::format(R"(<div class="meta">{} · {} · {} · {} · {}{} · {}</div>)",
                         escape(host.ip.empty() ? "no IP" : host.ip), escape(host.mac), to_string(host.os),
                         std::string(power_text(host.power)) +
                             (host.woken_by_run ? fmt::format(", woken by interrupted run {}", *host.woken_by_run) : ""),
-                        escape(shutdown_text(host)), format_duration(host.seconds));
+                        restart.empty() ? "" : escape(restart) + " · ", escape(shutdown_text(host)),
+                        format_duration(host.seconds));
     if (!host.error.empty()) html += fmt::format(R"(<div class="error">{}</div>)", escape(host.error));
     if (!host.tasks.empty()) {
         html += R"(<ul class="tasks">)";
@@ -114,13 +166,17 @@ std::string client_html(const ClientRun& client) {
     return html + "</section>";
 }
 
-/// The PCs that did not wake or could not be reached, listed before anything else.
+/// The PCs that did not wake, could not be reached or still need a
+/// restart, listed before anything else.
 std::string attention_html(const RunRecord& record) {
     std::string items;
     for (const auto& client : record.clients) {
         if (!client.error.empty())
             items += fmt::format("<li><b>{}</b>: {}</li>", escape(client.client), escape(client.error));
         for (const auto& host : client.hosts) {
+            if (host.reached && restart_still_needed(host.reboot))
+                items += fmt::format("<li><b>{} / {}</b>: {}</li>", escape(client.client), escape(host_label(host)),
+                                     escape(restart_line(host)));
             if (host.reached) continue;
             const auto why = host.power == PowerOutcome::did_not_wake ? std::string("did not wake")
                                                                        : "unreachable" + (host.error.empty() ? "" : ": " + host.error);
@@ -143,10 +199,14 @@ std::string header_html(const RunRecord& record) {
                                : record.finished.empty() ? "not yet"
                                                          : readable_utc(record.finished)),
                         duration ? " · " + format_duration(*duration) : "", record.dry_run ? " · dry run" : "");
-    html += fmt::format(
-        R"(<ul class="totals"><li>clients {}/{} ok</li><li>PCs {}/{} ok</li><li>did not wake {}</li><li>unreachable {}</li><li>tasks {} · problems {}</li></ul>)",
+    auto items = fmt::format(
+        R"(<li>clients {}/{} ok</li><li>PCs {}/{} ok</li><li>did not wake {}</li><li>unreachable {}</li><li>tasks {} · problems {}</li>)",
         totals.clients_ok, totals.clients, totals.hosts_ok, totals.hosts, totals.did_not_wake, totals.unreached,
         totals.tasks, totals.task_problems);
+    if (totals.updates_installed + totals.updates_failed + totals.restarts_needed > 0)
+        items += fmt::format("<li>updates {} installed · {} failed</li><li>restarts needed {}</li>",
+                             totals.updates_installed, totals.updates_failed, totals.restarts_needed);
+    html += fmt::format(R"(<ul class="totals">{}</ul>)", items);
     return html + "</header>";
 }
 

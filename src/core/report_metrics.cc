@@ -109,6 +109,23 @@ void host_metrics(Exposition& out, const RunRecord& record) {
                 [](const HostRun& host) { return host.seconds; });
 }
 
+void update_metrics(Exposition& out, const RunRecord& record) {
+    host_family(out, record, "custode_updates_installed", "Updates the PC's updates task installed.",
+                [](const HostRun& host) { return static_cast<double>(updates_installed(host)); });
+    host_family(out, record, "custode_updates_failed", "Updates the PC's updates task failed to install.",
+                [](const HostRun& host) { return static_cast<double>(updates_failed(host)); });
+    host_family(out, record, "custode_reboot_pending", "1 when the PC needs a restart it did not get in the last run.",
+                [](const HostRun& host) { return restart_still_needed(host.reboot) ? 1.0 : 0.0; });
+    out.family("custode_host_reboot", "gauge", "1 for how the PC's restart ended in the last run, 0 for the others.");
+    for_each_host(record, [&](Labels labels, const HostRun& host) {
+        labels.emplace_back("outcome", "");
+        for (const auto outcome : reboot_outcomes) {
+            labels.back().second = to_string(outcome);
+            out.sample(labels, outcome == host.reboot ? 1 : 0);
+        }
+    });
+}
+
 /// One family over every task of every PC, labelled by client, host and task.
 template <typename Sample>
 void task_family(Exposition& out, const RunRecord& record, std::string_view name, std::string_view help,
@@ -143,6 +160,7 @@ std::string render_prometheus_metrics(const RunRecord& record) {
     run_metrics(out, record);
     client_metrics(out, record);
     host_metrics(out, record);
+    update_metrics(out, record);
     task_metrics(out, record);
     return std::move(out).text();
 }

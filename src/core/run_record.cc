@@ -20,10 +20,6 @@ constexpr std::array kPowerOutcomes = {PowerOutcome::was_on, PowerOutcome::woken
 constexpr std::array kShutdownOutcomes = {ShutdownOutcome::not_requested, ShutdownOutcome::confirmed_off,
                                           ShutdownOutcome::still_on, ShutdownOutcome::failed,
                                           ShutdownOutcome::user_logged_on};
-constexpr std::array kRebootOutcomes = {RebootOutcome::not_needed,     RebootOutcome::rebooted,
-                                        RebootOutcome::pending,        RebootOutcome::user_logged_on,
-                                        RebootOutcome::did_not_return, RebootOutcome::reboot_loop,
-                                        RebootOutcome::failed};
 
 template <typename Enum, std::size_t N>
 std::optional<Enum> parse_enum(const std::array<Enum, N>& values, std::string_view text) {
@@ -68,7 +64,7 @@ std::string_view to_string(RebootOutcome outcome) {
     return "failed";
 }
 
-std::optional<RebootOutcome> parse_reboot_outcome(std::string_view text) { return parse_enum(kRebootOutcomes, text); }
+std::optional<RebootOutcome> parse_reboot_outcome(std::string_view text) { return parse_enum(reboot_outcomes, text); }
 
 std::optional<PowerOutcome> parse_power_outcome(std::string_view text) { return parse_enum(kPowerOutcomes, text); }
 
@@ -83,14 +79,21 @@ std::string left_on_text(const std::vector<std::string>& logged_on) {
 
 // ---------------------------------------------------------------- rules
 
+bool is_problem(RebootOutcome outcome) {
+    return outcome == RebootOutcome::did_not_return || outcome == RebootOutcome::failed;
+}
+
+bool restart_still_needed(RebootOutcome outcome) {
+    return outcome != RebootOutcome::not_needed && outcome != RebootOutcome::rebooted;
+}
+
 bool HostRun::ok() const {
     const bool tasks_ok =
         std::none_of(tasks.begin(), tasks.end(), [](const TaskResult& task) { return is_problem(task.status); });
     // Left on for a logged-on user is the rule working, not a failure.
     const bool shutdown_ok = shutdown == ShutdownOutcome::not_requested ||
                              shutdown == ShutdownOutcome::confirmed_off || shutdown == ShutdownOutcome::user_logged_on;
-    const bool reboot_ok = reboot != RebootOutcome::did_not_return && reboot != RebootOutcome::failed;
-    return reached && tasks_ok && shutdown_ok && reboot_ok;
+    return reached && tasks_ok && shutdown_ok && !is_problem(reboot);
 }
 
 bool ClientRun::ok() const {
@@ -125,6 +128,9 @@ RunTotals run_totals(const RunRecord& record) {
             totals.tasks += static_cast<int>(host.tasks.size());
             totals.task_problems += static_cast<int>(std::count_if(
                 host.tasks.begin(), host.tasks.end(), [](const TaskResult& task) { return is_problem(task.status); }));
+            totals.updates_installed += updates_installed(host);
+            totals.updates_failed += updates_failed(host);
+            if (restart_still_needed(host.reboot)) ++totals.restarts_needed;
         }
     }
     return totals;
@@ -150,6 +156,37 @@ std::string format_duration(double seconds) {
 std::string host_label(const HostRun& host) {
     if (!host.name.empty()) return host.name;
     return host.ip.empty() ? host.mac : host.ip;
+}
+
+namespace run_record_rules {
+
+int count_updates(const HostRun& host, bool installed) {
+    int count = 0;
+    for (const auto& task : host.tasks)
+        count += static_cast<int>(std::count_if(task.updates.begin(), task.updates.end(),
+                                                [&](const UpdateItem& update) { return update.installed == installed; }));
+    return count;
+}
+
+}  // namespace run_record_rules
+
+int updates_installed(const HostRun& host) { return run_record_rules::count_updates(host, true); }
+
+int updates_failed(const HostRun& host) { return run_record_rules::count_updates(host, false); }
+
+std::string restart_text(const HostRun& host) {
+    switch (host.reboot) {
+        case RebootOutcome::not_needed: return "";
+        case RebootOutcome::rebooted: return "restarted";
+        case RebootOutcome::pending: return "needs a restart";
+        case RebootOutcome::user_logged_on:
+            return host.logged_on.empty() ? "needs a restart (a user is logged on)"
+                                          : fmt::format("needs a restart (logged on: {})", fmt::join(host.logged_on, ", "));
+        case RebootOutcome::did_not_return: return "did not come back after its restart";
+        case RebootOutcome::reboot_loop: return "reboot loop";
+        case RebootOutcome::failed: return "restart failed";
+    }
+    return "";
 }
 
 }  // namespace custode

@@ -262,3 +262,129 @@ TEST_CASE("notify: a channel that fails or throws is a result, and the other sti
     CHECK(app::notification_line(sent[1]) == "webhook https://hooks.example.org/…: FAILED: HTTP 500: oops");
     CHECK(app::notification_line({"mail", "root", true, "sent"}) == "mail to root: sent");
 }
+
+namespace {
+
+/// acme: reception and pc1 fine, with `installed` updates between them; bianchi: ws2 and ws3 fine.
+RunRecord updated_night(int installed) {
+    auto reception = fine_host("reception", "192.168.1.21");
+    auto pc1 = fine_host("pc1", "192.168.1.22");
+    reception.tasks.push_back(sample_updates(installed - 1, 0));
+    pc1.tasks.push_back(sample_updates(1, 0));
+    return night({{"acme", "", 10, {reception, pc1}},
+                  {"bianchi", "", 10, {fine_host("ws2", "192.168.2.12"), fine_host("ws3", "192.168.2.13")}}});
+}
+
+}  // namespace
+
+TEST_CASE("notify: a fine night with updates says how many were installed", "[notify]") {
+    const auto message = night_message(updated_night(12), reports);
+    CHECK(message.all_well);
+    CHECK(message.subject == "custode lab: all 4 PCs fine, 12 updates installed");
+    CHECK(message.client_lines ==
+          std::vector<std::string>{"acme: all 2 PCs fine, 12 updates installed", "bianchi: all 2 PCs fine"});
+    CHECK_FALSE(should_notify(message, false));
+}
+
+TEST_CASE("notify: a PC that did not come back after its restart, or whose restart failed, needs you", "[notify]") {
+    auto record = updated_night(12);
+    auto& reception = record.clients[0].hosts[0];
+    reception.reboot = RebootOutcome::did_not_return;
+    reception.reboot_detail = "not back within 600 s";
+    reception.tasks.push_back(sample_task("backup", TaskStatus::error, std::nullopt, 0, "the PC did not come back"));
+    auto message = night_message(record, reports);
+    CHECK_FALSE(message.all_well);
+    // Before the tasks it made fail.
+    CHECK(message.subject == "custode lab: 1 PC needs you — acme: reception did not come back after its restart");
+    REQUIRE(message.problems.size() == 1);
+    CHECK(message.problems[0].detail ==
+          "did not come back after its restart: not back within 600 s\nbackup error: the PC did not come back");
+
+    reception.reboot = RebootOutcome::failed;
+    reception.reboot_detail = "came back with another host key";
+    message = night_message(record, reports);
+    CHECK(message.subject == "custode lab: 1 PC needs you — acme: reception restart failed");
+    CHECK_THAT(message.body, Catch::Contains("  acme / reception (192.168.1.21, 52:54:00:00:00:01): restart failed\n"
+                                             "    restart failed: came back with another host key\n"));
+}
+
+TEST_CASE("notify: failed updates are a problem line naming them, even in a warning task", "[notify]") {
+    auto record = updated_night(12);
+    auto& ws2 = record.clients[1].hosts[0];
+    auto kb = sample_task("updates", TaskStatus::warning, 3, 600, "1 update installed; 2 failed");
+    kb.updates = {{"KB5034441", "2024-01 Security Update", "", "", true, false, "installed"},
+                  {"KB890830", "Malicious Software Removal Tool", "", "", false, false, "failed"},
+                  {"KB5034122", "2024-01 Cumulative Update", "", "", false, false, "aborted"}};
+    ws2.tasks.push_back(kb);
+    REQUIRE(ws2.ok());  // a warning: the night's exit code stays 0
+    const auto message = night_message(record, reports);
+    CHECK_FALSE(message.all_well);
+    CHECK(message.subject == "custode lab: 1 PC needs you — bianchi: ws2 2 updates failed");
+    CHECK(message.client_lines[1] == "bianchi: 2 PCs, 1 needs you");
+    REQUIRE(message.problems.size() == 1);
+    CHECK(message.problems[0].detail == "updates warning: 1 update installed; 2 failed");
+    CHECK(message.problems[0].findings ==
+          std::vector<std::string>{"KB890830 failed: Malicious Software Removal Tool",
+                                   "KB5034122 aborted: 2024-01 Cumulative Update"});
+
+    // A failed apt run on Linux: the task failed, its failed package named.
+    auto linux_night = updated_night(12);
+    linux_night.clients[0].hosts[1].tasks.back() = sample_updates(3, 1);
+    const auto apt = night_message(linux_night, reports);
+    CHECK(apt.subject == "custode lab: 1 PC needs you — acme: pc1 1 update failed");
+    CHECK(apt.problems.at(0).findings == std::vector<std::string>{"pkg3:amd64 failed: 1.0-2"});
+}
+
+TEST_CASE("notify: restarts still owed are listed apart, and make the message go", "[notify]") {
+    auto record = updated_night(12);
+    auto& ws2 = record.clients[1].hosts[0];
+    ws2.reboot = RebootOutcome::user_logged_on;
+    ws2.logged_on = {"maria"};
+    auto& ws3 = record.clients[1].hosts[1];
+    ws3.reboot = RebootOutcome::reboot_loop;
+    ws3.reboot_detail = "KB5034441 asked again after tonight's restart";
+    const auto message = night_message(record, reports);
+    CHECK(message.all_well);  // nothing went wrong tonight
+    CHECK(should_notify(message, false));
+    // The updates count leaves the subject to the restarts; the client lines keep it.
+    CHECK(message.subject == "custode lab: all 4 PCs fine, 2 restarts pending — bianchi: ws2 needs a restart (logged "
+                             "on: maria), ws3 reboot loop");
+    CHECK(message.client_lines ==
+          std::vector<std::string>{"acme: all 2 PCs fine, 12 updates installed", "bianchi: all 2 PCs fine, 2 restarts pending"});
+    CHECK(message.problems.empty());
+    REQUIRE(message.attention.size() == 2);
+    CHECK(message.attention[1].detail == "KB5034441 asked again after tonight's restart");
+    CHECK_THAT(message.body, Catch::Contains("\nRestarts still needed:\n"
+                                             "  bianchi / ws2 (192.168.2.12, 52:54:00:00:00:01): needs a restart (logged on: maria)\n"
+                                             "  bianchi / ws3 (192.168.2.13, 52:54:00:00:00:01): reboot loop\n"
+                                             "    KB5034441 asked again after tonight's restart\n"));
+    const auto json = webhook_json(message);
+    CHECK(json.at("attention").size() == 2);
+    CHECK(json.at("attention").at(0).at("what") == "needs a restart (logged on: maria)");
+
+    // With a problem too: the problem first, the restart after, each PC named once.
+    auto both = two_problems();
+    both.clients[1].hosts[1].reboot = RebootOutcome::pending;
+    const auto mixed = night_message(both, reports);
+    CHECK(mixed.subject == "custode lab: 2 PCs need you, 1 restart pending — acme: reception did not wake; bianchi: "
+                           "ws2 threat found +1 more");  // the cap: the body lists it
+    CHECK_THAT(mixed.body, Catch::Contains("\nRestarts still needed:\n  bianchi / ws3 (192.168.2.13, 52:54:00:00:00:01): "
+                                           "needs a restart\n"));
+    // A PC that needs you for something else says its restart in its detail, not twice.
+    both.clients[1].hosts[0].reboot = RebootOutcome::pending;
+    const auto once = night_message(both, reports);
+    CHECK(once.attention.size() == 1);
+    CHECK(once.problems[1].detail == "needs a restart\nantivirus failed: 2 threats found");
+
+    // The subject cap holds: many restarts are counted, not listed.
+    std::vector<HostRun> hosts;
+    for (int i = 1; i <= 12; ++i) {
+        auto host = fine_host("workstation-" + std::to_string(i), "");
+        host.reboot = RebootOutcome::pending;
+        hosts.push_back(host);
+    }
+    const auto many = night_message(night({{"acme", "", 10, hosts}}), reports);
+    CHECK_THAT(many.subject, Catch::EndsWith(" more"));
+    CHECK(many.subject.size() - 2 <= max_subject_length);
+    CHECK(many.attention.size() == 12);
+}

@@ -404,3 +404,209 @@ TEST_CASE("custode runs and report read the state file", "[report][cli]") {
     CHECK(contains(unknown.output, "no run 42"));
     CHECK(run_custode("report seven" + with_state, true).exit_code == 2);
 }
+
+// ---------------------------------------------------------------- updates and restarts
+
+namespace {
+
+/// rossi/studio with an updates task of `packages` upgrades, `failed` of them failed.
+RunRecord updated_run(int packages, int failed, RebootOutcome reboot, std::string detail = "") {
+    auto run = sample_run();
+    auto& studio = run.clients[1].hosts[0];
+    studio.tasks.push_back(testing::sample_updates(packages, failed));
+    studio.reboot = reboot;
+    studio.reboot_detail = std::move(detail);
+    return run;
+}
+
+std::size_t count_of(const std::string& text, std::string_view part) {
+    std::size_t count = 0;
+    for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++count;
+    return count;
+}
+
+}  // namespace
+
+TEST_CASE("reboot outcome names read back, unknown names do not", "[report]") {
+    for (const auto outcome : reboot_outcomes) CHECK(parse_reboot_outcome(to_string(outcome)) == outcome);
+    CHECK(reboot_outcomes.size() == 7);
+    CHECK_FALSE(parse_reboot_outcome("restarted"));
+}
+
+TEST_CASE("a restart that did not come back or failed is a problem, one still owed is not", "[report]") {
+    auto run = sample_run();
+    auto& studio = run.clients[1].hosts[0];
+    const std::map<RebootOutcome, std::pair<bool, bool>> expected = {
+        // outcome: {the PC ok, a restart still needed}
+        {RebootOutcome::not_needed, {true, false}},     {RebootOutcome::rebooted, {true, false}},
+        {RebootOutcome::pending, {true, true}},         {RebootOutcome::user_logged_on, {true, true}},
+        {RebootOutcome::reboot_loop, {true, true}},     {RebootOutcome::did_not_return, {false, true}},
+        {RebootOutcome::failed, {false, true}}};
+    for (const auto& [outcome, want] : expected) {
+        INFO(to_string(outcome));
+        studio.reboot = outcome;
+        CHECK(studio.ok() == want.first);
+        CHECK(is_problem(outcome) == !want.first);
+        CHECK(restart_still_needed(outcome) == want.second);
+    }
+}
+
+TEST_CASE("the updates and the restart read back from the record's JSON", "[report]") {
+    auto run = updated_run(3, 1, RebootOutcome::user_logged_on, "maria logged on");
+    run.clients[1].hosts[0].logged_on = {"maria"};
+    auto& windows = run.clients[0].hosts[0];
+    auto kb = testing::sample_task("updates", TaskStatus::warning, 3, 600, "1 update installed; 1 failed");
+    kb.updates = {{"KB5034441", "2024-01 Security Update", "", "", true, true, "installed"},
+                  {"KB890830", "Malicious Software Removal Tool", "", "", false, false, "failed"}};
+    kb.reboot_required = true;
+    windows.tasks.push_back(kb);
+    windows.reboot = RebootOutcome::rebooted;
+    windows.reboot_detail = "away 1 min 40 s";
+
+    const auto json = to_json(run);
+    const auto& studio = json["clients"][1]["hosts"][0];
+    CHECK(studio["reboot"] == "user_logged_on");
+    CHECK(studio["reboot_detail"] == "maria logged on");
+    const auto& updates = studio["tasks"][2];
+    CHECK(updates["task"] == "updates");
+    CHECK(updates["reboot_required"] == true);
+    REQUIRE(updates["updates"].size() == 3);
+    CHECK(updates["updates"][0] == nlohmann::json{{"id", "pkg1:amd64"}, {"title", ""}, {"from", "1.0-1"},
+                                                  {"to", "1.0-2"}, {"installed", true}, {"reboot_required", true},
+                                                  {"result", "installed"}});
+    CHECK(updates["updates"][2]["installed"] == false);
+    // Other tasks keep the shape they had.
+    CHECK_FALSE(studio["tasks"][0].contains("updates"));
+    CHECK(json["clients"][0]["hosts"][1]["reboot"] == "not_needed");
+
+    const auto again = run_record_from_json(nlohmann::json::parse(json.dump()));
+    CHECK(to_json(again) == json);
+    CHECK(again.clients[0].hosts[0].tasks[3].updates == kb.updates);
+    CHECK(again.clients[0].hosts[0].reboot == RebootOutcome::rebooted);
+    CHECK(again.clients[1].hosts[0].reboot == RebootOutcome::user_logged_on);
+
+    // A record stored before the updates task existed reads as no restart needed.
+    auto old = json;
+    old["clients"][1]["hosts"][0].erase("reboot");
+    old["clients"][1]["hosts"][0].erase("reboot_detail");
+    CHECK(run_record_from_json(old).clients[1].hosts[0].reboot == RebootOutcome::not_needed);
+    old["clients"][1]["hosts"][0]["reboot"] = "later";
+    CHECK_THROWS_WITH(run_record_from_json(old), Catch::Contains("clients[1].hosts[0].reboot: unknown value 'later'"));
+}
+
+TEST_CASE("totals count the updates installed and failed and the restarts still needed", "[report]") {
+    auto run = updated_run(5, 2, RebootOutcome::pending);
+    run.clients[0].hosts[0].reboot = RebootOutcome::rebooted;
+    const auto totals = run_totals(run);
+    CHECK(totals.updates_installed == 3);
+    CHECK(totals.updates_failed == 2);
+    CHECK(totals.restarts_needed == 1);
+    CHECK(updates_installed(run.clients[1].hosts[0]) == 3);
+    CHECK(updates_failed(run.clients[1].hosts[0]) == 2);
+    CHECK(updates_installed(run.clients[0].hosts[0]) == 0);
+}
+
+TEST_CASE("the HTML report folds a PC's updates away, keeps the failed ones in sight and says how its restart ended",
+          "[report]") {
+    auto run = updated_run(40, 1, RebootOutcome::rebooted, "away 1 min 40 s");
+    const auto html = render_html_report(run);
+    // 40 upgrades: one list inside a collapsed <details>, the failed one also above it.
+    CHECK(contains(html, "<details><summary>40 updates: 39 installed, 1 failed, 1 ask for a restart</summary>"));
+    CHECK(count_of(html, "<b>pkg40:amd64</b>") == 2);
+    CHECK(count_of(html, "<b>pkg39:amd64</b>") == 1);
+    CHECK(contains(html, R"(<span class="badge bad">failed</span> <b>pkg40:amd64</b> 1.0-1 → 1.0-2)"));
+    CHECK(contains(html, R"(<span class="badge good">installed</span> <b>pkg1:amd64</b> 1.0-1 → 1.0-2 <span class="meta">· restart</span>)"));
+    CHECK(contains(html, "restarted (away 1 min 40 s)"));
+    CHECK(contains(html, "<li>updates 39 installed · 1 failed</li><li>restarts needed 0</li>"));
+    CHECK_FALSE(contains(html, "<details open"));
+    CHECK_FALSE(contains(html, "<table"));
+    // The folded list costs bytes, not height: about 170 bytes an update.
+    const auto without = render_html_report(sample_run()).size();
+    CHECK(html.size() - without < 40 * 200);
+
+    // A Windows update: its KB and title.
+    auto windows = sample_run();
+    auto kb = testing::sample_task("updates", TaskStatus::warning, 3, 600, "1 update installed; 1 failed");
+    kb.updates = {{"KB5034441", "2024-01 <Security> Update", "", "", true, true, "installed"},
+                  {"KB890830", "Removal Tool", "", "", true, false, "installed_with_errors"}};
+    windows.clients[0].hosts[0].tasks.push_back(kb);
+    const auto kb_html = render_html_report(windows);
+    CHECK(contains(kb_html, "<b>KB5034441</b> 2024-01 &lt;Security&gt; Update"));
+    CHECK(contains(kb_html, R"(<span class="badge warn">installed_with_errors</span> <b>KB890830</b>)"));
+    CHECK(contains(kb_html, "<summary>2 updates: 2 installed, 1 ask for a restart</summary>"));
+}
+
+TEST_CASE("the HTML report shows each restart outcome beside the shutdown, those still owed under Needs attention",
+          "[report]") {
+    const std::map<RebootOutcome, std::pair<std::string, std::string>> expected = {
+        // outcome: {badge, text on the PC's line}
+        {RebootOutcome::pending, {R"(<span class="badge warn">restart pending</span>)", "needs a restart (policy never)"}},
+        {RebootOutcome::user_logged_on,
+         {R"(<span class="badge warn">restart pending</span>)", "needs a restart (logged on: maria, &lt;luca&gt;) (policy never)"}},
+        {RebootOutcome::reboot_loop, {R"(<span class="badge warn">reboot loop</span>)", "reboot loop (policy never)"}},
+        {RebootOutcome::did_not_return,
+         {R"(<span class="badge bad">did not come back after its restart</span>)",
+          "did not come back after its restart (policy never)"}},
+        {RebootOutcome::failed, {R"(<span class="badge bad">restart failed</span>)", "restart failed (policy never)"}}};
+    for (const auto& [outcome, want] : expected) {
+        INFO(to_string(outcome));
+        auto run = updated_run(2, 0, outcome, "policy never");
+        run.clients[1].hosts[0].logged_on = {"maria", "<luca>"};
+        const auto html = render_html_report(run);
+        CHECK(contains(html, want.first));
+        CHECK(contains(html, want.second + " · no shutdown · "));
+        CHECK(contains(html, "<li><b>rossi / studio</b>: " + want.second + "</li>"));
+        CHECK(contains(html, "<li>restarts needed 1</li>"));
+    }
+    const auto quiet = render_html_report(updated_run(2, 0, RebootOutcome::not_needed));
+    CHECK_FALSE(contains(quiet, "rossi / studio"));
+    CHECK_FALSE(contains(quiet, "restart pending"));
+    CHECK(contains(quiet, "<li>restarts needed 0</li>"));
+    CHECK_FALSE(contains(render_html_report(sample_run()), "restarts needed"));
+}
+
+TEST_CASE("the metrics count each PC's updates and say which restarts are still owed", "[report]") {
+    auto run = updated_run(5, 2, RebootOutcome::user_logged_on);
+    const std::map<std::string, std::string> studio = {{"client", "rossi"}, {"host", "studio"}};
+    const std::map<std::string, std::string> reception = {{"client", "acme"}, {"host", "reception"}};
+    auto samples = parse_metrics(render_prometheus_metrics(run));
+    CHECK(value_of(samples, "custode_updates_installed", studio) == 3);
+    CHECK(value_of(samples, "custode_updates_failed", studio) == 2);
+    CHECK(value_of(samples, "custode_updates_installed", reception) == 0);
+    CHECK(value_of(samples, "custode_reboot_pending", studio) == 1);
+    CHECK(value_of(samples, "custode_reboot_pending", reception) == 0);
+    auto outcome = studio;
+    outcome["outcome"] = "user_logged_on";
+    CHECK(value_of(samples, "custode_host_reboot", outcome) == 1);
+    outcome["outcome"] = "not_needed";
+    CHECK(value_of(samples, "custode_host_reboot", outcome) == 0);
+    const auto lines = std::count_if(samples.begin(), samples.end(),
+                                     [](const Sample& sample) { return sample.name == "custode_host_reboot"; });
+    CHECK(lines == 4 * 7);  // every PC, one line per outcome
+
+    for (const auto reboot : reboot_outcomes) {
+        INFO(to_string(reboot));
+        samples = parse_metrics(render_prometheus_metrics(updated_run(1, 0, reboot)));
+        CHECK(value_of(samples, "custode_reboot_pending", studio) == (restart_still_needed(reboot) ? 1 : 0));
+    }
+    samples = parse_metrics(render_prometheus_metrics(updated_run(1, 0, RebootOutcome::pending)));
+    CHECK(value_of(samples, "custode_reboot_pending", studio) == 1);
+    samples = parse_metrics(render_prometheus_metrics(updated_run(1, 0, RebootOutcome::rebooted)));
+    CHECK(value_of(samples, "custode_reboot_pending", studio) == 0);
+}
+
+TEST_CASE("custode report prints each PC's restart and updates", "[report][cli]") {
+    using custode::testing::run_custode;
+    const ScratchPath state("updates.db");
+    {
+        auto store = os::StateStore::open(state.path);
+        auto run = updated_run(4, 1, RebootOutcome::did_not_return, "not back within 600 s");
+        run.id = os::begin_run(store, run);
+        os::finish_run(store, run);
+    }
+    const auto text = run_custode("report 1 --state " + state.str(), false);
+    CHECK(text.exit_code == 0);
+    CHECK(contains(text.output, "power was_on, shutdown not_requested, reboot did_not_return (not back within 600 s), "
+                                "updates 3 installed, 1 failed, 45 s"));
+    CHECK(contains(text.output, "power woken, shutdown confirmed_off, 4 min 20 s"));  // no updates task: as before
+}

@@ -2,6 +2,8 @@
 /// A night's run with something of everything, for the report tests and the
 /// browser test (tests/browser/render_sample.cc).
 
+#include <fmt/format.h>
+
 #include "custode/core/run_record.h"
 
 namespace custode::testing {
@@ -25,6 +27,20 @@ inline HostRun sample_host(std::string name, std::string ip, std::string mac, Po
     host.power = power;
     host.reached = power == PowerOutcome::was_on || power == PowerOutcome::woken;
     return host;
+}
+
+/// An `updates` task of a Linux PC: `packages` upgrades ("pkg1" 1.0-1 →
+/// 1.0-2, ...), the first asking for a restart, and `failed` of them failed.
+inline TaskResult sample_updates(int packages, int failed) {
+    auto task = sample_task("updates", failed > 0 ? TaskStatus::failed : TaskStatus::ok, failed > 0 ? 100 : 0, 95,
+                            fmt::format("{} packages upgraded; restart needed", packages - failed));
+    for (int i = 1; i <= packages; ++i) {
+        const bool ok = i <= packages - failed;
+        task.updates.push_back({fmt::format("pkg{}:amd64", i), "", "1.0-1", "1.0-2", ok, i == 1,
+                                ok ? "installed" : "failed"});
+    }
+    task.reboot_required = true;
+    return task;
 }
 
 /// acme: reception (woken, a warning and a failed backup whose output holds

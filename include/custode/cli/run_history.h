@@ -1,7 +1,11 @@
 #pragma once
-/// What `runs` and `report` share: the state file holding the run history.
+/// What `runs`, `report` and `maintain` share: the state file holding the
+/// run history, and how a PC's line is printed.
 
 #include <filesystem>
+#include <string>
+
+#include "custode/core/run_record.h"
 
 #include "custode/cli/global_options.h"
 
@@ -10,5 +14,9 @@ namespace custode::cli {
 /// --state, else site.toml's `state`: reading history needs netconf only to
 /// find the file.
 std::filesystem::path history_state_path(const GlobalOptions& global);
+
+/// "reboot user_logged_on (maria), updates 12 installed, 1 failed": a PC's
+/// restart and updates for its text line; "" when it had neither.
+std::string reboot_and_updates(const HostRun& host);
 
 }  // namespace custode::cli

@@ -30,6 +30,9 @@ struct NightMessage {
     std::string subject;
     std::vector<std::string> client_lines;  ///< one per client: "acme: 3 PCs, 1 needs you"
     std::vector<NightProblem> problems;
+    /// PCs fine tonight that still need a restart (pending, a user logged
+    /// on, a reboot loop): listed, and the message goes out for them too.
+    std::vector<NightProblem> attention;
     std::vector<std::string> reports;  ///< the run's report files
     std::string body;                  ///< the plain text under the subject
 };
@@ -46,7 +49,8 @@ NightMessage night_message(const RunRecord& record, const std::vector<std::strin
 /// A message for `custode maintain --notify-test`: says it is a test, and where from.
 NightMessage test_message(std::string_view site);
 
-/// True when the message goes out: something needs the technician, or [notify] always = true.
+/// True when the message goes out: something needs the technician, a PC
+/// still needs a restart, or [notify] always = true.
 bool should_notify(const NightMessage& message, bool always);
 
 /// The whole mail for `sendmail -t -oi`: To, Subject (RFC 2047 encoded when

@@ -3,6 +3,7 @@
 /// per task. It is stored whole in the state store, printed by `--json`, and
 /// rendered as the HTML report and the Prometheus metrics.
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -53,6 +54,12 @@ enum class RebootOutcome {
     failed,          ///< the reboot command failed, the PC never went down, or it came back refused (host key)
 };
 
+/// Every RebootOutcome, in the order above (the metrics give each a line).
+inline constexpr std::array reboot_outcomes = {RebootOutcome::not_needed,     RebootOutcome::rebooted,
+                                               RebootOutcome::pending,        RebootOutcome::user_logged_on,
+                                               RebootOutcome::did_not_return, RebootOutcome::reboot_loop,
+                                               RebootOutcome::failed};
+
 std::string_view to_string(PowerOutcome outcome);
 std::string_view to_string(RebootOutcome outcome);
 std::optional<RebootOutcome> parse_reboot_outcome(std::string_view text);
@@ -62,6 +69,12 @@ std::optional<ShutdownOutcome> parse_shutdown_outcome(std::string_view text);
 
 /// "left on: maria, luca logged on": why a user_logged_on PC stayed on.
 std::string left_on_text(const std::vector<std::string>& logged_on);
+
+/// did_not_return and failed: the PC is not ok.
+bool is_problem(RebootOutcome outcome);
+/// The PC needs a restart it did not get tonight: pending, user_logged_on,
+/// reboot_loop, did_not_return, failed (custode_reboot_pending).
+bool restart_still_needed(RebootOutcome outcome);
 
 struct HostRun {
     std::string name;
@@ -134,6 +147,9 @@ struct RunTotals {
     int unreached = 0;     ///< no SSH session, whatever the reason (did_not_wake included)
     int tasks = 0;
     int task_problems = 0;  ///< tasks failed, error or timeout
+    int updates_installed = 0;
+    int updates_failed = 0;
+    int restarts_needed = 0;  ///< PCs whose restart_still_needed
     int problems = 0;       ///< hosts not ok plus clients with an error
 };
 RunTotals run_totals(const RunRecord& record);
@@ -145,6 +161,14 @@ std::optional<double> run_duration_seconds(std::string_view started, std::string
 std::string format_duration(double seconds);
 /// How reports name a PC: its name, else its IP, else its MAC.
 std::string host_label(const HostRun& host);
+
+/// The PC's updates (of its `updates` task) installed, and those that failed.
+int updates_installed(const HostRun& host);
+int updates_failed(const HostRun& host);
+/// How the reports say a restart ended, in a few words ("" for not_needed):
+/// "restarted", "needs a restart (logged on: maria)", "did not come back
+/// after its restart"; reboot_detail is shown beside it.
+std::string restart_text(const HostRun& host);
 
 /// One self-contained HTML page (inline CSS, no script, no external
 /// resources), readable on a phone.
