@@ -50,6 +50,7 @@ nlohmann::json client_json(const ClientOverview& client) {
             {"pcs_known", client.facts.pcs_known},
             {"backups", backups},
             {"threats", client.threats},
+            {"restarts", client.restarts},
             {"nights", nights}};
 }
 
@@ -78,6 +79,7 @@ void print_text(const SiteOverview& overview) {
                                  client.threats.empty() ? "no open threats"
                                                         : fmt::format("{} open threat(s)", client.threats.size()));
         for (const auto& threat : client.threats) std::cout << "    threat " << threat << '\n';
+        for (const auto& restart : client.restarts) std::cout << "    restart " << restart << '\n';
     }
 }
 

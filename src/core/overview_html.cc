@@ -136,11 +136,16 @@ std::string backup_html(const ClientOverview& client) {
                        pcs > 1 ? fmt::format(" (oldest of {} PCs: {})", pcs, e(oldest.host)) : " (" + e(oldest.host) + ")");
 }
 
+/// "2 open" in the tone's colour, then one line per item.
+std::string counted_list(std::string_view tone_class, std::string_view word, const std::vector<std::string>& items) {
+    std::string html = fmt::format(R"(<span class="{}">{} {}</span><ul class="threats">)", tone_class, items.size(), word);
+    for (const auto& item : items) html += "<li>" + e(item) + "</li>";
+    return html + "</ul>";
+}
+
 std::string threats_html(const ClientOverview& client) {
     if (client.threats.empty()) return "none";
-    std::string html = fmt::format(R"(<span class="bad-text">{} open</span><ul class="threats">)", client.threats.size());
-    for (const auto& threat : client.threats) html += "<li>" + e(threat) + "</li>";
-    return html + "</ul>";
+    return counted_list("bad-text", "open", client.threats);
 }
 
 std::string client_card(const ClientOverview& client, std::string_view generated) {
@@ -161,6 +166,8 @@ std::string client_card(const ClientOverview& client, std::string_view generated
     html += fmt::format("<dt>PCs known</dt><dd>{}</dd>", client.facts.pcs_known);
     html += fmt::format("<dt>last backup</dt><dd>{}</dd>", backup_html(client));
     html += fmt::format("<dt>threats</dt><dd>{}</dd>", threats_html(client));
+    if (!client.restarts.empty())
+        html += fmt::format("<dt>restarts</dt><dd>{}</dd>", counted_list("warn-text", "pending", client.restarts));
     if (night && night->verdict.state != NightState::ok && !night->verdict.detail.empty())
         html += fmt::format("<dt>last night</dt><dd>{}</dd>", e(night->verdict.detail));
     return html + "</dl></article>";

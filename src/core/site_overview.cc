@@ -92,6 +92,24 @@ std::vector<std::string> open_threats(const std::vector<const OverviewRun*>& run
     return threats;
 }
 
+/// Each PC whose newest updates task left a restart owed (pending, a user
+/// logged on, a loop, gone, failed); a later updates night without one clears it.
+std::vector<std::string> restarts_owed(const std::vector<const OverviewRun*>& runs, std::string_view client) {
+    std::map<std::string, std::string> owed;  // host → how
+    for (const auto* run : runs) {
+        const auto* worked = client_in(run->record, client);
+        if (!worked) continue;
+        for (const auto& host : worked->hosts) {
+            if (!task_in(host, "updates")) continue;
+            if (restart_still_needed(host.reboot)) owed[host_label(host)] = restart_text(host);
+            else owed.erase(host_label(host));
+        }
+    }
+    std::vector<std::string> restarts;
+    for (const auto& [host, how] : owed) restarts.push_back(host + ": " + how);
+    return restarts;
+}
+
 }  // namespace overview_rules
 
 std::string_view to_string(NightState state) {
@@ -177,6 +195,7 @@ SiteOverview site_overview(std::string site, std::vector<ClientFacts> clients, c
         }
         client.backups = overview_rules::backup_ages(ordered, facts.name, now_utc);
         client.threats = overview_rules::open_threats(ordered, facts.name);
+        client.restarts = overview_rules::restarts_owed(ordered, facts.name);
         client.facts = std::move(facts);
         overview.clients.push_back(std::move(client));
     }

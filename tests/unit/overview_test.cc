@@ -175,6 +175,39 @@ TEST_CASE("overview: a threat stays open until an antivirus task on that PC come
     CHECK(runs_of({clean, found}).size() == 1);
 }
 
+TEST_CASE("overview: a restart stays owed until a later updates night on that PC needs none", "[overview]") {
+    auto restarts_of = [&](std::vector<std::pair<bool, RebootOutcome>> nights) {
+        std::vector<OverviewRun> runs;
+        int back = static_cast<int>(nights.size());
+        for (const auto& [updates, reboot] : nights) {
+            auto pc = overview_pc("ws2", true, {sample_task(updates ? "updates" : "antivirus", TaskStatus::ok, 0, 9, "")});
+            pc.reboot = reboot;
+            pc.logged_on = {"maria"};
+            runs.push_back(overview_run(100 - back, back, {{"acme", "", 1, {pc}}})), --back;
+        }
+        return site_overview("lab", {{"acme", "", LinkHealth::up, "up", "", 1}}, runs, as_local(overview_now()),
+                             overview_now())
+            .clients.front()
+            .restarts;
+    };
+    const std::vector<std::string> owed{"ws2: needs a restart (logged on: maria)"};
+    CHECK(restarts_of({{true, RebootOutcome::user_logged_on}}) == owed);
+    // A night without the updates task says nothing of the restart.
+    CHECK(restarts_of({{true, RebootOutcome::user_logged_on}, {false, RebootOutcome::not_needed}}) == owed);
+    CHECK(restarts_of({{true, RebootOutcome::user_logged_on}, {true, RebootOutcome::rebooted}}).empty());
+    CHECK(restarts_of({{true, RebootOutcome::pending}, {true, RebootOutcome::not_needed}}).empty());
+    CHECK(restarts_of({{true, RebootOutcome::not_needed}, {true, RebootOutcome::reboot_loop}}) ==
+          std::vector<std::string>{"ws2: reboot loop"});
+    CHECK(sample_overview().clients.front().restarts.empty());
+
+    auto overview = sample_overview();
+    overview.clients.front().restarts = {"ws3: needs a restart (logged on: <anna>)"};
+    const auto html = render_overview_html(overview);
+    CHECK(html.find(R"(<dt>restarts</dt><dd><span class="warn-text">1 pending</span><ul class="threats"><li>ws3: needs a )"
+                    R"(restart (logged on: &lt;anna&gt;)</li></ul></dd>)") != std::string::npos);
+    CHECK(render_overview_html(sample_overview()).find("<dt>restarts</dt>") == std::string::npos);
+}
+
 TEST_CASE("overview: the page links each cell to its night's report and says each state in text", "[overview][html]") {
     const auto html = render_overview_html(sample_overview());
     CHECK(html.find("<!DOCTYPE html>") == 0);

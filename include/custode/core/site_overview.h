@@ -81,6 +81,7 @@ struct ClientOverview {
     std::vector<OverviewNight> nights;  ///< newest first, overview_nights of them
     std::vector<BackupAge> backups;     ///< each PC that had a backup task, the oldest (or missing) first
     std::vector<std::string> threats;   ///< "reception: Win.Test.EICAR: C:\\Users\\x\\a.exe", one per open finding
+    std::vector<std::string> restarts;  ///< "ws2: needs a restart (logged on: maria)", one per PC still owing one
 };
 
 struct SiteOverview {
@@ -93,7 +94,8 @@ struct SiteOverview {
 /// The model. `runs` in any order; a client's cell shows its newest run of
 /// that night. A PC's threats are the findings of its newest antivirus task
 /// that concluded (ok clears them, failed opens them; warning, error,
-/// timeout and skipped leave them as they were).
+/// timeout and skipped leave them as they were). A PC still owes a restart
+/// when its newest run with an `updates` task left one owed.
 SiteOverview site_overview(std::string site, std::vector<ClientFacts> clients, const std::vector<OverviewRun>& runs,
                            std::chrono::local_seconds now_local, std::chrono::sys_seconds now_utc);
 
