@@ -98,12 +98,6 @@ std::string host_problem(const HostRun& host) {
     return "needs you";
 }
 
-/// "did not come back after its restart: not back within 600 s".
-std::string restart_line(const HostRun& host) {
-    const auto text = restart_text(host);
-    return host.reboot_detail.empty() ? text : fmt::format("{}: {}", text, one_line(host.reboot_detail));
-}
-
 /// Everything wrong with a PC, one line each: its error, its restart, each problem task's summary, the shutdown.
 std::string host_detail(const HostRun& host) {
     std::vector<std::string> lines;

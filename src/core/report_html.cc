@@ -110,13 +110,6 @@ std::string reach_badge(const HostRun& host) {
     return "";
 }
 
-/// "restarted (away 1 min 40 s)": the outcome, and the record's detail when it has one.
-std::string restart_line(const HostRun& host) {
-    const auto text = restart_text(host);
-    if (text.empty() || host.reboot_detail.empty()) return text;
-    return fmt::format("{} ({})", text, host.reboot_detail);
-}
-
 std::string shutdown_text(const HostRun& host) {
     switch (host.shutdown) {
         case ShutdownOutcome::not_requested: return "no shutdown";

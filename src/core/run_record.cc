@@ -189,4 +189,10 @@ std::string restart_text(const HostRun& host) {
     return "";
 }
 
+std::string restart_line(const HostRun& host) {
+    const auto text = restart_text(host);
+    if (text.empty() || host.reboot_detail.empty()) return text;
+    return fmt::format("{} ({})", text, host.reboot_detail);
+}
+
 }  // namespace custode

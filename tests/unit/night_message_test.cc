@@ -298,14 +298,14 @@ TEST_CASE("notify: a PC that did not come back after its restart, or whose resta
     CHECK(message.subject == "custode lab: 1 PC needs you — acme: reception did not come back after its restart");
     REQUIRE(message.problems.size() == 1);
     CHECK(message.problems[0].detail ==
-          "did not come back after its restart: not back within 600 s\nbackup error: the PC did not come back");
+          "did not come back after its restart (not back within 600 s)\nbackup error: the PC did not come back");
 
     reception.reboot = RebootOutcome::failed;
     reception.reboot_detail = "came back with another host key";
     message = night_message(record, reports);
     CHECK(message.subject == "custode lab: 1 PC needs you — acme: reception restart failed");
     CHECK_THAT(message.body, Catch::Contains("  acme / reception (192.168.1.21, 52:54:00:00:00:01): restart failed\n"
-                                             "    restart failed: came back with another host key\n"));
+                                             "    restart failed (came back with another host key)\n"));
 }
 
 TEST_CASE("notify: failed updates are a problem line naming them, even in a warning task", "[notify]") {

@@ -169,6 +169,8 @@ int updates_failed(const HostRun& host);
 /// "restarted", "needs a restart (logged on: maria)", "did not come back
 /// after its restart"; reboot_detail is shown beside it.
 std::string restart_text(const HostRun& host);
+/// restart_text with the record's reboot_detail in brackets: "restarted (away 1 min 40 s)".
+std::string restart_line(const HostRun& host);
 
 /// One self-contained HTML page (inline CSS, no script, no external
 /// resources), readable on a phone.
