@@ -89,8 +89,8 @@ std::string task_problem(const TaskResult& task) {
 /// its restart comes before the tasks that found it gone.
 std::string host_problem(const HostRun& host) {
     if (host.power == PowerOutcome::did_not_wake) return "did not wake";
+    if (is_problem(host.reboot)) return restart_text(host);  // reached before it, whatever the record says after
     if (!host.reached) return "not reached";
-    if (is_problem(host.reboot)) return restart_text(host);
     for (const auto& task : host.tasks)
         if (task_needs_you(task)) return task_problem(task);
     if (host.shutdown == ShutdownOutcome::still_on) return "still on after shutdown";

@@ -102,9 +102,10 @@ std::string task_html(const TaskResult& task) {
 /// "did not wake" and "unreachable" are what the technician must see first,
 /// then a restart that went wrong or is still owed.
 std::string reach_badge(const HostRun& host) {
+    // A PC gone after its restart is said so, whether or not the record counts it reached.
     if (host.power == PowerOutcome::did_not_wake) return badge("bad", "did not wake");
-    if (!host.reached) return badge("bad", "unreachable");
     if (is_problem(host.reboot)) return badge("bad", restart_text(host));
+    if (!host.reached) return badge("bad", "unreachable");
     if (host.reboot == RebootOutcome::reboot_loop) return badge("warn", "reboot loop");
     if (restart_still_needed(host.reboot)) return badge("warn", "restart pending");
     return "";
@@ -167,9 +168,11 @@ std::string attention_html(const RunRecord& record) {
         if (!client.error.empty())
             items += fmt::format("<li><b>{}</b>: {}</li>", escape(client.client), escape(client.error));
         for (const auto& host : client.hosts) {
-            if (host.reached && restart_still_needed(host.reboot))
+            if (restart_still_needed(host.reboot)) {
                 items += fmt::format("<li><b>{} / {}</b>: {}</li>", escape(client.client), escape(host_label(host)),
                                      escape(restart_line(host)));
+                continue;
+            }
             if (host.reached) continue;
             const auto why = host.power == PowerOutcome::did_not_wake ? std::string("did not wake")
                                                                        : "unreachable" + (host.error.empty() ? "" : ": " + host.error);

@@ -300,6 +300,11 @@ TEST_CASE("notify: a PC that did not come back after its restart, or whose resta
     CHECK(message.problems[0].detail ==
           "did not come back after its restart (not back within 600 s)\nbackup error: the PC did not come back");
 
+    // Counted unreached after it (its session gone): still named for the restart.
+    reception.reached = false;
+    CHECK(night_message(record, reports).subject ==
+          "custode lab: 1 PC needs you — acme: reception did not come back after its restart");
+
     reception.reboot = RebootOutcome::failed;
     reception.reboot_detail = "came back with another host key";
     message = night_message(record, reports);

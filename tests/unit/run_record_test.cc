@@ -558,6 +558,13 @@ TEST_CASE("the HTML report shows each restart outcome beside the shutdown, those
         CHECK(contains(html, "<li><b>rossi / studio</b>: " + want.second + "</li>"));
         CHECK(contains(html, "<li>restarts needed 1</li>"));
     }
+    // A PC the record counts unreached after it did not come back: one item, for the restart.
+    auto gone = updated_run(2, 0, RebootOutcome::did_not_return, "not back within 600 s");
+    gone.clients[1].hosts[0].reached = false;
+    const auto gone_html = render_html_report(gone);
+    CHECK(contains(gone_html, R"(<span class="badge bad">did not come back after its restart</span>)"));
+    CHECK(count_of(gone_html, "<li><b>rossi / studio</b>") == 1);
+
     const auto quiet = render_html_report(updated_run(2, 0, RebootOutcome::not_needed));
     CHECK_FALSE(contains(quiet, "rossi / studio"));
     CHECK_FALSE(contains(quiet, "restart pending"));
