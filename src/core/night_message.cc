@@ -51,30 +51,30 @@ std::string plural(std::size_t n, std::string_view one, std::string_view many) {
     return fmt::format("{} {}", n, n == 1 ? one : many);
 }
 
-/// "2 updates failed": the updates task counts what failed.
+/// "2 updates failed".
 std::string updates_failed_text(int failed) {
     return failed == 1 ? "1 update failed" : fmt::format("{} updates failed", failed);
 }
 
-int failed_updates(const TaskResult& task) {
-    return static_cast<int>(std::count_if(task.updates.begin(), task.updates.end(),
-                                          [](const UpdateItem& update) { return !update.installed; }));
+bool has_failed_update(const TaskResult& task) {
+    return std::any_of(task.updates.begin(), task.updates.end(), [](const UpdateItem& update) { return !update.installed; });
 }
 
-/// A task worth a line: a problem, or updates of which some failed (a
-/// warning, but a failed security update needs the technician all the same).
-bool task_needs_you(const TaskResult& task) { return is_problem(task.status) || failed_updates(task) > 0; }
+/// The PC is listed under "Needs you": not ok, or an update that failed (even
+/// in a `warning` task: a failed security update needs the technician).
+bool host_needs_you(const HostRun& host) { return !host.ok() || updates_failed(host) > 0; }
 
-/// The PC is listed under "Needs you".
-bool host_needs_you(const HostRun& host) {
-    return !host.ok() || std::any_of(host.tasks.begin(), host.tasks.end(), task_needs_you);
+/// A task worth a line: a problem, or an updates run with a failure the
+/// night did not make good (a later run after the restart may install it).
+bool task_needs_you(const HostRun& host, const TaskResult& task) {
+    return is_problem(task.status) || (has_failed_update(task) && updates_failed(host) > 0);
 }
 
 /// A problem task as the subject says it.
-std::string task_problem(const TaskResult& task) {
-    if (task.status == TaskStatus::failed || !is_problem(task.status)) {
-        if (const int failed = failed_updates(task); failed > 0) return updates_failed_text(failed);
-    }
+std::string task_problem(const HostRun& host, const TaskResult& task) {
+    if (const int failed = updates_failed(host); has_failed_update(task) && failed > 0 &&
+                                                   (task.status == TaskStatus::failed || !is_problem(task.status)))
+        return updates_failed_text(failed);
     switch (task.status) {
         case TaskStatus::failed:
             if (task.task == "antivirus") return "threat found";
@@ -92,7 +92,7 @@ std::string host_problem(const HostRun& host) {
     if (is_problem(host.reboot)) return restart_text(host);  // reached before it, whatever the record says after
     if (!host.reached) return "not reached";
     for (const auto& task : host.tasks)
-        if (task_needs_you(task)) return task_problem(task);
+        if (task_needs_you(host, task)) return task_problem(host, task);
     if (host.shutdown == ShutdownOutcome::still_on) return "still on after shutdown";
     if (host.shutdown == ShutdownOutcome::failed) return "shutdown failed";
     return "needs you";
@@ -104,7 +104,7 @@ std::string host_detail(const HostRun& host) {
     if (!host.error.empty()) lines.push_back(host.error);
     if (restart_still_needed(host.reboot)) lines.push_back(restart_line(host));
     for (const auto& task : host.tasks)
-        if (task_needs_you(task))
+        if (task_needs_you(host, task))
             lines.push_back(fmt::format("{} {}{}", task.task, to_string(task.status),
                                         task.summary.empty() ? "" : ": " + task.summary));
     if (host.shutdown == ShutdownOutcome::still_on) lines.emplace_back("still on after the shutdown");
@@ -118,14 +118,14 @@ std::string failed_update_line(const UpdateItem& update) {
                        what.empty() ? "" : ": " + what);
 }
 
+/// The updates that failed first, then the problem tasks' findings.
 std::vector<std::string> host_findings(const HostRun& host) {
     std::vector<std::string> findings;
-    for (const auto& task : host.tasks) {
-        if (!task_needs_you(task)) continue;
-        for (const auto& update : task.updates)
-            if (!update.installed) findings.push_back(failed_update_line(update));
-        for (const auto& finding : task.findings) findings.push_back(finding);
-    }
+    for (const auto& update : updates_of(host))
+        if (!update.installed) findings.push_back(failed_update_line(update));
+    for (const auto& task : host.tasks)
+        if (task_needs_you(host, task))
+            for (const auto& finding : task.findings) findings.push_back(finding);
     if (findings.size() > max_findings_listed) {
         const auto more = findings.size() - max_findings_listed;
         findings.resize(max_findings_listed);
@@ -318,7 +318,7 @@ NightMessage night_message(const RunRecord& record, const std::vector<std::strin
         for (const auto& host : client.hosts) {
             if (restart_to_note(host))
                 message.attention.push_back({client.client, host_label(host), where_of(host), restart_text(host),
-                                             one_line(host.reboot_detail), {}});
+                                             one_line(restart_detail(host)), {}});
             if (!host_needs_you(host)) continue;
             message.problems.push_back(
                 {client.client, host_label(host), where_of(host), host_problem(host), host_detail(host), host_findings(host)});

@@ -158,21 +158,24 @@ std::string host_label(const HostRun& host) {
     return host.ip.empty() ? host.mac : host.ip;
 }
 
-namespace run_record_rules {
-
-int count_updates(const HostRun& host, bool installed) {
-    int count = 0;
+std::vector<UpdateItem> updates_of(const HostRun& host) {
+    std::vector<UpdateItem> updates;
     for (const auto& task : host.tasks)
-        count += static_cast<int>(std::count_if(task.updates.begin(), task.updates.end(),
-                                                [&](const UpdateItem& update) { return update.installed == installed; }));
-    return count;
+        for (const auto& update : task.updates) {
+            const auto known = std::find_if(updates.begin(), updates.end(),
+                                            [&](const UpdateItem& seen) { return seen.id == update.id; });
+            if (known == updates.end()) updates.push_back(update);
+            else *known = update;  // tried again after the restart: the later result stands
+        }
+    return updates;
 }
 
-}  // namespace run_record_rules
+int updates_installed(const HostRun& host) {
+    const auto updates = updates_of(host);
+    return static_cast<int>(std::count_if(updates.begin(), updates.end(), [](const UpdateItem& u) { return u.installed; }));
+}
 
-int updates_installed(const HostRun& host) { return run_record_rules::count_updates(host, true); }
-
-int updates_failed(const HostRun& host) { return run_record_rules::count_updates(host, false); }
+int updates_failed(const HostRun& host) { return static_cast<int>(updates_of(host).size()) - updates_installed(host); }
 
 std::string restart_text(const HostRun& host) {
     switch (host.reboot) {
@@ -189,10 +192,15 @@ std::string restart_text(const HostRun& host) {
     return "";
 }
 
+std::string restart_detail(const HostRun& host) {
+    return host.reboot == RebootOutcome::user_logged_on ? "" : host.reboot_detail;
+}
+
 std::string restart_line(const HostRun& host) {
     const auto text = restart_text(host);
-    if (text.empty() || host.reboot_detail.empty()) return text;
-    return fmt::format("{} ({})", text, host.reboot_detail);
+    const auto detail = restart_detail(host);
+    if (text.empty() || detail.empty()) return text;
+    return fmt::format("{} ({})", text, detail);
 }
 
 }  // namespace custode

@@ -338,6 +338,19 @@ TEST_CASE("notify: failed updates are a problem line naming them, even in a warn
     const auto apt = night_message(linux_night, reports);
     CHECK(apt.subject == "custode lab: 1 PC needs you — acme: pc1 1 update failed");
     CHECK(apt.problems.at(0).findings == std::vector<std::string>{"pkg3:amd64 failed: 1.0-2"});
+
+    // Installed when updates ran again after the restart: nothing failed in the end.
+    auto made_good = updated_night(12);
+    auto& ws3 = made_good.clients[1].hosts[1];
+    ws3.tasks.push_back(kb);
+    auto after = sample_task("updates", TaskStatus::ok, 0, 300, "2 updates installed");
+    after.updates = {{"KB890830", "Malicious Software Removal Tool", "", "", true, false, "installed"},
+                     {"KB5034122", "2024-01 Cumulative Update", "", "", true, false, "installed"}};
+    ws3.tasks.push_back(after);
+    ws3.reboot = RebootOutcome::rebooted;
+    const auto fine = night_message(made_good, reports);
+    CHECK(fine.problems.empty());
+    CHECK(fine.subject == "custode lab: all 4 PCs fine, 15 updates installed");
 }
 
 TEST_CASE("notify: restarts still owed are listed apart, and make the message go", "[notify]") {
@@ -348,6 +361,7 @@ TEST_CASE("notify: restarts still owed are listed apart, and make the message go
     auto& ws3 = record.clients[1].hosts[1];
     ws3.reboot = RebootOutcome::reboot_loop;
     ws3.reboot_detail = "KB5034441 asked again after tonight's restart";
+    ws2.reboot_detail = "not restarted: maria logged on";  // the record's words: who is in the line already
     const auto message = night_message(record, reports);
     CHECK(message.all_well);  // nothing went wrong tonight
     CHECK(should_notify(message, false));

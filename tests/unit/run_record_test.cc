@@ -504,6 +504,17 @@ TEST_CASE("totals count the updates installed and failed and the restarts still 
     CHECK(updates_installed(run.clients[1].hosts[0]) == 3);
     CHECK(updates_failed(run.clients[1].hosts[0]) == 2);
     CHECK(updates_installed(run.clients[0].hosts[0]) == 0);
+
+    // updates runs again after the restart: what failed before and installed then counts installed, once.
+    auto& studio = run.clients[1].hosts[0];
+    auto again = testing::sample_task("updates", TaskStatus::ok, 0, 30, "1 package upgraded");
+    again.updates = {{"pkg5:amd64", "", "1.0-1", "1.0-2", true, false, "installed"}};
+    studio.tasks.push_back(again);
+    CHECK(updates_installed(studio) == 4);
+    CHECK(updates_failed(studio) == 1);
+    REQUIRE(updates_of(studio).size() == 5);
+    CHECK(updates_of(studio)[4].installed);
+    CHECK(updates_of(studio)[0].id == "pkg1:amd64");
 }
 
 TEST_CASE("the HTML report folds a PC's updates away, keeps the failed ones in sight and says how its restart ended",
@@ -542,7 +553,7 @@ TEST_CASE("the HTML report shows each restart outcome beside the shutdown, those
         // outcome: {badge, text on the PC's line}
         {RebootOutcome::pending, {R"(<span class="badge warn">restart pending</span>)", "needs a restart (policy never)"}},
         {RebootOutcome::user_logged_on,
-         {R"(<span class="badge warn">restart pending</span>)", "needs a restart (logged on: maria, &lt;luca&gt;) (policy never)"}},
+         {R"(<span class="badge warn">restart pending</span>)", "needs a restart (logged on: maria, &lt;luca&gt;)"}},
         {RebootOutcome::reboot_loop, {R"(<span class="badge warn">reboot loop</span>)", "reboot loop (policy never)"}},
         {RebootOutcome::did_not_return,
          {R"(<span class="badge bad">did not come back after its restart</span>)",

@@ -162,14 +162,21 @@ std::string format_duration(double seconds);
 /// How reports name a PC: its name, else its IP, else its MAC.
 std::string host_label(const HostRun& host);
 
-/// The PC's updates (of its `updates` task) installed, and those that failed.
+/// The PC's updates as the night left them: each id once, with its last
+/// result (`updates` runs again after a restart, and may install then what
+/// failed before it), in the order first met.
+std::vector<UpdateItem> updates_of(const HostRun& host);
+/// Of updates_of, those installed, and those that failed.
 int updates_installed(const HostRun& host);
 int updates_failed(const HostRun& host);
 /// How the reports say a restart ended, in a few words ("" for not_needed):
 /// "restarted", "needs a restart (logged on: maria)", "did not come back
 /// after its restart"; reboot_detail is shown beside it.
 std::string restart_text(const HostRun& host);
-/// restart_text with the record's reboot_detail in brackets: "restarted (away 1 min 40 s)".
+/// The record's reboot_detail where it adds to restart_text: "" for
+/// user_logged_on, whose restart_text already says who.
+std::string restart_detail(const HostRun& host);
+/// restart_text, then restart_detail in brackets: "restarted (away 100 s)".
 std::string restart_line(const HostRun& host);
 
 /// One self-contained HTML page (inline CSS, no script, no external
