@@ -17,7 +17,7 @@ browse shot 412 915 --screenshot="$work/shot.png" "file://$work/report.html" >/d
 fail=0
 for text in "Run $run" lab acme rossi reception office-2 studio nas-pc antivirus disk-health backup \
     '>ok<' '>warning<' '>failed<' '>skipped<' 'did not wake' unreachable 'host key changed' 'Needs attention' \
-    '&lt;script&gt;'; do
+    '&lt;script&gt;' '40 updates: 39 installed, 1 failed' 'restarted (away 100 s)' 'pkg40:amd64'; do
     grep -qF -- "$text" "$work/dom.html" || { echo "FAIL: the rendered page lacks '$text'"; fail=1; }
 done
 if grep -q '<script' "$work/dom.html"; then echo "FAIL: a script element made it into the page"; fail=1; fi
