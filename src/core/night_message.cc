@@ -118,6 +118,13 @@ std::string failed_update_line(const UpdateItem& update) {
                        what.empty() ? "" : ": " + what);
 }
 
+/// An updates task's own line about one of its updates ("KB890830 failed:
+/// ..."): the failed list says it once, with the night's last result.
+bool about_an_update(const TaskResult& task, const std::string& finding) {
+    return std::any_of(task.updates.begin(), task.updates.end(),
+                       [&](const UpdateItem& update) { return finding.starts_with(update.id + " "); });
+}
+
 /// The updates that failed first, then the problem tasks' findings.
 std::vector<std::string> host_findings(const HostRun& host) {
     std::vector<std::string> findings;
@@ -125,7 +132,8 @@ std::vector<std::string> host_findings(const HostRun& host) {
         if (!update.installed) findings.push_back(failed_update_line(update));
     for (const auto& task : host.tasks)
         if (task_needs_you(host, task))
-            for (const auto& finding : task.findings) findings.push_back(finding);
+            for (const auto& finding : task.findings)
+                if (!about_an_update(task, finding)) findings.push_back(finding);
     if (findings.size() > max_findings_listed) {
         const auto more = findings.size() - max_findings_listed;
         findings.resize(max_findings_listed);

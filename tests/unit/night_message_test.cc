@@ -320,6 +320,8 @@ TEST_CASE("notify: failed updates are a problem line naming them, even in a warn
     kb.updates = {{"KB5034441", "2024-01 Security Update", "", "", true, false, "installed"},
                   {"KB890830", "Malicious Software Removal Tool", "", "", false, false, "failed"},
                   {"KB5034122", "2024-01 Cumulative Update", "", "", false, false, "aborted"}};
+    // The Windows reading's own findings about them: said once, not twice.
+    kb.findings = {"KB890830 failed: Malicious Software Removal Tool", "KB5034122 aborted (download): 2024-01 Cumulative Update"};
     ws2.tasks.push_back(kb);
     REQUIRE(ws2.ok());  // a warning: the night's exit code stays 0
     const auto message = night_message(record, reports);
