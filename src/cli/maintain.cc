@@ -55,7 +55,7 @@ std::vector<MaintenanceTask> parse_task_list(const std::string& text) {
         const auto task = parse_maintenance_task(name);
         if (!task)
             throw UsageError(fmt::format("--tasks: '{}' is not one of antivirus, disk-health, disk-optimize, backup, "
-                                         "empty-trash", name));
+                                         "empty-trash, updates", name));
         tasks.push_back(*task);
         start = end + 1;
     }
