@@ -37,6 +37,12 @@ std::vector<std::string> rendered(const NetconfLoad& result) {
     return lines;
 }
 
+/// acme on a port circuit, with `maintenance` (TOML) after its [lan].
+NetconfLoad load_port_client(const std::string& maintenance) {
+    return load(minimal_site, {{"acme", "[link]\nkind = \"port\"\ninterface = \"eth1\"\n[lan]\n"
+                                        "subnet = \"192.168.1.0/24\"\naddress = \"192.168.1.250/24\"\n" + maintenance}});
+}
+
 }  // namespace
 
 TEST_CASE("a full netconf loads into the model", "[netconf]") {
@@ -480,4 +486,42 @@ TEST_CASE("[notify] addresses and URLs: what is taken and what is refused", "[ne
         INFO(bad);
         CHECK_FALSE(is_valid_webhook_url(bad));
     }
+}
+
+TEST_CASE("netconf: the updates settings load, merge per host, and bad values are refused at their place", "[updates]") {
+    const auto good = load_port_client("[maintenance]\ntasks = [\"antivirus\", \"updates\", \"backup\"]\n"
+                                  "update_categories = [\"security\", \"drivers\"]\napt_upgrade = \"dist-upgrade\"\n"
+                                  "reboot = \"never\"\n[maintenance.timeouts]\nupdates = 14400\n"
+                                  "[maintenance.commands]\nreboot = \"sim-reboot\"\n"
+                                  "[[host]]\nname = \"pc\"\nmac = \"00:11:22:33:44:55\"\nos = \"linux\"\n"
+                                  "[host.maintenance]\nreboot = \"if_needed\"\n");
+    INFO(Catch::Detail::stringify(rendered(good)));
+    REQUIRE(good.ok());
+    const auto& client = good.netconf.clients.at(0);
+    CHECK(client.maintenance.tasks[1] == MaintenanceTask::updates);
+    const auto& settings = client.maintenance.settings;
+    CHECK(settings.update_categories == std::vector<std::string>{"security", "drivers"});
+    CHECK(settings.apt_upgrade == AptUpgrade::dist_upgrade);
+    CHECK(settings.reboot == RebootPolicy::never);
+    CHECK(settings.task_timeouts.at("updates") == 14400);
+    CHECK(settings.commands.at("reboot") == "sim-reboot");
+    const auto merged = TaskSettings::merge(settings, client.hosts.at(0).settings);
+    CHECK(merged.reboot == RebootPolicy::if_needed);
+    CHECK(merged.apt_upgrade == AptUpgrade::dist_upgrade);
+
+    const auto bad = load_port_client("[maintenance]\nupdate_categories = [\"security\", \"games\", \"security\"]\n"
+                                 "apt_upgrade = \"full-upgrade\"\nreboot = \"always\"\n[maintenance.timeouts]\n"
+                                 "updates = 0\nshutdown = 5\n");
+    CHECK(rendered(bad) == std::vector<std::string>{
+                                "clients/acme.toml:8:34: maintenance.update_categories: \"games\" is not one of security, "
+                                "critical, definitions, updates, update-rollups, feature-packs, drivers, upgrades",
+                                "clients/acme.toml:8:43: maintenance.update_categories: \"security\" is listed twice",
+                                "clients/acme.toml:9:15: maintenance.apt_upgrade: \"full-upgrade\" is not one of upgrade, "
+                                "dist-upgrade",
+                                "clients/acme.toml:10:10: maintenance.reboot: \"always\" is not one of if_needed, never",
+                                "clients/acme.toml:12:11: maintenance.timeouts.updates: 0 is out of range 1..86400",
+                                "clients/acme.toml:13:1: unknown key 'shutdown' in [maintenance.timeouts]",
+                            });
+    CHECK(rendered(load_port_client("[maintenance]\nupdate_categories = []\n")) ==
+          std::vector<std::string>{"clients/acme.toml:8:21: maintenance.update_categories: must list at least one category"});
 }

@@ -1,14 +1,12 @@
 /// The `updates` task on Linux (its script and how its output reads), its
 /// netconf settings, and the per-task timeouts. The Windows script is tested
-/// under PowerShell (tests/pwsh), the restart sequence in maintain_test.cc.
+/// under PowerShell (tests/pwsh), the restart sequence in maintain_test.cc,
+/// the netconf keys in netconf_test.cc.
 
 #include <catch2/catch.hpp>
-#include <fmt/format.h>
-#include <fmt/ranges.h>
 #include <string>
 #include <vector>
 
-#include "custode/core/netconf.h"
 #include "custode/core/tasks.h"
 
 using namespace custode;
@@ -18,21 +16,6 @@ namespace {
 
 TaskReading read_apt(int exit_code, std::string_view out, std::string_view err = "") {
     return read_task_result(HostOs::linux_, "updates", exit_code, out, err);
-}
-
-NetconfLoad load_client(const std::string& maintenance) {
-    NetconfSources sources;
-    sources.site = SourceFile{"site.toml", "[site]\nname = \"lab\"\n"};
-    sources.clients.push_back({"clients/acme.toml", "[link]\nkind = \"port\"\ninterface = \"eth1\"\n[lan]\n"
-                                                    "subnet = \"192.168.1.0/24\"\naddress = \"192.168.1.250/24\"\n" +
-                                                        maintenance});
-    return load_netconf(sources);
-}
-
-std::vector<std::string> errors_of(const NetconfLoad& load) {
-    std::vector<std::string> lines;
-    for (const auto& diagnostic : load.diagnostics) lines.push_back(diagnostic.to_string());
-    return lines;
 }
 
 }  // namespace
@@ -131,42 +114,4 @@ TEST_CASE("per-task timeouts: a task's own entry, else task_timeout, else two ho
     host.task_timeouts["updates"] = 60;
     const auto merged = TaskSettings::merge(settings, host);
     CHECK(merged.task_timeouts.at("updates") == 60);
-}
-
-TEST_CASE("netconf: the updates settings load, merge per host, and bad values are refused at their place", "[updates]") {
-    const auto good = load_client("[maintenance]\ntasks = [\"antivirus\", \"updates\", \"backup\"]\n"
-                                  "update_categories = [\"security\", \"drivers\"]\napt_upgrade = \"dist-upgrade\"\n"
-                                  "reboot = \"never\"\n[maintenance.timeouts]\nupdates = 14400\n"
-                                  "[maintenance.commands]\nreboot = \"sim-reboot\"\n"
-                                  "[[host]]\nname = \"pc\"\nmac = \"00:11:22:33:44:55\"\nos = \"linux\"\n"
-                                  "[host.maintenance]\nreboot = \"if_needed\"\n");
-    INFO(fmt::format("{}", fmt::join(errors_of(good), "\n")));
-    REQUIRE(good.ok());
-    const auto& client = good.netconf.clients.at(0);
-    CHECK(client.maintenance.tasks[1] == MaintenanceTask::updates);
-    const auto& settings = client.maintenance.settings;
-    CHECK(settings.update_categories == std::vector<std::string>{"security", "drivers"});
-    CHECK(settings.apt_upgrade == AptUpgrade::dist_upgrade);
-    CHECK(settings.reboot == RebootPolicy::never);
-    CHECK(settings.task_timeouts.at("updates") == 14400);
-    CHECK(settings.commands.at("reboot") == "sim-reboot");
-    const auto merged = TaskSettings::merge(settings, client.hosts.at(0).settings);
-    CHECK(merged.reboot == RebootPolicy::if_needed);
-    CHECK(merged.apt_upgrade == AptUpgrade::dist_upgrade);
-
-    const auto bad = load_client("[maintenance]\nupdate_categories = [\"security\", \"games\", \"security\"]\n"
-                                 "apt_upgrade = \"full-upgrade\"\nreboot = \"always\"\n[maintenance.timeouts]\n"
-                                 "updates = 0\nshutdown = 5\n");
-    CHECK(errors_of(bad) == std::vector<std::string>{
-                                "clients/acme.toml:8:34: maintenance.update_categories: \"games\" is not one of security, "
-                                "critical, definitions, updates, update-rollups, feature-packs, drivers, upgrades",
-                                "clients/acme.toml:8:43: maintenance.update_categories: \"security\" is listed twice",
-                                "clients/acme.toml:9:15: maintenance.apt_upgrade: \"full-upgrade\" is not one of upgrade, "
-                                "dist-upgrade",
-                                "clients/acme.toml:10:10: maintenance.reboot: \"always\" is not one of if_needed, never",
-                                "clients/acme.toml:12:11: maintenance.timeouts.updates: 0 is out of range 1..86400",
-                                "clients/acme.toml:13:1: unknown key 'shutdown' in [maintenance.timeouts]",
-                            });
-    CHECK(errors_of(load_client("[maintenance]\nupdate_categories = []\n")) ==
-          std::vector<std::string>{"clients/acme.toml:8:21: maintenance.update_categories: must list at least one category"});
 }
