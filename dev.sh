@@ -35,6 +35,7 @@ DEMO_PACKAGES=(
   restic            # backup, and the lab-side repository's init
 )
 TEST_PACKAGES=(
+  rclone            # the lab's append-only backup server in the backup tests (rclone serve restic, docs/backups.md)
   minisign          # signing tests: custode's signatures checked by the reference tool
   sqlite3           # state tests that read the state file as a user would
   python3           # the browser test's PNG check; the webhook receiver of the notify tests

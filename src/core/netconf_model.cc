@@ -120,7 +120,10 @@ TaskSettings TaskSettings::merge(const TaskSettings& client, const TaskSettings&
     TaskSettings merged = host;
     if (!merged.scan_paths) merged.scan_paths = client.scan_paths;
     if (!merged.backup_sources) merged.backup_sources = client.backup_sources;
-    if (!merged.backup_repository) merged.backup_repository = client.backup_repository;
+    if (!merged.backup_repository && !merged.backup_lab) {  // two ways to name one repository: the host's wins whole
+        merged.backup_repository = client.backup_repository;
+        merged.backup_lab = client.backup_lab;
+    }
     if (!merged.backup_password_file) merged.backup_password_file = client.backup_password_file;
     if (!merged.task_timeout) merged.task_timeout = client.task_timeout;
     merged.task_timeouts.insert(client.task_timeouts.begin(), client.task_timeouts.end());  // keeps the host's

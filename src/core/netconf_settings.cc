@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -57,6 +58,23 @@ std::optional<std::string> read_text(TableReader& table, std::string_view key) {
     if (!value) return std::nullopt;
     if (!value->value.empty()) return value->value;
     table.diagnostics().error(value->at, fmt::format("{}: must not be empty", table.qualified(key)));
+    return std::nullopt;
+}
+
+/// `user@host` or `ssh://user@host:port`, as ssh takes a destination. It
+/// becomes a word of restic's rclone.program, which restic splits at spaces
+/// and Windows PowerShell re-quotes: so these characters only.
+std::optional<std::string> read_ssh_destination(TableReader& table, std::string_view key) {
+    auto text = read_text(table, key);
+    if (!text) return std::nullopt;
+    const bool plain = std::all_of(text->begin(), text->end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("@._:/[]-").find(c) != std::string_view::npos;
+    });
+    if (plain && text->front() != '-') return text;
+    table.diagnostics().error(*table.node(key, Presence::optional),
+                              fmt::format("{}: {} is not an ssh destination (user@host or ssh://user@host:port; "
+                                          "letters, digits and @ . _ : / [ ] - only)",
+                                          table.qualified(key), in_quotes(*text)));
     return std::nullopt;
 }
 
@@ -118,6 +136,14 @@ TaskSettings parse_task_settings(TableReader& maintenance) {
     settings.scan_paths = read_list(maintenance, "scan_paths", true);
     settings.backup_sources = read_list(maintenance, "backup_sources", false);
     settings.backup_repository = read_text(maintenance, "backup_repository");
+    settings.backup_lab = read_ssh_destination(maintenance, "backup_lab");
+    if (settings.backup_repository && settings.backup_lab) {
+        maintenance.diagnostics().error(*maintenance.node("backup_lab", Presence::optional),
+                                        fmt::format("{}: names the repository a second time: give backup_lab or "
+                                                    "backup_repository, not both",
+                                                    maintenance.qualified("backup_lab")));
+        settings.backup_lab.reset();
+    }
     settings.backup_password_file = read_text(maintenance, "backup_password_file");
     if (const auto timeout = maintenance.integer("task_timeout", Presence::optional, 1, max_task_timeout))
         settings.task_timeout = static_cast<int>(timeout->value);

@@ -48,11 +48,9 @@ std::string linux_check(const std::vector<std::string>& programs, MaintenanceTas
         script += fmt::format("command -v {0} >/dev/null 2>&1 || {{ echo \"missing program: \"{0} >&2; exit {1}; }}; ",
                               shell_quote(program), missing_exit);
     if (task == MaintenanceTask::backup) {
-        if (!settings.backup_repository) return fmt::format("echo 'no backup_repository in netconf' >&2; exit {}", missing_exit);
-        std::string password;
-        if (settings.backup_password_file) password = " --password-file " + shell_quote(*settings.backup_password_file);
-        script += fmt::format("restic --no-lock -r {}{} cat config >/dev/null", shell_quote(*settings.backup_repository),
-                              password);
+        if (!tasks_detail::restic_repository(settings))
+            return fmt::format("echo 'no backup_repository or backup_lab in netconf' >&2; exit {}", missing_exit);
+        script += fmt::format("restic --no-lock{} cat config >/dev/null", tasks_detail::linux_restic_arguments(settings));
     }
     return script.empty() ? "true" : script;
 }
@@ -74,10 +72,10 @@ std::string windows_check_script(const std::vector<std::string>& programs, Maint
                               "[Console]::Error.WriteLine('missing program: ' + {0}); exit {1} }}\n",
                               powershell_quote(program), missing_exit);
     if (task == MaintenanceTask::backup) {
-        if (!settings.backup_repository)
-            return fmt::format("{}[Console]::Error.WriteLine('no backup_repository in netconf'); exit {}",
+        if (!tasks_detail::restic_repository(settings))
+            return fmt::format("{}[Console]::Error.WriteLine('no backup_repository or backup_lab in netconf'); exit {}",
                                powershell_plain_errors, missing_exit);
-        script += tasks_detail::restic_environment(settings) + "\n& restic --no-lock cat config | Out-Null\nexit $LASTEXITCODE\n";
+        script += tasks_detail::restic_environment(settings) + "\n& restic @resticOptions --no-lock cat config | Out-Null\nexit $LASTEXITCODE\n";
     }
     // The updates task needs no program but the Windows Update Agent's COM
     // server; an override runs its own program, checked above instead.

@@ -177,6 +177,16 @@ TaskReading read_task_result(HostOs os, std::string_view task, std::optional<int
     return reading;
 }
 
+namespace tasks_detail {
+
+std::optional<ResticRepository> restic_repository(const TaskSettings& settings) {
+    if (settings.backup_repository) return ResticRepository{*settings.backup_repository, std::nullopt};
+    if (settings.backup_lab) return ResticRepository{"rclone:custode-lab:", "ssh -o BatchMode=yes " + *settings.backup_lab};
+    return std::nullopt;
+}
+
+}  // namespace tasks_detail
+
 std::string powershell_encoded(std::string_view script) {
     return "powershell.exe -NoLogo -NoProfile -NonInteractive -ExecutionPolicy Bypass -OutputFormat Text "
            "-EncodedCommand " +

@@ -17,7 +17,18 @@ namespace custode::tasks_detail {
 /// The exit code a backup command ends with when netconf names no
 /// repository (EX_CONFIG of sysexits.h; restic never uses it).
 inline constexpr int no_repository_exit = 78;
-inline constexpr std::string_view no_repository_message = "no backup_repository in netconf";
+inline constexpr std::string_view no_repository_message = "no backup_repository or backup_lab in netconf";
+
+/// Where restic finds the client's repository: netconf's backup_repository
+/// as written, or through backup_lab the lab's append-only account, which
+/// restic's rclone backend reaches with the PC's own ssh (the lab's forced
+/// command serves one repository, so the remote named here is a placeholder;
+/// docs/backups.md).
+struct ResticRepository {
+    std::string repository;
+    std::optional<std::string> rclone_program;  ///< with backup_lab: "ssh -o BatchMode=yes DESTINATION"
+};
+std::optional<ResticRepository> restic_repository(const TaskSettings& settings);
 
 /// How long the Linux updates task waits for a dpkg lock another process holds.
 inline constexpr std::chrono::seconds apt_lock_wait{300};
@@ -31,9 +42,14 @@ std::string linux_reboot_script();
 std::string windows_task_script(MaintenanceTask task, const TaskSettings& settings);
 std::string windows_shutdown_script(ForceShutdown force);
 std::string windows_reboot_script();
+/// Linux: restic's words naming the repository and its password file
+/// (" --repo ... [--option rclone.program=...] [--password-file ...]").
+std::string linux_restic_arguments(const TaskSettings& settings);
 /// Windows: the lines giving restic its repository and password file through
 /// the environment ($env:RESTIC_REPOSITORY, $env:RESTIC_PASSWORD_FILE), where
-/// no native-argument quoting can break them.
+/// no native-argument quoting can break them, and $resticOptions, the
+/// arguments that go before restic's command (the rclone program of
+/// backup_lab, whose characters netconf limits so no quoting can break it).
 std::string restic_environment(const TaskSettings& settings);
 /// Windows: the CategoryID of the update classification netconf calls
 /// `category` ("security", ...: windows_update_categories); throws

@@ -40,12 +40,11 @@ done)sh";
 std::string disk_optimize() { return "fstrim --verbose --all"; }
 
 std::string backup(const TaskSettings& settings) {
-    if (!settings.backup_repository)
+    if (!restic_repository(settings))
         return fmt::format("echo {} >&2; exit {}", shell_quote(fmt::format("custode: {}", no_repository_message)),
                            no_repository_exit);
-    std::string command = "restic --repo " + shell_quote(*settings.backup_repository);
-    if (settings.backup_password_file) command += " --password-file " + shell_quote(*settings.backup_password_file);
-    return command + " backup --json --" + quoted_words(settings.backup_sources.value_or(default_backup_sources));
+    return "restic" + linux_restic_arguments(settings) + " backup --json --" +
+           quoted_words(settings.backup_sources.value_or(default_backup_sources));
 }
 
 /// Empties the freedesktop trash of every home in /etc/passwd (root's too):
@@ -143,6 +142,15 @@ std::string linux_reboot_script() {
            "if [ -n \"$users\" ]; then printf '{\"reboot\":\"skipped\",\"reason\":\"user_logged_on\",\"users\":[%s]}\\n' "
            "\"$users\"; echo \"not rebooted: logged on\" >&2; exit 10; fi\n"
            "nohup sh -c 'sleep 5; systemctl reboot || reboot' >/dev/null 2>&1 &\nexit 0";
+}
+
+std::string linux_restic_arguments(const TaskSettings& settings) {
+    const auto target = restic_repository(settings);
+    if (!target) return "";
+    std::string words = " --repo " + shell_quote(target->repository);
+    if (target->rclone_program) words += " --option " + shell_quote("rclone.program=" + *target->rclone_program);
+    if (settings.backup_password_file) words += " --password-file " + shell_quote(*settings.backup_password_file);
+    return words;
 }
 
 }  // namespace custode::tasks_detail

@@ -155,7 +155,7 @@ constexpr std::string_view backup_body = R"ps(
     [IO.File]::WriteAllLines($list, [string[]]$local, (New-Object Text.UTF8Encoding $false))
     $summary = $null; $errors = [Collections.Generic.List[string]]::new(); $messages = [Collections.Generic.List[string]]::new()
     $ErrorActionPreference = 'Continue'
-    & restic.exe backup --json --use-fs-snapshot --files-from-verbatim $list 2>&1 | ForEach-Object {
+    & restic.exe @resticOptions backup --json --use-fs-snapshot --files-from-verbatim $list 2>&1 | ForEach-Object {
       $line = "$_"
       if (-not $line -or $line.StartsWith('{"message_type":"status"')) { return }
       $o = $null
@@ -170,7 +170,7 @@ constexpr std::string_view backup_body = R"ps(
   Out-Result ([ordered]@{ restic_exit = $code; summary = $summary; errors = $errors; messages = $messages; skipped = $skipped }) $code)ps";
 
 std::string backup(const TaskSettings& settings) {
-    if (!settings.backup_repository)
+    if (!restic_repository(settings))
         return framed(fmt::format("Out-Result ([ordered]@{{ error = {} }}) {}", powershell_quote(no_repository_message),
                                   no_repository_exit));
     return framed(backup_body, restic_environment(settings) + "\n$sources = " +
@@ -314,8 +314,11 @@ std::string update_classification_id(std::string_view category) {
 }
 
 std::string restic_environment(const TaskSettings& settings) {
-    std::string lines;
-    if (settings.backup_repository) lines += "$env:RESTIC_REPOSITORY = " + powershell_quote(*settings.backup_repository);
+    const auto target = restic_repository(settings);
+    std::string lines = "$resticOptions = @()";
+    if (target) lines += "\n$env:RESTIC_REPOSITORY = " + powershell_quote(target->repository);
+    if (target && target->rclone_program)
+        lines += "\n$resticOptions = @('-o', " + powershell_quote("rclone.program=" + *target->rclone_program) + ")";
     if (settings.backup_password_file)
         lines += "\n$env:RESTIC_PASSWORD_FILE = " + powershell_quote(*settings.backup_password_file);
     return lines;

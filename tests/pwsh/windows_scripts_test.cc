@@ -253,6 +253,25 @@ TEST_CASE("backup: no value of netconf can break or add restic's arguments", "[p
     check_read_as(run, TaskStatus::ok, fixture_reading(MaintenanceTask::backup, 0, "windows-backup-ok.json").summary);
 }
 
+TEST_CASE("backup: through the lab's append-only account restic gets its rclone program as one argument",
+          "[pwsh][windows]") {
+    MockPc pc("office-ssd");
+    pc.replay_restic(pwsh_test_file("restic/ok.out"), "", 0);
+    auto settings = backup_settings();
+    settings.backup_repository.reset();
+    settings.backup_lab = "ssh://custode-backup@192.168.1.250:2222";
+    const auto run = run_task(pc, MaintenanceTask::backup, 0, settings);
+    CHECK(called(run.script, "  RESTIC_REPOSITORY=rclone:custode-lab:"));
+    CHECK(called(run.script, "  option <rclone.program=ssh -o BatchMode=yes ssh://custode-backup@192.168.1.250:2222>"));
+    CHECK_THAT(run.script.calls, Catch::Contains("restic.exe -o rclone.program=ssh -o BatchMode=yes "
+                                                 "ssh://custode-backup@192.168.1.250:2222 backup --json"));
+    check_read_as(run, TaskStatus::ok, fixture_reading(MaintenanceTask::backup, 0, "windows-backup-ok.json").summary);
+    const auto check = pc.run(task_check_command(HostOs::windows, MaintenanceTask::backup, settings));
+    CHECK(check.exit_code == 0);
+    CHECK(called(check, "restic -o rclone.program=ssh -o BatchMode=yes ssh://custode-backup@192.168.1.250:2222 "
+                        "--no-lock cat config"));
+}
+
 TEST_CASE("backup: a network source is skipped and named, the rest backed up", "[pwsh][windows]") {
     MockPc pc("office-ssd");
     pc.replay_restic(pwsh_test_file("restic/ok.out"), "", 0);
@@ -292,7 +311,7 @@ TEST_CASE("backup: an hour of restic's status lines is read and dropped", "[pwsh
 TEST_CASE("backup without a repository runs nothing", "[pwsh][windows]") {
     const MockPc pc("office-ssd");
     const auto run = run_task(pc, MaintenanceTask::backup, 78);
-    check_read_as(run, TaskStatus::error, "no backup_repository in netconf");
+    check_read_as(run, TaskStatus::error, "no backup_repository or backup_lab in netconf");
     CHECK(run.script.calls.find("restic") == std::string::npos);
 }
 

@@ -12,7 +12,7 @@ namespace custode::testing {
 namespace {
 
 /// Keep in step with DEMO_PACKAGES and TEST_PACKAGES in dev.sh.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 22> packages{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 23> packages{{
     {"ip", "iproute2"},
     {"ping", "iputils-ping"},
     {"pkill", "procps"},
@@ -24,6 +24,7 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 22> packages
     {"clamscan", "clamav"},
     {"smartctl", "smartmontools"},
     {"restic", "restic"},
+    {"rclone", "rclone"},
     {"minisign", "minisign"},
     {"python3", "python3"},
     {"chromium", "chromium"},

@@ -7,6 +7,7 @@
 
 #include "custode/core/error.h"
 #include "support/process.h"
+#include "support/programs.h"
 #include "testbed/netns.h"
 
 namespace custode::testbed {
@@ -21,10 +22,18 @@ void write(const fs::path& path, const std::string& text) {
 
 }  // namespace
 
-BackupServer::BackupServer(const std::string& ns, Ipv4Address address, const fs::path& dir)
-    : dir_(dir), client_key_(make_ssh_key(dir / "client_key", "backup-client")) {
+BackupServer::BackupServer(const std::string& ns, Ipv4Address address, const fs::path& dir, BackupAccess access)
+    : dir_(dir), client_key_(make_ssh_key(dir / "client_key", "backup-client")),
+      repository_(dir / "repository"), password_file_(dir / "password") {
     const auto host_key = make_ssh_key(dir / "host_key", "backup-host");
-    write(dir / "authorized_keys", client_key_.public_line + "\n");
+    if (access == BackupAccess::append_only) testing::require_programs({"rclone"});
+    // The line docs/backups.md gives the technician, with this repository.
+    const std::string options =
+        access == BackupAccess::sftp
+            ? ""
+            : fmt::format("restrict,command=\"rclone serve restic --stdio --append-only --config /dev/null {}\" ",
+                          repository_.string());
+    write(dir / "authorized_keys", options + client_key_.public_line + "\n");
     write(dir / "sshd_config",
           fmt::format("ListenAddress {}\nPort 2222\nHostKey {}\nPidFile {}\nAuthorizedKeysFile {}\nUsePAM no\n"
                       "PermitRootLogin prohibit-password\nPasswordAuthentication no\nStrictModes no\n"
@@ -32,8 +41,6 @@ BackupServer::BackupServer(const std::string& ns, Ipv4Address address, const fs:
                       address.to_string(), host_key.private_key.string(), pid_file().string(),
                       (dir / "authorized_keys").string()));
     known_host_ = fmt::format("[{}]:2222 {}", address.to_string(), host_key.public_line);
-    repository_ = dir / "repository";
-    password_file_ = dir / "password";
     write(password_file_, "custode-test\n");
     testing::run_checked({"restic", "init", "--quiet", "--repo", repository_.string(), "--password-file",
                           password_file_.string()});
@@ -58,6 +65,10 @@ void BackupServer::give_access(const SshPc& pc) const {
 
 std::string BackupServer::repository_for_pcs(Ipv4Address address) const {
     return fmt::format("sftp:root@{}:{}", address.to_string(), repository_.string());
+}
+
+std::string BackupServer::lab_for_pcs(Ipv4Address address) {
+    return fmt::format("ssh://root@{}:2222", address.to_string());
 }
 
 std::vector<std::string> BackupServer::snapshot_paths() const {

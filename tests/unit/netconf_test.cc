@@ -428,6 +428,21 @@ os = "windows"
     CHECK(merged.commands.size() == 2);
 }
 
+TEST_CASE("a host's backup_lab or backup_repository replaces both of its client's", "[netconf][settings]") {
+    TaskSettings client;
+    client.backup_repository = "sftp:backup@192.168.1.1:/srv/acme";
+    TaskSettings host;
+    host.backup_lab = "custode-backup@192.168.1.250";
+    auto merged = TaskSettings::merge(client, host);
+    CHECK(merged.backup_lab == host.backup_lab);
+    CHECK_FALSE(merged.backup_repository);
+    merged = TaskSettings::merge(host, client);  // the other way round
+    CHECK(merged.backup_repository == client.backup_repository);
+    CHECK_FALSE(merged.backup_lab);
+    merged = TaskSettings::merge(host, {});
+    CHECK(merged.backup_lab == host.backup_lab);
+}
+
 TEST_CASE("no task settings leave every field unset", "[netconf][settings]") {
     const auto result = load(minimal_site, {{"acme", std::string(vlan_client) + "[maintenance]\ntasks = []\n"}});
     REQUIRE(result.ok());

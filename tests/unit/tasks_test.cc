@@ -222,13 +222,28 @@ TEST_CASE("linux backup runs restic with the repository and password file", "[ta
           linux_preamble + R"(restic --repo 'sftp:backup@10.0.0.1:/srv/restic/acme' backup --json -- '/var/www' '/opt/o'\''brien')");
 }
 
+TEST_CASE("linux backup through the lab's append-only account runs restic's rclone backend over the PC's ssh",
+          "[tasks][linux]") {
+    TaskSettings settings;
+    settings.backup_lab = "ssh://custode-backup@192.168.1.250:2222";
+    settings.backup_password_file = "/root/.restic-password";
+    const std::string repository =
+        " --repo 'rclone:custode-lab:' --option 'rclone.program=ssh -o BatchMode=yes ssh://custode-backup@192.168.1.250:2222'"
+        " --password-file '/root/.restic-password'";
+    CHECK(task_command(HostOs::linux_, MaintenanceTask::backup, settings).command ==
+          linux_preamble + "restic" + repository + " backup --json -- '/home' '/etc'");
+    CHECK(task_check_command(HostOs::linux_, MaintenanceTask::backup, settings).command ==
+          "command -v 'restic' >/dev/null 2>&1 || { echo \"missing program: \"'restic' >&2; exit 127; }; "
+          "restic --no-lock" + repository + " cat config >/dev/null");
+}
+
 TEST_CASE("linux backup without a repository runs nothing and reads as error", "[tasks][linux]") {
     const auto command = task_command(HostOs::linux_, MaintenanceTask::backup, {}).command;
-    CHECK(command == linux_preamble + "echo 'custode: no backup_repository in netconf' >&2; exit 78");
+    CHECK(command == linux_preamble + "echo 'custode: no backup_repository or backup_lab in netconf' >&2; exit 78");
     CHECK(command.find("restic") == std::string::npos);
-    const auto reading = read_linux("backup", 78, "", "custode: no backup_repository in netconf\n");
+    const auto reading = read_linux("backup", 78, "", "custode: no backup_repository or backup_lab in netconf\n");
     CHECK(reading.status == TaskStatus::error);
-    CHECK(reading.summary == "no backup_repository in netconf");
+    CHECK(reading.summary == "no backup_repository or backup_lab in netconf");
 }
 
 TEST_CASE("linux disk tasks, trash and shutdown run their documented commands", "[tasks][linux]") {
@@ -452,17 +467,24 @@ TEST_CASE("windows backup: restic with VSS, its settings in the environment and 
     settings.backup_password_file = "C:\\ProgramData\\custode\\restic.txt";
     settings.backup_sources = {"C:\\Users\\Maria Rossi\\", "D:\\a\"b --password-command=calc"};
     auto script = script_of(task_command(HostOs::windows, MaintenanceTask::backup, settings));
-    CHECK_THAT(script, Catch::Contains("$env:RESTIC_REPOSITORY = '\\\\nas\\restic''s'\n"
+    CHECK_THAT(script, Catch::Contains("$resticOptions = @()\n$env:RESTIC_REPOSITORY = '\\\\nas\\restic''s'\n"
                                        "$env:RESTIC_PASSWORD_FILE = 'C:\\ProgramData\\custode\\restic.txt'\n"
                                        "$sources = @('C:\\Users\\Maria Rossi\\', 'D:\\a\"b --password-command=calc')\n"));
     // restic's command line is fixed text: no value of netconf is on it.
-    CHECK_THAT(script, Catch::Contains("& restic.exe backup --json --use-fs-snapshot --files-from-verbatim $list 2>&1"));
+    CHECK_THAT(script, Catch::Contains("& restic.exe @resticOptions backup --json --use-fs-snapshot --files-from-verbatim $list 2>&1"));
+    // Through the lab's append-only account: the rclone program is restic's one argument from netconf.
+    settings.backup_repository.reset();
+    settings.backup_lab = "custode-backup@192.168.1.250";
+    script = script_of(task_command(HostOs::windows, MaintenanceTask::backup, settings));
+    CHECK_THAT(script, Catch::Contains("$resticOptions = @()\n$env:RESTIC_REPOSITORY = 'rclone:custode-lab:'\n"
+                                       "$resticOptions = @('-o', 'rclone.program=ssh -o BatchMode=yes custode-backup@192.168.1.250')\n"));
+    CHECK_THAT(script, Catch::Contains("& restic.exe @resticOptions backup --json"));
     script = script_of(task_command(HostOs::windows, MaintenanceTask::backup, {}));
-    CHECK_THAT(script, Catch::Contains("Out-Result ([ordered]@{ error = 'no backup_repository in netconf' }) 78"));
+    CHECK_THAT(script, Catch::Contains("Out-Result ([ordered]@{ error = 'no backup_repository or backup_lab in netconf' }) 78"));
     CHECK(script.find("restic.exe") == std::string::npos);
-    const auto reading = read_windows("backup", 78, R"({"error":"no backup_repository in netconf"})");
+    const auto reading = read_windows("backup", 78, R"({"error":"no backup_repository or backup_lab in netconf"})");
     CHECK(reading.status == TaskStatus::error);
-    CHECK(reading.summary == "no backup_repository in netconf");
+    CHECK(reading.summary == "no backup_repository or backup_lab in netconf");
 }
 
 TEST_CASE("windows: a network path is skipped and listed, and the task is a warning", "[tasks][windows][readings]") {

@@ -144,6 +144,11 @@ struct TaskSettings {
     std::optional<std::vector<std::string>> scan_paths;      ///< antivirus
     std::optional<std::vector<std::string>> backup_sources;  ///< backup
     std::optional<std::string> backup_repository;            ///< restic repository, on the lab side
+    /// The lab's append-only backup account as the PC's ssh names it
+    /// (`user@host`, `ssh://user@host:port`): restic reaches the client's
+    /// repository through the forced command there (docs/backups.md). At
+    /// most one of this and backup_repository.
+    std::optional<std::string> backup_lab;
     std::optional<std::string> backup_password_file;         ///< on the PC
     std::optional<int> task_timeout;                         ///< seconds, per task
     /// Seconds for one task by name ("updates" = 14400), over task_timeout.
