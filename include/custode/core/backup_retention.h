@@ -1,0 +1,59 @@
+#pragma once
+/// Retention of a client's backups, decided on the lab from custode's own
+/// record of when each snapshot appeared, never from the time the snapshot
+/// claims: a compromised PC can write snapshots with a forged time, so that
+/// a trusted `forget` by time would delete the real ones
+/// (restic/rest-server#292). docs/backups.md. Pure.
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace custode {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+/// restic's keep-daily/-weekly/-monthly: for the last N days (ISO weeks,
+/// months; UTC) that have snapshots, the newest of each is kept.
+struct RetentionPolicy {
+    int keep_daily = 7;
+    int keep_weekly = 4;
+    int keep_monthly = 6;
+
+    auto operator<=>(const RetentionPolicy&) const = default;
+};
+
+/// One snapshot as the lab's record holds it.
+struct RecordedSnapshot {
+    std::string id;                   ///< restic's full snapshot id
+    std::string host;                 ///< the hostname it names
+    TimePoint claimed;                ///< its own time: the PC's clock, and the PC's word
+    TimePoint seen;                   ///< the first lab look that listed it
+    std::optional<TimePoint> unseen;  ///< the lab look before that, which did not list it (none at the first)
+};
+
+/// What retention goes by: the claimed time when it lies between the look
+/// that did not list the snapshot and the one that did; otherwise the claim
+/// is not believed and the snapshot counts as made when the lab saw it (a
+/// backdated one then competes with that night's, not an earlier night's).
+TimePoint trusted_time(const RecordedSnapshot& snapshot);
+
+/// How far the claim lies outside those bounds; zero inside them.
+std::chrono::seconds time_forged_by(const RecordedSnapshot& snapshot);
+
+/// A claim further than this from the bounds is reported (clocks drift).
+inline constexpr std::chrono::seconds forged_time_tolerance{3600};
+
+struct RetentionPlan {
+    std::vector<std::string> keep;    ///< ids, newest first per host, hosts in name order
+    std::vector<std::string> remove;  ///< ids, likewise
+};
+
+/// Per host: the newest snapshot always, and the newest of each of the last
+/// keep_daily days, keep_weekly weeks and keep_monthly months that have one,
+/// by trusted time. A snapshot may be kept for several reasons; all others
+/// are removed.
+RetentionPlan plan_retention(const std::vector<RecordedSnapshot>& snapshots, const RetentionPolicy& policy);
+
+}  // namespace custode

@@ -1,0 +1,71 @@
+#include "custode/core/backup_retention.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+namespace custode {
+namespace {
+
+/// The bucket keys of a time: its UTC day, ISO week (counted from a Monday)
+/// and month, as numbers that only need to compare equal within one kind.
+struct Buckets {
+    long long day;
+    long long week;
+    long long month;
+};
+
+Buckets buckets_of(TimePoint time) {
+    const auto day = std::chrono::floor<std::chrono::days>(time);
+    const std::chrono::year_month_day date{day};
+    // 1970-01-01 was a Thursday: day + 3 counts from the Monday before it.
+    const long long week = (day.time_since_epoch().count() + 3) / 7;
+    return {day.time_since_epoch().count(), week,
+            static_cast<long long>(int(date.year())) * 12 + static_cast<long long>(unsigned(date.month()))};
+}
+
+/// Walks `snapshots` (newest first) keeping the first of each new bucket,
+/// until `count` buckets are kept.
+void keep_newest_per_bucket(const std::vector<const RecordedSnapshot*>& snapshots, int count,
+                            long long Buckets::*bucket, std::set<std::string>& kept) {
+    std::optional<long long> last;
+    for (const auto* snapshot : snapshots) {
+        if (count <= 0) return;
+        const auto key = buckets_of(trusted_time(*snapshot)).*bucket;
+        if (last == key) continue;
+        last = key;
+        kept.insert(snapshot->id);
+        --count;
+    }
+}
+
+}  // namespace
+
+TimePoint trusted_time(const RecordedSnapshot& snapshot) {
+    return time_forged_by(snapshot) > std::chrono::seconds{0} ? snapshot.seen : snapshot.claimed;
+}
+
+std::chrono::seconds time_forged_by(const RecordedSnapshot& snapshot) {
+    if (snapshot.claimed > snapshot.seen) return std::chrono::duration_cast<std::chrono::seconds>(snapshot.claimed - snapshot.seen);
+    if (snapshot.unseen && snapshot.claimed < *snapshot.unseen) return std::chrono::duration_cast<std::chrono::seconds>(*snapshot.unseen - snapshot.claimed);
+    return std::chrono::seconds{0};
+}
+
+RetentionPlan plan_retention(const std::vector<RecordedSnapshot>& snapshots, const RetentionPolicy& policy) {
+    std::map<std::string, std::vector<const RecordedSnapshot*>> by_host;
+    for (const auto& snapshot : snapshots) by_host[snapshot.host].push_back(&snapshot);
+    RetentionPlan plan;
+    for (auto& [host, list] : by_host) {
+        std::stable_sort(list.begin(), list.end(), [](const auto* a, const auto* b) {
+            return trusted_time(*a) != trusted_time(*b) ? trusted_time(*a) > trusted_time(*b) : a->id > b->id;
+        });
+        std::set<std::string> kept{list.front()->id};
+        keep_newest_per_bucket(list, policy.keep_daily, &Buckets::day, kept);
+        keep_newest_per_bucket(list, policy.keep_weekly, &Buckets::week, kept);
+        keep_newest_per_bucket(list, policy.keep_monthly, &Buckets::month, kept);
+        for (const auto* snapshot : list) (kept.contains(snapshot->id) ? plan.keep : plan.remove).push_back(snapshot->id);
+    }
+    return plan;
+}
+
+}  // namespace custode
