@@ -146,7 +146,9 @@ NETCONF_RULE("backup-repository-empty", "clients/acme.toml", 11, 21,
              R"(maintenance.backup_repository: must not be empty)")
 // maintenance.backup_lab is an ssh destination of plain characters (it becomes a word of restic's rclone.program)
 NETCONF_RULE("backup-lab-destination", "clients/acme.toml", 11, 14,
-             R"(maintenance.backup_lab: "-oProxyCommand=sh backup@lab" is not an ssh destination)")
+             R"(maintenance.backup_lab: "-Jattacker@lab" is not an ssh destination)")
+NETCONF_RULE("backup-lab-characters", "clients/acme.toml", 11, 14,
+             R"(maintenance.backup_lab: "backup@lab -oProxyCommand=x" is not an ssh destination)")
 // backup_lab and backup_repository name the same repository: one of them
 NETCONF_RULE("backup-lab-twice", "clients/acme.toml", 12, 14,
              R"(maintenance.backup_lab: names the repository a second time: give backup_lab or backup_repository, not both)")
