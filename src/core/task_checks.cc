@@ -49,7 +49,7 @@ std::string linux_check(const std::vector<std::string>& programs, MaintenanceTas
                               shell_quote(program), missing_exit);
     if (task == MaintenanceTask::backup) {
         if (!tasks_detail::restic_repository(settings))
-            return fmt::format("echo 'no backup_repository or backup_lab in netconf' >&2; exit {}", missing_exit);
+            return fmt::format("echo {} >&2; exit {}", shell_quote(tasks_detail::no_repository_message), missing_exit);
         script += fmt::format("restic --no-lock{} cat config >/dev/null", tasks_detail::linux_restic_arguments(settings));
     }
     return script.empty() ? "true" : script;
@@ -73,8 +73,8 @@ std::string windows_check_script(const std::vector<std::string>& programs, Maint
                               powershell_quote(program), missing_exit);
     if (task == MaintenanceTask::backup) {
         if (!tasks_detail::restic_repository(settings))
-            return fmt::format("{}[Console]::Error.WriteLine('no backup_repository or backup_lab in netconf'); exit {}",
-                               powershell_plain_errors, missing_exit);
+            return fmt::format("{}[Console]::Error.WriteLine({}); exit {}",
+                               powershell_plain_errors, powershell_quote(tasks_detail::no_repository_message), missing_exit);
         script += tasks_detail::restic_environment(settings) + "\n& restic @resticOptions --no-lock cat config | Out-Null\nexit $LASTEXITCODE\n";
     }
     // The updates task needs no program but the Windows Update Agent's COM
