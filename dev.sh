@@ -44,6 +44,7 @@ TEST_PACKAGES=(
   qemu-system-x86 busybox-static   # vm tests: Debian's stock kernel for 802.1Q (tests/vm/prepare.sh)
   groff-base mandoc man-db         # man page tests: groff -ww, mandoc -T lint and man -l render custode(8) and custode-netconf(5)
   clang-14 libclang-rt-14-dev      # tests/fuzz/run.sh: the libFuzzer targets, with the fuzzer, ASan and UBSan runtimes
+  ninja-build       # tests/mutation/run.sh: a rebuild that finds nothing to do takes 0.03 s, make's 7 s
 )
 DEB_PACKAGES=(
   debhelper dpkg-dev  # ./dev.sh deb: dpkg-buildpackage with dh and its CMake build (debian/)

@@ -51,6 +51,20 @@ std::chrono::seconds time_forged_by(const RecordedSnapshot& snapshot) {
     return std::chrono::seconds{0};
 }
 
+std::vector<RecordedSnapshot> record_look(const std::vector<RecordedSnapshot>& record,
+                                          const std::vector<ListedSnapshot>& listed,
+                                          std::optional<TimePoint> previous_look, TimePoint now) {
+    std::map<std::string, const RecordedSnapshot*> known;
+    for (const auto& snapshot : record) known.emplace(snapshot.id, &snapshot);
+    std::vector<RecordedSnapshot> looked;
+    for (const auto& snapshot : listed) {
+        const auto found = known.find(snapshot.id);
+        looked.push_back(found != known.end() ? *found->second
+                                              : RecordedSnapshot{snapshot.id, snapshot.host, snapshot.time, now, previous_look});
+    }
+    return looked;
+}
+
 RetentionPlan plan_retention(const std::vector<RecordedSnapshot>& snapshots, const RetentionPolicy& policy) {
     std::map<std::string, std::vector<const RecordedSnapshot*>> by_host;
     for (const auto& snapshot : snapshots) by_host[snapshot.host].push_back(&snapshot);

@@ -1,5 +1,6 @@
 /// run_program: posix_spawn with its stdin on a socket (so a writer whose
-/// reader died gets EPIPE, not SIGPIPE) and its output on a pipe, watched
+/// reader died gets EPIPE, not SIGPIPE) and its output on a pipe (stdout on
+/// a second one when it is kept whole), watched
 /// with a pidfd until it exits or the time is up. The program's own
 /// children may keep the output open (an MTA's background delivery): the
 /// exit, not the end of the output, ends the wait.
@@ -49,11 +50,10 @@ void keep_tail(std::string& output) {
 
 /// Reads what is there now; false at the end of the output or on an error.
 bool read_some(const UniqueFd& from, std::string& output) {
-    char buffer[4096];
+    char buffer[65536];
     const ssize_t n = ::read(from.get(), buffer, sizeof buffer);
     if (n > 0) {
         output.append(buffer, static_cast<std::size_t>(n));
-        keep_tail(output);
         return true;
     }
     return n < 0 && (errno == EAGAIN || errno == EINTR);
@@ -62,10 +62,9 @@ bool read_some(const UniqueFd& from, std::string& output) {
 /// What is left in the pipe now, without waiting for its end.
 void drain(const UniqueFd& from, std::string& output) {
     if (from.get() < 0) return;
-    char buffer[4096];
+    char buffer[65536];
     ssize_t n = 0;
     while ((n = ::read(from.get(), buffer, sizeof buffer)) > 0) output.append(buffer, static_cast<std::size_t>(n));
-    keep_tail(output);
 }
 
 int remaining_ms(std::chrono::steady_clock::time_point deadline) {
@@ -76,7 +75,7 @@ int remaining_ms(std::chrono::steady_clock::time_point deadline) {
 }  // namespace program_detail
 
 ProgramRun run_program(const std::vector<std::string>& argv, std::string_view input,
-                       std::chrono::milliseconds timeout) {
+                       std::chrono::milliseconds timeout, StandardOutput standard_output) {
     using namespace program_detail;
     ProgramRun run;
     int sockets[2];
@@ -85,10 +84,17 @@ ProgramRun run_program(const std::vector<std::string>& argv, std::string_view in
     int pipes[2];
     if (::pipe2(pipes, O_CLOEXEC) != 0) throw SystemError("pipe2", errno, "");
     UniqueFd from_child(pipes[0]), child_output(pipes[1]);
+    UniqueFd from_child_stdout, child_stdout;
+    const bool kept_whole = standard_output == StandardOutput::kept_whole;
+    if (kept_whole) {
+        if (::pipe2(pipes, O_CLOEXEC) != 0) throw SystemError("pipe2", errno, "");
+        from_child_stdout = UniqueFd(pipes[0]);
+        child_stdout = UniqueFd(pipes[1]);
+    }
 
     FileActions actions;
     posix_spawn_file_actions_adddup2(actions.get(), child_stdin.get(), STDIN_FILENO);
-    posix_spawn_file_actions_adddup2(actions.get(), child_output.get(), STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(actions.get(), kept_whole ? child_stdout.get() : child_output.get(), STDOUT_FILENO);
     posix_spawn_file_actions_adddup2(actions.get(), child_output.get(), STDERR_FILENO);
     std::vector<char*> args;
     for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
@@ -101,8 +107,10 @@ ProgramRun run_program(const std::vector<std::string>& argv, std::string_view in
     run.started = true;
     child_stdin.reset();
     child_output.reset();
+    child_stdout.reset();
     ::fcntl(to_child.get(), F_SETFL, O_NONBLOCK);
     ::fcntl(from_child.get(), F_SETFL, O_NONBLOCK);
+    if (kept_whole) ::fcntl(from_child_stdout.get(), F_SETFL, O_NONBLOCK);
     // The syscall: glibc 2.36's <sys/pidfd.h> declares pidfd_open without extern "C".
     UniqueFd exited(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
     if (exited.get() < 0) {
@@ -116,9 +124,12 @@ ProgramRun run_program(const std::vector<std::string>& argv, std::string_view in
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     int status = 0;
     while (true) {
-        pollfd fds[3] = {{exited.get(), POLLIN, 0}, {from_child.get(), POLLIN, 0}, {to_child.get(), POLLOUT, 0}};
-        const nfds_t count = input.empty() ? 2 : 3;
-        const int ready = ::poll(fds, count, remaining_ms(deadline));
+        // poll skips a negative fd: an output at its end, an input all written.
+        pollfd fds[4] = {{exited.get(), POLLIN, 0},
+                         {from_child.get(), POLLIN, 0},
+                         {from_child_stdout.get(), POLLIN, 0},
+                         {input.empty() ? -1 : to_child.get(), POLLOUT, 0}};
+        const int ready = ::poll(fds, 4, remaining_ms(deadline));
         if (ready < 0 && errno != EINTR) throw SystemError("poll", errno, "");
         if (ready == 0) {
             ::kill(pid, SIGKILL);
@@ -129,8 +140,18 @@ ProgramRun run_program(const std::vector<std::string>& argv, std::string_view in
         if (ready < 0) continue;
         if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) {
             if (!read_some(from_child, run.output)) from_child.reset();
+            keep_tail(run.output);
         }
-        if (count == 3 && (fds[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
+        if (fds[2].revents & (POLLIN | POLLHUP | POLLERR)) {
+            if (!read_some(from_child_stdout, run.standard_output)) from_child_stdout.reset();
+            if (run.standard_output.size() > max_standard_output) {
+                run.output_too_long = true;
+                ::kill(pid, SIGKILL);
+                ::waitpid(pid, &status, 0);
+                break;
+            }
+        }
+        if (fds[3].revents & (POLLOUT | POLLERR | POLLHUP)) {
             const ssize_t n = ::send(to_child.get(), input.data(), input.size(), MSG_NOSIGNAL);
             if (n > 0) input.remove_prefix(static_cast<std::size_t>(n));
             if (n < 0 && errno != EAGAIN && errno != EINTR) input = {};  // it stopped reading: its exit says why
@@ -139,7 +160,9 @@ ProgramRun run_program(const std::vector<std::string>& argv, std::string_view in
         if ((fds[0].revents & POLLIN) && ::waitpid(pid, &status, WNOHANG) == pid) break;
     }
     drain(from_child, run.output);
-    if (!run.timed_out && WIFEXITED(status)) run.exit_code = WEXITSTATUS(status);
+    keep_tail(run.output);
+    if (!run.output_too_long) drain(from_child_stdout, run.standard_output);
+    if (!run.timed_out && !run.output_too_long && WIFEXITED(status)) run.exit_code = WEXITSTATUS(status);
     return run;
 }
 

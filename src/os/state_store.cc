@@ -20,7 +20,7 @@ using namespace std::chrono_literals;
 /// entry is never edited, reordered or removed, because files in the field
 /// already ran it (docs/state.md). Statuses are plain TEXT without CHECK
 /// constraints: SQLite cannot alter a CHECK without rebuilding the table.
-constexpr std::array<std::string_view, 6> kMigrations = {
+constexpr std::array<std::string_view, 7> kMigrations = {
     // 1: the audit trail, one record per client per `apply` / `remove`.
     R"sql(
 CREATE TABLE audit (
@@ -113,6 +113,24 @@ ALTER TABLE runs ADD COLUMN record_json TEXT NOT NULL DEFAULT '{}';
     // as incomplete, so nobody reads its silent hosts as gone.
     R"sql(
 ALTER TABLE scans ADD COLUMN complete INTEGER NOT NULL DEFAULT 1;
+)sql",
+    // 7: the lab's own record of each client's backup snapshots: when each
+    // first appeared to the lab, which retention believes over the time the
+    // PC wrote into it (docs/backups.md), and when the lab last looked.
+    R"sql(
+CREATE TABLE backup_snapshots (
+    client  TEXT NOT NULL,
+    id      TEXT NOT NULL,
+    host    TEXT NOT NULL,
+    claimed TEXT NOT NULL,
+    seen    TEXT NOT NULL,
+    unseen  TEXT,
+    PRIMARY KEY (client, id)
+);
+CREATE TABLE backup_looks (
+    client TEXT PRIMARY KEY,
+    at     TEXT NOT NULL
+);
 )sql",
 };
 

@@ -92,3 +92,28 @@ TEST_CASE("at the first look a snapshot's claim is bounded only by when the lab 
     CHECK(trusted_time(ahead) == at(0));
     CHECK(time_forged_by(ahead) == at(5) - at(0));
 }
+
+TEST_CASE("a look records new snapshots as seen now and unseen at the look before, and drops the gone", "[backups][retention]") {
+    const std::vector<RecordedSnapshot> record{nightly("a", 0), nightly("b", 1)};
+    // The look of night 2: "a" is gone (removed), "b" is still there, "c" and "d" are new; "d" claims a year ago.
+    const std::vector<ListedSnapshot> listed{
+        {"b", "pc1", at(1)}, {"c", "pc1", at(2)}, {"d", "pc2", at(-365)}};
+    const auto looked = record_look(record, listed, at(1, 1), at(2, 1));
+    REQUIRE(looked.size() == 3);
+    CHECK(looked[0].id == "b");
+    CHECK(looked[0].seen == at(1, 1));     // kept as it was recorded
+    CHECK(looked[0].unseen == at(0, 1));
+    CHECK(looked[1].id == "c");
+    CHECK(looked[1].claimed == at(2));
+    CHECK(looked[1].seen == at(2, 1));
+    CHECK(looked[1].unseen == at(1, 1));
+    CHECK(looked[2].host == "pc2");
+    CHECK(time_forged_by(looked[2]) == duration_cast<seconds>(at(1, 1) - at(-365)));
+    CHECK(trusted_time(looked[2]) == at(2, 1));
+
+    // The first look at a repository: nothing bounds a claim from below.
+    const auto first = record_look({}, listed, std::nullopt, at(2, 1));
+    REQUIRE(first.size() == 3);
+    CHECK_FALSE(first[2].unseen);
+    CHECK(time_forged_by(first[2]) == seconds{0});
+}

@@ -103,7 +103,7 @@ TEST_CASE("state stress: links changed but not recorded are named in the error, 
 }
 
 TEST_CASE("state stress: a writer holding the lock past the busy timeout fails the write up front, naming the file",
-          "[state]") {
+          "[state][slow]") {
     TempDir dir;
     const auto path = dir / "state.db";
     auto store = os::StateStore::open(path);

@@ -45,6 +45,23 @@ std::chrono::seconds time_forged_by(const RecordedSnapshot& snapshot);
 /// A claim further than this from the bounds is reported (clocks drift).
 inline constexpr std::chrono::seconds forged_time_tolerance{3600};
 
+/// One snapshot as a look of the lab's lists it: the time is the snapshot's own claim.
+struct ListedSnapshot {
+    std::string id;    ///< restic's full snapshot id, 64 lowercase hex digits
+    std::string host;  ///< the hostname it names
+    TimePoint time;
+
+    bool operator==(const ListedSnapshot&) const = default;
+};
+
+/// The record after a look at `now` that listed `listed`: a snapshot listed
+/// for the first time is added as seen now, unseen at `previous_look` (none
+/// at a repository's first look); one no longer listed is dropped (retention
+/// removed it, or someone with the lab's access did). Kept in `listed` order.
+std::vector<RecordedSnapshot> record_look(const std::vector<RecordedSnapshot>& record,
+                                          const std::vector<ListedSnapshot>& listed,
+                                          std::optional<TimePoint> previous_look, TimePoint now);
+
 struct RetentionPlan {
     std::vector<std::string> keep;    ///< ids, newest first per host, hosts in name order
     std::vector<std::string> remove;  ///< ids, likewise

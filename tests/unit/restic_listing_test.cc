@@ -1,0 +1,73 @@
+#include <catch2/catch.hpp>
+
+#include "custode/core/restic_listing.h"
+
+namespace {
+
+using namespace custode;
+using namespace std::chrono;
+
+const std::string id_a = "104595d7d5438788626cb2c1c83b5a5d0e47ba8627209a7210b0f2692ade9915";
+const std::string id_b = "2bee6c2246264a51bf28e371a32eeae8da8f2d4087992563d30936ff11838db4";
+
+}  // namespace
+
+TEST_CASE("restic's snapshot listing reads as restic 0.14 writes it, times in any offset", "[backups][restic]") {
+    // `restic snapshots --json` of a repository a PC in UTC+1 and one with a --time backup wrote.
+    const auto listing = read_snapshot_listing(R"([
+      {"time":"2026-01-02T03:04:05Z","tree":"98c4a25e51378ece89f33315deea357c4af670cff4b86c77392e77f6a4a9477f",
+       "paths":["/tmp/rr/d"],"hostname":"pc2","username":"root","id":")" + id_b + R"(","short_id":"2bee6c22"},
+      {"time":"2026-12-07T21:31:55.503969685+01:00","tree":"98c4a25e51378ece89f33315deea357c4af670cff4b86c77392e77f6a4a9477f",
+       "paths":["C:\\Users"],"hostname":"PC-RECEPTION","username":"PC-RECEPTION\\admin","tags":["t1"],
+       "id":")" + id_a + R"(","short_id":"104595d7"}])");
+    REQUIRE(listing.ok());
+    REQUIRE(listing.snapshots.size() == 2);
+    CHECK(listing.snapshots[0] == ListedSnapshot{id_b, "pc2", sys_days{year{2026} / January / 2} + 3h + 4min + 5s});
+    CHECK(listing.snapshots[1].host == "PC-RECEPTION");
+    CHECK(listing.snapshots[1].time == sys_days{year{2026} / December / 7} + 20h + 31min + 55s + 503969685ns);
+    CHECK(read_snapshot_listing("[]").ok());
+    CHECK(read_snapshot_listing("[]").snapshots.empty());
+}
+
+TEST_CASE("RFC 3339 times: fractions, offsets both ways, and what is not one", "[backups][restic]") {
+    const auto base = sys_days{year{2026} / December / 7} + 12h;
+    CHECK(parse_rfc3339("2026-12-07T12:00:00Z") == base);
+    CHECK(parse_rfc3339("2026-12-07T12:00:00.5Z") == base + 500ms);
+    CHECK(parse_rfc3339("2026-12-07T13:30:00+01:30") == base);
+    CHECK(parse_rfc3339("2026-12-07T07:00:00-05:00") == base);
+    CHECK(parse_rfc3339("2026-12-07T00:30:00.000000001-11:30") == base + 1ns);
+    CHECK(parse_rfc3339("1970-01-01T00:00:00Z") == TimePoint{});
+    CHECK(parse_rfc3339("2199-12-31T23:59:59Z") == sys_days{year{2200} / January / 1} - 1s);
+    for (const auto* bad : {"", "2026-12-07", "2026-12-07T12:00:00", "2026-12-07 12:00:00Z", "2026-02-30T12:00:00Z",
+                            "2026-12-07T24:00:00Z", "2026-12-07T12:60:00Z", "2026-12-07T12:00:00.Z",
+                            "2026-12-07T12:00:00.1234567890Z", "2026-12-07T12:00:00+0100", "2026-12-07T12:00:00+24:00",
+                            "2026-12-07T12:00:00ZZ", "2026-12-07T12:00:00+01:00 ", "+026-12-07T12:00:00Z",
+                            "0001-01-01T00:00:00Z", "1969-12-31T23:59:59Z", "2200-01-01T00:00:00Z", "9999-12-31T23:59:59Z"}) {
+        INFO(bad);
+        CHECK_FALSE(parse_rfc3339(bad));
+    }
+}
+
+TEST_CASE("a snapshot listing that does not read names the place and trusts nothing of it", "[backups][restic]") {
+    const auto entry = [](const std::string& id, const std::string& host, const std::string& time) {
+        return R"({"id":")" + id + R"(","hostname":")" + host + R"(","time":")" + time + R"("})";
+    };
+    const auto good = entry(id_a, "pc1", "2026-12-07T12:00:00Z");
+    const std::vector<std::pair<std::string, std::string>> cases{
+        {"not json", "/: not JSON"},
+        {R"({"id":"x"})", "/: not a list of snapshots"},
+        {"[" + good + ", 3]", "/1: not an object"},
+        {"[" + good + "," + entry("abc", "pc1", "2026-12-07T12:00:00Z") + "]", "/1/id: not a snapshot id (64 hex digits)"},
+        {"[" + entry(std::string(63, 'a') + "A", "pc1", "2026-12-07T12:00:00Z") + "]", "/0/id: not a snapshot id (64 hex digits)"},
+        {"[" + entry(id_a, "", "2026-12-07T12:00:00Z") + "]", "/0/hostname: not a host name"},
+        {"[" + entry(id_a, "pc1", "yesterday") + "]", "/0/time: not an RFC 3339 time"},
+        {R"([{"id":")" + id_a + R"(","hostname":"pc1","time":5}])", "/0/time: not an RFC 3339 time"},
+        {R"([{"id":")" + id_a + R"(","time":"2026-12-07T12:00:00Z"}])", "/0/hostname: not a host name"},
+    };
+    for (const auto& [json, error] : cases) {
+        INFO(json);
+        const auto listing = read_snapshot_listing(json);
+        CHECK(listing.error == error);
+        CHECK(listing.snapshots.empty());
+    }
+}
