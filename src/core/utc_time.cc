@@ -26,6 +26,18 @@ UtcFields fields_of(chr::system_clock::time_point at) {
             static_cast<long>(time.subseconds().count())};
 }
 
+
+/// The unsigned number of exactly `digits` digits at `text[at]`, or nothing.
+std::optional<int> digits_at(std::string_view text, std::size_t at, std::size_t digits) {
+    if (at + digits > text.size()) return std::nullopt;
+    int value = 0;
+    for (std::size_t i = at; i < at + digits; ++i) {
+        if (text[i] < '0' || text[i] > '9') return std::nullopt;
+        value = value * 10 + (text[i] - '0');
+    }
+    return value;
+}
+
 }  // namespace
 
 std::string utc_iso_seconds(chr::system_clock::time_point at) {
@@ -65,6 +77,47 @@ std::string readable_utc(std::string time) {
     if (time.size() > 10 && time[10] == 'T') time[10] = ' ';
     if (!time.empty() && time.back() == 'Z') time.replace(time.size() - 1, 1, " UTC");
     return time;
+}
+
+std::optional<chr::system_clock::time_point> parse_rfc3339(std::string_view text) {
+    // YYYY-MM-DDTHH:MM:SS, then .fraction (1 to 9 digits), then Z or +HH:MM / -HH:MM.
+    const auto year = digits_at(text, 0, 4), month = digits_at(text, 5, 2), day = digits_at(text, 8, 2);
+    const auto hour = digits_at(text, 11, 2), minute = digits_at(text, 14, 2), second = digits_at(text, 17, 2);
+    if (!year || !month || !day || !hour || !minute || !second || text.size() < 20 || text[4] != '-' ||
+        text[7] != '-' || (text[10] != 'T' && text[10] != 't') || text[13] != ':' || text[16] != ':')
+        return std::nullopt;
+    const chr::year_month_day date{chr::year{*year}, chr::month(unsigned(*month)), chr::day(unsigned(*day))};
+    if (!date.ok() || *hour > 23 || *minute > 59 || *second > 60) return std::nullopt;  // 60: a leap second
+    // Nanoseconds since 1970 reach 2262; a PC may write any year (Go's zero time is year 1).
+    if (*year < 1970 || *year > 2199) return std::nullopt;
+    std::size_t at = 19;
+    chr::nanoseconds fraction{0};
+    if (text[at] == '.') {
+        const auto start = ++at;
+        long long nanos = 0;
+        while (at < text.size() && text[at] >= '0' && text[at] <= '9') {
+            if (at - start == 9) return std::nullopt;
+            nanos = nanos * 10 + (text[at++] - '0');
+        }
+        if (at == start) return std::nullopt;
+        for (auto scale = at - start; scale < 9; ++scale) nanos *= 10;
+        fraction = chr::nanoseconds{nanos};
+    }
+    chr::minutes offset{0};
+    const auto zone = text.substr(at);
+    if (zone == "Z" || zone == "z") {
+        // UTC
+    } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':') {
+        const auto zone_hours = digits_at(zone, 1, 2), zone_minutes = digits_at(zone, 4, 2);
+        if (!zone_hours || !zone_minutes || *zone_hours > 23 || *zone_minutes > 59) return std::nullopt;
+        offset = chr::hours{*zone_hours} + chr::minutes{*zone_minutes};
+        if (zone[0] == '-') offset = -offset;
+    } else {
+        return std::nullopt;
+    }
+    const auto local = chr::sys_days{date} + chr::hours{*hour} + chr::minutes{*minute} +
+                       chr::seconds{*second} + fraction;
+    return chr::time_point_cast<chr::system_clock::duration>(local - offset);
 }
 
 }  // namespace custode

@@ -1,19 +1,16 @@
 #include "custode/os/backup_store.h"
 
-#include <cmath>
-
 #include "custode/core/error.h"
 #include "custode/core/utc_time.h"
 
 namespace custode::os {
 namespace {
 
-// Times are stored as the state file's UTC text, to the millisecond.
+// Times are stored as utc_iso writes them, to the millisecond.
 TimePoint time_column(const Statement& row, int column, const StateStore& store) {
-    const auto seconds = parse_utc_seconds(row.column_text(column));
-    if (!seconds) throw SystemError("read backup record", 0, store.path().string() + ": a stored time is malformed");
-    return TimePoint{std::chrono::duration_cast<TimePoint::duration>(
-        std::chrono::milliseconds{std::llround(*seconds * 1000)})};
+    const auto time = parse_rfc3339(row.column_text(column));
+    if (!time) throw SystemError("read backup record", 0, store.path().string() + ": a stored time is malformed");
+    return *time;
 }
 
 std::optional<std::string> optional_time_text(const std::optional<TimePoint>& time) {

@@ -4,7 +4,6 @@
 /// client's PCs, so every field is checked; what does not read is reported
 /// with its JSON pointer, never trusted. docs/backups.md. Pure.
 
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,11 +21,5 @@ struct SnapshotListing {
 };
 
 SnapshotListing read_snapshot_listing(std::string_view json);
-
-/// RFC 3339 as restic (Go) writes it: "2026-12-07T21:31:55.503969685+01:00",
-/// "2026-01-02T03:04:05Z"; nothing when it does not read, or lies outside
-/// the years 1970 to 2199 (a claim no real backup makes, and past what a
-/// TimePoint holds).
-std::optional<TimePoint> parse_rfc3339(std::string_view text);
 
 }  // namespace custode

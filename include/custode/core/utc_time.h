@@ -23,4 +23,10 @@ std::string readable_utc(std::string time);
 /// ("2026-11-29T01:30:00Z", fractions allowed); empty when it does not read.
 std::optional<double> parse_utc_seconds(std::string_view text);
 
+/// RFC 3339 in any offset, as restic (Go) writes it
+/// ("2026-12-07T21:31:55.503969685+01:00") and as utc_iso does; nothing when
+/// it does not read, or lies outside the years 1970 to 2199 (a claim no real
+/// backup makes, and past what a nanosecond time_point holds).
+std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text);
+
 }  // namespace custode
