@@ -128,6 +128,10 @@ ClientRun ClientJob::run() {
     }
     confirm_off(hosts);
     for (auto& host : hosts) result.hosts.push_back(std::move(host.run));
+    if (client_.backup && !options_.dry_run) {
+        result.backup = system_.care_for_backups(client_);
+        tell(backup_care_line(*result.backup));
+    }
     result.seconds = seconds_between(started, system_.now());
     return result;
 }

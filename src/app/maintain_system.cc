@@ -6,6 +6,7 @@
 #include <mutex>
 #include <thread>
 
+#include "custode/app/backup_care.h"
 #include "custode/app/discovery.h"
 #include "custode/app/links.h"
 #include "custode/app/maintain.h"
@@ -75,6 +76,11 @@ public:
         return wait_hosts_off(*io, client.lan.address, hosts, wait, off_poll_interval);
     }
 
+    BackupCare care_for_backups(const Client& client) override {
+        auto store = os::StateStore::open(state_path_);  // this client's thread's own connection
+        return app::care_for_backups(client, *restic_, store, std::chrono::system_clock::now());
+    }
+
     os::Clock::time_point now() override { return os::Clock::now(); }
     void pause(std::chrono::milliseconds how_long) override { std::this_thread::sleep_for(how_long); }
 
@@ -85,6 +91,7 @@ private:
     std::mutex links_mutex_;
     std::unique_ptr<os::LinkSystem> links_;
     OuiTable vendors_;
+    std::unique_ptr<LabRestic> restic_ = lab_restic();
 };
 
 }  // namespace

@@ -1,8 +1,11 @@
 #include "custode/core/backup_retention.h"
 
 #include <algorithm>
+#include <fmt/format.h>
 #include <map>
 #include <set>
+
+#include "custode/core/utc_time.h"
 
 namespace custode {
 namespace {
@@ -80,6 +83,22 @@ RetentionPlan plan_retention(const std::vector<RecordedSnapshot>& snapshots, con
         for (const auto* snapshot : list) (kept.contains(snapshot->id) ? plan.keep : plan.remove).push_back(snapshot->id);
     }
     return plan;
+}
+
+std::string snapshot_label(const RecordedSnapshot& snapshot) {
+    return fmt::format("{} {}", snapshot.host, snapshot.id.substr(0, 8));
+}
+
+std::string forged_time_line(const RecordedSnapshot& snapshot) {
+    const auto seen = utc_iso_seconds(snapshot.seen);
+    const auto claimed = utc_iso_seconds(snapshot.claimed);
+    if (!snapshot.unseen) return fmt::format("{} claims {}, appeared by {}", snapshot_label(snapshot), claimed, seen);
+    return fmt::format("{} claims {}, appeared between {} and {}", snapshot_label(snapshot), claimed,
+                       utc_iso_seconds(*snapshot.unseen), seen);
+}
+
+bool data_read_due(std::optional<TimePoint> last_read, TimePoint now) {
+    return !last_read || now - *last_read >= data_read_interval - std::chrono::hours(12);
 }
 
 }  // namespace custode

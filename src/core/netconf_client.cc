@@ -46,6 +46,7 @@ ParsedClient parse_client(const toml::table& root, const SourceFile& source, Fil
     read_section(file, "lan", Presence::required, [&](TableReader& lan) { client.lan = parse_lan(lan); });
     read_section(file, "maintenance", Presence::optional,
                  [&](TableReader& maintenance) { client.maintenance = parse_maintenance(maintenance); });
+    read_section(file, "backup", Presence::optional, [&](TableReader& backup) { client.backup = parse_backup(backup); });
     client.hosts = parse_hosts(file);
     file.report_unknown_keys();
     check_hosts(client.hosts, client.lan, diagnostics);
@@ -54,7 +55,7 @@ ParsedClient parse_client(const toml::table& root, const SourceFile& source, Fil
 
 std::optional<Client> ParsedClient::to_client() const {
     if (!valid_name || !link.spec || !lan) return std::nullopt;
-    Client client{*valid_name, file, description, *link.spec, {}, link.mtu, *lan, maintenance, {}};
+    Client client{*valid_name, file, description, *link.spec, {}, link.mtu, *lan, maintenance, {}, backup.spec};
     for (const auto& port : link.lab_ports) client.lab_ports.push_back(port.value);
     for (const auto& host : hosts) {
         if (host.name && host.mac && host.os)

@@ -85,12 +85,29 @@ void check_vnis(const std::vector<ParsedClient>& clients, std::vector<Diagnostic
     }
 }
 
+/// Retention goes by each client's own record of its repository: two
+/// clients on one repository would forget each other's snapshots.
+void check_backup_repositories(const std::vector<ParsedClient>& clients, std::vector<Diagnostic>& out) {
+    std::map<std::string, const ParsedClient*> first_user;
+    for (const auto& client : clients) {
+        const auto& repository = client.backup.repository;
+        if (!repository) continue;
+        const auto [entry, inserted] = first_user.try_emplace(repository->value, &client);
+        if (inserted) continue;
+        FileDiagnostics(client.file, out)
+            .error(repository->at, fmt::format("backup.repository: {} is already the repository of {}",
+                                               in_quotes(repository->value),
+                                               client_reference(*entry->second, entry->second->backup.repository->at)));
+    }
+}
+
 }  // namespace
 
 void check_across_clients(const std::vector<ParsedClient>& clients, std::vector<Diagnostic>& out) {
     check_vlans(clients, out);
     check_vnis(clients, out);
     check_interfaces(clients, out);
+    check_backup_repositories(clients, out);
 }
 
 }  // namespace custode::netconf_detail

@@ -23,6 +23,12 @@ struct ParsedLink {
     std::optional<int> mtu;
 };
 
+/// [backup] of one client. `spec` is set when every key is valid.
+struct ParsedBackup {
+    std::optional<BackupSpec> spec;
+    std::optional<Located<std::string>> repository;  ///< for the check that no two clients share one
+};
+
 /// One [[host]]: each field set when it is valid.
 struct ParsedHost {
     std::optional<Located<std::string>> name;
@@ -42,6 +48,7 @@ struct ParsedClient {
     std::optional<LanSpec> lan;
     MaintenanceSpec maintenance;
     std::vector<ParsedHost> hosts;
+    ParsedBackup backup;
 
     /// The model, when every part that has no default parsed.
     std::optional<Client> to_client() const;
@@ -58,6 +65,8 @@ ParsedClient parse_client(const toml::table& root, const SourceFile& file, FileD
 ParsedLink parse_link(TableReader& link);
 std::optional<LanSpec> parse_lan(TableReader& lan);
 MaintenanceSpec parse_maintenance(TableReader& maintenance);
+/// [backup] of a client file; no spec when a key is missing or wrong (reported).
+ParsedBackup parse_backup(TableReader& backup);
 /// The task settings keys of [maintenance] or [host.maintenance] and their
 /// [*.commands] subtable; leaves other keys to the caller.
 TaskSettings parse_task_settings(TableReader& maintenance);
@@ -66,7 +75,8 @@ std::vector<ParsedHost> parse_hosts(TableReader& file);
 void check_hosts(const std::vector<ParsedHost>& hosts, const std::optional<LanSpec>& lan,
                  FileDiagnostics& diagnostics);
 
-/// Duplicate VLAN ids per trunk, duplicate VNIs, interfaces claimed twice.
+/// Duplicate VLAN ids per trunk, duplicate VNIs, interfaces claimed twice,
+/// backup repositories named twice.
 /// Reported on the later file (in the order given), naming the earlier one.
 void check_across_clients(const std::vector<ParsedClient>& clients, std::vector<Diagnostic>& out);
 

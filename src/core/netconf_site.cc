@@ -16,15 +16,6 @@ std::optional<Located<std::string>> non_empty(TableReader& table, std::string_vi
     return std::nullopt;
 }
 
-/// A string that must be an absolute path: custode runs from any directory.
-std::optional<Located<std::string>> absolute_path(TableReader& table, std::string_view key) {
-    auto text = table.string(key, Presence::optional);
-    if (!text || text->value.starts_with('/')) return text;
-    table.diagnostics().error(text->at, fmt::format("{}: {} is not an absolute path", table.qualified(key),
-                                                    in_quotes(text->value)));
-    return std::nullopt;
-}
-
 void read_site_table(TableReader& table, Site& site) {
     if (auto name = non_empty(table, "name", Presence::required)) site.name = name->value;
     if (auto prefix = table.string("namespace_prefix", Presence::optional)) {
@@ -36,14 +27,14 @@ void read_site_table(TableReader& table, Site& site) {
                                                               in_quotes(prefix->value)));
         }
     }
-    if (auto state = absolute_path(table, "state")) site.state = state->value;
+    if (auto state = table.absolute_path("state", Presence::optional)) site.state = state->value;
     table.report_unknown_keys();
 }
 
 void read_ssh_table(TableReader& table, SshSettings& ssh) {
     if (auto user = non_empty(table, "user", Presence::optional)) ssh.user = user->value;
-    if (auto identity = absolute_path(table, "identity")) ssh.identity = identity->value;
-    if (auto known_hosts = absolute_path(table, "known_hosts")) ssh.known_hosts = known_hosts->value;
+    if (auto identity = table.absolute_path("identity", Presence::optional)) ssh.identity = identity->value;
+    if (auto known_hosts = table.absolute_path("known_hosts", Presence::optional)) ssh.known_hosts = known_hosts->value;
     table.report_unknown_keys();
 }
 

@@ -76,6 +76,13 @@ std::optional<Located<std::string>> TableReader::string(std::string_view key, Pr
     return Located<std::string>{found->as_string()->get(), position_of(*found)};
 }
 
+std::optional<Located<std::string>> TableReader::absolute_path(std::string_view key, Presence presence) {
+    auto text = string(key, presence);
+    if (!text || text->value.starts_with('/')) return text;
+    diagnostics_.error(text->at, fmt::format("{}: {} is not an absolute path", qualified(key), in_quotes(text->value)));
+    return std::nullopt;
+}
+
 std::optional<Located<std::int64_t>> TableReader::integer(std::string_view key, Presence presence,
                                                           std::int64_t min, std::int64_t max) {
     const toml::node* found = typed(key, presence, toml::node_type::integer);

@@ -72,6 +72,8 @@ public:
     /// An array of tables (`[[host]]`); other elements are reported and skipped.
     std::vector<const toml::table*> tables(std::string_view key);
 
+    /// A string that must be an absolute path on the gateway: custode runs from any directory.
+    std::optional<Located<std::string>> absolute_path(std::string_view key, Presence presence);
     /// A string that must be a valid Linux interface name.
     std::optional<Located<std::string>> interface_name(std::string_view key, Presence presence);
     std::optional<Located<Ipv4Address>> ipv4(std::string_view key, Presence presence);

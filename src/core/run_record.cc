@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "custode/core/utc_time.h"
+#include "tasks_detail.h"
 
 namespace custode {
 namespace {
@@ -96,8 +97,26 @@ bool HostRun::ok() const {
     return reached && tasks_ok && shutdown_ok && !is_problem(reboot);
 }
 
+std::string backup_care_line(const BackupCare& care) {
+    using tasks_detail::counted;
+    using tasks_detail::human_bytes;
+    std::string line = "backups: ";
+    if (care.listed) {
+        line += fmt::format("{} ({} new)", counted(care.snapshots, "snapshot", "snapshots"), care.new_snapshots);
+        if (!care.removed.empty()) line += fmt::format(", {} removed", care.removed.size());
+        if (care.bytes_before && care.bytes_after)
+            line += fmt::format(", {} freed",
+                                human_bytes(static_cast<std::int64_t>(*care.bytes_before - std::min(*care.bytes_before, *care.bytes_after))));
+        if (!care.check.empty() && care.error.empty()) line += fmt::format(", restic {} passed", care.check);
+    }
+    for (const auto& forged : care.forged) line += (care.listed ? "; " : "") + std::string("forged time: ") + forged;
+    if (!care.error.empty()) line += (care.listed ? "; " : "") + std::string("needs attention: ") + care.error;
+    return line;
+}
+
 bool ClientRun::ok() const {
-    return error.empty() && std::all_of(hosts.begin(), hosts.end(), [](const HostRun& host) { return host.ok(); });
+    return error.empty() && std::all_of(hosts.begin(), hosts.end(), [](const HostRun& host) { return host.ok(); }) &&
+           (!backup || backup->ok());
 }
 
 std::vector<std::string> woken_macs(const RunRecord& record, std::string_view client) {

@@ -46,11 +46,28 @@ json host_json(const HostRun& host) {
             {"woken_by_run", host.woken_by_run ? json(*host.woken_by_run) : json(nullptr)}, {"ok", host.ok()}};
 }
 
+json optional_bytes(const std::optional<std::uint64_t>& bytes) { return bytes ? json(*bytes) : json(nullptr); }
+
+json backup_json(const BackupCare& care) {
+    return {{"listed", care.listed},
+            {"snapshots", care.snapshots},
+            {"new_snapshots", care.new_snapshots},
+            {"removed", care.removed},
+            {"forged", care.forged},
+            {"bytes_before", optional_bytes(care.bytes_before)},
+            {"bytes_after", optional_bytes(care.bytes_after)},
+            {"check", care.check},
+            {"error", care.error},
+            {"seconds", care.seconds},
+            {"ok", care.ok()}};
+}
+
 json client_json(const ClientRun& client) {
     json hosts = json::array();
     for (const auto& host : client.hosts) hosts.push_back(host_json(host));
-    return {{"client", client.client}, {"error", client.error}, {"seconds", client.seconds},
-            {"hosts", hosts},          {"ok", client.ok()}};
+    return {{"client", client.client}, {"error", client.error},
+            {"seconds", client.seconds}, {"hosts", hosts},
+            {"backup", client.backup ? backup_json(*client.backup) : json(nullptr)}, {"ok", client.ok()}};
 }
 
 /// One JSON object being read, with its path for error messages
@@ -179,8 +196,24 @@ HostRun host_from_json(const json& object, std::string path) {
     return host;
 }
 
-ClientRun client_from_json(const json& object, std::string path) {
+BackupCare backup_from_json(const json& object, std::string path) {
     const Fields fields(object, std::move(path));
+    BackupCare care;
+    care.listed = fields.optional<bool>("listed", false);
+    care.snapshots = fields.optional<int>("snapshots", 0);
+    care.new_snapshots = fields.optional<int>("new_snapshots", 0);
+    care.removed = fields.optional<std::vector<std::string>>("removed", {});
+    care.forged = fields.optional<std::vector<std::string>>("forged", {});
+    if (fields.has("bytes_before")) care.bytes_before = fields.required<std::uint64_t>("bytes_before");
+    if (fields.has("bytes_after")) care.bytes_after = fields.required<std::uint64_t>("bytes_after");
+    care.check = fields.optional<std::string>("check", "");
+    care.error = fields.optional<std::string>("error", "");
+    care.seconds = fields.optional<double>("seconds", 0);
+    return care;
+}
+
+ClientRun client_from_json(const json& object, std::string path) {
+    const Fields fields(object, path);
     ClientRun client;
     client.client = fields.required<std::string>("client");
     client.error = fields.optional<std::string>("error", "");
@@ -188,6 +221,7 @@ ClientRun client_from_json(const json& object, std::string path) {
     fields.each("hosts", [&](const auto& host, std::string where) {
         client.hosts.push_back(host_from_json(host, std::move(where)));
     });
+    if (fields.has("backup")) client.backup = backup_from_json(object.at("backup"), path + ".backup");
     return client;
 }
 

@@ -30,9 +30,12 @@ BackupRecord load_backup_record(const StateStore& store, std::string_view client
         record.snapshots.push_back({snapshots.column_text(0), snapshots.column_text(1), time_column(snapshots, 2, store),
                                     time_column(snapshots, 3, store), unseen});
     }
-    auto look = store.prepare("SELECT at FROM backup_looks WHERE client = ?1");
+    auto look = store.prepare("SELECT at, data_read FROM backup_looks WHERE client = ?1");
     look.bind_all(client);
-    if (look.step()) record.last_look = time_column(look, 0, store);
+    if (look.step()) {
+        record.last_look = time_column(look, 0, store);
+        if (look.column_optional_text(1)) record.last_data_read = time_column(look, 1, store);
+    }
     return record;
 }
 
@@ -52,6 +55,10 @@ void save_backup_look(StateStore& store, std::string_view client, const std::vec
             .bind_all(client, utc_iso(look))
             .run();
     });
+}
+
+void save_data_read(StateStore& store, std::string_view client, TimePoint at) {
+    store.prepare("UPDATE backup_looks SET data_read = ?2 WHERE client = ?1").bind_all(client, utc_iso(at)).run();
 }
 
 }  // namespace custode::os

@@ -20,7 +20,7 @@ using namespace std::chrono_literals;
 /// entry is never edited, reordered or removed, because files in the field
 /// already ran it (docs/state.md). Statuses are plain TEXT without CHECK
 /// constraints: SQLite cannot alter a CHECK without rebuilding the table.
-constexpr std::array<std::string_view, 7> kMigrations = {
+constexpr std::array<std::string_view, 8> kMigrations = {
     // 1: the audit trail, one record per client per `apply` / `remove`.
     R"sql(
 CREATE TABLE audit (
@@ -131,6 +131,10 @@ CREATE TABLE backup_looks (
     client TEXT PRIMARY KEY,
     at     TEXT NOT NULL
 );
+)sql",
+    // 8: when the lab's check last read the client's data (once a week).
+    R"sql(
+ALTER TABLE backup_looks ADD COLUMN data_read TEXT;
 )sql",
 };
 

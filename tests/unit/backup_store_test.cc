@@ -59,7 +59,7 @@ TEST_CASE("backup record: times keep their milliseconds, and a damaged time is n
     CHECK_THROWS_WITH(load_backup_record(store, "acme"), Catch::Contains(":memory:: a stored time is malformed"));
 }
 
-TEST_CASE("Migration 7 brings a version 6 file to an empty backup record, its other tables kept", "[state]") {
+TEST_CASE("Migrations 7 and 8 bring a version 6 file to an empty backup record, its other tables kept", "[state]") {
     TempDir dir;
     const auto path = dir / "state.db";
     {
@@ -67,11 +67,26 @@ TEST_CASE("Migration 7 brings a version 6 file to an empty backup record, its ot
         old.execute("INSERT INTO scans (client, at, elapsed_ms, hosts_found) VALUES ('acme', '2026-01-01T00:00:00Z', 40, 3)");
     }
     auto store = StateStore::open(path);
-    CHECK(store.schema_version() == 7);
+    CHECK(store.schema_version() == 8);
     CHECK(load_backup_record(store, "acme").snapshots.empty());
     auto scans = store.prepare("SELECT count(*) FROM scans");
     REQUIRE(scans.step());
     CHECK(scans.column_int64(0) == 1);
     save_backup_look(store, "acme", {{"a1", "pc1", night(0), night(0, 1), std::nullopt}}, night(0, 1));
     CHECK(load_backup_record(store, "acme").snapshots.size() == 1);
+}
+
+TEST_CASE("backup record: the last reading check is kept beside the look, per client, and a new look keeps it",
+          "[state][backups]") {
+    auto store = StateStore::open(":memory:");
+    save_backup_look(store, "acme", {}, night(0, 1));
+    save_backup_look(store, "other", {}, night(0, 2));
+    CHECK_FALSE(load_backup_record(store, "acme").last_data_read);
+    save_data_read(store, "acme", night(0, 3));
+    CHECK(load_backup_record(store, "acme").last_data_read == night(0, 3));
+    CHECK_FALSE(load_backup_record(store, "other").last_data_read);
+    save_backup_look(store, "acme", {}, night(1, 1));
+    const auto later = load_backup_record(store, "acme");
+    CHECK(later.last_look == night(1, 1));
+    CHECK(later.last_data_read == night(0, 3));
 }

@@ -44,6 +44,9 @@ struct Shared {
     std::function<os::SshCommandResult(const std::string&)> answer;
     std::atomic<int> open_sessions{0}, most_sessions{0};
     os::Clock::time_point now = os::Clock::time_point{} + 1h;
+    BackupCare backup_care;                   ///< what care_for_backups answers
+    std::vector<std::string> cared;           ///< the clients whose backups were cared for
+    std::size_t commands_before_care = 0;     ///< PC commands sent when the care began
 };
 
 class FakeSession final : public os::SshSession {
@@ -137,6 +140,13 @@ public:
         std::vector<bool> off;
         for (const auto& host : hosts) off.push_back(shared_.pcs.at(host.mac.to_string()).powers_off);
         return off;
+    }
+
+    BackupCare care_for_backups(const Client& client) override {
+        const std::lock_guard lock(shared_.mutex);
+        shared_.cared.push_back(client.name.str());
+        for (const auto& [ip, sent] : shared_.commands) shared_.commands_before_care += sent.size();
+        return shared_.backup_care;
     }
 
     os::Clock::time_point now() override {
@@ -374,6 +384,58 @@ TEST_CASE("a dry run wakes nothing, shuts nothing down and only sends checks", "
     CHECK(host_named(run, "pc1").tasks.at(0).summary == "ready");
     CHECK(host_named(run, "pc1").shutdown == ShutdownOutcome::not_requested);
     CHECK(contains(host_named(run, "pc2").error, "dry run"));
+}
+
+TEST_CASE("backups: a client with [backup] has its repository cared for once its PCs are done, and its outcome counts",
+          "[maintain][backups]") {
+    Night night;
+    night.shared.pcs = {{mac1, {ip1, true}}, {mac2, {ip2, false}}};
+    auto client = make_client({{"pc1", mac1}, {"pc2", mac2}});
+    std::vector<std::string> progress;
+    std::mutex progress_mutex;
+    const auto tell = [&](const std::string& line) {
+        const std::lock_guard hold(progress_mutex);
+        progress.push_back(line);
+    };
+
+    SECTION("no [backup]: the lab leaves the repository alone") {
+        const auto run = night.run(client);
+        CHECK(night.shared.cared.empty());
+        CHECK_FALSE(run.backup);
+        CHECK(run.ok());
+    }
+    client.backup = BackupSpec{"/srv/custode-backups/acme", "/etc/custode/acme.restic", {}, 5};
+    SECTION("after every PC's tasks and shutdown, and in the record") {
+        night.shared.backup_care.listed = true;
+        night.shared.backup_care.snapshots = 9;
+        night.shared.backup_care.new_snapshots = 2;
+        night.shared.backup_care.check = "check";
+        const auto run = app::maintain_clients({&client}, night.system, night.options, tell).front();
+        CHECK(night.shared.cared == std::vector<std::string>{"acme"});
+        std::size_t sent = 0;
+        for (const auto& [ip, commands] : night.shared.commands) sent += commands.size();
+        CHECK(sent == 3);  // pc1's antivirus, pc2's antivirus and shutdown
+        CHECK(night.shared.commands_before_care == sent);
+        REQUIRE(run.backup);
+        CHECK(run.backup->snapshots == 9);
+        CHECK(run.ok());
+        CHECK(std::find(progress.begin(), progress.end(),
+                        "acme: backups: 9 snapshots (2 new), restic check passed") != progress.end());
+    }
+    SECTION("a failed care makes the client's night need attention, its PCs still ok") {
+        night.shared.backup_care.error = "restic check: exit 1: Fatal: repository contains errors";
+        const auto run = night.run(client);
+        REQUIRE(run.backup);
+        CHECK(host_named(run, "pc1").ok());
+        CHECK(host_named(run, "pc2").ok());
+        CHECK_FALSE(run.ok());
+    }
+    SECTION("a dry run changes nothing on the lab either") {
+        night.options.dry_run = true;
+        const auto run = night.run(client);
+        CHECK(night.shared.cared.empty());
+        CHECK_FALSE(run.backup);
+    }
 }
 
 TEST_CASE("shutdown policies: all shuts down what was on, never leaves the woken on", "[maintain]") {

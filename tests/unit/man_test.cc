@@ -71,6 +71,9 @@ mail_to = ["tech"]
 [maintenance]
 [maintenance.timeouts]
 [maintenance.commands]
+[backup]
+repository = "/srv/custode-backups/acme"
+password_file = "/etc/custode/acme.restic"
 [[host]]
 name = "pc"
 mac = "00:11:22:33:44:55"
@@ -95,6 +98,7 @@ std::string doc_section_of(const std::string& key) {
     // [host.maintenance] holds the same task settings, documented once in [maintenance].
     if (starts("maintenance.") || starts("host.maintenance.")) return "### `[maintenance]`";
     if (starts("host.")) return "### `[[host]]`";
+    if (starts("backup.")) return "### `[backup]`";
     return "### top level";
 }
 
@@ -173,9 +177,9 @@ TEST_CASE("man: every key the netconf parser reads is in docs/netconf.md and cus
     const auto doc = netconf_md();
     const auto page = netconf_5();
     // site.toml: 4 tables, site 3, ssh 3, lab 1, lab.host 3, notify 3; a client: 5 at the top,
-    // link 12, lan 3, maintenance 15, 6 timeouts and 8 commands, host 5, host.maintenance 11,
+    // link 12, lan 3, maintenance 15, 6 timeouts and 8 commands, backup 6, host 5, host.maintenance 11,
     // 6 timeouts and 8 commands.
-    REQUIRE(log.keys().size() == 96);
+    REQUIRE(log.keys().size() == 103);
     const auto is_table = [&](const std::string& key) {
         const auto below = log.keys().upper_bound(key);
         return below != log.keys().end() && below->starts_with(key + ".");

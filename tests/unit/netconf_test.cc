@@ -540,3 +540,41 @@ TEST_CASE("netconf: the updates settings load, merge per host, and bad values ar
     CHECK(rendered(load_port_client("[maintenance]\nupdate_categories = []\n")) ==
           std::vector<std::string>{"clients/acme.toml:8:21: maintenance.update_categories: must list at least one category"});
 }
+
+TEST_CASE("netconf: [backup] loads with its defaults, and a bad or shared repository is refused at its place",
+          "[netconf][backups]") {
+    const auto plain = load_port_client("");
+    REQUIRE(plain.ok());
+    CHECK_FALSE(plain.netconf.clients.at(0).backup);
+
+    const auto defaults = load_port_client("[backup]\nrepository = \"/srv/custode-backups/acme\"\n"
+                                           "password_file = \"/etc/custode/acme.restic\"\n");
+    INFO(Catch::Detail::stringify(rendered(defaults)));
+    REQUIRE(defaults.ok());
+    CHECK(defaults.netconf.clients.at(0).backup ==
+          BackupSpec{"/srv/custode-backups/acme", "/etc/custode/acme.restic", RetentionPolicy{7, 4, 6}, 5});
+
+    const auto chosen = load_port_client("[backup]\nrepository = \"/srv/b/acme\"\npassword_file = \"/etc/p\"\n"
+                                         "keep_daily = 14\nkeep_weekly = 0\nkeep_monthly = 12\ncheck_read_percent = 0\n");
+    REQUIRE(chosen.ok());
+    CHECK(chosen.netconf.clients.at(0).backup == BackupSpec{"/srv/b/acme", "/etc/p", RetentionPolicy{14, 0, 12}, 0});
+
+    const auto bad = load_port_client("[backup]\nrepository = \"backups/acme\"\nkeep_daily = -1\n"
+                                      "check_read_percent = 101\nkeep_yearly = 2\n");
+    CHECK(rendered(bad) == std::vector<std::string>{
+                               "clients/acme.toml:7:1: missing required key 'password_file' in [backup]",
+                               "clients/acme.toml:8:14: backup.repository: \"backups/acme\" is not an absolute path",
+                               "clients/acme.toml:9:14: backup.keep_daily: -1 is out of range 0..3650",
+                               "clients/acme.toml:10:22: backup.check_read_percent: 101 is out of range 0..100",
+                               "clients/acme.toml:11:1: unknown key 'keep_yearly' in [backup]",
+                           });
+
+    const std::string circuit = "[lan]\nsubnet = \"192.168.1.0/24\"\naddress = \"192.168.1.250/24\"\n";
+    const std::string backup = "[backup]\nrepository = \"/srv/b/shared\"\npassword_file = \"/etc/p\"\n";
+    const auto shared = load(minimal_site, {{"acme", "[link]\nkind = \"port\"\ninterface = \"eth1\"\n" + circuit + backup},
+                                            {"bravo", "[link]\nkind = \"port\"\ninterface = \"eth2\"\n" + circuit + backup}});
+    CHECK(rendered(shared) == std::vector<std::string>{
+                                  "clients/bravo.toml:8:14: backup.repository: \"/srv/b/shared\" is already the "
+                                  "repository of client \"acme\" (clients/acme.toml:8:14)",
+                              });
+}

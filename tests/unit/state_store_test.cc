@@ -76,7 +76,7 @@ TEST_CASE("A fresh state file gets the latest schema, WAL and foreign keys", "[s
     auto store = StateStore::open(path);
 
     CHECK(fs::is_regular_file(path));
-    CHECK(StateStore::latest_schema_version() == 7);
+    CHECK(StateStore::latest_schema_version() == 8);
     CHECK(store.schema_version() == StateStore::latest_schema_version());
     CHECK(query_text(store, "PRAGMA journal_mode") == "wal");
     CHECK(query_text(store, "PRAGMA foreign_keys") == "1");
@@ -138,7 +138,7 @@ TEST_CASE("Migration 6 keeps a version 5 file's scans as complete — an incompl
         old.execute("INSERT INTO scans (client, at, elapsed_ms, hosts_found) VALUES ('acme', '2026-01-01T00:00:00Z', 40, 3)");
     }
     auto store = StateStore::open(path);
-    CHECK(store.schema_version() == 7);
+    CHECK(store.schema_version() == 8);
     const auto kept = last_scan(store, "acme");
     REQUIRE(kept);
     CHECK(kept->at == "2026-01-01T00:00:00Z");

@@ -2,7 +2,8 @@
 /// The nightly run (`custode maintain`): per client, clients in parallel:
 /// link check → ARP scan → wake the sleeping PCs → wait for SSH → tasks
 /// (a restart after `updates` when they need one and the policy allows) →
-/// shut down per policy → confirm off → the run record. A PC that does not
+/// shut down per policy → confirm off → the lab's care of the client's
+/// backups ([backup]) → the run record. A PC that does not
 /// wake, cannot be reached or fails a task never stops the others.
 
 #include <chrono>
@@ -14,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "custode/app/backup_care.h"
 #include "custode/app/run_lock.h"
 #include "custode/app/wake.h"
 #include "custode/core/netconf.h"
@@ -50,6 +52,10 @@ public:
     /// ARP polling until each host stops answering or `wait` passes; true = off.
     virtual std::vector<bool> wait_off(const Client& client, const std::vector<LanHost>& hosts,
                                        std::chrono::milliseconds wait) = 0;
+
+    /// After the client's night (no PC of it backing up any more): the lab's
+    /// care of its backup repository (app/backup_care.h). Failures are in the result.
+    virtual BackupCare care_for_backups(const Client& client) = 0;
 
     virtual os::Clock::time_point now() = 0;
     virtual void pause(std::chrono::milliseconds how_long) = 0;

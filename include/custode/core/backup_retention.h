@@ -73,4 +73,18 @@ struct RetentionPlan {
 /// are removed.
 RetentionPlan plan_retention(const std::vector<RecordedSnapshot>& snapshots, const RetentionPolicy& policy);
 
+/// "pc1 1a2b3c4d": how reports name a snapshot (its host and short id).
+std::string snapshot_label(const RecordedSnapshot& snapshot);
+
+/// "pc1 1a2b3c4d claims 2026-01-01T00:00:00Z, appeared between
+/// 2026-12-06T01:00:00Z and 2026-12-07T01:00:00Z": a forged time, reported.
+std::string forged_time_line(const RecordedSnapshot& snapshot);
+
+/// How often the lab's check also reads data (the rest of the nights check structure only).
+inline constexpr std::chrono::days data_read_interval{7};
+
+/// A reading check is due: none yet, or the last is about a week old (half
+/// a day early still counts: nights do not start to the minute).
+bool data_read_due(std::optional<TimePoint> last_read, TimePoint now);
+
 }  // namespace custode

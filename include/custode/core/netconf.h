@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "custode/core/address.h"
+#include "custode/core/backup_retention.h"
 #include "custode/core/names.h"
 
 namespace custode {
@@ -195,6 +196,21 @@ struct HostSpec {
 /// A valid host name: `[a-z0-9][a-z0-9-]*`, 1..63 characters (a DNS label).
 bool is_valid_host_name(std::string_view name);
 
+// ---- [backup] -------------------------------------------------------------
+
+/// The client's backup repository as the lab itself reaches it: custode
+/// keeps it after each night (retention, checks) with the lab's own access,
+/// never the PCs' (docs/backups.md, "After the night").
+struct BackupSpec {
+    std::string repository;     ///< a directory on the lab: the one the forced command serves
+    std::string password_file;  ///< on the lab, root's only: the repository's password
+    RetentionPolicy keep;       ///< keep_daily, keep_weekly, keep_monthly
+    /// Once a week `restic check` also reads this share of the data (0: never).
+    int check_read_percent = 5;
+
+    auto operator<=>(const BackupSpec&) const = default;
+};
+
 // ---- a client -------------------------------------------------------------
 
 struct Client {
@@ -208,6 +224,7 @@ struct Client {
     LanSpec lan;
     MaintenanceSpec maintenance;
     std::vector<HostSpec> hosts;
+    std::optional<BackupSpec> backup;  ///< [backup]: none, the lab leaves the repository alone
 };
 
 // ---- site.toml ------------------------------------------------------------

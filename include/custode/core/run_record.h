@@ -100,13 +100,38 @@ struct HostRun {
     bool ok() const;
 };
 
+/// What the lab did with the client's backup repository after the night,
+/// with its own access (docs/backups.md, "After the night").
+struct BackupCare {
+    bool listed = false;    ///< the look read the repository's listing (the counts below mean something)
+    int snapshots = 0;      ///< in the repository once retention is done
+    int new_snapshots = 0;  ///< first seen tonight
+    /// Removed by retention, "pc1 1a2b3c4d" (host and short id), newest first per host.
+    std::vector<std::string> removed;
+    /// One line per snapshot whose own time lies far from when the lab saw it appear.
+    std::vector<std::string> forged;
+    std::optional<std::uint64_t> bytes_before;  ///< the repository's size before retention
+    std::optional<std::uint64_t> bytes_after;   ///< and after its prune
+    std::string check;  ///< what verified it: "check", "check --read-data-subset=5%"; "" when not reached
+    std::string error;  ///< the step that failed, with restic's words
+    double seconds = 0;
+
+    bool ok() const { return error.empty() && forged.empty(); }
+};
+
+/// One line for progress, the report and the morning message: "backups: 14
+/// snapshots (2 new), 2 removed, 310.2 MiB freed, check passed", then any
+/// forged time and the error.
+std::string backup_care_line(const BackupCare& care);
+
 struct ClientRun {
     std::string client;
     std::string error;  ///< why the client was not worked on at all (link down, no namespace)
     double seconds = 0;
     std::vector<HostRun> hosts;
+    std::optional<BackupCare> backup;  ///< the client has a [backup] and the night was not a dry run
 
-    bool ok() const;  ///< no error, and every host ok
+    bool ok() const;  ///< no error, every host ok, and the backup care (if any) ok
 };
 
 /// One message sent, or not, about a scheduled night (docs/notify.md). Never

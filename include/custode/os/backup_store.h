@@ -15,6 +15,7 @@ namespace custode::os {
 struct BackupRecord {
     std::vector<RecordedSnapshot> snapshots;  ///< in the order they were saved
     std::optional<TimePoint> last_look;       ///< none before the client's first look
+    std::optional<TimePoint> last_data_read;  ///< the last check that read data and passed
 };
 
 /// The client's record. Throws SystemError naming the file when a stored time does not read.
@@ -23,5 +24,8 @@ BackupRecord load_backup_record(const StateStore& store, std::string_view client
 /// Replaces the client's record with `snapshots`, as of the look at `look`, in one transaction.
 void save_backup_look(StateStore& store, std::string_view client, const std::vector<RecordedSnapshot>& snapshots,
                       TimePoint look);
+
+/// A check that read the client's data passed at `at` (after its look).
+void save_data_read(StateStore& store, std::string_view client, TimePoint at);
 
 }  // namespace custode::os

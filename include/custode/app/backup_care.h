@@ -1,0 +1,41 @@
+#pragma once
+/// The lab's care of a client's backup repository after the night, with its
+/// own access, never the PCs' (docs/backups.md, "After the night"): stale
+/// locks cleared, the snapshots listed and recorded, retention by that
+/// record, a prune, and `restic check` (reading part of the data once a week).
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "custode/core/netconf.h"
+#include "custode/core/run_record.h"
+#include "custode/os/program.h"
+#include "custode/os/state_store.h"
+
+namespace custode::app {
+
+/// restic as the lab runs it on one client's repository. Abstract so the
+/// sequence is tested on a fake; the real one is lab_restic().
+class LabRestic {
+public:
+    virtual ~LabRestic() = default;
+    /// `restic ARGUMENTS` on the repository, stdout kept whole.
+    virtual os::ProgramRun run(const BackupSpec& backup, const std::vector<std::string>& arguments,
+                               std::chrono::milliseconds timeout) = 0;
+    /// The repository's size on disk.
+    virtual std::uint64_t repository_bytes(const BackupSpec& backup) = 0;
+};
+
+/// The gateway's restic (os/lab_restic.h), with the password from backup.password_file (root's only).
+std::unique_ptr<LabRestic> lab_restic();
+
+/// One client's care: every step's failure is recorded in the result (the
+/// client's night then needs attention), never thrown. Call it once no PC
+/// of the client is backing up: after its night.
+BackupCare care_for_backups(const Client& client, LabRestic& restic, os::StateStore& store,
+                            std::chrono::system_clock::time_point now);
+
+}  // namespace custode::app

@@ -1,0 +1,172 @@
+#include "custode/app/backup_care.h"
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <map>
+
+#include "custode/core/backup_retention.h"
+#include "custode/core/restic_listing.h"
+#include "custode/os/backup_store.h"
+#include "custode/os/files.h"
+#include "custode/os/lab_restic.h"
+
+namespace custode::app {
+namespace {
+
+namespace chr = std::chrono;
+
+// Generous bounds: a stuck restic must not hold the night's end forever,
+// but a prune or a reading check of a large repository takes its time.
+constexpr chr::minutes unlock_timeout{5};
+constexpr chr::minutes listing_timeout{10};
+constexpr chr::minutes forget_timeout{30};
+constexpr chr::hours prune_timeout{4};
+constexpr chr::hours check_timeout{8};
+
+/// What the report keeps of restic's words: its last lines, where the error is.
+constexpr std::size_t kept_words = 1000;
+
+/// restic's own words: stderr without its password notice, else the end of stdout.
+std::string restic_words(const os::ProgramRun& ran) {
+    std::string words;
+    std::string_view rest = ran.output;
+    while (!rest.empty()) {
+        const auto end = std::min(rest.find('\n'), rest.size());
+        const auto line = rest.substr(0, end);
+        rest.remove_prefix(std::min(end + 1, rest.size()));
+        if (line.empty() || line.starts_with("reading repository password from stdin")) continue;
+        words += (words.empty() ? "" : "\n") + std::string(line);
+    }
+    if (words.empty()) words = ran.standard_output;
+    while (!words.empty() && words.back() == '\n') words.pop_back();
+    return words.size() <= kept_words ? words : words.substr(words.size() - kept_words);
+}
+
+/// Empty when restic did what was asked; otherwise what the report says.
+std::string failure_of(const os::ProgramRun& ran, std::string_view step, chr::milliseconds timeout) {
+    if (!ran.started) return fmt::format("restic {}: did not start: {}", step, ran.error);
+    if (ran.timed_out)
+        return fmt::format("restic {}: killed after {} min", step, chr::duration_cast<chr::minutes>(timeout).count());
+    if (ran.output_too_long) return fmt::format("restic {}: killed: it wrote more than 64 MiB", step);
+    if (ran.exit_code == 0) return "";
+    const auto how = ran.exit_code ? fmt::format("exit {}", *ran.exit_code) : std::string("killed by a signal");
+    return fmt::format("restic {}: {}: {}", step, how, restic_words(ran));
+}
+
+class Care {
+public:
+    Care(const Client& client, LabRestic& restic, os::StateStore& store, chr::system_clock::time_point now)
+        : client_(client), backup_(*client.backup), restic_(restic), store_(store), now_(now) {}
+
+    void run(BackupCare& care);
+
+private:
+    /// Runs one restic step; false (and care.error set) when it failed.
+    bool step(BackupCare& care, const std::vector<std::string>& arguments, chr::milliseconds timeout,
+              os::ProgramRun* result = nullptr) {
+        auto ran = restic_.run(backup_, arguments, timeout);
+        care.error = failure_of(ran, arguments.front(), timeout);
+        if (result) *result = std::move(ran);
+        return care.error.empty();
+    }
+    std::optional<std::vector<RecordedSnapshot>> look(BackupCare& care, const os::BackupRecord& record);
+    bool apply_retention(BackupCare& care, const std::vector<RecordedSnapshot>& looked);
+    void check(BackupCare& care, const os::BackupRecord& record);
+
+    const Client& client_;
+    const BackupSpec& backup_;
+    LabRestic& restic_;
+    os::StateStore& store_;
+    const chr::system_clock::time_point now_;
+};
+
+void Care::run(BackupCare& care) {
+    // Stale locks only: a lock of a restic still running (a PC's late backup) stays, and then forget says so.
+    if (!step(care, {"unlock"}, unlock_timeout)) return;
+    const auto record = os::load_backup_record(store_, client_.name.str());
+    const auto looked = look(care, record);
+    if (!looked || !apply_retention(care, *looked)) return;
+    check(care, record);
+}
+
+/// The listing, read and recorded as this look: the snapshots new tonight,
+/// and those among them whose own time lies.
+std::optional<std::vector<RecordedSnapshot>> Care::look(BackupCare& care, const os::BackupRecord& record) {
+    os::ProgramRun listed;
+    if (!step(care, {"snapshots", "--json"}, listing_timeout, &listed)) return std::nullopt;
+    const auto listing = read_snapshot_listing(listed.standard_output);
+    if (!listing.ok()) {
+        care.error = "restic snapshots: the listing does not read, nothing of it used: " + listing.error;
+        return std::nullopt;
+    }
+    auto looked = record_look(record.snapshots, listing.snapshots, record.last_look, now_);
+    os::save_backup_look(store_, client_.name.str(), looked, now_);
+    care.listed = true;
+    care.snapshots = static_cast<int>(looked.size());
+    for (const auto& snapshot : looked) {
+        if (snapshot.seen != now_) continue;
+        ++care.new_snapshots;
+        if (time_forged_by(snapshot) > forged_time_tolerance) care.forged.push_back(forged_time_line(snapshot));
+    }
+    return looked;
+}
+
+/// forget what the policy leaves out, by id (never by the PCs' times), then prune.
+bool Care::apply_retention(BackupCare& care, const std::vector<RecordedSnapshot>& looked) {
+    const auto plan = plan_retention(looked, backup_.keep);
+    if (plan.remove.empty()) return true;
+    care.bytes_before = restic_.repository_bytes(backup_);
+    std::vector<std::string> forget{"forget"};
+    forget.insert(forget.end(), plan.remove.begin(), plan.remove.end());
+    if (!step(care, forget, forget_timeout)) return false;
+    std::map<std::string, const RecordedSnapshot*> by_id;
+    for (const auto& snapshot : looked) by_id.emplace(snapshot.id, &snapshot);
+    std::vector<RecordedSnapshot> kept;
+    for (const auto& id : plan.keep) kept.push_back(*by_id.at(id));
+    for (const auto& id : plan.remove) care.removed.push_back(snapshot_label(*by_id.at(id)));
+    os::save_backup_look(store_, client_.name.str(), kept, now_);
+    care.snapshots = static_cast<int>(kept.size());
+    if (!step(care, {"prune"}, prune_timeout)) return false;
+    care.bytes_after = restic_.repository_bytes(backup_);
+    return true;
+}
+
+void Care::check(BackupCare& care, const os::BackupRecord& record) {
+    const bool read = backup_.check_read_percent > 0 && data_read_due(record.last_data_read, now_);
+    std::vector<std::string> arguments{"check"};
+    if (read) arguments.push_back(fmt::format("--read-data-subset={}%", backup_.check_read_percent));
+    care.check = fmt::format("{}", fmt::join(arguments, " "));
+    if (step(care, arguments, check_timeout) && read) os::save_data_read(store_, client_.name.str(), now_);
+}
+
+class GatewayRestic final : public LabRestic {
+public:
+    os::ProgramRun run(const BackupSpec& backup, const std::vector<std::string>& arguments,
+                       chr::milliseconds timeout) override {
+        os::require_private_secret(backup.password_file, "backup.password_file");
+        const auto text = os::read_text_file(backup.password_file);
+        const auto password = std::string_view(text).substr(0, text.find('\n'));  // restic's own rule: the first line
+        return os::run_lab_restic(backup.repository, password, arguments, timeout);
+    }
+    std::uint64_t repository_bytes(const BackupSpec& backup) override { return os::directory_bytes(backup.repository); }
+};
+
+}  // namespace
+
+std::unique_ptr<LabRestic> lab_restic() { return std::make_unique<GatewayRestic>(); }
+
+BackupCare care_for_backups(const Client& client, LabRestic& restic, os::StateStore& store,
+                            chr::system_clock::time_point now) {
+    const auto started = chr::steady_clock::now();
+    BackupCare care;
+    try {
+        Care(client, restic, store, now).run(care);
+    } catch (const std::exception& error) {  // the state file, the password file, the repository directory
+        care.error = error.what();
+    }
+    care.seconds = chr::duration<double>(chr::steady_clock::now() - started).count();
+    return care;
+}
+
+}  // namespace custode::app

@@ -1,0 +1,51 @@
+#include "custode/os/lab_restic.h"
+
+#include <pwd.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <fmt/format.h>
+
+#include "custode/core/error.h"
+
+namespace custode::os {
+namespace {
+
+constexpr std::string_view restic_program = "/usr/bin/restic";
+constexpr std::string_view runuser_program = "/usr/sbin/runuser";
+
+/// The name of the account that owns `repository`; empty for root.
+std::string owner_of(const std::filesystem::path& repository) {
+    struct stat facts {};
+    if (::stat(repository.c_str(), &facts) != 0)
+        throw SystemError("backup repository " + repository.string(), errno, "");
+    if (!S_ISDIR(facts.st_mode))
+        throw SystemError("backup repository " + repository.string(), 0, "not a directory");
+    if (facts.st_uid == 0) return "";
+    const passwd* account = ::getpwuid(facts.st_uid);
+    if (!account)
+        throw SystemError("backup repository " + repository.string(), 0,
+                          fmt::format("owned by uid {}, which has no account", facts.st_uid));
+    return account->pw_name;
+}
+
+}  // namespace
+
+ProgramRun run_lab_restic(const std::filesystem::path& repository, std::string_view password,
+                          const std::vector<std::string>& arguments, std::chrono::milliseconds timeout) {
+    std::vector<std::string> argv;
+    if (const auto owner = owner_of(repository); !owner.empty())
+        argv = {std::string(runuser_program), "-u", owner, "--"};
+    argv.insert(argv.end(), {std::string(restic_program), "--repo", repository.string(), "--no-cache"});
+    argv.insert(argv.end(), arguments.begin(), arguments.end());
+    return run_program(argv, fmt::format("{}\n", password), timeout, StandardOutput::kept_whole);
+}
+
+std::uint64_t directory_bytes(const std::filesystem::path& directory) {
+    std::uint64_t bytes = 0;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(directory))
+        if (entry.is_regular_file()) bytes += entry.file_size();
+    return bytes;
+}
+
+}  // namespace custode::os
