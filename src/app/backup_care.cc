@@ -27,19 +27,10 @@ constexpr chr::hours check_timeout{8};
 /// What the report keeps of restic's words: its last lines, where the error is.
 constexpr std::size_t kept_words = 1000;
 
-/// restic's own words: stderr without its password notice, else the end of stdout.
+/// restic's own words: its stderr (where --quiet leaves only errors), else the end of its stdout.
 std::string restic_words(const os::ProgramRun& ran) {
-    std::string words;
-    std::string_view rest = ran.output;
-    while (!rest.empty()) {
-        const auto end = std::min(rest.find('\n'), rest.size());
-        const auto line = rest.substr(0, end);
-        rest.remove_prefix(std::min(end + 1, rest.size()));
-        if (line.empty() || line.starts_with("reading repository password from stdin")) continue;
-        words += (words.empty() ? "" : "\n") + std::string(line);
-    }
-    if (words.empty()) words = ran.standard_output;
-    while (!words.empty() && words.back() == '\n') words.pop_back();
+    std::string words = ran.output.empty() ? ran.standard_output : ran.output;
+    while (!words.empty() && (words.back() == '\n' || words.back() == ' ')) words.pop_back();
     return words.size() <= kept_words ? words : words.substr(words.size() - kept_words);
 }
 

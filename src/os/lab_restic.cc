@@ -36,7 +36,7 @@ ProgramRun run_lab_restic(const std::filesystem::path& repository, std::string_v
     std::vector<std::string> argv;
     if (const auto owner = owner_of(repository); !owner.empty())
         argv = {std::string(runuser_program), "-u", owner, "--"};
-    argv.insert(argv.end(), {std::string(restic_program), "--repo", repository.string(), "--no-cache"});
+    argv.insert(argv.end(), {std::string(restic_program), "--repo", repository.string(), "--no-cache", "--quiet"});
     argv.insert(argv.end(), arguments.begin(), arguments.end());
     return run_program(argv, fmt::format("{}\n", password), timeout, StandardOutput::kept_whole);
 }

@@ -23,7 +23,7 @@ public:
         CHECK(backup.repository == "/srv/custode-backups/acme");
         calls.push_back(fmt::format("{}", fmt::join(arguments, " ")));
         if (const auto failure = failures.find(arguments.front()); failure != failures.end()) return failure->second;
-        os::ProgramRun ran{true, 0, false, "reading repository password from stdin\n", "", false, ""};
+        os::ProgramRun ran{true, 0, false, "", "", false, ""};
         if (arguments.front() == "snapshots") ran.standard_output = listing;
         return ran;
     }
@@ -124,7 +124,7 @@ TEST_CASE("backup care: a step that fails stops the care, says restic's words, a
 
     SECTION("unlock: nothing looked at") {
         restic.failures["unlock"] =
-            exited_with(1, "reading repository password from stdin\nFatal: unable to open config file: no such file\n");
+            exited_with(1, "Fatal: unable to open config file: no such file\n");
         const auto care = app::care_for_backups(client, restic, store, care_night(0));
         CHECK(care.error == "restic unlock: exit 1: Fatal: unable to open config file: no such file");
         CHECK_FALSE(care.listed);

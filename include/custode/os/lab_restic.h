@@ -13,10 +13,11 @@
 
 namespace custode::os {
 
-/// `restic --repo REPOSITORY --no-cache ARGUMENTS`, run as the account that
-/// owns the directory (runuser), so what prune writes stays readable by the
-/// rclone the PCs' forced command runs as; the password goes on restic's
-/// stdin, never on a command line. stdout is kept whole. A repository that
+/// `restic --repo REPOSITORY --no-cache --quiet ARGUMENTS`, run as the
+/// account that owns the directory (runuser), so what prune writes stays
+/// readable by the rclone the PCs' forced command runs as; the password goes
+/// on restic's stdin, never on a command line (--quiet keeps restic's notice
+/// of it out of the JSON on stdout). stdout is kept whole. A repository that
 /// is not a directory is a SystemError naming it.
 ProgramRun run_lab_restic(const std::filesystem::path& repository, std::string_view password,
                           const std::vector<std::string>& arguments, std::chrono::milliseconds timeout);
