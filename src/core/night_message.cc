@@ -158,6 +158,7 @@ struct NightCounts {
     std::size_t pcs = 0;
     std::size_t bad_pcs = 0;
     std::size_t clients_not_run = 0;
+    std::size_t backups_bad = 0;  ///< clients whose backup care needs the technician
     std::size_t restarts = 0;  ///< restart_to_note
     int installed = 0;         ///< updates
 };
@@ -182,7 +183,15 @@ std::string fine_extras(const NightCounts& counts) {
     return extras;
 }
 
+std::string pcs_line(const ClientRun& client);
+
+/// "acme: all 3 PCs fine, 2 updates installed", and whether its backups need the technician.
 std::string client_line(const ClientRun& client) {
+    const auto backups = client.backup && !client.backup->ok() ? std::string(", backups need you") : std::string();
+    return pcs_line(client) + backups;
+}
+
+std::string pcs_line(const ClientRun& client) {
     if (!client.error.empty()) return fmt::format("{}: not run — {}", client.client, one_line(client.error));
     const auto counts = counts_of(client.hosts);
     if (client.hosts.empty()) return client.client + ": no PCs";
@@ -197,7 +206,7 @@ std::string client_line(const ClientRun& client) {
 
 /// "2 PCs need you, 1 client not run", or "all 5 PCs fine, 12 updates installed".
 std::string subject_head(const NightCounts& counts) {
-    if (counts.bad_pcs == 0 && counts.clients_not_run == 0) {
+    if (counts.bad_pcs == 0 && counts.clients_not_run == 0 && counts.backups_bad == 0) {
         if (counts.pcs == 0) return "no PCs to look after";
         // The restarts owed are listed after the head: the updates count gives them its room.
         auto extras = counts;
@@ -209,6 +218,7 @@ std::string subject_head(const NightCounts& counts) {
     if (counts.bad_pcs > 0)
         parts.push_back(fmt::format("{} {} you", plural(counts.bad_pcs, "PC", "PCs"), counts.bad_pcs == 1 ? "needs" : "need"));
     if (counts.clients_not_run > 0) parts.push_back(plural(counts.clients_not_run, "client", "clients") + " not run");
+    if (counts.backups_bad > 0) parts.push_back("backups of " + plural(counts.backups_bad, "client", "clients") + " need you");
     if (counts.restarts > 0) parts.push_back(plural(counts.restarts, "restart", "restarts") + " pending");
     return fmt::format("{}", fmt::join(parts, ", "));
 }
@@ -317,6 +327,16 @@ NightMessage night_message(const RunRecord& record, const std::vector<std::strin
         if (!client.error.empty()) {
             ++counts.clients_not_run;
             message.problems.push_back({client.client, "", "", "not run", one_line(client.error), {}});
+        }
+        if (client.backup && !client.backup->ok()) {
+            ++counts.backups_bad;
+            const auto& care = *client.backup;
+            auto forged = care.forged;
+            if (forged.size() > max_findings_listed) forged.resize(max_findings_listed);
+            message.problems.push_back({client.client, "", "", "backups",
+                                        care.error.empty() ? fmt::format("{} with a forged time", plural(care.forged.size(), "snapshot", "snapshots"))
+                                                           : care.error,
+                                        forged});
         }
         const auto of_client = counts_of(client.hosts);
         counts.pcs += of_client.pcs;

@@ -157,6 +157,9 @@ std::string client_html(const ClientRun& client) {
     if (!client.error.empty())
         html += fmt::format(R"(<div class="alert error">{}</div>)", escape(client.error));
     for (const auto& host : client.hosts) html += host_html(host);
+    if (client.backup)
+        html += fmt::format(R"(<div class="{}">{}</div>)", client.backup->ok() ? "meta" : "alert error",
+                            escape(backup_care_line(*client.backup)));
     return html + "</section>";
 }
 
@@ -167,6 +170,8 @@ std::string attention_html(const RunRecord& record) {
     for (const auto& client : record.clients) {
         if (!client.error.empty())
             items += fmt::format("<li><b>{}</b>: {}</li>", escape(client.client), escape(client.error));
+        if (client.backup && !client.backup->ok())
+            items += fmt::format("<li><b>{}</b>: {}</li>", escape(client.client), escape(backup_care_line(*client.backup)));
         for (const auto& host : client.hosts) {
             if (restart_still_needed(host.reboot)) {
                 items += fmt::format("<li><b>{} / {}</b>: {}</li>", escape(client.client), escape(host_label(host)),

@@ -76,6 +76,23 @@ void client_metrics(Exposition& out, const RunRecord& record) {
     for (const auto& client : record.clients) out.sample({{"client", client.client}}, client.ok() ? 1 : 0);
 }
 
+/// The lab's care of each client's repository, for the clients that have a [backup].
+void backup_metrics(Exposition& out, const RunRecord& record) {
+    const auto each = [&](std::string_view name, std::string_view help, auto value) {
+        out.family(name, "gauge", help);
+        for (const auto& client : record.clients)
+            if (client.backup) out.sample({{"client", client.client}}, value(*client.backup));
+    };
+    each("custode_backup_ok", "1 when the lab's care of the client's repository found nothing wrong.",
+         [](const BackupCare& care) { return care.ok() ? 1.0 : 0.0; });
+    each("custode_backup_snapshots", "Snapshots in the client's repository after retention.",
+         [](const BackupCare& care) { return static_cast<double>(care.snapshots); });
+    each("custode_backup_snapshots_removed", "Snapshots retention removed in the last run.",
+         [](const BackupCare& care) { return static_cast<double>(care.removed.size()); });
+    each("custode_backup_forged_times", "New snapshots whose own time lies far from when they appeared.",
+         [](const BackupCare& care) { return static_cast<double>(care.forged.size()); });
+}
+
 /// Calls `each(labels, host)` for every PC of the run, labelled by client and host.
 template <typename Each>
 void for_each_host(const RunRecord& record, Each each) {
@@ -159,6 +176,7 @@ std::string render_prometheus_metrics(const RunRecord& record) {
     Exposition out;
     run_metrics(out, record);
     client_metrics(out, record);
+    backup_metrics(out, record);
     host_metrics(out, record);
     update_metrics(out, record);
     task_metrics(out, record);

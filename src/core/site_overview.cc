@@ -151,9 +151,14 @@ NightVerdict night_verdict(const ClientRun& client) {
     std::vector<std::string> troubled;
     for (const auto& host : client.hosts)
         if (!host.ok()) troubled.push_back(host_label(host));
-    if (troubled.empty()) return {NightState::ok, fmt::format("{} PC{} ok", client.hosts.size(), client.hosts.size() == 1 ? "" : "s")};
-    return {NightState::attention, fmt::format("{} of {} PCs need attention: {}", troubled.size(), client.hosts.size(),
-                                               fmt::join(troubled, ", "))};
+    std::vector<std::string> concerns;
+    if (!troubled.empty())
+        concerns.push_back(fmt::format("{} of {} PCs need attention: {}", troubled.size(), client.hosts.size(),
+                                       fmt::join(troubled, ", ")));
+    if (client.backup && !client.backup->ok()) concerns.push_back(backup_care_line(*client.backup));
+    if (concerns.empty())
+        return {NightState::ok, fmt::format("{} PC{} ok", client.hosts.size(), client.hosts.size() == 1 ? "" : "s")};
+    return {NightState::attention, fmt::format("{}", fmt::join(concerns, "; "))};
 }
 
 std::string night_of(std::chrono::local_seconds started) {

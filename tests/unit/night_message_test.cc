@@ -136,6 +136,25 @@ TEST_CASE("notify: a client that did not run at all is said so, with why", "[not
     CHECK(alone.client_lines == std::vector<std::string>{"verdi: not run — not provisioned: no namespace cu-verdi (custode apply)"});
 }
 
+TEST_CASE("notify: backups that need the technician are a problem of their client, its PCs fine", "[notify][backups]") {
+    auto record = night({{"acme", "", 10, {fine_host("pc1", "192.168.1.21")}}});
+    record.clients[0].backup = BackupCare{};
+    record.clients[0].backup->listed = true;
+    CHECK(night_message(record, {}).all_well);
+    record.clients[0].backup->error = "restic check: exit 1: Pack ID does not match\nFatal: repository contains errors";
+    const auto message = night_message(record, {});
+    CHECK_FALSE(message.all_well);
+    CHECK(message.subject == "custode lab: backups of 1 client need you — acme: backups");
+    CHECK(message.client_lines == std::vector<std::string>{"acme: 1 PC fine, backups need you"});
+    CHECK_THAT(message.body, Catch::Contains("  acme: backups\n    restic check: exit 1: Pack ID does not match\n"
+                                             "    Fatal: repository contains errors\n"));
+
+    record.clients[0].backup->error.clear();
+    record.clients[0].backup->forged = {"pc1 9c9c9c9c claims 2026-01-01T00:00:00Z, appeared by 2026-12-07T01:00:00Z"};
+    const auto forged = night_message(record, {});
+    CHECK_THAT(forged.body, Catch::Contains("  acme: backups\n    1 snapshot with a forged time\n      pc1 9c9c9c9c claims"));
+}
+
 TEST_CASE("notify: a long subject keeps whole items and counts the rest", "[notify]") {
     std::vector<HostRun> hosts;
     for (int i = 1; i <= 12; ++i) {

@@ -61,6 +61,21 @@ TEST_CASE("overview: a cell is ok, needs attention or failed by the client's run
     CHECK(attention.state == NightState::attention);
     CHECK(attention.detail == "1 of 2 PCs need attention: b");
 
+    ClientRun backups{"acme", "", 1, {overview_pc("a", true)}, BackupCare{}};
+    backups.backup->listed = true;
+    backups.backup->snapshots = 3;
+    backups.backup->error = "restic check: exit 1: Fatal: repository contains errors";
+    CHECK(night_verdict(backups).state == NightState::attention);
+    CHECK(night_verdict(backups).detail ==
+          "backups: 3 snapshots (0 new); needs attention: restic check: exit 1: Fatal: repository contains errors");
+    backups.hosts.push_back(overview_pc("b", false));
+    CHECK(night_verdict(backups).detail ==
+          "1 of 2 PCs need attention: b; backups: 3 snapshots (0 new); needs attention: restic check: exit 1: Fatal: "
+          "repository contains errors");
+    backups.backup->error.clear();
+    backups.hosts.pop_back();
+    CHECK(night_verdict(backups).state == NightState::ok);
+
     const auto link = night_verdict({"acme", "the circuit has no carrier", 1, {}});
     CHECK(link.state == NightState::failed);
     CHECK(link.detail == "the circuit has no carrier");

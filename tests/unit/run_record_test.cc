@@ -138,6 +138,54 @@ TEST_CASE("the run record's JSON has the maintain shape and reads back whole", "
     CHECK_FALSE(run_record_from_json(null_exit).clients[0].hosts[0].tasks[0].exit_code);
 }
 
+TEST_CASE("the lab's backup care is in the record, its JSON, the HTML report and the metrics, and decides the client",
+          "[report][backups]") {
+    auto run = sample_run();
+    run.clients.push_back({"bianchi", "", 5, {}});  // no PCs: only its backups decide
+    auto& client = run.clients.back();
+    REQUIRE(client.ok());
+    CHECK(to_json(run)["clients"][2]["backup"].is_null());  // no [backup]: the lab left the repository alone
+    BackupCare care;
+    care.listed = true;
+    care.snapshots = 14;
+    care.new_snapshots = 2;
+    care.removed = {"pc1 1a2b3c4d", "pc1 5e6f7a8b"};
+    care.bytes_before = 900u << 20;
+    care.bytes_after = 600u << 20;
+    care.check = "check --read-data-subset=5%";
+    care.seconds = 12.5;
+    client.backup = care;
+    CHECK(backup_care_line(care) ==
+          "backups: 14 snapshots (2 new), 2 removed, 300.0 MiB freed, restic check --read-data-subset=5% passed");
+    CHECK(client.ok());
+    const auto json = to_json(run);
+    CHECK(json["clients"][2]["backup"]["removed"] == nlohmann::json{"pc1 1a2b3c4d", "pc1 5e6f7a8b"});
+    CHECK(json["clients"][2]["backup"]["bytes_after"] == 600u << 20);
+    CHECK(json["clients"][2]["backup"]["ok"] == true);
+    CHECK(to_json(run_record_from_json(nlohmann::json::parse(json.dump()))) == json);
+    CHECK(contains(render_html_report(run), "backups: 14 snapshots (2 new)"));
+    CHECK(contains(render_prometheus_metrics(run), "custode_backup_ok{client=\"bianchi\"} 1\n"));
+    CHECK(contains(render_prometheus_metrics(run), "custode_backup_snapshots_removed{client=\"bianchi\"} 2\n"));
+
+    client.backup->forged = {"pc1 9c9c9c9c claims 2026-01-01T00:00:00Z, appeared between 2026-12-06T01:00:00Z and "
+                             "2026-12-07T01:00:00Z"};
+    CHECK_FALSE(client.ok());
+    client.backup->forged.clear();
+    client.backup->error = "restic check: exit 1: Pack ID does not match\nFatal: repository contains errors";
+    CHECK_FALSE(client.ok());
+    CHECK(to_json(run)["clients"][2]["ok"] == false);
+    const auto html = render_html_report(run);
+    const auto attention = html.substr(html.find("Needs attention"));
+    CHECK(contains(attention, "<b>bianchi</b>: backups: 14 snapshots (2 new), 2 removed, 300.0 MiB freed; needs "
+                              "attention: restic check: exit 1: Pack ID does not match"));
+    CHECK(contains(render_prometheus_metrics(run), "custode_backup_ok{client=\"bianchi\"} 0\n"));
+    CHECK_FALSE(contains(render_prometheus_metrics(run), "custode_backup_ok{client=\"acme\"}"));
+
+    BackupCare unlisted;
+    unlisted.error = "restic unlock: exit 1: Fatal: unable to open config file";
+    CHECK(backup_care_line(unlisted) == "backups: needs attention: restic unlock: exit 1: Fatal: unable to open config file");
+}
+
 TEST_CASE("a bad run record names the field at fault", "[report]") {
     auto json = to_json(sample_run());
     json["clients"][1]["hosts"][0]["tasks"][1]["status"] = "fine";
