@@ -117,3 +117,65 @@ TEST_CASE("backups: a PC backs up night after night through the lab's append-onl
         CHECK((after_third.contains(file) && after_third.at(file) == size));  // what was there is still there
     }
 }
+
+TEST_CASE("backups: after each night the lab keeps the client's repository itself: retention, prune and check, "
+          "and the PC's next backup goes on",
+          "[backups]") {
+    require_root();
+    TempDir dir("ctb-lab-care");
+    Testbed tb("bak-care");
+    Site& acme = tb.site("acme", *Ipv4Prefix::parse("192.168.1.0/24"));
+    SshLab lab(tb, dir.path());
+    SshPc& pc1 = lab.add_pc(acme, "pc1", ip("192.168.1.21"));
+    tb.connect_port(acme);
+    const auto lab_address = acme.lan_address.address();
+    const auto lab_password = dir.path() / "lab-password";
+    const auto repository = dir.path() / "backups/repository";  // BackupServer's, made once the namespace is
+    NetconfOptions options{.ssh = lab.netconf_ssh(), .declare_light_hosts = false};
+    options.client_extra["acme"] = fmt::format(
+        "[maintenance]\ntasks = [\"backup\"]\nshutdown = \"never\"\nbackup_lab = {}\nbackup_password_file = {}\n"
+        "[backup]\nrepository = {}\npassword_file = {}\n",
+        toml_string(BackupServer::lab_for_pcs(lab_address)), toml_string((dir.path() / "backups/password").string()),
+        toml_string(repository.string()), toml_string(lab_password.string()));
+    options.host_extra["pc1"] =
+        fmt::format("[host.maintenance]\nbackup_sources = [{}]\n", toml_string((pc1.home() / "documents").string()));
+    const auto custode = provision(tb, dir.path() / "netconf", options);
+    BackupServer backups(tb.custode_prefix() + "acme", lab_address, dir.path() / "backups", BackupAccess::append_only);
+    REQUIRE(backups.repository() == repository);
+    backups.give_access(pc1);
+    // The lab's own copy of the password: root's only, as custode requires.
+    fs::copy_file(backups.password_file(), lab_password);
+    fs::permissions(lab_password, fs::perms::owner_read | fs::perms::owner_write);
+    fs::create_directories(pc1.home() / "documents");
+    REQUIRE(custode({"enroll", "acme"}).exit_code == 0);
+
+    const auto night = [&](const std::string& text) {
+        std::ofstream(pc1.home() / "documents/invoice.txt") << text;
+        const auto ran = custode({"--json", "maintain", "acme", "--ssh-wait", "10"});
+        INFO(ran.output);
+        CHECK(ran.exit_code == 0);
+        const auto run = json_of(ran.output);
+        CHECK(task_in(host_in(run, "pc1"), "backup").at("status") == "ok");
+        return run.at("clients").at(0).at("backup");
+    };
+    // The first night: one snapshot, new to the lab, and the week's reading check.
+    const auto first = night("night one\n");
+    CHECK(first.at("ok") == true);
+    CHECK(first.at("snapshots") == 1);
+    CHECK(first.at("new_snapshots") == 1);
+    CHECK(first.at("removed").empty());
+    CHECK(first.at("check") == "check --read-data-subset=5%");
+    // The second, the same day: keep_daily keeps that day's newest, so the first goes.
+    const auto second = night("night two\n");
+    CHECK(second.at("ok") == true);
+    CHECK(second.at("new_snapshots") == 1);
+    CHECK(second.at("snapshots") == 1);
+    CHECK(second.at("removed").size() == 1);
+    CHECK(second.at("check") == "check");
+    CHECK(backups.snapshot_paths().size() == 1);
+    // What prune rewrote the PC's append-only account still reads and adds to.
+    const auto third = night("night three\n");
+    CHECK(third.at("ok") == true);
+    CHECK(third.at("removed").size() == 1);
+    CHECK(backups.snapshot_paths().size() == 1);
+}
