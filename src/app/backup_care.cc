@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <map>
+#include <random>
 
 #include "custode/core/backup_retention.h"
 #include "custode/core/restic_listing.h"
@@ -23,6 +24,7 @@ constexpr chr::minutes listing_timeout{10};
 constexpr chr::minutes forget_timeout{30};
 constexpr chr::hours prune_timeout{4};
 constexpr chr::hours check_timeout{8};
+constexpr chr::minutes restore_timeout{30};
 
 /// What the report keeps of restic's words: its last lines, where the error is.
 constexpr std::size_t kept_words = 1000;
@@ -47,8 +49,9 @@ std::string failure_of(const os::ProgramRun& ran, std::string_view step, chr::mi
 
 class Care {
 public:
-    Care(const Client& client, LabRestic& restic, os::StateStore& store, chr::system_clock::time_point now)
-        : client_(client), backup_(*client.backup), restic_(restic), store_(store), now_(now) {}
+    Care(const Client& client, LabRestic& restic, os::StateStore& store, chr::system_clock::time_point now,
+         std::uint64_t random)
+        : client_(client), backup_(*client.backup), restic_(restic), store_(store), now_(now), random_(random) {}
 
     void run(BackupCare& care);
 
@@ -63,13 +66,15 @@ private:
     }
     std::optional<std::vector<RecordedSnapshot>> look(BackupCare& care, const os::BackupRecord& record);
     bool apply_retention(BackupCare& care, const std::vector<RecordedSnapshot>& looked);
-    void check(BackupCare& care, const os::BackupRecord& record);
+    bool check(BackupCare& care, const os::BackupRecord& record);
+    RestoreTest restore_test(const RecordedSnapshot& snapshot);
 
     const Client& client_;
     const BackupSpec& backup_;
     LabRestic& restic_;
     os::StateStore& store_;
     const chr::system_clock::time_point now_;
+    std::mt19937_64 random_;
 };
 
 void Care::run(BackupCare& care) {
@@ -78,7 +83,14 @@ void Care::run(BackupCare& care) {
     const auto record = os::load_backup_record(store_, client_.name.str());
     const auto looked = look(care, record);
     if (!looked || !apply_retention(care, *looked)) return;
-    check(care, record);
+    if (!check(care, record)) return;
+    // From the lab's record after retention: each host's newest snapshot, by the time the lab trusts.
+    for (const auto& latest : latest_per_host(os::load_backup_record(store_, client_.name.str()).snapshots)) {
+        const auto last = record.last_restore.find(latest.host);
+        if (!weekly_due(last == record.last_restore.end() ? std::nullopt : std::optional(last->second), now_)) continue;
+        care.restores.push_back(restore_test(latest));
+        if (care.restores.back().ok) os::save_restore_test(store_, client_.name.str(), latest.host, now_);
+    }
 }
 
 /// The listing, read and recorded as this look: the snapshots new tonight,
@@ -123,12 +135,48 @@ bool Care::apply_retention(BackupCare& care, const std::vector<RecordedSnapshot>
     return true;
 }
 
-void Care::check(BackupCare& care, const os::BackupRecord& record) {
-    const bool read = backup_.check_read_percent > 0 && data_read_due(record.last_data_read, now_);
+bool Care::check(BackupCare& care, const os::BackupRecord& record) {
+    const bool read = backup_.check_read_percent > 0 && weekly_due(record.last_data_read, now_);
     std::vector<std::string> arguments{"check"};
     if (read) arguments.push_back(fmt::format("--read-data-subset={}%", backup_.check_read_percent));
     care.check = fmt::format("{}", fmt::join(arguments, " "));
-    if (step(care, arguments, check_timeout) && read) os::save_data_read(store_, client_.name.str(), now_);
+    if (!step(care, arguments, check_timeout)) return false;
+    if (read) os::save_data_read(store_, client_.name.str(), now_);
+    return true;
+}
+
+/// One file of `snapshot`, chosen at random, restored into a scratch
+/// directory with `--verify` (restic compares each restored blob with the
+/// hash the snapshot records for it), then found there at its listed size.
+RestoreTest Care::restore_test(const RecordedSnapshot& snapshot) {
+    RestoreTest test{snapshot.host, snapshot.id.substr(0, 8), "", 0, false, ""};
+    const auto failed = [&](std::string detail) {
+        test.detail = std::move(detail);
+        return test;
+    };
+    const auto listed = restic_.run(backup_, {"ls", "--json", snapshot.id}, listing_timeout);
+    if (auto failure = failure_of(listed, "ls", listing_timeout); !failure.empty()) return failed(std::move(failure));
+    const auto listing = read_file_listing(listed.standard_output);
+    if (!listing.ok()) return failed(fmt::format("restic ls: the listing of {} does not read: {}", test.snapshot, listing.error));
+    const auto chosen = choose_restore_file(listing.files, random_());
+    if (!chosen) return failed(fmt::format("snapshot {} holds no file a restore test can take", test.snapshot));
+    test.file = chosen->path;
+    test.size = chosen->size;
+    const auto scratch = restic_.restore_scratch(backup_);
+    const auto restored = restic_.run(backup_,
+                                      {"restore", snapshot.id, "--include", chosen->path, "--target",
+                                       scratch->path().string(), "--verify"},
+                                      restore_timeout);
+    if (auto failure = failure_of(restored, "restore", restore_timeout); !failure.empty()) return failed(std::move(failure));
+    const auto file = scratch->path() / std::filesystem::path(chosen->path).relative_path();
+    std::error_code error;
+    if (!std::filesystem::is_regular_file(file, error))
+        return failed(fmt::format("restic restore said nothing wrong, but {} was not restored", chosen->path));
+    const auto size = std::filesystem::file_size(file, error);
+    if (size != chosen->size)
+        return failed(fmt::format("{} restored with {} bytes, the snapshot lists {}", chosen->path, size, chosen->size));
+    test.ok = true;
+    return test;
 }
 
 class GatewayRestic final : public LabRestic {
@@ -141,6 +189,9 @@ public:
         return os::run_lab_restic(backup.repository, password, arguments, timeout);
     }
     std::uint64_t repository_bytes(const BackupSpec& backup) override { return os::directory_bytes(backup.repository); }
+    std::unique_ptr<os::RestoreScratch> restore_scratch(const BackupSpec& backup) override {
+        return std::make_unique<os::RestoreScratch>(backup.repository);
+    }
 };
 
 }  // namespace
@@ -148,11 +199,11 @@ public:
 std::unique_ptr<LabRestic> lab_restic() { return std::make_unique<GatewayRestic>(); }
 
 BackupCare care_for_backups(const Client& client, LabRestic& restic, os::StateStore& store,
-                            chr::system_clock::time_point now) {
+                            chr::system_clock::time_point now, std::uint64_t random) {
     const auto started = chr::steady_clock::now();
     BackupCare care;
     try {
-        Care(client, restic, store, now).run(care);
+        Care(client, restic, store, now, random).run(care);
     } catch (const std::exception& error) {  // the state file, the password file, the repository directory
         care.error = error.what();
     }

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fmt/format.h>
 #include <mutex>
+#include <random>
 #include <thread>
 
 #include "custode/app/backup_care.h"
@@ -78,7 +79,7 @@ public:
 
     BackupCare care_for_backups(const Client& client) override {
         auto store = os::StateStore::open(state_path_);  // this client's thread's own connection
-        return app::care_for_backups(client, *restic_, store, std::chrono::system_clock::now());
+        return app::care_for_backups(client, *restic_, store, std::chrono::system_clock::now(), std::random_device{}());
     }
 
     os::Clock::time_point now() override { return os::Clock::now(); }

@@ -97,8 +97,19 @@ std::string forged_time_line(const RecordedSnapshot& snapshot) {
                        utc_iso_seconds(*snapshot.unseen), seen);
 }
 
-bool data_read_due(std::optional<TimePoint> last_read, TimePoint now) {
-    return !last_read || now - *last_read >= data_read_interval - std::chrono::hours(12);
+bool weekly_due(std::optional<TimePoint> last_passed, TimePoint now) {
+    return !last_passed || now - *last_passed >= std::chrono::days(7) - std::chrono::hours(12);
+}
+
+std::vector<RecordedSnapshot> latest_per_host(const std::vector<RecordedSnapshot>& snapshots) {
+    std::map<std::string, const RecordedSnapshot*> latest;
+    for (const auto& snapshot : snapshots) {
+        auto& newest = latest[snapshot.host];
+        if (!newest || trusted_time(snapshot) > trusted_time(*newest)) newest = &snapshot;
+    }
+    std::vector<RecordedSnapshot> list;
+    for (const auto& [host, snapshot] : latest) list.push_back(*snapshot);
+    return list;
 }
 
 }  // namespace custode

@@ -39,4 +39,36 @@ SnapshotListing read_snapshot_listing(std::string_view json) {
     return listing;
 }
 
+FileListing read_file_listing(std::string_view json_lines) {
+    FileListing listing;
+    std::size_t number = 0;
+    while (!json_lines.empty()) {
+        const auto end = std::min(json_lines.find('\n'), json_lines.size());
+        const auto line = json_lines.substr(0, end);
+        json_lines.remove_prefix(std::min(end + 1, json_lines.size()));
+        ++number;
+        if (line.empty()) continue;
+        const auto fail = [&](std::string_view why) { return FileListing{{}, fmt::format("line {}: {}", number, why)}; };
+        const auto node = nlohmann::json::parse(line, nullptr, false);
+        if (node.is_discarded() || !node.is_object()) return fail("not a JSON object");
+        const auto type = node.find("type");
+        if (type == node.end() || *type != "file") continue;  // the snapshot line, directories, links
+        const auto path = node.find("path"), size = node.find("size");
+        if (path == node.end() || !path->is_string() || !path->get_ref<const std::string&>().starts_with('/'))
+            return fail("a file without an absolute path");
+        if (size == node.end() || !size->is_number_unsigned()) return fail("a file without a size");
+        listing.files.push_back({path->get<std::string>(), size->get<std::uint64_t>()});
+    }
+    return listing;
+}
+
+std::optional<ListedFile> choose_restore_file(const std::vector<ListedFile>& files, std::uint64_t random) {
+    std::vector<const ListedFile*> takeable;
+    for (const auto& file : files)
+        if (file.size <= max_restore_test_bytes && file.path.find_first_of("*?[\\") == std::string::npos)
+            takeable.push_back(&file);
+    if (takeable.empty()) return std::nullopt;
+    return *takeable[random % takeable.size()];
+}
+
 }  // namespace custode

@@ -97,6 +97,16 @@ bool HostRun::ok() const {
     return reached && tasks_ok && shutdown_ok && !is_problem(reboot);
 }
 
+bool BackupCare::ok() const {
+    return error.empty() && forged.empty() &&
+           std::all_of(restores.begin(), restores.end(), [](const RestoreTest& test) { return test.ok; });
+}
+
+std::string restore_test_line(const RestoreTest& test) {
+    if (test.ok) return fmt::format("restore test {} {} ({}) verified", test.host, test.file, tasks_detail::human_bytes(static_cast<std::int64_t>(test.size)));
+    return fmt::format("restore test {} failed: {}", test.host, test.detail);
+}
+
 std::string backup_care_line(const BackupCare& care) {
     using tasks_detail::counted;
     using tasks_detail::human_bytes;
@@ -108,7 +118,11 @@ std::string backup_care_line(const BackupCare& care) {
             line += fmt::format(", {} freed",
                                 human_bytes(static_cast<std::int64_t>(*care.bytes_before - std::min(*care.bytes_before, *care.bytes_after))));
         if (!care.check.empty() && care.error.empty()) line += fmt::format(", restic {} passed", care.check);
+        for (const auto& test : care.restores)
+            if (test.ok) line += ", " + restore_test_line(test);
     }
+    for (const auto& test : care.restores)
+        if (!test.ok) line += (care.listed ? "; " : "") + restore_test_line(test);
     for (const auto& forged : care.forged) line += (care.listed ? "; " : "") + std::string("forged time: ") + forged;
     if (!care.error.empty()) line += (care.listed ? "; " : "") + std::string("needs attention: ") + care.error;
     return line;

@@ -48,7 +48,14 @@ json host_json(const HostRun& host) {
 
 json optional_bytes(const std::optional<std::uint64_t>& bytes) { return bytes ? json(*bytes) : json(nullptr); }
 
+json restore_json(const RestoreTest& test) {
+    return {{"host", test.host}, {"snapshot", test.snapshot}, {"file", test.file},
+            {"size", test.size}, {"ok", test.ok},             {"detail", test.detail}};
+}
+
 json backup_json(const BackupCare& care) {
+    json restores = json::array();
+    for (const auto& test : care.restores) restores.push_back(restore_json(test));
     return {{"listed", care.listed},
             {"snapshots", care.snapshots},
             {"new_snapshots", care.new_snapshots},
@@ -57,6 +64,7 @@ json backup_json(const BackupCare& care) {
             {"bytes_before", optional_bytes(care.bytes_before)},
             {"bytes_after", optional_bytes(care.bytes_after)},
             {"check", care.check},
+            {"restores", restores},
             {"error", care.error},
             {"seconds", care.seconds},
             {"ok", care.ok()}};
@@ -207,6 +215,13 @@ BackupCare backup_from_json(const json& object, std::string path) {
     if (fields.has("bytes_before")) care.bytes_before = fields.required<std::uint64_t>("bytes_before");
     if (fields.has("bytes_after")) care.bytes_after = fields.required<std::uint64_t>("bytes_after");
     care.check = fields.optional<std::string>("check", "");
+    if (fields.has("restores"))
+        fields.each("restores", [&](const auto& entry, std::string where) {
+            const Fields test(entry, std::move(where));
+            care.restores.push_back({test.required<std::string>("host"), test.optional<std::string>("snapshot", ""),
+                                     test.optional<std::string>("file", ""), test.optional<std::uint64_t>("size", 0),
+                                     test.required<bool>("ok"), test.optional<std::string>("detail", "")});
+        });
     care.error = fields.optional<std::string>("error", "");
     care.seconds = fields.optional<double>("seconds", 0);
     return care;

@@ -36,6 +36,9 @@ BackupRecord load_backup_record(const StateStore& store, std::string_view client
         record.last_look = time_column(look, 0, store);
         if (look.column_optional_text(1)) record.last_data_read = time_column(look, 1, store);
     }
+    auto restores = store.prepare("SELECT host, at FROM backup_restores WHERE client = ?1");
+    restores.bind_all(client);
+    while (restores.step()) record.last_restore[restores.column_text(0)] = time_column(restores, 1, store);
     return record;
 }
 
@@ -59,6 +62,13 @@ void save_backup_look(StateStore& store, std::string_view client, const std::vec
 
 void save_data_read(StateStore& store, std::string_view client, TimePoint at) {
     store.prepare("UPDATE backup_looks SET data_read = ?2 WHERE client = ?1").bind_all(client, utc_iso(at)).run();
+}
+
+void save_restore_test(StateStore& store, std::string_view client, std::string_view host, TimePoint at) {
+    store.prepare("INSERT INTO backup_restores (client, host, at) VALUES (?1, ?2, ?3) "
+                  "ON CONFLICT (client, host) DO UPDATE SET at = ?3")
+        .bind_all(client, host, utc_iso(at))
+        .run();
 }
 
 }  // namespace custode::os

@@ -132,9 +132,16 @@ CREATE TABLE backup_looks (
     at     TEXT NOT NULL
 );
 )sql",
-    // 8: when the lab's check last read the client's data (once a week).
+    // 8: the lab's weekly steps: when its check last read the client's
+    // data, and when each host's restore test last passed.
     R"sql(
 ALTER TABLE backup_looks ADD COLUMN data_read TEXT;
+CREATE TABLE backup_restores (
+    client TEXT NOT NULL,
+    host   TEXT NOT NULL,
+    at     TEXT NOT NULL,
+    PRIMARY KEY (client, host)
+);
 )sql",
 };
 

@@ -3,7 +3,8 @@
 /// repository owned by another account, as the lab's backup account owns
 /// its repositories: retention keeps exactly what the policy says of
 /// snapshots made at chosen times, everything prune writes stays that
-/// account's, and the weekly reading check finds a pack file the test damages.
+/// account's, each host's restore test passes, and once the test damages a
+/// data pack the restore test and the weekly reading check both find it.
 
 #include <catch2/catch.hpp>
 
@@ -44,11 +45,15 @@ std::string restic_as_owner(const fs::path& repository, const std::vector<std::s
 /// restic's JSON, past the password notice it writes before it.
 nlohmann::json json_after_notice(const std::string& output) { return nlohmann::json::parse(output.substr(output.find('['))); }
 
+/// A file the repository's owner can read.
+void write_readable(const fs::path& file, const std::string& text, std::ios::openmode mode = std::ios::trunc) {
+    std::ofstream(file, std::ios::out | mode) << text;
+    fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write | fs::perms::others_read);
+}
+
 /// A backup of `source` that claims to be `host`'s at `time` (restic's --time, UTC here): returns its id.
 std::string backup_at(const fs::path& repository, const fs::path& source, const std::string& host,
                       const std::string& time) {
-    std::ofstream(source / "journal.txt", std::ios::app) << host << " " << time << "\n";  // new data each time
-    fs::permissions(source / "journal.txt", fs::perms::owner_read | fs::perms::owner_write | fs::perms::others_read);
     restic_as_owner(repository, {"backup", source.string(), "--host", host, "--time", time, "--quiet"});
     const auto listed = json_after_notice(restic_as_owner(repository, {"snapshots", "--json", "--latest", "1",
                                                                            "--host", host}));
@@ -66,8 +71,8 @@ std::string short_id(const std::string& id) { return id.substr(0, 8); }
 
 }  // namespace
 
-TEST_CASE("backup care: the real restic keeps exactly what the policy says, as the repository's owner, and the "
-          "reading check finds a damaged pack",
+TEST_CASE("backup care: the real restic keeps exactly what the policy says, as the repository's owner, restores a "
+          "file of each host, and finds a damaged pack",
           "[backups]") {
     require_root();
     require_programs({"restic", "runuser"});
@@ -84,11 +89,20 @@ TEST_CASE("backup care: the real restic keeps exactly what the policy says, as t
     std::ofstream(password_file) << password << "\n";
     fs::permissions(password_file, fs::perms::owner_read | fs::perms::owner_write);
 
-    // pc1 backed up on five nights over three months; pc2 once.
-    const auto september = backup_at(repository, source, "pc1", "2026-09-15 00:30:00");
-    const auto october = backup_at(repository, source, "pc1", "2026-10-20 00:30:00");
-    const auto nov28 = backup_at(repository, source, "pc1", "2026-11-28 00:30:00");
-    const auto nov29 = backup_at(repository, source, "pc1", "2026-11-29 00:30:00");
+    // pc1 backed up on five nights over three months, new data each time; pc2 once.
+    const auto night = [&](const std::string& host, const std::string& time) {
+        write_readable(source / "journal.txt", host + " " + time + "\n", std::ios::app);
+        return backup_at(repository, source, host, time);
+    };
+    const auto september = night("pc1", "2026-09-15 00:30:00");
+    const auto october = night("pc1", "2026-10-20 00:30:00");
+    const auto nov28 = night("pc1", "2026-11-28 00:30:00");
+    const auto nov29 = night("pc1", "2026-11-29 00:30:00");
+    // On the 30th only a 3 MiB file, so the restore tests take it: its data is the repository's
+    // largest pack, which the test damages below.
+    fs::remove(source / "journal.txt");
+    run_checked({"dd", "if=/dev/urandom", "of=" + (source / "big.bin").string(), "bs=1M", "count=3", "status=none"});
+    fs::permissions(source / "big.bin", fs::perms::owner_read | fs::perms::owner_write | fs::perms::others_read);
     const auto nov30 = backup_at(repository, source, "pc1", "2026-11-30 00:30:00");
     const auto pc2 = backup_at(repository, source, "pc2", "2026-11-30 00:40:00");
 
@@ -98,7 +112,7 @@ TEST_CASE("backup care: the real restic keeps exactly what the policy says, as t
     auto store = os::StateStore::open(dir / "state.db");
     const auto restic = app::lab_restic();
     const auto now = std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());  // as stored
-    const auto care = app::care_for_backups(client, *restic, store, now);
+    const auto care = app::care_for_backups(client, *restic, store, now, 0);
     INFO(care.error);
     CHECK(care.ok());
     CHECK(care.listed);
@@ -116,20 +130,42 @@ TEST_CASE("backup care: the real restic keeps exactly what the policy says, as t
         INFO(entry.path());
         CHECK(facts.st_uid == 65534u);  // nobody's: what the PCs' rclone serves can still read it all
     }
+    // Each host's latest snapshot, restored and verified: big.bin is its only file (restic names it by its whole path).
+    REQUIRE(care.restores.size() == 2);
+    for (const auto& test : care.restores) {
+        INFO(test.detail);
+        CHECK(test.ok);
+        CHECK(test.file == (source / "big.bin").string());
+        CHECK(test.size == 3u << 20);
+    }
+    CHECK(care.restores[0].snapshot == short_id(nov30));
+    CHECK(care.restores[1].snapshot == short_id(pc2));
 
-    // One byte of a data pack flipped on the lab's disk: the next reading check (a week on) says so.
-    const auto pack = std::find_if(fs::recursive_directory_iterator(repository / "data"), fs::recursive_directory_iterator(),
-                                   [](const fs::directory_entry& entry) { return entry.is_regular_file(); });
-    REQUIRE(pack != fs::recursive_directory_iterator());
+    // One byte in the middle of the largest data pack (big.bin's data) flipped on the lab's disk.
+    fs::path largest;
+    for (const auto& entry : fs::recursive_directory_iterator(repository / "data"))
+        if (entry.is_regular_file() && (largest.empty() || entry.file_size() > fs::file_size(largest))) largest = entry.path();
+    REQUIRE(fs::file_size(largest) > 3u << 20);
     {
-        std::fstream file(pack->path(), std::ios::in | std::ios::out | std::ios::binary);
-        const auto middle = static_cast<std::streamoff>(fs::file_size(pack->path()) / 2);
+        std::fstream file(largest, std::ios::in | std::ios::out | std::ios::binary);
+        const auto middle = static_cast<std::streamoff>(fs::file_size(largest) / 2);
         file.seekg(middle);
         const char byte = static_cast<char>(file.get() ^ 0xff);
         file.seekp(middle);
         file.put(byte);
     }
-    const auto damaged = app::care_for_backups(client, *restic, store, now + std::chrono::days(8));
+    // A week on, without the reading check: the structure is sound, but the restore test's verify finds it.
+    auto structure_only = client;
+    structure_only.backup->check_read_percent = 0;
+    const auto restored = app::care_for_backups(structure_only, *restic, store, now + std::chrono::days(8), 0);
+    CHECK(restored.error.empty());
+    CHECK(restored.check == "check");
+    REQUIRE(restored.restores.size() == 2);
+    CHECK_FALSE(restored.restores[0].ok);
+    CHECK_THAT(restored.restores[0].detail, Catch::StartsWith("restic restore: exit 1: "));
+    CHECK_FALSE(restored.ok());
+    // And the reading check finds the damaged pack.
+    const auto damaged = app::care_for_backups(client, *restic, store, now + std::chrono::days(8), 0);
     CHECK_FALSE(damaged.ok());
     CHECK(damaged.check == "check --read-data-subset=100%");
     CHECK_THAT(damaged.error, Catch::StartsWith("restic check: exit 1: "));

@@ -165,6 +165,10 @@ TEST_CASE("backups: after each night the lab keeps the client's repository itsel
     CHECK(first.at("new_snapshots") == 1);
     CHECK(first.at("removed").empty());
     CHECK(first.at("check") == "check --read-data-subset=5%");
+    REQUIRE(first.at("restores").size() == 1);  // and pc1's weekly restore test: its one file, verified
+    CHECK(first.at("restores").at(0).at("ok") == true);
+    CHECK(first.at("restores").at(0).at("file") == (pc1.home() / "documents/invoice.txt").string());
+    CHECK(first.at("restores").at(0).at("size") == std::string("night one\n").size());
     // The second, the same day: keep_daily keeps that day's newest, so the first goes.
     const auto second = night("night two\n");
     CHECK(second.at("ok") == true);
@@ -172,6 +176,7 @@ TEST_CASE("backups: after each night the lab keeps the client's repository itsel
     CHECK(second.at("snapshots") == 1);
     CHECK(second.at("removed").size() == 1);
     CHECK(second.at("check") == "check");
+    CHECK(second.at("restores").empty());
     CHECK(backups.snapshot_paths().size() == 1);
     // What prune rewrote the PC's append-only account still reads and adds to.
     const auto third = night("night three\n");

@@ -117,3 +117,26 @@ TEST_CASE("a look records new snapshots as seen now and unseen at the look befor
     CHECK_FALSE(first[2].unseen);
     CHECK(time_forged_by(first[2]) == seconds{0});
 }
+
+TEST_CASE("weekly steps come due a week after the last that passed, half a day early at most; the latest per host goes "
+          "by the trusted time",
+          "[backups]") {
+    const auto t0 = sys_days{year{2026} / December / 1} + hours{1};
+    CHECK(weekly_due(std::nullopt, t0));
+    CHECK_FALSE(weekly_due(t0, t0 + days{6}));
+    CHECK_FALSE(weekly_due(t0, t0 + days{6} + hours{11}));
+    CHECK(weekly_due(t0, t0 + days{6} + hours{12}));
+    CHECK(weekly_due(t0, t0 + days{30}));
+
+    // pc1's b claims to be newest, but appeared after c was seen: the lab trusts when it appeared.
+    const std::vector<RecordedSnapshot> record{
+        {"a", "pc1", t0, t0 + hours{1}, std::nullopt},
+        {"b", "pc1", t0 + days{300}, t0 + days{1}, t0},
+        {"c", "pc1", t0 + days{2}, t0 + days{2} + hours{1}, t0 + days{1}},
+        {"z", "pc0", t0, t0 + hours{1}, std::nullopt},
+    };
+    const auto latest = latest_per_host(record);
+    REQUIRE(latest.size() == 2);
+    CHECK(latest[0].id == "z");
+    CHECK(latest[1].id == "c");
+}

@@ -52,3 +52,29 @@ TEST_CASE("a snapshot listing that does not read names the place and trusts noth
         CHECK(listing.snapshots.empty());
     }
 }
+
+TEST_CASE("restic's ls listing gives the snapshot's regular files; a restore test takes one it can restore exactly",
+          "[backups][restic]") {
+    // `restic ls --json` of a restic 0.14 snapshot of /tmp/rt/d (abridged: the fields custode reads, and some).
+    const auto listing = read_file_listing(
+        R"({"time":"2026-12-08T00:08:26Z","paths":["/tmp/rt/d"],"hostname":"pc1","id":"b1c0","struct_type":"snapshot"}
+{"name":"d","type":"dir","path":"/d","uid":0,"mode":2147484141,"struct_type":"node"}
+{"name":"a","type":"file","path":"/d/a","uid":0,"size":3,"mode":420,"struct_type":"node"}
+{"name":"link","type":"symlink","path":"/d/link","linktarget":"a","struct_type":"node"}
+{"name":"big.bin","type":"file","path":"/d/sub/big.bin","size":100000,"struct_type":"node"}
+)");
+    REQUIRE(listing.ok());
+    CHECK(listing.files == std::vector<ListedFile>{{"/d/a", 3}, {"/d/sub/big.bin", 100000}});
+    CHECK(read_file_listing("").files.empty());
+    CHECK(read_file_listing("{}\nnot json\n").error == "line 2: not a JSON object");
+    CHECK(read_file_listing(R"({"type":"file","path":"d/a","size":3})").error == "line 1: a file without an absolute path");
+    CHECK(read_file_listing(R"({"type":"file","path":"/d/a","size":-3})").error == "line 1: a file without a size");
+
+    const std::vector<ListedFile> files{{"/d/report[1].pdf", 10}, {"/d/a*", 10}, {"/d/huge.iso", max_restore_test_bytes + 1},
+                                        {"/d/x", 1},           {"/d/y", max_restore_test_bytes}, {"C:\\odd", 1}};
+    CHECK(choose_restore_file(files, 0) == ListedFile{"/d/x", 1});
+    CHECK(choose_restore_file(files, 1) == ListedFile{"/d/y", max_restore_test_bytes});
+    CHECK(choose_restore_file(files, 2) == ListedFile{"/d/x", 1});
+    CHECK_FALSE(choose_restore_file({{"/d/[", 1}}, 0));
+    CHECK_FALSE(choose_restore_file({}, 7));
+}

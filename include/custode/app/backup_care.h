@@ -2,7 +2,8 @@
 /// The lab's care of a client's backup repository after the night, with its
 /// own access, never the PCs' (docs/backups.md, "After the night"): stale
 /// locks cleared, the snapshots listed and recorded, retention by that
-/// record, a prune, and `restic check` (reading part of the data once a week).
+/// record, a prune, `restic check` (reading part of the data once a week),
+/// and once a week per host a restore test of one file of its latest snapshot.
 
 #include <chrono>
 #include <cstdint>
@@ -12,6 +13,7 @@
 
 #include "custode/core/netconf.h"
 #include "custode/core/run_record.h"
+#include "custode/os/lab_restic.h"
 #include "custode/os/program.h"
 #include "custode/os/state_store.h"
 
@@ -27,6 +29,8 @@ public:
                                std::chrono::milliseconds timeout) = 0;
     /// The repository's size on disk.
     virtual std::uint64_t repository_bytes(const BackupSpec& backup) = 0;
+    /// A fresh scratch directory restic can restore into, gone with the handle.
+    virtual std::unique_ptr<os::RestoreScratch> restore_scratch(const BackupSpec& backup) = 0;
 };
 
 /// The gateway's restic (os/lab_restic.h), with the password from backup.password_file (root's only).
@@ -34,8 +38,9 @@ std::unique_ptr<LabRestic> lab_restic();
 
 /// One client's care: every step's failure is recorded in the result (the
 /// client's night then needs attention), never thrown. Call it once no PC
-/// of the client is backing up: after its night.
+/// of the client is backing up: after its night. `random` picks the files
+/// the restore tests take.
 BackupCare care_for_backups(const Client& client, LabRestic& restic, os::StateStore& store,
-                            std::chrono::system_clock::time_point now);
+                            std::chrono::system_clock::time_point now, std::uint64_t random);
 
 }  // namespace custode::app

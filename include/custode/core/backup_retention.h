@@ -6,6 +6,7 @@
 /// (restic/rest-server#292). docs/backups.md. Pure.
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -80,11 +81,13 @@ std::string snapshot_label(const RecordedSnapshot& snapshot);
 /// 2026-12-06T01:00:00Z and 2026-12-07T01:00:00Z": a forged time, reported.
 std::string forged_time_line(const RecordedSnapshot& snapshot);
 
-/// How often the lab's check also reads data (the rest of the nights check structure only).
-inline constexpr std::chrono::days data_read_interval{7};
+/// The weekly steps (the check that reads data, each host's restore test)
+/// are due: never done, or the last that passed is about a week old (half a
+/// day early still counts: nights do not start to the minute).
+bool weekly_due(std::optional<TimePoint> last_passed, TimePoint now);
 
-/// A reading check is due: none yet, or the last is about a week old (half
-/// a day early still counts: nights do not start to the minute).
-bool data_read_due(std::optional<TimePoint> last_read, TimePoint now);
+/// Per host, its newest snapshot by trusted time, hosts in name order.
+std::vector<RecordedSnapshot> latest_per_host(const std::vector<RecordedSnapshot>& snapshots);
+
 
 }  // namespace custode

@@ -100,6 +100,20 @@ struct HostRun {
     bool ok() const;
 };
 
+/// A weekly restore test: one file of a host's latest snapshot restored into
+/// a scratch directory on the lab and verified against the snapshot's own
+/// blob hashes (restic restore --verify).
+struct RestoreTest {
+    std::string host;
+    std::string snapshot;  ///< short id
+    std::string file;      ///< its path in the snapshot; "" when none was chosen
+    std::uint64_t size = 0;
+    bool ok = false;
+    std::string detail;    ///< why it failed, with restic's words
+
+    bool operator==(const RestoreTest&) const = default;
+};
+
 /// What the lab did with the client's backup repository after the night,
 /// with its own access (docs/backups.md, "After the night").
 struct BackupCare {
@@ -113,16 +127,19 @@ struct BackupCare {
     std::optional<std::uint64_t> bytes_before;  ///< the repository's size before retention
     std::optional<std::uint64_t> bytes_after;   ///< and after its prune
     std::string check;  ///< what verified it: "check", "check --read-data-subset=5%"; "" when not reached
+    std::vector<RestoreTest> restores;  ///< tonight's restore tests (each host once a week)
     std::string error;  ///< the step that failed, with restic's words
     double seconds = 0;
 
-    bool ok() const { return error.empty() && forged.empty(); }
+    bool ok() const;  ///< no error, no forged time, every restore test passed
 };
 
 /// One line for progress, the report and the morning message: "backups: 14
 /// snapshots (2 new), 2 removed, 310.2 MiB freed, check passed", then any
 /// forged time and the error.
 std::string backup_care_line(const BackupCare& care);
+/// "restore test pc1 /d/invoice.pdf (1.2 MiB) verified", "restore test pc1 failed: ...".
+std::string restore_test_line(const RestoreTest& test);
 
 struct ClientRun {
     std::string client;

@@ -3,7 +3,9 @@
 /// (tables `backup_snapshots`, `backup_looks` of docs/state.md), as core's
 /// RecordedSnapshot: retention goes by it, not by the times the PCs wrote.
 
+#include <map>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -16,6 +18,7 @@ struct BackupRecord {
     std::vector<RecordedSnapshot> snapshots;  ///< in the order they were saved
     std::optional<TimePoint> last_look;       ///< none before the client's first look
     std::optional<TimePoint> last_data_read;  ///< the last check that read data and passed
+    std::map<std::string, TimePoint> last_restore;  ///< by host: its last restore test that passed
 };
 
 /// The client's record. Throws SystemError naming the file when a stored time does not read.
@@ -27,5 +30,8 @@ void save_backup_look(StateStore& store, std::string_view client, const std::vec
 
 /// A check that read the client's data passed at `at` (after its look).
 void save_data_read(StateStore& store, std::string_view client, TimePoint at);
+
+/// A restore test from `host`'s latest snapshot passed at `at`.
+void save_restore_test(StateStore& store, std::string_view client, std::string_view host, TimePoint at);
 
 }  // namespace custode::os

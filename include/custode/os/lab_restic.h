@@ -22,6 +22,22 @@ namespace custode::os {
 ProgramRun run_lab_restic(const std::filesystem::path& repository, std::string_view password,
                           const std::vector<std::string>& arguments, std::chrono::milliseconds timeout);
 
+/// A fresh directory under /var/tmp for a restore test, owned by the
+/// account that owns `repository` (restic, run as it, writes there), and
+/// removed with everything in it at scope exit.
+class RestoreScratch {
+public:
+    explicit RestoreScratch(const std::filesystem::path& repository);
+    ~RestoreScratch();
+    RestoreScratch(const RestoreScratch&) = delete;
+    RestoreScratch& operator=(const RestoreScratch&) = delete;
+
+    const std::filesystem::path& path() const { return path_; }
+
+private:
+    std::filesystem::path path_;
+};
+
 /// The bytes of the regular files under `directory` (a repository's size on disk).
 std::uint64_t directory_bytes(const std::filesystem::path& directory);
 
