@@ -68,6 +68,7 @@ private:
     bool apply_retention(BackupCare& care, const std::vector<RecordedSnapshot>& looked);
     bool check(BackupCare& care, const os::BackupRecord& record);
     RestoreTest restore_test(const RecordedSnapshot& snapshot);
+    std::chrono::hours max_age() const { return std::chrono::hours(backup_.max_age_hours); }
 
     const Client& client_;
     const BackupSpec& backup_;
@@ -85,11 +86,11 @@ void Care::run(BackupCare& care) {
     if (!looked || !apply_retention(care, *looked)) return;
     if (!check(care, record)) return;
     // From the lab's record after retention: each host's newest snapshot, by the time the lab trusts.
-    for (const auto& latest : latest_per_host(os::load_backup_record(store_, client_.name.str()).snapshots)) {
-        const auto last = record.last_restore.find(latest.host);
+    for (const auto& host : host_backups(os::load_backup_record(store_, client_.name.str()).snapshots, now_, max_age())) {
+        const auto last = record.last_restore.find(host.host);
         if (!weekly_due(last == record.last_restore.end() ? std::nullopt : std::optional(last->second), now_)) continue;
-        care.restores.push_back(restore_test(latest));
-        if (care.restores.back().ok) os::save_restore_test(store_, client_.name.str(), latest.host, now_);
+        care.restores.push_back(restore_test(host.latest));
+        if (care.restores.back().ok) os::save_restore_test(store_, client_.name.str(), host.host, now_);
     }
 }
 
@@ -107,6 +108,8 @@ std::optional<std::vector<RecordedSnapshot>> Care::look(BackupCare& care, const 
     os::save_backup_look(store_, client_.name.str(), looked, now_);
     care.listed = true;
     care.snapshots = static_cast<int>(looked.size());
+    for (const auto& host : host_backups(looked, now_, max_age()))
+        if (host.stale) care.stale.push_back(stale_line(host));
     for (const auto& snapshot : looked) {
         if (snapshot.seen != now_) continue;
         ++care.new_snapshots;

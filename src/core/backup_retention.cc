@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "custode/core/site_overview.h"
 #include "custode/core/utc_time.h"
 
 namespace custode {
@@ -101,15 +102,25 @@ bool weekly_due(std::optional<TimePoint> last_passed, TimePoint now) {
     return !last_passed || now - *last_passed >= std::chrono::days(7) - std::chrono::hours(12);
 }
 
-std::vector<RecordedSnapshot> latest_per_host(const std::vector<RecordedSnapshot>& snapshots) {
-    std::map<std::string, const RecordedSnapshot*> latest;
+std::vector<HostBackups> host_backups(const std::vector<RecordedSnapshot>& snapshots, TimePoint now,
+                                      std::chrono::hours max_age) {
+    std::map<std::string, HostBackups> hosts;
     for (const auto& snapshot : snapshots) {
-        auto& newest = latest[snapshot.host];
-        if (!newest || trusted_time(snapshot) > trusted_time(*newest)) newest = &snapshot;
+        auto& host = hosts[snapshot.host];
+        if (host.snapshots++ == 0 || trusted_time(snapshot) > trusted_time(host.latest)) host.latest = snapshot;
     }
-    std::vector<RecordedSnapshot> list;
-    for (const auto& [host, snapshot] : latest) list.push_back(*snapshot);
+    std::vector<HostBackups> list;
+    for (auto& [name, host] : hosts) {
+        host.host = name;
+        host.age = std::chrono::floor<std::chrono::seconds>(now - trusted_time(host.latest));
+        host.stale = host.age > max_age;
+        list.push_back(std::move(host));
+    }
     return list;
+}
+
+std::string stale_line(const HostBackups& host) {
+    return fmt::format("{}: newest backup {} old", host.host, age_text(static_cast<double>(host.age.count())));
 }
 
 }  // namespace custode

@@ -1,5 +1,6 @@
 /// A client's [backup]: the repository as the lab reaches it, its password,
-/// retention and how much of it the weekly check reads.
+/// retention, how much of it the weekly check reads, and how old a host's
+/// newest backup may be.
 
 #include <fmt/format.h>
 
@@ -29,6 +30,8 @@ ParsedBackup parse_backup(TableReader& backup) {
     spec.keep.keep_monthly = read_keep(backup, "keep_monthly", spec.keep.keep_monthly);
     if (const auto percent = backup.integer("check_read_percent", Presence::optional, 0, 100))
         spec.check_read_percent = static_cast<int>(percent->value);
+    if (const auto hours = backup.integer("max_age", Presence::optional, 1, 24 * 366))
+        spec.max_age_hours = static_cast<int>(hours->value);
     backup.report_unknown_keys();
     if (!repository || !password_file) return parsed;
     spec.repository = repository->value;

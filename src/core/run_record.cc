@@ -98,7 +98,7 @@ bool HostRun::ok() const {
 }
 
 bool BackupCare::ok() const {
-    return error.empty() && forged.empty() &&
+    return error.empty() && forged.empty() && stale.empty() &&
            std::all_of(restores.begin(), restores.end(), [](const RestoreTest& test) { return test.ok; });
 }
 
@@ -124,6 +124,7 @@ std::string backup_care_line(const BackupCare& care) {
     for (const auto& test : care.restores)
         if (!test.ok) line += (care.listed ? "; " : "") + restore_test_line(test);
     for (const auto& forged : care.forged) line += (care.listed ? "; " : "") + std::string("forged time: ") + forged;
+    for (const auto& stale : care.stale) line += "; stale: " + stale;
     if (!care.error.empty()) line += (care.listed ? "; " : "") + std::string("needs attention: ") + care.error;
     return line;
 }

@@ -53,7 +53,9 @@ json restore_json(const RestoreTest& test) {
             {"size", test.size}, {"ok", test.ok},             {"detail", test.detail}};
 }
 
-json backup_json(const BackupCare& care) {
+}  // namespace
+
+nlohmann::json to_json(const BackupCare& care) {
     json restores = json::array();
     for (const auto& test : care.restores) restores.push_back(restore_json(test));
     return {{"listed", care.listed},
@@ -61,6 +63,7 @@ json backup_json(const BackupCare& care) {
             {"new_snapshots", care.new_snapshots},
             {"removed", care.removed},
             {"forged", care.forged},
+            {"stale", care.stale},
             {"bytes_before", optional_bytes(care.bytes_before)},
             {"bytes_after", optional_bytes(care.bytes_after)},
             {"check", care.check},
@@ -70,12 +73,14 @@ json backup_json(const BackupCare& care) {
             {"ok", care.ok()}};
 }
 
+namespace {
+
 json client_json(const ClientRun& client) {
     json hosts = json::array();
     for (const auto& host : client.hosts) hosts.push_back(host_json(host));
     return {{"client", client.client}, {"error", client.error},
             {"seconds", client.seconds}, {"hosts", hosts},
-            {"backup", client.backup ? backup_json(*client.backup) : json(nullptr)}, {"ok", client.ok()}};
+            {"backup", client.backup ? to_json(*client.backup) : json(nullptr)}, {"ok", client.ok()}};
 }
 
 /// One JSON object being read, with its path for error messages
@@ -212,6 +217,7 @@ BackupCare backup_from_json(const json& object, std::string path) {
     care.new_snapshots = fields.optional<int>("new_snapshots", 0);
     care.removed = fields.optional<std::vector<std::string>>("removed", {});
     care.forged = fields.optional<std::vector<std::string>>("forged", {});
+    care.stale = fields.optional<std::vector<std::string>>("stale", {});
     if (fields.has("bytes_before")) care.bytes_before = fields.required<std::uint64_t>("bytes_before");
     if (fields.has("bytes_after")) care.bytes_after = fields.required<std::uint64_t>("bytes_after");
     care.check = fields.optional<std::string>("check", "");

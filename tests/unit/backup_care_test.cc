@@ -140,7 +140,10 @@ TEST_CASE("backup care: stale locks cleared, the look recorded, retention by id,
         const auto week = app::care_for_backups(client, restic, store, care_night(7) - minutes(10), 1);
         CHECK(restic.calls.at(2) == "check --read-data-subset=5%");
         CHECK(week.restores.size() == 2);
-        CHECK(week.ok());
+        // Nothing new in a week: both hosts' newest backups are past max_age (36 h).
+        CHECK(week.stale == std::vector<std::string>{"pc1: newest backup 7 days old", "pc2: newest backup 7 days old"});
+        CHECK_FALSE(week.ok());
+        CHECK(next.stale.empty());
     }
     SECTION("a snapshot whose claimed time lies is reported, and retention counts it as made tonight") {
         restic.calls.clear();

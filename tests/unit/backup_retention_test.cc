@@ -118,8 +118,8 @@ TEST_CASE("a look records new snapshots as seen now and unseen at the look befor
     CHECK(time_forged_by(first[2]) == seconds{0});
 }
 
-TEST_CASE("weekly steps come due a week after the last that passed, half a day early at most; the latest per host goes "
-          "by the trusted time",
+TEST_CASE("weekly steps come due a week after the last that passed, half a day early at most; each host's newest "
+          "backup goes by the trusted time, and is stale past max_age",
           "[backups]") {
     const auto t0 = sys_days{year{2026} / December / 1} + hours{1};
     CHECK(weekly_due(std::nullopt, t0));
@@ -135,8 +135,19 @@ TEST_CASE("weekly steps come due a week after the last that passed, half a day e
         {"c", "pc1", t0 + days{2}, t0 + days{2} + hours{1}, t0 + days{1}},
         {"z", "pc0", t0, t0 + hours{1}, std::nullopt},
     };
-    const auto latest = latest_per_host(record);
-    REQUIRE(latest.size() == 2);
-    CHECK(latest[0].id == "z");
-    CHECK(latest[1].id == "c");
+    const auto hosts = host_backups(record, t0 + days{3} + hours{2}, hours{36});
+    REQUIRE(hosts.size() == 2);
+    CHECK(hosts[0].host == "pc0");
+    CHECK(hosts[0].snapshots == 1);
+    CHECK(hosts[0].latest.id == "z");
+    CHECK(hosts[0].age == days{3} + hours{2});
+    CHECK(hosts[0].stale);
+    CHECK(stale_line(hosts[0]) == "pc0: newest backup 3 days old");
+    CHECK(hosts[1].host == "pc1");
+    CHECK(hosts[1].snapshots == 3);
+    CHECK(hosts[1].latest.id == "c");
+    CHECK(hosts[1].age == days{1} + hours{2});
+    CHECK_FALSE(hosts[1].stale);
+    CHECK(host_backups(record, t0 + days{3} + hours{2}, hours{25})[1].stale);
+    CHECK(host_backups({}, t0, hours{36}).empty());
 }

@@ -552,21 +552,23 @@ TEST_CASE("netconf: [backup] loads with its defaults, and a bad or shared reposi
     INFO(Catch::Detail::stringify(rendered(defaults)));
     REQUIRE(defaults.ok());
     CHECK(defaults.netconf.clients.at(0).backup ==
-          BackupSpec{"/srv/custode-backups/acme", "/etc/custode/acme.restic", RetentionPolicy{7, 4, 6}, 5});
+          BackupSpec{"/srv/custode-backups/acme", "/etc/custode/acme.restic", RetentionPolicy{7, 4, 6}, 5, 36});
 
     const auto chosen = load_port_client("[backup]\nrepository = \"/srv/b/acme\"\npassword_file = \"/etc/p\"\n"
-                                         "keep_daily = 14\nkeep_weekly = 0\nkeep_monthly = 12\ncheck_read_percent = 0\n");
+                                         "keep_daily = 14\nkeep_weekly = 0\nkeep_monthly = 12\ncheck_read_percent = 0\n"
+                                         "max_age = 72\n");
     REQUIRE(chosen.ok());
-    CHECK(chosen.netconf.clients.at(0).backup == BackupSpec{"/srv/b/acme", "/etc/p", RetentionPolicy{14, 0, 12}, 0});
+    CHECK(chosen.netconf.clients.at(0).backup == BackupSpec{"/srv/b/acme", "/etc/p", RetentionPolicy{14, 0, 12}, 0, 72});
 
     const auto bad = load_port_client("[backup]\nrepository = \"backups/acme\"\nkeep_daily = -1\n"
-                                      "check_read_percent = 101\nkeep_yearly = 2\n");
+                                      "check_read_percent = 101\nkeep_yearly = 2\nmax_age = 0\n");
     CHECK(rendered(bad) == std::vector<std::string>{
                                "clients/acme.toml:7:1: missing required key 'password_file' in [backup]",
                                "clients/acme.toml:8:14: backup.repository: \"backups/acme\" is not an absolute path",
                                "clients/acme.toml:9:14: backup.keep_daily: -1 is out of range 0..3650",
                                "clients/acme.toml:10:22: backup.check_read_percent: 101 is out of range 0..100",
                                "clients/acme.toml:11:1: unknown key 'keep_yearly' in [backup]",
+                               "clients/acme.toml:12:11: backup.max_age: 0 is out of range 1..8784",
                            });
 
     const std::string circuit = "[lan]\nsubnet = \"192.168.1.0/24\"\naddress = \"192.168.1.250/24\"\n";

@@ -32,6 +32,8 @@ struct RecordedSnapshot {
     TimePoint claimed;                ///< its own time: the PC's clock, and the PC's word
     TimePoint seen;                   ///< the first lab look that listed it
     std::optional<TimePoint> unseen;  ///< the lab look before that, which did not list it (none at the first)
+
+    bool operator==(const RecordedSnapshot&) const = default;
 };
 
 /// What retention goes by: the claimed time when it lies between the look
@@ -86,8 +88,23 @@ std::string forged_time_line(const RecordedSnapshot& snapshot);
 /// day early still counts: nights do not start to the minute).
 bool weekly_due(std::optional<TimePoint> last_passed, TimePoint now);
 
-/// Per host, its newest snapshot by trusted time, hosts in name order.
-std::vector<RecordedSnapshot> latest_per_host(const std::vector<RecordedSnapshot>& snapshots);
+/// One host's backups as the lab's record has them.
+struct HostBackups {
+    std::string host;
+    int snapshots = 0;
+    RecordedSnapshot latest;         ///< its newest, by trusted time
+    std::chrono::seconds age{0};     ///< since the latest's trusted time
+    bool stale = false;              ///< older than the client's max_age
+
+    bool operator==(const HostBackups&) const = default;
+};
+
+/// Per host (in name order) its count, newest snapshot and that one's age at `now`.
+std::vector<HostBackups> host_backups(const std::vector<RecordedSnapshot>& snapshots, TimePoint now,
+                                      std::chrono::hours max_age);
+
+/// "pc2: newest backup 3 days old": a stale host, as the reports say it.
+std::string stale_line(const HostBackups& host);
 
 
 }  // namespace custode

@@ -207,6 +207,8 @@ struct BackupSpec {
     RetentionPolicy keep;       ///< keep_daily, keep_weekly, keep_monthly
     /// Once a week `restic check` also reads this share of the data (0: never).
     int check_read_percent = 5;
+    /// A host whose newest snapshot is older than this needs the technician.
+    int max_age_hours = 36;
 
     auto operator<=>(const BackupSpec&) const = default;
 };

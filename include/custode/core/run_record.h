@@ -128,10 +128,11 @@ struct BackupCare {
     std::optional<std::uint64_t> bytes_after;   ///< and after its prune
     std::string check;  ///< what verified it: "check", "check --read-data-subset=5%"; "" when not reached
     std::vector<RestoreTest> restores;  ///< tonight's restore tests (each host once a week)
+    std::vector<std::string> stale;     ///< hosts whose newest backup is older than max_age (stale_line)
     std::string error;  ///< the step that failed, with restic's words
     double seconds = 0;
 
-    bool ok() const;  ///< no error, no forged time, every restore test passed
+    bool ok() const;  ///< no error, no forged time, no stale host, every restore test passed
 };
 
 /// One line for progress, the report and the morning message: "backups: 14

@@ -12,6 +12,8 @@ namespace custode {
 /// The `maintain --json` shape (docs/reports.md) (`run`, `clients[].hosts[].tasks[]` with
 /// `task`, `status`, `exit`, `seconds`) plus every other field of the record.
 nlohmann::json to_json(const RunRecord& record);
+/// The lab's care of one client's backups (docs/backups.md, "What the night says").
+nlohmann::json to_json(const BackupCare& care);
 /// One notification: `channel`, `target`, `ok`, `detail`.
 nlohmann::json to_json(const NotificationResult& result);
 /// Reads what to_json wrote; throws std::runtime_error naming the field on a bad shape.
