@@ -8,9 +8,11 @@
 
 #include "custode/core/backup_retention.h"
 #include "custode/core/restic_listing.h"
+#include "custode/core/error.h"
 #include "custode/os/backup_store.h"
 #include "custode/os/files.h"
 #include "custode/os/lab_restic.h"
+#include "custode/os/run_store.h"
 
 namespace custode::app {
 namespace {
@@ -25,6 +27,9 @@ constexpr chr::minutes forget_timeout{30};
 constexpr chr::hours prune_timeout{4};
 constexpr chr::hours check_timeout{8};
 constexpr chr::minutes restore_timeout{30};
+
+/// How far back `custode backups` looks for the last night that cared for a client's backups.
+constexpr std::size_t recent_runs_searched = 30;
 
 /// What the report keeps of restic's words: its last lines, where the error is.
 constexpr std::size_t kept_words = 1000;
@@ -212,6 +217,36 @@ BackupCare care_for_backups(const Client& client, LabRestic& restic, os::StateSt
     }
     care.seconds = chr::duration<double>(chr::steady_clock::now() - started).count();
     return care;
+}
+
+ClientBackups client_backups(const std::filesystem::path& state, const Client& client,
+                             chr::system_clock::time_point now) {
+    if (!client.backup)
+        throw UsageError(fmt::format("client {} has no [backup] in {}: the lab does not keep its repository "
+                                     "(docs/backups.md)",
+                                     client.name.str(), client.file));
+    const auto store = os::StateStore::open(state);
+    auto record = os::load_backup_record(store, client.name.str());
+    ClientBackups backups{client.name.str(),
+                          *client.backup,
+                          record.last_look,
+                          record.last_data_read,
+                          host_backups(record.snapshots, now, chr::hours(client.backup->max_age_hours)),
+                          std::move(record.last_restore),
+                          std::nullopt,
+                          std::nullopt};
+    // The newest run that reached this client's backups; a run without them (a dry run, a circuit down) is passed over.
+    for (const auto& run : os::list_runs(store, client.name.str(), recent_runs_searched)) {
+        const auto loaded = os::load_run(store, run.id);
+        if (!loaded) continue;
+        for (const auto& cared : loaded->clients)
+            if (cared.client == backups.client && cared.backup) {
+                backups.last_run = run.id;
+                backups.last_care = cared.backup;
+                return backups;
+            }
+    }
+    return backups;
 }
 
 }  // namespace custode::app

@@ -22,6 +22,7 @@ const std::vector<Command>& command_table() {
         maintain_command(),
         runs_command(),
         report_command(),
+        backups_command(),
         overview_command(),
         disconnect_command(),
         disconnections_command(),

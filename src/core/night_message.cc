@@ -185,6 +185,24 @@ std::string fine_extras(const NightCounts& counts) {
 
 std::string pcs_line(const ClientRun& client);
 
+/// What is wrong with a client's backups, one thing a line: the failed
+/// step, the forged times (listed below as findings), the stale hosts, the
+/// failed restore tests.
+std::string backup_problem_detail(const BackupCare& care) {
+    std::vector<std::string> lines;
+    if (!care.error.empty()) lines.push_back(care.error);
+    if (!care.forged.empty()) lines.push_back(plural(care.forged.size(), "snapshot", "snapshots") + " with a forged time");
+    for (const auto& stale : care.stale) lines.push_back("stale: " + stale);
+    for (const auto& test : care.restores)
+        if (!test.ok) lines.push_back(restore_test_line(test));
+    return fmt::format("{}", fmt::join(lines, "\n"));
+}
+
+std::vector<std::string> first_findings(std::vector<std::string> findings) {
+    if (findings.size() > max_findings_listed) findings.resize(max_findings_listed);
+    return findings;
+}
+
 /// "acme: all 3 PCs fine, 2 updates installed", and whether its backups need the technician.
 std::string client_line(const ClientRun& client) {
     const auto backups = client.backup && !client.backup->ok() ? std::string(", backups need you") : std::string();
@@ -330,13 +348,8 @@ NightMessage night_message(const RunRecord& record, const std::vector<std::strin
         }
         if (client.backup && !client.backup->ok()) {
             ++counts.backups_bad;
-            const auto& care = *client.backup;
-            auto forged = care.forged;
-            if (forged.size() > max_findings_listed) forged.resize(max_findings_listed);
-            message.problems.push_back({client.client, "", "", "backups",
-                                        care.error.empty() ? fmt::format("{} with a forged time", plural(care.forged.size(), "snapshot", "snapshots"))
-                                                           : care.error,
-                                        forged});
+            message.problems.push_back({client.client, "", "", "backups", backup_problem_detail(*client.backup),
+                                        first_findings(client.backup->forged)});
         }
         const auto of_client = counts_of(client.hosts);
         counts.pcs += of_client.pcs;

@@ -183,4 +183,23 @@ TEST_CASE("backups: after each night the lab keeps the client's repository itsel
     CHECK(third.at("ok") == true);
     CHECK(third.at("removed").size() == 1);
     CHECK(backups.snapshot_paths().size() == 1);
+
+    // What the technician asks the next morning.
+    const auto asked = custode({"--json", "backups", "acme"});
+    INFO(asked.output);
+    CHECK(asked.exit_code == 0);
+    const auto answer = json_of(asked.output);
+    CHECK(answer.at("ok") == true);
+    REQUIRE(answer.at("hosts").size() == 1);
+    const auto& host = answer.at("hosts").at(0);
+    CHECK(host.at("snapshots") == 1);
+    CHECK(host.at("stale") == false);
+    CHECK(host.at("age_seconds").get<long>() < 600);
+    CHECK(host.at("last_restore_test").is_string());
+    CHECK(answer.at("last_care").at("removed").size() == 1);
+    CHECK(answer.at("last_reading_check").is_string());
+    const auto text = custode({"backups", "acme"});
+    CHECK(text.exit_code == 0);
+    CHECK(contains(text.output, "keep 7 daily, 4 weekly, 6 monthly, stale after 36 h"));
+    CHECK(contains(text.output, "backups: 1 snapshot (1 new), 1 removed"));
 }

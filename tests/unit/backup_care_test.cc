@@ -268,3 +268,23 @@ TEST_CASE("backup care: a restore test that fails is the technician's, names the
     CHECK(backup_care_line(first) == "backups: 1 snapshot (1 new), restic check --read-data-subset=5% passed, restore "
                                      "test pc1 /docs/a.txt (12 B) verified");
 }
+
+TEST_CASE("custode backups: a client without [backup] is told so, naming its file", "[backups]") {
+    testing::TempDir dir("custode-backups-cli");
+    Client client{*ClientName::parse("acme"), "clients/acme.toml", "", PortLink{"p-acme"}, {}, 1500, {}, {}, {}};
+    CHECK_THROWS_WITH(app::client_backups(dir / "state.db", client, care_night(0)),
+                      "client acme has no [backup] in clients/acme.toml: the lab does not keep its repository "
+                      "(docs/backups.md)");
+    client = client_with_backup();
+    auto store = os::StateStore::open(dir / "state.db");
+    FakeRestic restic;
+    restic.listing = listed({{'a', "pc1", "2026-12-06T00:30:00Z"}});
+    app::care_for_backups(client, restic, store, care_night(0), 0);
+    const auto backups = app::client_backups(dir / "state.db", client, care_night(0) + hours(1));
+    REQUIRE(backups.hosts.size() == 1);
+    CHECK(backups.hosts[0].latest.id == care_id('a'));
+    CHECK(backups.hosts[0].age == hours(25) + minutes(30));
+    CHECK(backups.last_look == care_night(0));
+    CHECK(backups.last_restore.at("pc1") == care_night(0));
+    CHECK_FALSE(backups.last_run);  // no run record holds it: care_for_backups alone records no run
+}

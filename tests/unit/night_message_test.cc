@@ -151,8 +151,10 @@ TEST_CASE("notify: backups that need the technician are a problem of their clien
 
     record.clients[0].backup->error.clear();
     record.clients[0].backup->forged = {"pc1 9c9c9c9c claims 2026-01-01T00:00:00Z, appeared by 2026-12-07T01:00:00Z"};
+    record.clients[0].backup->stale = {"pc2: newest backup 3 days old"};
     const auto forged = night_message(record, {});
-    CHECK_THAT(forged.body, Catch::Contains("  acme: backups\n    1 snapshot with a forged time\n      pc1 9c9c9c9c claims"));
+    CHECK_THAT(forged.body, Catch::Contains("  acme: backups\n    1 snapshot with a forged time\n    stale: pc2: newest "
+                                            "backup 3 days old\n      pc1 9c9c9c9c claims"));
 }
 
 TEST_CASE("notify: a long subject keeps whole items and counts the rest", "[notify]") {

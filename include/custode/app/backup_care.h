@@ -7,7 +7,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,5 +45,21 @@ std::unique_ptr<LabRestic> lab_restic();
 /// the restore tests take.
 BackupCare care_for_backups(const Client& client, LabRestic& restic, os::StateStore& store,
                             std::chrono::system_clock::time_point now, std::uint64_t random);
+
+/// `custode backups CLIENT`: what the lab's record says of a client's backups.
+struct ClientBackups {
+    std::string client;
+    BackupSpec backup;
+    std::optional<std::chrono::system_clock::time_point> last_look;
+    std::optional<std::chrono::system_clock::time_point> last_data_read;  ///< the last reading check that passed
+    std::vector<HostBackups> hosts;                                       ///< by the lab's record, stale past max_age
+    std::map<std::string, std::chrono::system_clock::time_point> last_restore;  ///< by host: the last that passed
+    std::optional<std::int64_t> last_run;  ///< the newest recorded run that cared for them
+    std::optional<BackupCare> last_care;   ///< and what it did
+};
+
+/// Reads the state file. A client without [backup] is a UsageError.
+ClientBackups client_backups(const std::filesystem::path& state, const Client& client,
+                             std::chrono::system_clock::time_point now);
 
 }  // namespace custode::app

@@ -14,6 +14,7 @@ Command doctor_command();
 Command remove_command();
 Command scan_command();
 Command hosts_command();
+Command backups_command();
 Command wake_command();
 Command enroll_command();
 Command maintain_command();
