@@ -43,6 +43,53 @@ std::size_t files_under(const std::map<std::string, std::uintmax_t>& files, std:
         files.begin(), files.end(), [&](const auto& file) { return file.first.starts_with(std::string(dir) + "/"); }));
 }
 
+/// acme with one Linux PC, pc1, backing up its documents each night through
+/// the lab's append-only account. With `lab_care`, the client file has a
+/// [backup] too: the lab keeps the repository, with a root-only copy of its password.
+struct AppendOnlySite {
+    TempDir dir;
+    Testbed tb;
+    Site& acme;
+    SshLab lab;
+    SshPc& pc1;
+    Custode custode;
+    BackupServer backups;
+
+    AppendOnlySite(std::string_view tag, const std::string& testbed, bool lab_care)
+        : dir(tag), tb(testbed), acme(tb.site("acme", *Ipv4Prefix::parse("192.168.1.0/24"))), lab(tb, dir.path()),
+          pc1(lab.add_pc(acme, "pc1", ip("192.168.1.21"))), custode(provisioned(lab_care)),
+          backups(tb.custode_prefix() + "acme", lab_address(), dir.path() / "backups", BackupAccess::append_only) {
+        backups.give_access(pc1);
+        if (lab_care) {
+            fs::copy_file(backups.password_file(), lab_password());
+            fs::permissions(lab_password(), fs::perms::owner_read | fs::perms::owner_write);
+        }
+        fs::create_directories(pc1.home() / "documents");
+        REQUIRE(custode({"enroll", "acme"}).exit_code == 0);
+    }
+
+    Ipv4Address lab_address() const { return acme.lan_address.address(); }
+    fs::path lab_password() const { return dir.path() / "lab-password"; }
+
+private:
+    /// The netconf, applied: the BackupServer's sshd needs the client's namespace, so it comes after.
+    Custode provisioned(bool lab_care) {
+        tb.connect_port(acme);
+        const auto backups_dir = dir.path() / "backups";  // BackupServer's: its repository and password
+        NetconfOptions options{.ssh = lab.netconf_ssh(), .declare_light_hosts = false};
+        options.client_extra["acme"] = fmt::format(
+            "[maintenance]\ntasks = [\"backup\"]\nshutdown = \"never\"\nbackup_lab = {}\nbackup_password_file = {}\n",
+            toml_string(BackupServer::lab_for_pcs(lab_address())), toml_string((backups_dir / "password").string()));
+        if (lab_care)
+            options.client_extra["acme"] += fmt::format("[backup]\nrepository = {}\npassword_file = {}\n",
+                                                        toml_string((backups_dir / "repository").string()),
+                                                        toml_string(lab_password().string()));
+        options.host_extra["pc1"] =
+            fmt::format("[host.maintenance]\nbackup_sources = [{}]\n", toml_string((pc1.home() / "documents").string()));
+        return provision(tb, dir.path() / "netconf", options);
+    }
+};
+
 /// A night of only the backup; its task's status.
 std::string backup_night(const Custode& custode) {
     const auto ran = custode({"--json", "maintain", "acme", "--ssh-wait", "10"});
@@ -57,25 +104,12 @@ TEST_CASE("backups: a PC backs up night after night through the lab's append-onl
           "can delete or overwrite a snapshot",
           "[backups]") {
     require_root();
-    TempDir dir("ctb-backups");
-    Testbed tb("bak-append");
-    Site& acme = tb.site("acme", *Ipv4Prefix::parse("192.168.1.0/24"));
-    SshLab lab(tb, dir.path());
-    SshPc& pc1 = lab.add_pc(acme, "pc1", ip("192.168.1.21"));
-    tb.connect_port(acme);
-    const auto lab_address = acme.lan_address.address();
-    NetconfOptions options{.ssh = lab.netconf_ssh(), .declare_light_hosts = false};
-    options.client_extra["acme"] = fmt::format(
-        "[maintenance]\ntasks = [\"backup\"]\nshutdown = \"never\"\nbackup_lab = {}\nbackup_password_file = {}\n",
-        toml_string(BackupServer::lab_for_pcs(lab_address)), toml_string((dir.path() / "backups/password").string()));
-    options.host_extra["pc1"] =
-        fmt::format("[host.maintenance]\nbackup_sources = [{}]\n", toml_string((pc1.home() / "documents").string()));
-    const auto custode = provision(tb, dir.path() / "netconf", options);
-    BackupServer backups(tb.custode_prefix() + "acme", lab_address, dir.path() / "backups", BackupAccess::append_only);
-    backups.give_access(pc1);
-    fs::create_directories(pc1.home() / "documents");
+    AppendOnlySite site("ctb-backups", "bak-append", false);
+    const auto& custode = site.custode;
+    auto& pc1 = site.pc1;
+    auto& backups = site.backups;
+    const auto lab_address = site.lab_address();
     std::ofstream(pc1.home() / "documents/invoice.txt") << "night one\n";
-    REQUIRE(custode({"enroll", "acme"}).exit_code == 0);
 
     CHECK(backup_night(custode) == "ok");
     REQUIRE(backups.snapshot_paths().size() == 1);
@@ -122,32 +156,10 @@ TEST_CASE("backups: after each night the lab keeps the client's repository itsel
           "and the PC's next backup goes on",
           "[backups]") {
     require_root();
-    TempDir dir("ctb-lab-care");
-    Testbed tb("bak-care");
-    Site& acme = tb.site("acme", *Ipv4Prefix::parse("192.168.1.0/24"));
-    SshLab lab(tb, dir.path());
-    SshPc& pc1 = lab.add_pc(acme, "pc1", ip("192.168.1.21"));
-    tb.connect_port(acme);
-    const auto lab_address = acme.lan_address.address();
-    const auto lab_password = dir.path() / "lab-password";
-    const auto repository = dir.path() / "backups/repository";  // BackupServer's, made once the namespace is
-    NetconfOptions options{.ssh = lab.netconf_ssh(), .declare_light_hosts = false};
-    options.client_extra["acme"] = fmt::format(
-        "[maintenance]\ntasks = [\"backup\"]\nshutdown = \"never\"\nbackup_lab = {}\nbackup_password_file = {}\n"
-        "[backup]\nrepository = {}\npassword_file = {}\n",
-        toml_string(BackupServer::lab_for_pcs(lab_address)), toml_string((dir.path() / "backups/password").string()),
-        toml_string(repository.string()), toml_string(lab_password.string()));
-    options.host_extra["pc1"] =
-        fmt::format("[host.maintenance]\nbackup_sources = [{}]\n", toml_string((pc1.home() / "documents").string()));
-    const auto custode = provision(tb, dir.path() / "netconf", options);
-    BackupServer backups(tb.custode_prefix() + "acme", lab_address, dir.path() / "backups", BackupAccess::append_only);
-    REQUIRE(backups.repository() == repository);
-    backups.give_access(pc1);
-    // The lab's own copy of the password: root's only, as custode requires.
-    fs::copy_file(backups.password_file(), lab_password);
-    fs::permissions(lab_password, fs::perms::owner_read | fs::perms::owner_write);
-    fs::create_directories(pc1.home() / "documents");
-    REQUIRE(custode({"enroll", "acme"}).exit_code == 0);
+    AppendOnlySite site("ctb-lab-care", "bak-care", true);
+    const auto& custode = site.custode;
+    auto& pc1 = site.pc1;
+    auto& backups = site.backups;
 
     const auto night = [&](const std::string& text) {
         std::ofstream(pc1.home() / "documents/invoice.txt") << text;

@@ -199,6 +199,7 @@ TEST_CASE("backup care: a step that fails stops the care, says restic's words, a
         CHECK(care.error == "restic check: exit 1: Pack ID does not match, want 1a2b, got 3c4d\n"
                             "Fatal: repository contains errors");
         CHECK(care.removed.size() == 1);
+        CHECK(care.restores.empty());  // nothing restored from a repository the check found wrong
         CHECK_FALSE(os::load_backup_record(store, "acme").last_data_read);
         restic.failures.clear();
         restic.calls.clear();

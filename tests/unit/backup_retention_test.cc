@@ -118,7 +118,7 @@ TEST_CASE("a look records new snapshots as seen now and unseen at the look befor
     CHECK(time_forged_by(first[2]) == seconds{0});
 }
 
-TEST_CASE("weekly steps come due a week after the last that passed, half a day early at most; each host's newest "
+TEST_CASE("weekly steps come due a week after the last that passed, half a day early at most, and each host's newest "
           "backup goes by the trusted time, and is stale past max_age",
           "[backups]") {
     const auto t0 = sys_days{year{2026} / December / 1} + hours{1};

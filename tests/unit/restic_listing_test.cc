@@ -53,7 +53,7 @@ TEST_CASE("a snapshot listing that does not read names the place and trusts noth
     }
 }
 
-TEST_CASE("restic's ls listing gives the snapshot's regular files; a restore test takes one it can restore exactly",
+TEST_CASE("restic's ls listing gives the snapshot's regular files, and a restore test takes one it can restore exactly",
           "[backups][restic]") {
     // `restic ls --json` of a restic 0.14 snapshot of /tmp/rt/d (abridged: the fields custode reads, and some).
     const auto listing = read_file_listing(
