@@ -90,10 +90,12 @@ void Care::run(BackupCare& care) {
     const auto looked = look(care, record);
     if (!looked || !apply_retention(care, *looked)) return;
     if (!check(care, record)) return;
+    if (backup_.restore_test_days == 0) return;
     // From the lab's record after retention: each host's newest snapshot, by the time the lab trusts.
     for (const auto& host : host_backups(os::load_backup_record(store_, client_.name.str()).snapshots, now_, max_age())) {
         const auto last = record.last_restore.find(host.host);
-        if (!weekly_due(last == record.last_restore.end() ? std::nullopt : std::optional(last->second), now_)) continue;
+        const auto last_passed = last == record.last_restore.end() ? std::nullopt : std::optional(last->second);
+        if (!periodic_due(last_passed, now_, std::chrono::days(backup_.restore_test_days))) continue;
         care.restores.push_back(restore_test(host.latest));
         if (care.restores.back().ok) os::save_restore_test(store_, client_.name.str(), host.host, now_);
     }
@@ -144,7 +146,7 @@ bool Care::apply_retention(BackupCare& care, const std::vector<RecordedSnapshot>
 }
 
 bool Care::check(BackupCare& care, const os::BackupRecord& record) {
-    const bool read = backup_.check_read_percent > 0 && weekly_due(record.last_data_read, now_);
+    const bool read = backup_.check_read_percent > 0 && periodic_due(record.last_data_read, now_, reading_check_every);
     std::vector<std::string> arguments{"check"};
     if (read) arguments.push_back(fmt::format("--read-data-subset={}%", backup_.check_read_percent));
     care.check = fmt::format("{}", fmt::join(arguments, " "));

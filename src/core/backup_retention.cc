@@ -98,8 +98,8 @@ std::string forged_time_line(const RecordedSnapshot& snapshot) {
                        utc_iso_seconds(*snapshot.unseen), seen);
 }
 
-bool weekly_due(std::optional<TimePoint> last_passed, TimePoint now) {
-    return !last_passed || now - *last_passed >= std::chrono::days(7) - std::chrono::hours(12);
+bool periodic_due(std::optional<TimePoint> last_passed, TimePoint now, std::chrono::days every) {
+    return !last_passed || now - *last_passed >= every - std::chrono::hours(12);
 }
 
 std::vector<HostBackups> host_backups(const std::vector<RecordedSnapshot>& snapshots, TimePoint now,

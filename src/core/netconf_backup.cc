@@ -32,6 +32,8 @@ ParsedBackup parse_backup(TableReader& backup) {
         spec.check_read_percent = static_cast<int>(percent->value);
     if (const auto hours = backup.integer("max_age", Presence::optional, 1, 24 * 366))
         spec.max_age_hours = static_cast<int>(hours->value);
+    if (const auto days = backup.integer("restore_test_days", Presence::optional, 0, 365))
+        spec.restore_test_days = static_cast<int>(days->value);
     backup.report_unknown_keys();
     if (!repository || !password_file) return parsed;
     spec.repository = repository->value;

@@ -217,13 +217,22 @@ TEST_CASE("backup care: a step that fails stops the care, says restic's words, a
     }
 }
 
-TEST_CASE("backup care: reading checks can be turned off", "[backups][maintain]") {
+TEST_CASE("backup care: reading checks and restore tests can be turned off, and restore tests come at their own pace",
+          "[backups][maintain]") {
     auto store = os::StateStore::open(":memory:");
     FakeRestic restic;
+    restic.listing = listed({{'a', "pc1", "2026-12-06T00:30:00Z"}});
     auto client = client_with_backup();
     client.backup->check_read_percent = 0;
+    client.backup->restore_test_days = 0;
     app::care_for_backups(client, restic, store, care_night(0), 0);
-    CHECK(restic.calls.at(2) == "check");
+    CHECK(restic.calls == std::vector<std::string>{"unlock", "snapshots --json", "check"});
+
+    client.backup->restore_test_days = 2;
+    restic.calls.clear();
+    CHECK(app::care_for_backups(client, restic, store, care_night(1), 0).restores.size() == 1);
+    CHECK(app::care_for_backups(client, restic, store, care_night(2), 0).restores.empty());
+    CHECK(app::care_for_backups(client, restic, store, care_night(3), 0).restores.size() == 1);
 }
 
 TEST_CASE("backup care: a restore test that fails is the technician's, names the file, and is tried again the next night",

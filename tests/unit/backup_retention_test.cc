@@ -118,15 +118,17 @@ TEST_CASE("a look records new snapshots as seen now and unseen at the look befor
     CHECK(time_forged_by(first[2]) == seconds{0});
 }
 
-TEST_CASE("weekly steps come due a week after the last that passed, half a day early at most, and each host's newest "
+TEST_CASE("periodic steps come due their days after the last that passed, half a day early at most, and each host's newest "
           "backup goes by the trusted time, and is stale past max_age",
           "[backups]") {
     const auto t0 = sys_days{year{2026} / December / 1} + hours{1};
-    CHECK(weekly_due(std::nullopt, t0));
-    CHECK_FALSE(weekly_due(t0, t0 + days{6}));
-    CHECK_FALSE(weekly_due(t0, t0 + days{6} + hours{11}));
-    CHECK(weekly_due(t0, t0 + days{6} + hours{12}));
-    CHECK(weekly_due(t0, t0 + days{30}));
+    CHECK(periodic_due(std::nullopt, t0, days{7}));
+    CHECK_FALSE(periodic_due(t0, t0 + days{6}, days{7}));
+    CHECK_FALSE(periodic_due(t0, t0 + days{6} + hours{11}, days{7}));
+    CHECK(periodic_due(t0, t0 + days{6} + hours{12}, days{7}));
+    CHECK(periodic_due(t0, t0 + days{30}, days{7}));
+    CHECK_FALSE(periodic_due(t0, t0 + days{2}, days{3}));
+    CHECK(periodic_due(t0, t0 + days{3}, days{3}));
 
     // pc1's b claims to be newest, but appeared after c was seen: the lab trusts when it appeared.
     const std::vector<RecordedSnapshot> record{

@@ -552,13 +552,13 @@ TEST_CASE("netconf: [backup] loads with its defaults, and a bad or shared reposi
     INFO(Catch::Detail::stringify(rendered(defaults)));
     REQUIRE(defaults.ok());
     CHECK(defaults.netconf.clients.at(0).backup ==
-          BackupSpec{"/srv/custode-backups/acme", "/etc/custode/acme.restic", RetentionPolicy{7, 4, 6}, 5, 36});
+          BackupSpec{"/srv/custode-backups/acme", "/etc/custode/acme.restic", RetentionPolicy{7, 4, 6}, 5, 36, 7});
 
     const auto chosen = load_port_client("[backup]\nrepository = \"/srv/b/acme\"\npassword_file = \"/etc/p\"\n"
                                          "keep_daily = 14\nkeep_weekly = 0\nkeep_monthly = 12\ncheck_read_percent = 0\n"
-                                         "max_age = 72\n");
+                                         "max_age = 72\nrestore_test_days = 0\n");
     REQUIRE(chosen.ok());
-    CHECK(chosen.netconf.clients.at(0).backup == BackupSpec{"/srv/b/acme", "/etc/p", RetentionPolicy{14, 0, 12}, 0, 72});
+    CHECK(chosen.netconf.clients.at(0).backup == BackupSpec{"/srv/b/acme", "/etc/p", RetentionPolicy{14, 0, 12}, 0, 72, 0});
 
     const auto bad = load_port_client("[backup]\nrepository = \"backups/acme\"\nkeep_daily = -1\n"
                                       "check_read_percent = 101\nkeep_yearly = 2\nmax_age = 0\n");

@@ -83,10 +83,13 @@ std::string snapshot_label(const RecordedSnapshot& snapshot);
 /// 2026-12-06T01:00:00Z and 2026-12-07T01:00:00Z": a forged time, reported.
 std::string forged_time_line(const RecordedSnapshot& snapshot);
 
-/// The weekly steps (the check that reads data, each host's restore test)
-/// are due: never done, or the last that passed is about a week old (half a
-/// day early still counts: nights do not start to the minute).
-bool weekly_due(std::optional<TimePoint> last_passed, TimePoint now);
+/// A periodic step (the check that reads data, each host's restore test) is
+/// due: never done, or `every` has passed since the last that passed (half
+/// a day early still counts: nights do not start to the minute).
+bool periodic_due(std::optional<TimePoint> last_passed, TimePoint now, std::chrono::days every);
+
+/// How often the lab's check also reads data.
+inline constexpr std::chrono::days reading_check_every{7};
 
 /// One host's backups as the lab's record has them.
 struct HostBackups {

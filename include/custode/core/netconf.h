@@ -209,6 +209,8 @@ struct BackupSpec {
     int check_read_percent = 5;
     /// A host whose newest snapshot is older than this needs the technician.
     int max_age_hours = 36;
+    /// Each host's restore test comes this many days after its last that passed (0: never).
+    int restore_test_days = 7;
 
     auto operator<=>(const BackupSpec&) const = default;
 };
