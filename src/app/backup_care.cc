@@ -23,7 +23,6 @@ namespace chr = std::chrono;
 // but a prune or a reading check of a large repository takes its time.
 constexpr chr::minutes unlock_timeout{5};
 constexpr chr::minutes listing_timeout{10};
-constexpr chr::minutes forget_timeout{30};
 constexpr chr::hours prune_timeout{4};
 constexpr chr::hours check_timeout{8};
 constexpr chr::minutes restore_timeout{30};
@@ -125,14 +124,17 @@ std::optional<std::vector<RecordedSnapshot>> Care::look(BackupCare& care, const 
     return looked;
 }
 
-/// forget what the policy leaves out, by id (never by the PCs' times), then prune.
+/// forget what the policy leaves out, by id (never by the PCs' times), and
+/// prune in the same restic: every restic opens the repository anew (its key
+/// derivation alone about half a second), so one run, not two. Should it fail,
+/// the record keeps every snapshot until the next look sees what is gone.
 bool Care::apply_retention(BackupCare& care, const std::vector<RecordedSnapshot>& looked) {
     const auto plan = plan_retention(looked, backup_.keep);
     if (plan.remove.empty()) return true;
     care.bytes_before = restic_.repository_bytes(backup_);
-    std::vector<std::string> forget{"forget"};
+    std::vector<std::string> forget{"forget", "--prune"};
     forget.insert(forget.end(), plan.remove.begin(), plan.remove.end());
-    if (!step(care, forget, forget_timeout)) return false;
+    if (!step(care, forget, prune_timeout)) return false;
     std::map<std::string, const RecordedSnapshot*> by_id;
     for (const auto& snapshot : looked) by_id.emplace(snapshot.id, &snapshot);
     std::vector<RecordedSnapshot> kept;
@@ -140,7 +142,6 @@ bool Care::apply_retention(BackupCare& care, const std::vector<RecordedSnapshot>
     for (const auto& id : plan.remove) care.removed.push_back(snapshot_label(*by_id.at(id)));
     os::save_backup_look(store_, client_.name.str(), kept, now_);
     care.snapshots = static_cast<int>(kept.size());
-    if (!step(care, {"prune"}, prune_timeout)) return false;
     care.bytes_after = restic_.repository_bytes(backup_);
     return true;
 }

@@ -97,7 +97,7 @@ TEST_CASE("backup care: stale locks cleared, the look recorded, retention by id,
 
     // Each host's restore test; seeded 0 the generator picks a.txt, then b.txt (std::mt19937_64 is the same everywhere).
     CHECK(restic.calls == std::vector<std::string>{"unlock", "snapshots --json",
-                                                   "forget " + care_id('b') + " " + care_id('a'), "prune",
+                                                   "forget --prune " + care_id('b') + " " + care_id('a'),
                                                    "check --read-data-subset=5%",
                                                    "ls --json " + care_id('c'),
                                                    "restore " + care_id('c') + " --include /docs/a.txt --target SCRATCH --verify",
@@ -184,7 +184,7 @@ TEST_CASE("backup care: a step that fails stops the care, says restic's words, a
         CHECK(restic.calls.size() == 2);
         CHECK_FALSE(os::load_backup_record(store, "acme").last_look);
     }
-    SECTION("forget (a PC still holds its lock): the record keeps every snapshot, nothing pruned or checked") {
+    SECTION("forget (a PC still holds its lock): the record keeps every snapshot, nothing checked") {
         restic.failures["forget"] = exited_with(1, "unable to create lock in backend: repository is already locked by PID 9\n");
         const auto care = app::care_for_backups(client, restic, store, care_night(0), 0);
         CHECK(care.error == "restic forget: exit 1: unable to create lock in backend: repository is already locked by PID 9");
@@ -208,8 +208,8 @@ TEST_CASE("backup care: a step that fails stops the care, says restic's words, a
         CHECK(restic.calls.at(2) == "check --read-data-subset=5%");
     }
     SECTION("a restic killed at its timeout, or not installed") {
-        restic.failures["prune"] = {true, std::nullopt, true, "", "", false, ""};
-        CHECK(app::care_for_backups(client, restic, store, care_night(0), 0).error == "restic prune: killed after 240 min");
+        restic.failures["forget"] = {true, std::nullopt, true, "", "", false, ""};
+        CHECK(app::care_for_backups(client, restic, store, care_night(0), 0).error == "restic forget: killed after 240 min");
         restic.failures.clear();
         restic.failures["unlock"] = {false, std::nullopt, false, "", "", false, "/usr/bin/restic: no such file"};
         CHECK(app::care_for_backups(client, restic, store, care_night(1), 0).error ==
