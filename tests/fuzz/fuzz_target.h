@@ -42,6 +42,7 @@ void targets_file(Bytes bytes);
 void known_hosts(Bytes bytes);
 void tasks(Bytes bytes);
 void signing(Bytes bytes);
+void restic(Bytes bytes);
 
 }  // namespace custode::fuzz
 

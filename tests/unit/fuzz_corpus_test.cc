@@ -24,13 +24,14 @@ struct Target {
     void (*run)(custode::fuzz::Bytes);
 };
 
-const std::array<Target, 6> targets{{
+const std::array<Target, 7> targets{{
     {"frames", custode::fuzz::frames},
     {"netconf", custode::fuzz::netconf},
     {"targets_file", custode::fuzz::targets_file},
     {"known_hosts", custode::fuzz::known_hosts},
     {"tasks", custode::fuzz::tasks},
     {"signing", custode::fuzz::signing},
+    {"restic", custode::fuzz::restic},
 }};
 
 const fs::path corpora = fs::path(CUSTODE_FIXTURES) / "fuzz";
