@@ -69,7 +69,8 @@ private:
         return care.error.empty();
     }
     std::optional<std::vector<RecordedSnapshot>> look(BackupCare& care, const os::BackupRecord& record);
-    bool apply_retention(BackupCare& care, const std::vector<RecordedSnapshot>& looked);
+    std::optional<std::vector<RecordedSnapshot>> apply_retention(BackupCare& care,
+                                                                 const std::vector<RecordedSnapshot>& looked);
     bool check(BackupCare& care, const os::BackupRecord& record);
     RestoreTest restore_test(const RecordedSnapshot& snapshot);
     std::chrono::hours max_age() const { return std::chrono::hours(backup_.max_age_hours); }
@@ -87,11 +88,12 @@ void Care::run(BackupCare& care) {
     if (!step(care, {"unlock"}, unlock_timeout)) return;
     const auto record = os::load_backup_record(store_, client_.name.str());
     const auto looked = look(care, record);
-    if (!looked || !apply_retention(care, *looked)) return;
-    if (!check(care, record)) return;
+    if (!looked) return;
+    const auto kept = apply_retention(care, *looked);
+    if (!kept || !check(care, record)) return;
     if (backup_.restore_test_days == 0) return;
-    // From the lab's record after retention: each host's newest snapshot, by the time the lab trusts.
-    for (const auto& host : host_backups(os::load_backup_record(store_, client_.name.str()).snapshots, now_, max_age())) {
+    // Each host's newest snapshot after retention, by the time the lab trusts.
+    for (const auto& host : host_backups(*kept, now_, max_age())) {
         const auto last = record.last_restore.find(host.host);
         const auto last_passed = last == record.last_restore.end() ? std::nullopt : std::optional(last->second);
         if (!periodic_due(last_passed, now_, std::chrono::days(backup_.restore_test_days))) continue;
@@ -128,13 +130,15 @@ std::optional<std::vector<RecordedSnapshot>> Care::look(BackupCare& care, const 
 /// prune in the same restic: every restic opens the repository anew (its key
 /// derivation alone about half a second), so one run, not two. Should it fail,
 /// the record keeps every snapshot until the next look sees what is gone.
-bool Care::apply_retention(BackupCare& care, const std::vector<RecordedSnapshot>& looked) {
+/// Returns the snapshots kept, none when the step failed.
+std::optional<std::vector<RecordedSnapshot>> Care::apply_retention(BackupCare& care,
+                                                                   const std::vector<RecordedSnapshot>& looked) {
     const auto plan = plan_retention(looked, backup_.keep);
-    if (plan.remove.empty()) return true;
+    if (plan.remove.empty()) return looked;
     care.bytes_before = restic_.repository_bytes(backup_);
     std::vector<std::string> forget{"forget", "--prune"};
     forget.insert(forget.end(), plan.remove.begin(), plan.remove.end());
-    if (!step(care, forget, prune_timeout)) return false;
+    if (!step(care, forget, prune_timeout)) return std::nullopt;
     std::map<std::string, const RecordedSnapshot*> by_id;
     for (const auto& snapshot : looked) by_id.emplace(snapshot.id, &snapshot);
     std::vector<RecordedSnapshot> kept;
@@ -143,7 +147,7 @@ bool Care::apply_retention(BackupCare& care, const std::vector<RecordedSnapshot>
     os::save_backup_look(store_, client_.name.str(), kept, now_);
     care.snapshots = static_cast<int>(kept.size());
     care.bytes_after = restic_.repository_bytes(backup_);
-    return true;
+    return kept;
 }
 
 bool Care::check(BackupCare& care, const os::BackupRecord& record) {
@@ -220,6 +224,11 @@ BackupCare care_for_backups(const Client& client, LabRestic& restic, os::StateSt
     }
     care.seconds = chr::duration<double>(chr::steady_clock::now() - started).count();
     return care;
+}
+
+bool ClientBackups::ok() const {
+    return std::none_of(hosts.begin(), hosts.end(), [](const HostBackups& host) { return host.stale; }) &&
+           (!last_care || last_care->ok());
 }
 
 ClientBackups client_backups(const std::filesystem::path& state, const Client& client,

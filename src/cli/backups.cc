@@ -1,7 +1,6 @@
 /// `custode backups CLIENT`: each host's backups as the lab's record has
 /// them, and what the last night's care did (docs/backups.md).
 
-#include <algorithm>
 #include <fmt/format.h>
 #include <iostream>
 
@@ -38,12 +37,6 @@ void declare(CommandOptions& options) {
     options.positional.add("client", 1);
 }
 
-/// A stale host or a failed last care: exit 1, as `maintain` would have said.
-bool all_well(const app::ClientBackups& backups) {
-    const bool stale = std::any_of(backups.hosts.begin(), backups.hosts.end(), [](const auto& host) { return host.stale; });
-    return !stale && (!backups.last_care || backups.last_care->ok());
-}
-
 void print_json_form(const app::ClientBackups& backups) {
     nlohmann::json hosts = nlohmann::json::array();
     for (const auto& host : backups.hosts)
@@ -55,7 +48,7 @@ void print_json_form(const app::ClientBackups& backups) {
                          {"stale", host.stale},
                          {"last_restore_test", time_json(restore_of(backups, host.host))}});
     const auto& keep = backups.backup.keep;
-    print_json("backups", all_well(backups),
+    print_json("backups", backups.ok(),
                {{"client", backups.client},
                 {"repository", backups.backup.repository},
                 {"keep", {{"daily", keep.keep_daily}, {"weekly", keep.keep_weekly}, {"monthly", keep.keep_monthly}}},
@@ -94,7 +87,7 @@ int run(const GlobalOptions& global, const po::variables_map& values) {
     const auto backups = app::client_backups(state_path(global, netconf), *client, std::chrono::system_clock::now());
     if (global.json) print_json_form(backups);
     else print_text_form(backups);
-    return to_int(all_well(backups) ? ExitCode::ok : ExitCode::problem);
+    return to_int(backups.ok() ? ExitCode::ok : ExitCode::problem);  // a stale host or a failed care, as maintain says
 }
 
 }  // namespace backups_cmd

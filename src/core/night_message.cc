@@ -125,6 +125,16 @@ bool about_an_update(const TaskResult& task, const std::string& finding) {
                        [&](const UpdateItem& update) { return finding.starts_with(update.id + " "); });
 }
 
+/// The first max_findings_listed, then how many more the report has.
+std::vector<std::string> listed_findings(std::vector<std::string> findings) {
+    if (findings.size() > max_findings_listed) {
+        const auto more = findings.size() - max_findings_listed;
+        findings.resize(max_findings_listed);
+        findings.push_back(fmt::format("… and {} more in the report", more));
+    }
+    return findings;
+}
+
 /// The updates that failed first, then the problem tasks' findings.
 std::vector<std::string> host_findings(const HostRun& host) {
     std::vector<std::string> findings;
@@ -134,12 +144,7 @@ std::vector<std::string> host_findings(const HostRun& host) {
         if (task_needs_you(host, task))
             for (const auto& finding : task.findings)
                 if (!about_an_update(task, finding)) findings.push_back(finding);
-    if (findings.size() > max_findings_listed) {
-        const auto more = findings.size() - max_findings_listed;
-        findings.resize(max_findings_listed);
-        findings.push_back(fmt::format("… and {} more in the report", more));
-    }
-    return findings;
+    return listed_findings(std::move(findings));
 }
 
 std::string where_of(const HostRun& host) {
@@ -183,8 +188,6 @@ std::string fine_extras(const NightCounts& counts) {
     return extras;
 }
 
-std::string pcs_line(const ClientRun& client);
-
 /// What is wrong with a client's backups, one thing a line: the failed
 /// step, the forged times (listed below as findings), the stale hosts, the
 /// failed restore tests.
@@ -198,17 +201,6 @@ std::string backup_problem_detail(const BackupCare& care) {
     return fmt::format("{}", fmt::join(lines, "\n"));
 }
 
-std::vector<std::string> first_findings(std::vector<std::string> findings) {
-    if (findings.size() > max_findings_listed) findings.resize(max_findings_listed);
-    return findings;
-}
-
-/// "acme: all 3 PCs fine, 2 updates installed", and whether its backups need the technician.
-std::string client_line(const ClientRun& client) {
-    const auto backups = client.backup && !client.backup->ok() ? std::string(", backups need you") : std::string();
-    return pcs_line(client) + backups;
-}
-
 std::string pcs_line(const ClientRun& client) {
     if (!client.error.empty()) return fmt::format("{}: not run — {}", client.client, one_line(client.error));
     const auto counts = counts_of(client.hosts);
@@ -220,6 +212,12 @@ std::string pcs_line(const ClientRun& client) {
                            fine_extras(counts));
     return fmt::format("{}: {}, {} {} you", client.client, plural(client.hosts.size(), "PC", "PCs"), counts.bad_pcs,
                        counts.bad_pcs == 1 ? "needs" : "need");
+}
+
+/// "acme: all 3 PCs fine, 2 updates installed", and whether its backups need the technician.
+std::string client_line(const ClientRun& client) {
+    const auto backups = client.backup && !client.backup->ok() ? std::string(", backups need you") : std::string();
+    return pcs_line(client) + backups;
 }
 
 /// "2 PCs need you, 1 client not run", or "all 5 PCs fine, 12 updates installed".
@@ -349,7 +347,7 @@ NightMessage night_message(const RunRecord& record, const std::vector<std::strin
         if (client.backup && !client.backup->ok()) {
             ++counts.backups_bad;
             message.problems.push_back({client.client, "", "", "backups", backup_problem_detail(*client.backup),
-                                        first_findings(client.backup->forged)});
+                                        listed_findings(client.backup->forged)});
         }
         const auto of_client = counts_of(client.hosts);
         counts.pcs += of_client.pcs;

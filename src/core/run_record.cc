@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <stdexcept>
 
 #include "custode/core/utc_time.h"
@@ -110,23 +111,24 @@ std::string restore_test_line(const RestoreTest& test) {
 std::string backup_care_line(const BackupCare& care) {
     using tasks_detail::counted;
     using tasks_detail::human_bytes;
-    std::string line = "backups: ";
+    std::vector<std::string> parts;  // what the look found and did, then each problem
     if (care.listed) {
-        line += fmt::format("{} ({} new)", counted(care.snapshots, "snapshot", "snapshots"), care.new_snapshots);
-        if (!care.removed.empty()) line += fmt::format(", {} removed", care.removed.size());
+        auto done = fmt::format("{} ({} new)", counted(care.snapshots, "snapshot", "snapshots"), care.new_snapshots);
+        if (!care.removed.empty()) done += fmt::format(", {} removed", care.removed.size());
         if (care.bytes_before && care.bytes_after)
-            line += fmt::format(", {} freed",
+            done += fmt::format(", {} freed",
                                 human_bytes(static_cast<std::int64_t>(*care.bytes_before - std::min(*care.bytes_before, *care.bytes_after))));
-        if (!care.check.empty() && care.error.empty()) line += fmt::format(", restic {} passed", care.check);
+        if (!care.check.empty() && care.error.empty()) done += fmt::format(", restic {} passed", care.check);
         for (const auto& test : care.restores)
-            if (test.ok) line += ", " + restore_test_line(test);
+            if (test.ok) done += ", " + restore_test_line(test);
+        parts.push_back(std::move(done));
     }
     for (const auto& test : care.restores)
-        if (!test.ok) line += (care.listed ? "; " : "") + restore_test_line(test);
-    for (const auto& forged : care.forged) line += (care.listed ? "; " : "") + std::string("forged time: ") + forged;
-    for (const auto& stale : care.stale) line += "; stale: " + stale;
-    if (!care.error.empty()) line += (care.listed ? "; " : "") + std::string("needs attention: ") + care.error;
-    return line;
+        if (!test.ok) parts.push_back(restore_test_line(test));
+    for (const auto& forged : care.forged) parts.push_back("forged time: " + forged);
+    for (const auto& stale : care.stale) parts.push_back("stale: " + stale);
+    if (!care.error.empty()) parts.push_back("needs attention: " + care.error);
+    return fmt::format("backups: {}", fmt::join(parts, "; "));
 }
 
 bool ClientRun::ok() const {

@@ -56,6 +56,8 @@ struct ClientBackups {
     std::map<std::string, std::chrono::system_clock::time_point> last_restore;  ///< by host: the last that passed
     std::optional<std::int64_t> last_run;  ///< the newest recorded run that cared for them
     std::optional<BackupCare> last_care;   ///< and what it did
+
+    bool ok() const;  ///< no host stale, and the last care (if any) needed no attention
 };
 
 /// Reads the state file. A client without [backup] is a UsageError.
